@@ -1,0 +1,127 @@
+/**
+ * createAuthdock: resolves the options, opens the store, and wires the login, the OAuth2 profiles and
+ * the token provider into routers the host mounts. The host's usual setup is one line:
+ * `app.use(dock.router)`; the pieces are also exposed for hosts that want to place them.
+ */
+import { EventEmitter } from 'node:events'
+import express, { type RequestHandler, type Router } from 'express'
+import session from 'express-session'
+import { Passport } from 'passport'
+import { RedisStore } from 'connect-redis'
+import { resolveConfig, type AuthdockOptions, type ResolvedConfig } from './config.js'
+import { openStore } from './store/index.js'
+import { StoreSessionStore } from './store/session-store.js'
+import type { Store } from './store/types.js'
+import { Renderer } from './http/render.js'
+import { errorHandler } from './http/error-handler.js'
+import { createLogin } from './login/index.js'
+import type { LoginModule } from './login/types.js'
+import { createTokenProvider } from './tokens/index.js'
+import type { TokenProvider } from './tokens/types.js'
+import { createProfiles } from './profiles/index.js'
+import type { ProfilesModule } from './profiles/types.js'
+import type { DockContext } from './context.js'
+
+export interface Authdock {
+  readonly config: ResolvedConfig
+  /** Everything at the configured paths: session, passport, silent login, login, admin, redirect, health. */
+  readonly router: Router
+  /** The session middleware alone (already part of `router`). */
+  readonly session: RequestHandler
+  /** Protect a host route: 401 JSON for API clients, redirect to the login for pages. */
+  readonly requireLogin: RequestHandler
+  readonly login: LoginModule
+  readonly profiles: ProfilesModule
+  readonly tokens: TokenProvider
+  readonly store: Store
+  /** Events: see the README ("Events"). */
+  readonly events: EventEmitter
+  close(): Promise<void>
+}
+
+/**
+ * Create an authdock instance.
+ *
+ * @example
+ * const dock = await createAuthdock({ baseUrl, encryptionKey, session: { secret }, oidc: { issuer, clientId, clientSecret }, users })
+ * app.use(dock.router)
+ * app.get('/me', dock.requireLogin, (req, res) => res.json({ user: req.user }))
+ */
+export async function createAuthdock(options: AuthdockOptions): Promise<Authdock> {
+  const config = resolveConfig(options)
+  const now = config.now
+  const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now })
+  const events = new EventEmitter()
+  // An 'error' event without a listener would crash the host; the logger sees it instead.
+  events.on('error', (err: unknown) => config.logger.error({ err: String(err) }, 'authdock event error'))
+  const views = new Renderer(config)
+  const ctx: DockContext = {
+    config,
+    store,
+    now,
+    fetch: config.fetch ?? globalThis.fetch,
+    logger: config.logger,
+    events,
+    views,
+  }
+
+  const sessionStore = config.session.redis
+    ? new RedisStore({ client: config.session.redis as never, prefix: config.session.redisPrefix })
+    : new StoreSessionStore(store, { now })
+  const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
+  const sessionMiddleware = session({
+    name: config.session.cookieName,
+    secret: config.session.secret as string | string[],
+    store: sessionStore,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    proxy: secure ? true : undefined,
+    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: config.session.maxAgeMs, path: '/' },
+  })
+
+  const passport = new Passport()
+  const tokens = createTokenProvider(ctx)
+  const login = await createLogin(ctx, passport)
+  const profiles = createProfiles(ctx, tokens)
+
+  const router = express.Router()
+  router.use(sessionMiddleware)
+  router.use(passport.initialize())
+  router.use(passport.session())
+  router.use(login.silentLogin)
+  router.use(config.paths.auth, login.router)
+  router.use(config.paths.adminApi, profiles.apiRouter)
+  router.use(config.paths.admin, profiles.adminRouter)
+  router.use(config.paths.oauth2Redirect, profiles.oauth2RedirectRouter)
+  router.get(config.paths.health, async (_req, res) => {
+    try {
+      await store.ping()
+      res.json({ status: 'ok' })
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'store' })
+    }
+  })
+  router.use(errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi }))
+
+  let closed = false
+  return {
+    config,
+    router,
+    session: sessionMiddleware,
+    requireLogin: login.requireLogin,
+    login,
+    profiles,
+    tokens,
+    store,
+    events,
+    async close() {
+      if (closed) return
+      closed = true
+      await tokens.close()
+      await login.close()
+      if (sessionStore instanceof StoreSessionStore) sessionStore.close()
+      await store.close()
+    },
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The one place where `createAuthdock` options are declared, defaulted and validated. Everything
+ * else reads the frozen {@link ResolvedConfig}; no other module knows a default.
+ */
+import { z } from 'zod'
+import { AuthdockError } from './errors.js'
+import type { Request } from 'express'
+
+/** A host user as authdock sees it. `id` must be stable; the rest is shown on pages. */
+export interface AuthdockUser {
+  id: string
+  username?: string
+  displayName?: string
+  [key: string]: unknown
+}
+
+/** Host callbacks that map identities to the host's users. Each receives one object. */
+export interface UserCallbacks {
+  /** Find the user whose identifying claim has this value at this provider; null when none. */
+  findByClaim(input: {
+    providerId: string
+    issuer: string
+    claim: string
+    value: string
+    claims: Record<string, unknown>
+  }): Promise<AuthdockUser | null> | AuthdockUser | null
+  findByUsername(input: { username: string }): Promise<AuthdockUser | null> | AuthdockUser | null
+  findById(input: { id: string }): Promise<AuthdockUser | null> | AuthdockUser | null
+  /** Check a password. Only called for users whose password login is enabled. */
+  verifyPassword?(input: { user: AuthdockUser; password: string }): Promise<boolean> | boolean
+  /** Is password login enabled for this user? Missing callback means: never. */
+  isPasswordLoginEnabled?(input: { user: AuthdockUser }): Promise<boolean> | boolean
+}
+
+/** A pino-compatible logger; authdock never passes secrets to it. */
+export interface Logger {
+  debug(obj: object | string, msg?: string): void
+  info(obj: object | string, msg?: string): void
+  warn(obj: object | string, msg?: string): void
+  error(obj: object | string, msg?: string): void
+}
+
+const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
+
+const fn = <T>(what: string) =>
+  z.custom<T>((v) => typeof v === 'function', { message: `must be a function (${what})` })
+
+const isLoopbackHost = (hostname: string): boolean =>
+  hostname === 'localhost' ||
+  hostname === '::1' ||
+  hostname === '[::1]' ||
+  /^127(?:\.\d{1,3}){3}$/.test(hostname)
+
+/** http:// is allowed only for loopback hosts (tests, the example app); everything else needs https. */
+export function isSecureOrLoopbackUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    if (url.protocol === 'https:') return true
+    return url.protocol === 'http:' && isLoopbackHost(url.hostname)
+  } catch {
+    return false
+  }
+}
+
+const httpsOrLoopback = z
+  .string()
+  .url()
+  .refine(isSecureOrLoopbackUrl, { message: 'must be an https URL (http only for loopback hosts)' })
+
+const path = z
+  .string()
+  .regex(/^\/[A-Za-z0-9/_.-]*$/, { message: 'must be a path starting with /' })
+  .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p))
+
+const base64Key = z
+  .string()
+  .refine((k) => Buffer.from(k, 'base64').length === 32, {
+    message: 'must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)',
+  })
+
+const providerSchema = z.object({
+  /** Stable id of this provider; part of its callback path and of the user key. */
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, { message: 'must be lowercase letters, digits, - or _' })
+    .default('default'),
+  /** Name on the provider chooser and the retry page. */
+  label: z.string().min(1).max(80).optional(),
+  /** When false, /auth/login shows the password form instead. */
+  active: z.boolean().default(true),
+  issuer: httpsOrLoopback,
+  clientId: z.string().min(1),
+  /** Omit for a public client (PKCE alone). */
+  clientSecret: z.string().min(1).optional(),
+  /** When the client secret expires; drives the expiry warnings. */
+  clientSecretExpiresAt: z.coerce.date().optional(),
+  /** Space-separated; `openid` is added when missing. */
+  scope: z
+    .string()
+    .default('openid profile email')
+    .transform((s) => {
+      const parts = s.split(/\s+/).filter(Boolean)
+      return (parts.includes('openid') ? parts : ['openid', ...parts]).join(' ')
+    }),
+  /** The claim that identifies a user (read from the ID token, else from UserInfo). */
+  claim: z.string().min(1).default('email'),
+  /** Label of that claim in the host's user admin. */
+  claimLabel: z.string().min(1).default('E-Mail'),
+  /** A login not finished within this time lands on the retry page. */
+  loginTimeoutMs: z.number().int().positive().default(5 * 60_000),
+  /** Allowed ID token signature algorithms (asymmetric only). */
+  idTokenAlgorithms: z
+    .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+    .min(1)
+    .default(['RS256', 'PS256', 'ES256', 'EdDSA', 'RS384', 'RS512', 'PS384', 'PS512', 'ES384', 'ES512']),
+  /** Extra authorization request parameters (e.g. `{ domain_hint: 'example.com' }`). */
+  authorizationParams: z.record(z.string(), z.string()).default({}),
+  /** Ask for a refresh token for silent re-login (adds offline_access and prompt=consent when needed). */
+  silentLogin: z.boolean().default(true),
+})
+
+export const optionsSchema = z.object({
+  /** Public origin of the host; redirect URIs derive from it. */
+  baseUrl: z
+    .string()
+    .url()
+    .refine(isSecureOrLoopbackUrl, { message: 'must be an https URL (http only for loopback hosts)' })
+    .transform((u) => u.replace(/\/+$/, '')),
+  /** `sqlite:PATH` (embedded default) or `postgres://…`. */
+  database: z
+    .string()
+    .refine((d) => d.startsWith('sqlite:') || /^postgres(ql)?:\/\//.test(d), {
+      message: 'must be `sqlite:PATH` or a `postgres://` URL',
+    })
+    .default('sqlite:./data/authdock.db'),
+  /** 32-byte base64 key, or a list (newest first) so keys can be rotated. */
+  encryptionKey: z.union([base64Key, z.array(base64Key).min(1)]).transform((k) => (Array.isArray(k) ? k : [k])),
+  session: z
+    .object({
+      /** Secret(s) that sign the session cookie; a list allows rotation (newest first). */
+      secret: z.union([z.string().min(16), z.array(z.string().min(16)).min(1)]),
+      cookieName: z.string().min(1).default('authdock.sid'),
+      /** Idle lifetime of a session. */
+      maxAgeMs: z.number().int().positive().default(8 * 60 * 60_000),
+      /** A connected node-redis client; sessions then live in Redis (for several instances). */
+      redis: z.unknown().optional(),
+      redisPrefix: z.string().default('authdock:sess:'),
+      /** Secure cookies; defaults to true when baseUrl is https. */
+      secureCookie: z.boolean().optional(),
+    }),
+  /** One OpenID Connect provider, or several (a chooser page is shown). Omit for password login only. */
+  oidc: z
+    .union([providerSchema, z.array(providerSchema)])
+    .optional()
+    .transform((p) => (p === undefined ? [] : Array.isArray(p) ? p : [p])),
+  users: z.object({
+    findByClaim: fn<UserCallbacks['findByClaim']>('findByClaim'),
+    findByUsername: fn<UserCallbacks['findByUsername']>('findByUsername'),
+    findById: fn<UserCallbacks['findById']>('findById'),
+    verifyPassword: fn<NonNullable<UserCallbacks['verifyPassword']>>('verifyPassword').optional(),
+    isPasswordLoginEnabled: fn<NonNullable<UserCallbacks['isPasswordLoginEnabled']>>('isPasswordLoginEnabled').optional(),
+  }),
+  /** Where the routers live (the host mounts `dock.router` at its root). */
+  paths: z
+    .object({
+      auth: path.default('/auth'),
+      admin: path.default('/admin/oauth2-profiles'),
+      adminApi: path.default('/admin/api/oauth2-profiles'),
+      oauth2Redirect: path.default('/oauth2redirect'),
+      health: path.default('/healthz'),
+      /** Where a login lands when no returnTo was given. */
+      afterLogin: path.default('/'),
+      afterLogout: path.default('/'),
+    })
+    .prefault({}),
+  admin: z
+    .object({
+      /** Admits a request to the admin routers. Without it, every admin request is refused. */
+      guard: fn<(req: Request) => boolean | Promise<boolean>>('guard').optional(),
+      /** Who uses a profile (mail accounts …); a profile in use cannot be deleted. */
+      profileUsers: fn<(input: { profileId: string }) => string[] | Promise<string[]>>('profileUsers').optional(),
+      /** Name of the acting admin for the audit trail. */
+      actor: fn<(req: Request) => string | undefined>('actor').optional(),
+    })
+    .prefault({}),
+  tokens: z
+    .object({
+      /** Refresh this long before an access token expires. */
+      refreshMarginMs: z.number().int().nonnegative().default(2 * 60_000),
+      /** Lifetime assumed when a token response has no `expires_in`. */
+      defaultExpiresInSec: z.number().int().positive().default(600),
+      /** Timeout of every request to a provider. */
+      httpTimeoutMs: z.number().int().positive().default(10_000),
+      /** Outbound proxy for every call to a provider (a profile may set its own). */
+      proxy: z.string().url().optional(),
+      /** How long a refresh lock may be held before another instance takes over. */
+      lockTimeoutMs: z.number().int().positive().default(30_000),
+      /** Refresh tokens unused for this long get a keep-alive refresh (Entra expires them at 90 days). */
+      keepAliveAfterMs: z.number().int().positive().default(14 * 24 * 60 * 60_000),
+    })
+    .prefault({}),
+  /** `auto` picks from Accept-Language. */
+  language: z.enum(['auto', 'en', 'de']).default('auto'),
+  /** A folder whose templates override the package's views (same file names). */
+  viewsDir: z.string().optional(),
+  logger: z
+    .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function', {
+      message: 'must be a pino-compatible logger (debug, info, warn, error)',
+    })
+    .default(quietLogger),
+  /** Injectable clock (tests move it). */
+  now: fn<() => number>('now').default(() => Date.now),
+  /** Injectable fetch for calls to providers. */
+  fetch: fn<typeof fetch>('fetch').optional(),
+})
+
+export type AuthdockOptions = z.input<typeof optionsSchema>
+export type ResolvedConfig = Readonly<z.output<typeof optionsSchema>>
+export type ProviderConfig = ResolvedConfig['oidc'][number]
+
+/**
+ * Validate options into a frozen config. Throws `AuthdockError('CONFIG_INVALID')` naming every
+ * offending option and what it expects. The caller's object is never mutated.
+ */
+export function resolveConfig(options: AuthdockOptions): ResolvedConfig {
+  const parsed = optionsSchema.safeParse(options)
+  if (!parsed.success) {
+    const fields: Record<string, string> = {}
+    for (const issue of parsed.error.issues) {
+      const name = issue.path.length ? issue.path.join('.') : '(options)'
+      fields[name] ??= issue.message
+    }
+    const list = Object.entries(fields)
+      .map(([k, v]) => `"${k}" ${v}`)
+      .join('; ')
+    throw new AuthdockError('CONFIG_INVALID', `Invalid authdock options: ${list}`, { fields, expose: false })
+  }
+  const config = parsed.data
+  const ids = new Set<string>()
+  for (const p of config.oidc) {
+    if (ids.has(p.id)) {
+      throw new AuthdockError('CONFIG_INVALID', `Invalid authdock options: "oidc.id" "${p.id}" is used twice; give each provider its own id`, {
+        fields: { 'oidc.id': 'must be unique' },
+      })
+    }
+    ids.add(p.id)
+  }
+  return deepFreeze(config)
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    // Host-provided objects (redis client, logger) are not ours to freeze.
+    if (Object.getPrototypeOf(value) !== Object.prototype && !Array.isArray(value)) return value
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}

@@ -1,0 +1,21 @@
+/**
+ * What every service receives from `createAuthdock`: the resolved config, the store, the clock,
+ * fetch, the logger and the event bus. Passing one object keeps constructors stable as features grow.
+ */
+import type { EventEmitter } from 'node:events'
+import type { ResolvedConfig, Logger } from './config.js'
+import type { Store } from './store/types.js'
+import type { Renderer } from './http/render.js'
+
+export interface DockContext {
+  config: ResolvedConfig
+  store: Store
+  /** Milliseconds since the epoch; tests move it. */
+  now: () => number
+  /** fetch for calls to providers (injectable). */
+  fetch: typeof fetch
+  logger: Logger
+  /** Events for the host: see README "Events". */
+  events: EventEmitter
+  views: Renderer
+}

@@ -1,0 +1,106 @@
+/**
+ * One error type for everything authdock throws. `code` is stable (switch on it), `status` is the
+ * HTTP status the error handler answers with, and `expose` says whether `message` may be shown to
+ * the end user (never true for messages that could carry internal details).
+ *
+ * Messages never contain secrets: build them from field names and provider error codes only.
+ */
+export const ERROR_CODES = {
+  // core / configuration
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+  NOT_FOUND: 404,
+  VALIDATION_FAILED: 400,
+  CSRF_INVALID: 403,
+  FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  // store
+  STORE_UNAVAILABLE: 503,
+  STORE_CONFLICT: 409,
+  DECRYPT_FAILED: 500,
+  LOCK_TIMEOUT: 503,
+  // login (OIDC and password)
+  OIDC_DISCOVERY_FAILED: 502,
+  OIDC_ISSUER_MISMATCH: 502,
+  OIDC_INSECURE_ISSUER: 500,
+  OIDC_STATE_INVALID: 400,
+  OIDC_NONCE_INVALID: 400,
+  OIDC_ID_TOKEN_INVALID: 400,
+  OIDC_SIGNATURE_INVALID: 400,
+  OIDC_ALG_NOT_ALLOWED: 400,
+  OIDC_CLAIM_INVALID: 400,
+  OIDC_ISS_PARAM_INVALID: 400,
+  OIDC_USERINFO_SUB_MISMATCH: 400,
+  OIDC_TOKEN_ENDPOINT_FAILED: 502,
+  OIDC_PROVIDER_ERROR: 400,
+  OIDC_ACCESS_DENIED: 400,
+  OIDC_LOGIN_TIMEOUT: 400,
+  OIDC_CLAIM_MISSING: 400,
+  LOGIN_USER_UNKNOWN: 403,
+  LOGIN_PASSWORD_INVALID: 401,
+  LOGIN_PASSWORD_DISABLED: 403,
+  LOGIN_THROTTLED: 429,
+  LOGIN_PROVIDER_UNKNOWN: 404,
+  // profiles
+  PROFILE_NOT_FOUND: 404,
+  PROFILE_NAME_TAKEN: 409,
+  PROFILE_IN_USE: 409,
+  AUTHORIZATION_STATE_INVALID: 400,
+  AUTHORIZATION_FAILED: 400,
+  // tokens
+  TOKEN_NOT_AUTHORIZED: 409,
+  TOKEN_REAUTHORIZATION_REQUIRED: 409,
+  TOKEN_SECRET_EXPIRED: 409,
+  TOKEN_SECRET_INVALID: 409,
+  TOKEN_SCOPE_MISSING: 409,
+  TOKEN_PROFILE_INVALID: 409,
+  TOKEN_REFRESH_FAILED: 502,
+  TOKEN_PROVIDER_UNREACHABLE: 503,
+  TOKEN_BACKOFF: 503,
+} as const satisfies Record<string, number>
+
+export type AuthdockErrorCode = keyof typeof ERROR_CODES
+
+export interface AuthdockErrorOptions {
+  status?: number
+  /** May the message be shown to the end user? Defaults to status < 500. */
+  expose?: boolean
+  cause?: unknown
+  /** Field-level details for validation errors: `{ field: message }`. Never secrets. */
+  fields?: Record<string, string>
+  /** Extra non-secret facts (provider error code, profile id, …). */
+  details?: Record<string, unknown>
+}
+
+export class AuthdockError extends Error {
+  override readonly name = 'AuthdockError'
+  readonly code: AuthdockErrorCode
+  readonly status: number
+  readonly expose: boolean
+  readonly fields?: Record<string, string>
+  readonly details?: Record<string, unknown>
+
+  constructor(code: AuthdockErrorCode, message: string, options: AuthdockErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.status = options.status ?? ERROR_CODES[code]
+    this.expose = options.expose ?? this.status < 500
+    this.fields = options.fields
+    this.details = options.details
+  }
+
+  /** A JSON shape safe to send to a client. */
+  toJSON(): { error: { code: AuthdockErrorCode; message: string; fields?: Record<string, string> } } {
+    return {
+      error: {
+        code: this.code,
+        message: this.expose ? this.message : 'Internal error',
+        ...(this.fields ? { fields: this.fields } : {}),
+      },
+    }
+  }
+}
+
+export function isAuthdockError(value: unknown, code?: AuthdockErrorCode): value is AuthdockError {
+  return value instanceof AuthdockError && (code === undefined || value.code === code)
+}

@@ -1,0 +1,40 @@
+/**
+ * The one Express error handler for authdock's routers: an AuthdockError becomes its status with a
+ * page or JSON (by `Accept` or an API path); anything else is a 500 whose details go to the logger
+ * only. Messages of unexposed errors are never sent.
+ */
+import type { ErrorRequestHandler, Request } from 'express'
+import { AuthdockError } from '../errors.js'
+import type { Logger } from '../config.js'
+import type { Renderer } from './render.js'
+
+export function wantsJson(req: Request, apiPrefix?: string): boolean {
+  if (apiPrefix && req.originalUrl.startsWith(apiPrefix)) return true
+  return req.accepts(['html', 'json']) === 'json'
+}
+
+export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?: string }): ErrorRequestHandler {
+  return (err, req, res, next) => {
+    if (res.headersSent) return next(err)
+    const error =
+      err instanceof AuthdockError
+        ? err
+        : new AuthdockError('INTERNAL', 'Internal error', { cause: err, status: typeof err?.status === 'number' && err.status < 500 ? err.status : 500 })
+    if (error.status >= 500) {
+      deps.logger.error({ code: error.code, path: req.path, err: errorSummary(err) }, 'authdock request failed')
+    }
+    if (wantsJson(req, deps.apiPrefix)) {
+      res.status(error.status).json(error.toJSON())
+      return
+    }
+    deps.views
+      .render(req, res, 'error', { error: { code: error.code, message: error.expose ? error.message : null, status: error.status } }, { status: error.status })
+      .catch(next)
+  }
+}
+
+/** Name and message only: a stack or a cause may carry request bodies with secrets. */
+function errorSummary(err: unknown): { name?: string; code?: string; message?: string } {
+  if (err instanceof Error) return { name: err.name, code: (err as { code?: string }).code, message: err.message.slice(0, 300) }
+  return { message: String(err).slice(0, 300) }
+}

@@ -1,0 +1,104 @@
+/**
+ * Server-rendered pages with EJS. A host may override any template by putting a file with the same
+ * relative name in `viewsDir`; includes are resolved the same way, so a host can also replace only
+ * the layout partials. `<%= %>` escapes; templates never use `<%-` for data.
+ */
+import { existsSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { join, relative, isAbsolute } from 'node:path'
+import ejs from 'ejs'
+import type { Request, Response } from 'express'
+import { I18n, pickLanguage, type Language, type Translate } from './i18n.js'
+import { packageViewsDir } from './package-dir.js'
+import { csrfToken } from './csrf.js'
+import type { ResolvedConfig } from '../config.js'
+
+export interface PageLocals {
+  t: Translate
+  lang: Language
+  csrfToken: string
+  /** Nonce for the page's inline <style>/<script> under the Content-Security-Policy. */
+  cspNonce: string
+  paths: ResolvedConfig['paths']
+  user: unknown
+  /** Messages shown on every admin page (secret expiry banners …), already translated. */
+  banners: Array<{ level: 'info' | 'warning' | 'error'; text: string }>
+  title?: string
+  [key: string]: unknown
+}
+
+export type BannerSource = (req: Request) => Promise<PageLocals['banners']> | PageLocals['banners']
+
+export class Renderer {
+  readonly i18n: I18n
+  private readonly bannerSources: BannerSource[] = []
+
+  constructor(private readonly config: ResolvedConfig) {
+    this.i18n = new I18n(config.viewsDir)
+  }
+
+  /** Register something that contributes banners to admin pages (e.g. the secret-expiry check). */
+  addBannerSource(source: BannerSource): void {
+    this.bannerSources.push(source)
+  }
+
+  language(req: Request): Language {
+    return pickLanguage(req, this.config.language)
+  }
+
+  translator(req: Request): Translate {
+    return this.i18n.translator(this.language(req))
+  }
+
+  private resolve(view: string): string {
+    const file = view.endsWith('.ejs') ? view : `${view}.ejs`
+    if (this.config.viewsDir) {
+      const candidate = join(this.config.viewsDir, file)
+      if (existsSync(candidate)) return candidate
+    }
+    return join(packageViewsDir, file)
+  }
+
+  /** Render `view` (e.g. 'login/retry') with the common locals and send it. */
+  async render(
+    req: Request,
+    res: Response,
+    view: string,
+    locals: Record<string, unknown> = {},
+    options: { status?: number; banners?: boolean } = {},
+  ): Promise<void> {
+    const lang = this.language(req)
+    const cspNonce = randomBytes(16).toString('base64')
+    const banners = options.banners ? (await Promise.all(this.bannerSources.map((s) => s(req)))).flat() : []
+    const all: PageLocals = {
+      t: this.i18n.translator(lang),
+      lang,
+      csrfToken: req.session ? csrfToken(req) : '',
+      cspNonce,
+      paths: this.config.paths,
+      user: req.user ?? null,
+      banners,
+      ...locals,
+    }
+    const html = await ejs.renderFile(this.resolve(view), all, {
+      async: false,
+      includer: (originalPath: string, parsedPath: string) => {
+        // Let a host override partials too: map the package path onto the override folder.
+        const rel = isAbsolute(parsedPath) ? relative(packageViewsDir, parsedPath) : originalPath
+        return { filename: rel.startsWith('..') ? parsedPath : this.resolve(rel.replace(/\.ejs$/, '')) }
+      },
+    })
+    res
+      .status(options.status ?? 200)
+      .set('Content-Type', 'text/html; charset=utf-8')
+      .set('Cache-Control', 'no-store')
+      .set('X-Content-Type-Options', 'nosniff')
+      .set('Referrer-Policy', 'same-origin')
+      .set('X-Frame-Options', 'DENY')
+      .set(
+        'Content-Security-Policy',
+        `default-src 'none'; style-src 'nonce-${cspNonce}'; script-src 'nonce-${cspNonce}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
+      )
+      .send(html)
+  }
+}

@@ -1,0 +1,27 @@
+import type { RequestHandler, Router } from 'express'
+
+/** Report of "Test well-known": reachability, issuer match, endpoints, algorithms, in plain words. */
+export interface WellKnownReport {
+  issuer: string
+  reachable: boolean
+  issuerMatches: boolean | null
+  endpoints: Record<string, string | null>
+  idTokenSigningAlgorithms: string[]
+  codeChallengeMethods: string[]
+  /** RFC 9207 `iss` in authorization responses. */
+  authorizationResponseIssParameter: boolean
+  endSession: boolean
+  /** Plain-language findings, worst first: { level, text }. */
+  findings: Array<{ level: 'ok' | 'warning' | 'error'; text: string }>
+}
+
+export interface LoginModule {
+  /** Mounted at `paths.auth`: login, callback(s), password, retry, logout, chooser. */
+  router: Router
+  /** Runs before the host's routes: re-establishes an ended session from the device cookie. */
+  silentLogin: RequestHandler
+  /** 401 JSON / redirect to login for requests without a logged-in user. */
+  requireLogin: RequestHandler
+  testWellKnown(issuer: string): Promise<WellKnownReport>
+  close(): Promise<void>
+}

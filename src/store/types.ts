@@ -1,0 +1,199 @@
+/**
+ * The Store contract. Two adapters implement it (sqlite.ts, postgres.ts) and one contract test
+ * suite (test/store/contract.ts) runs against both. Services (login, profiles, tokens) talk only to
+ * this interface; routers never do.
+ *
+ * Secrets cross this interface in clear text and are encrypted by the adapter (AES-256-GCM with the
+ * key id stored beside the value, see crypto.ts) before they touch disk. Read methods that are used
+ * for display never return secrets; only the explicitly named `…Secret`/`…WithSecrets` methods do.
+ *
+ * Times are `Date`s taken from the injected clock (`now`), never from the database server.
+ */
+
+export type GrantType = 'authorization_code' | 'client_credentials'
+
+/** What an administrator edits. `clientSecret`: undefined keeps the stored one, null removes it. */
+export interface ProfileInput {
+  name: string
+  grantType: GrantType
+  authorizationUrl: string | null
+  tokenUrl: string
+  redirectUrl: string | null
+  clientId: string
+  clientSecret?: string | null
+  scope: string
+  valid: boolean
+  secretExpiresAt: Date | null
+  proxy: string | null
+  /** Which preset filled it ('microsoft365', 'google', 'keycloak', 'gitlab', …) or null. */
+  preset: string | null
+  /** Entra tenant id when the preset needs one. */
+  tenantId: string | null
+}
+
+/** A profile as shown: never contains the secret. */
+export interface Profile extends Omit<ProfileInput, 'clientSecret'> {
+  id: string
+  hasClientSecret: boolean
+  createdAt: Date
+  updatedAt: Date
+}
+
+export type TokenStatus = 'ok' | 'reauthorization_required' | 'secret_expired' | 'error'
+
+/** The token state of a profile, secrets included: only the token provider reads this. */
+export interface TokenRecord {
+  profileId: string
+  accessToken: string | null
+  accessTokenExpiresAt: Date | null
+  refreshToken: string | null
+  tokenType: string | null
+  /** Scope the provider granted (may differ from the requested one). */
+  scope: string | null
+  status: TokenStatus
+  lastRefreshAt: Date | null
+  /** When the refresh token was last used (keep-alive). */
+  refreshTokenUsedAt: Date | null
+  lastErrorCode: string | null
+  /** Plain words, never a secret or a raw provider body. */
+  lastErrorMessage: string | null
+  lastErrorAt: Date | null
+  failureCount: number
+  /** No refresh attempt before this time (backoff). */
+  nextAttemptAt: Date | null
+  authorizedBy: string | null
+  authorizedAccount: string | null
+  authorizedAt: Date | null
+  /** Incremented on every write; lets a reader see that another instance wrote. */
+  version: number
+}
+
+/** The same without secrets, for overviews, CSV, JSON answers. */
+export type TokenSummary = Omit<TokenRecord, 'accessToken' | 'refreshToken'> & {
+  hasAccessToken: boolean
+  hasRefreshToken: boolean
+}
+
+/** A partial write of token state; fields left undefined are kept. */
+export type TokenPatch = Partial<Omit<TokenRecord, 'profileId' | 'version'>>
+
+/** A stored login refresh token for silent re-login, keyed by the hash of a device cookie. */
+export interface LoginTokenRecord {
+  deviceHash: string
+  providerId: string
+  userId: string
+  refreshToken: string
+  createdAt: Date
+  lastUsedAt: Date
+  expiresAt: Date
+}
+
+export interface AuditEntryInput {
+  /** e.g. 'profile.created', 'profile.updated', 'profile.deleted', 'profile.authorized',
+   * 'token.failed', 'login.failed', 'login.succeeded', 'secret.expiry' */
+  kind: string
+  actor: string | null
+  profileId?: string | null
+  /** Non-secret facts; old/new values without secrets. Adapters reject nothing here: callers redact. */
+  details?: Record<string, unknown>
+}
+
+export interface AuditEntry extends Required<Omit<AuditEntryInput, 'details'>> {
+  id: number
+  at: Date
+  details: Record<string, unknown>
+}
+
+export interface SessionRecord {
+  data: string
+  expiresAt: Date
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres'
+  /** Throws STORE_UNAVAILABLE when the database does not answer. */
+  ping(): Promise<void>
+  close(): Promise<void>
+
+  profiles: {
+    list(): Promise<Profile[]>
+    get(id: string): Promise<Profile | null>
+    getByName(name: string): Promise<Profile | null>
+    /** Throws PROFILE_NAME_TAKEN on a duplicate name. */
+    create(input: ProfileInput): Promise<Profile>
+    /**
+     * Throws PROFILE_NOT_FOUND / PROFILE_NAME_TAKEN. When authorizationUrl, tokenUrl, clientId,
+     * scope or grantType change, the profile's token record is deleted in the same transaction.
+     * Returns the profile and whether tokens were cleared.
+     */
+    update(id: string, input: ProfileInput): Promise<{ profile: Profile; tokensCleared: boolean }>
+    /** Deletes the profile and its tokens; false when it did not exist. */
+    delete(id: string): Promise<boolean>
+    getClientSecret(id: string): Promise<string | null>
+  }
+
+  tokens: {
+    get(profileId: string): Promise<TokenRecord | null>
+    summary(profileId: string): Promise<TokenSummary | null>
+    summaries(): Promise<TokenSummary[]>
+    /** Upsert: creates the record with defaults when missing, then applies the patch. */
+    save(profileId: string, patch: TokenPatch): Promise<TokenRecord>
+    clear(profileId: string): Promise<void>
+    /**
+     * Run `fn` while holding the refresh lock of this profile across every process sharing the
+     * database. `fn` receives the record as re-read under the lock (another instance may have just
+     * refreshed) and returns a patch to write before the lock is released (same transaction where
+     * the adapter can), or null to write nothing. If the holder dies, the lock is released
+     * (PostgreSQL: with its connection; SQLite: when the lease of `timeoutMs` runs out).
+     * Throws LOCK_TIMEOUT when the lock is not had within `waitMs`.
+     */
+    withRefreshLock<T>(
+      profileId: string,
+      fn: (current: TokenRecord | null) => Promise<{ patch: TokenPatch | null; result: T }>,
+      options: { timeoutMs: number; waitMs: number },
+    ): Promise<T>
+  }
+
+  loginTokens: {
+    put(record: Omit<LoginTokenRecord, 'createdAt' | 'lastUsedAt'>): Promise<void>
+    get(deviceHash: string): Promise<LoginTokenRecord | null>
+    /** Replace the refresh token (rotation) and mark it used. */
+    update(deviceHash: string, refreshToken: string, expiresAt: Date): Promise<void>
+    delete(deviceHash: string): Promise<void>
+    deleteForUser(userId: string): Promise<number>
+    pruneExpired(): Promise<number>
+  }
+
+  sessions: {
+    get(sid: string): Promise<SessionRecord | null>
+    set(sid: string, data: string, expiresAt: Date): Promise<void>
+    touch(sid: string, expiresAt: Date): Promise<void>
+    destroy(sid: string): Promise<void>
+    pruneExpired(): Promise<number>
+  }
+
+  audit: {
+    add(entry: AuditEntryInput): Promise<void>
+    /** Newest first. */
+    list(filter?: { profileId?: string; kind?: string; limit?: number; beforeId?: number }): Promise<AuditEntry[]>
+    pruneOlderThan(date: Date): Promise<number>
+  }
+
+  /** Named leases so that periodic jobs run once across instances. */
+  leases: {
+    /** True when `holder` now holds `name` until now + ttlMs (taken or renewed). */
+    acquire(name: string, holder: string, ttlMs: number): Promise<boolean>
+    release(name: string, holder: string): Promise<void>
+  }
+
+  /** Fixed-window counters (password throttling). */
+  counters: {
+    /** Increments and returns the count within the window that started at the first hit. */
+    hit(key: string, windowMs: number): Promise<number>
+    get(key: string): Promise<number>
+    reset(key: string): Promise<void>
+  }
+
+  /** Re-encrypt every secret under the newest key; returns how many values were rewritten. */
+  reencryptAll(): Promise<number>
+}
