@@ -168,6 +168,10 @@ export const optionsSchema = z.object({
       adminApi: path.default('/admin/api/oauth2-profiles'),
       oauth2Redirect: path.default('/oauth2redirect'),
       health: path.default('/healthz'),
+      /** Audit trail admin page (HTML, CSV export). */
+      audit: path.default('/admin/audit'),
+      /** Audit trail as JSON. */
+      auditApi: path.default('/admin/api/audit'),
       /** Where a login lands when no returnTo was given. */
       afterLogin: path.default('/'),
       afterLogout: path.default('/'),
@@ -197,6 +201,48 @@ export const optionsSchema = z.object({
       lockTimeoutMs: z.number().int().positive().default(30_000),
       /** Refresh tokens unused for this long get a keep-alive refresh (Entra expires them at 90 days). */
       keepAliveAfterMs: z.number().int().positive().default(14 * 24 * 60 * 60_000),
+      /** How often the keep-alive job looks for such refresh tokens (once across instances). */
+      keepAliveIntervalMs: z.number().int().positive().default(60 * 60_000),
+      /** After a failed refresh, wait this long before the next try; doubled per failure. */
+      backoffBaseMs: z.number().int().positive().default(15_000),
+      /** Upper bound of that wait. */
+      backoffMaxMs: z.number().int().positive().default(30 * 60_000),
+    })
+    .prefault({}),
+  /** Login behaviour beyond the providers: silent re-login and password throttling. */
+  login: z
+    .object({
+      /** Long-lived HttpOnly cookie that ties a browser to its stored refresh token. */
+      deviceCookieName: z.string().min(1).default('authdock.device'),
+      /** How long a browser stays remembered for silent re-login. */
+      rememberDeviceMs: z.number().int().positive().default(30 * 24 * 60 * 60_000),
+      /** Failed password logins allowed per window, per account and per client address. */
+      passwordThrottle: z
+        .object({
+          windowMs: z.number().int().positive().default(15 * 60_000),
+          maxPerAccount: z.number().int().positive().default(5),
+          maxPerAddress: z.number().int().positive().default(20),
+        })
+        .prefault({}),
+    })
+    .prefault({}),
+  /** Audit trail: entries older than `retentionDays` are pruned by the daily check. */
+  audit: z
+    .object({
+      retentionDays: z.number().int().positive().default(365),
+    })
+    .prefault({}),
+  /**
+   * Prometheus metrics, only when the host passes its prom-client `Registry` (prom-client is then an
+   * optional peer dependency the host installs).
+   */
+  metrics: z
+    .object({
+      registry: z
+        .custom<object>((v) => typeof v === 'object' && v !== null && typeof (v as { registerMetric?: unknown }).registerMetric === 'function', {
+          message: 'must be a prom-client Registry',
+        })
+        .optional(),
     })
     .prefault({}),
   /** `auto` picks from Accept-Language. */

@@ -1,17 +1,41 @@
-// PLACEHOLDER until the login module lands (owned by the login helper).
-import express from 'express'
-import type { PassportStatic } from 'passport'
+/**
+ * The login capability: OpenID Connect through openid-client's passport Strategy (one or more
+ * providers), silent re-login with a stored refresh token, the retry page, the password fallback,
+ * logout, and "Test well-known". Everything is registered on the Passport instance passed in, never
+ * on passport's global.
+ */
+import type { PassportInstance } from './passport-instance.js'
 import type { DockContext } from '../context.js'
+import { OidcFlow, verifyFor } from './oidc-flow.js'
+import { PasswordLogin } from './password.js'
+import { Providers } from './providers.js'
+import { createRequireLogin } from './require-login.js'
+import { createLoginRouter } from './routes.js'
+import { installSerializers } from './serialize.js'
+import { createSilentLogin } from './silent-login.js'
 import type { LoginModule } from './types.js'
+import { testWellKnown } from './well-known.js'
 
-export async function createLogin(_ctx: DockContext, _passport: PassportStatic): Promise<LoginModule> {
+export { wellKnownHandler, testWellKnown } from './well-known.js'
+export { safeReturnTo } from './return-to.js'
+
+/**
+ * Build the login module for one authdock instance.
+ *
+ * @example
+ * const login = await createLogin(ctx, new Passport())
+ * router.use(login.silentLogin); router.use(ctx.config.paths.auth, login.router)
+ */
+export async function createLogin(ctx: DockContext, passport: PassportInstance): Promise<LoginModule> {
+  installSerializers(ctx, passport)
+  const providers: Providers = new Providers(ctx, passport, (provider) => verifyFor(ctx, () => providers, provider))
+  const flow = new OidcFlow(ctx, passport, providers)
+  const password = new PasswordLogin(ctx, passport)
   return {
-    router: express.Router(),
-    silentLogin: (_req, _res, next) => next(),
-    requireLogin: (_req, res) => void res.status(401).json({ error: { code: 'UNAUTHENTICATED' } }),
-    testWellKnown: async () => {
-      throw new Error('not implemented')
-    },
-    close: async () => {},
+    router: createLoginRouter({ ctx, providers, flow, password }),
+    silentLogin: createSilentLogin(ctx, providers),
+    requireLogin: createRequireLogin(ctx),
+    testWellKnown: (issuer) => testWellKnown(ctx, issuer),
+    close: async () => providers.discovery.clear(),
   }
 }

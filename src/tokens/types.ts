@@ -4,10 +4,36 @@ export interface GetAccessTokenOptions {
   forceRefresh?: boolean
 }
 
+/** An access token with what a mail client needs beside it. */
+export interface AccessToken {
+  profileId: string
+  accessToken: string
+  /** When the provider says it expires (or the configured default lifetime). */
+  expiresAt: Date
+}
+
+/** What one keep-alive run did (profile ids only, never tokens). */
+export interface KeepAliveReport {
+  /** False when another instance holds the keep-alive lease and this run did nothing. */
+  ran: boolean
+  refreshed: string[]
+  failed: Array<{ profileId: string; code: string }>
+}
+
 export interface TokenProvider {
   /** A valid access token for the profile (by id or name); refreshed in time, once across instances. */
   getAccessToken(profileIdOrName: string, options?: GetAccessTokenOptions): Promise<string>
+  /** The same with its expiry and the profile id (nodemailer wants the expiry). */
+  getToken(profileIdOrName: string, options?: GetAccessTokenOptions): Promise<AccessToken>
   /** Forget cached tokens of a profile (after its settings changed or it was re-authorized). */
   invalidate(profileId: string): void
+  /**
+   * Refresh every refresh token unused for `tokens.keepAliveAfterMs`, once across instances (a
+   * store lease). Providers such as Entra expire refresh tokens that are not used for 90 days.
+   */
+  keepAlive(): Promise<KeepAliveReport>
+  /** Run {@link keepAlive} every `intervalMs` (default `tokens.keepAliveIntervalMs`); the timer never keeps the process alive. Returns a stop function. */
+  startKeepAlive(options?: { intervalMs?: number }): () => void
+  /** Stops the keep-alive timer and drops the cache. */
   close(): Promise<void>
 }

@@ -1,0 +1,55 @@
+/**
+ * The example app's configuration, read from environment variables only (see DESIGN.md, "The
+ * example app"). The library itself never reads process.env; this is the host's job.
+ */
+import { dirname, resolve } from 'node:path'
+
+export interface ExampleSettings {
+  port: number
+  host: string
+  /** Undefined: http://localhost:<port> once the port is known (PORT=0 picks a free one). */
+  baseUrl: string | undefined
+  /** Undefined: the embedded dev identity provider starts. */
+  oidcIssuer: string | undefined
+  oidcClientId: string | undefined
+  oidcClientSecret: string | undefined
+  oidcScope: string
+  oidcClaim: string
+  database: string
+  redisUrl: string | undefined
+  authdockKey: string | undefined
+  sessionSecret: string | undefined
+  /** Where generated secrets and the mail accounts live: the SQLite file's folder, else ./data. */
+  dataDir: string
+}
+
+export type Env = Record<string, string | undefined>
+
+const nonEmpty = (v: string | undefined) => (v === undefined || v.trim() === '' ? undefined : v.trim())
+
+function port(env: Env): number {
+  const raw = nonEmpty(env.PORT) ?? '3000'
+  const n = Number(raw)
+  if (!/^\d+$/.test(raw) || n > 65535) throw new Error(`PORT must be a port number (0 picks a free one), not "${raw}"`)
+  return n
+}
+
+export function readSettings(env: Env): ExampleSettings {
+  const database = nonEmpty(env.AUTHDOCK_DATABASE) ?? 'sqlite:./data/authdock.db'
+  const dataDir = database.startsWith('sqlite:') ? dirname(resolve(database.slice('sqlite:'.length))) : resolve('data')
+  return {
+    port: port(env),
+    host: nonEmpty(env.HOST) ?? '127.0.0.1',
+    baseUrl: nonEmpty(env.BASE_URL)?.replace(/\/+$/, ''),
+    oidcIssuer: nonEmpty(env.OIDC_ISSUER),
+    oidcClientId: nonEmpty(env.OIDC_CLIENT_ID),
+    oidcClientSecret: nonEmpty(env.OIDC_CLIENT_SECRET),
+    oidcScope: nonEmpty(env.OIDC_SCOPE) ?? 'openid profile email',
+    oidcClaim: nonEmpty(env.OIDC_CLAIM) ?? 'email',
+    database,
+    redisUrl: nonEmpty(env.REDIS_URL),
+    authdockKey: nonEmpty(env.AUTHDOCK_KEY),
+    sessionSecret: nonEmpty(env.SESSION_SECRET),
+    dataDir,
+  }
+}

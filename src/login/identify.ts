@@ -1,0 +1,64 @@
+/**
+ * From a verified token response to a host user: the checks openid-client leaves to us (`azp` on a
+ * single audience, UserInfo `sub`), the identifying claim (ID token first, else UserInfo), and the
+ * host's findByClaim keyed by provider and issuer so two providers cannot collide.
+ */
+import * as client from 'openid-client'
+import type { AuthdockUser, ProviderConfig } from '../config.js'
+import type { DockContext } from '../context.js'
+import { AuthdockError } from '../errors.js'
+import { mapOidcError } from './oidc-errors.js'
+
+export interface Identified {
+  user: AuthdockUser
+  sub: string
+}
+
+/**
+ * @param expectedSub for a refresh: the subject of the original login; a different one is refused.
+ */
+export async function identify(
+  ctx: DockContext,
+  provider: ProviderConfig,
+  config: client.Configuration,
+  tokens: client.TokenEndpointResponse & client.TokenEndpointResponseHelpers,
+  expectedSub?: string,
+): Promise<Identified> {
+  const idClaims = tokens.claims()
+  const sub = idClaims?.sub ?? expectedSub
+  if (!sub) throw new AuthdockError('OIDC_ID_TOKEN_INVALID', 'The provider returned no ID token')
+  if (idClaims) {
+    // OIDC Core 3.1.3.7 (6): an azp, when present, must be our client id, even with a single audience.
+    if (idClaims.azp !== undefined && idClaims.azp !== provider.clientId) {
+      throw new AuthdockError('OIDC_CLAIM_INVALID', 'The ID token claim "azp" names another client', { details: { claim: 'azp' } })
+    }
+    if (expectedSub !== undefined && idClaims.sub !== expectedSub) {
+      throw new AuthdockError('OIDC_CLAIM_INVALID', 'The refreshed ID token names another subject', { details: { claim: 'sub' } })
+    }
+  }
+  let claims: Record<string, unknown> = { ...(idClaims ?? {}) }
+  const needUserInfo = claims[provider.claim] === undefined || idClaims === undefined
+  if (needUserInfo && config.serverMetadata().userinfo_endpoint) {
+    let info: client.UserInfoResponse
+    try {
+      info = await client.fetchUserInfo(config, tokens.access_token, sub)
+    } catch (err) {
+      throw mapOidcError(err, 'userinfo')
+    }
+    claims = { ...info, ...claims }
+  }
+  const value = claims[provider.claim]
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw new AuthdockError('OIDC_CLAIM_MISSING', `The identity provider did not send the claim "${provider.claim}"`, {
+      details: { claim: provider.claim },
+    })
+  }
+  const issuer = config.serverMetadata().issuer
+  const user = await ctx.config.users.findByClaim({ providerId: provider.id, issuer, claim: provider.claim, value: String(value), claims })
+  if (!user) {
+    throw new AuthdockError('LOGIN_USER_UNKNOWN', `No user of this application has this ${provider.claimLabel}`, {
+      details: { claim: provider.claim, claimLabel: provider.claimLabel, value: String(value) },
+    })
+  }
+  return { user, sub }
+}

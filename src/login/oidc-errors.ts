@@ -1,0 +1,122 @@
+/**
+ * Translate what openid-client / oauth4webapi throw into AuthdockErrors with stable codes. Their
+ * errors carry a code (OAUTH_…), a message and a `cause` naming the claim or header involved; we
+ * read those, never the raw provider bodies, so no token or secret reaches a message.
+ */
+import * as client from 'openid-client'
+import { AuthdockError, type AuthdockErrorCode } from '../errors.js'
+
+/** Where the error happened: the same oauth4webapi code means different things per step. */
+export type OidcPhase = 'discovery' | 'callback' | 'userinfo' | 'refresh'
+
+interface Coded {
+  code?: string
+  message: string
+  cause?: unknown
+  error?: string
+  error_description?: string
+  status?: number
+}
+
+/** The innermost openid-client/oauth4webapi error (openid-client wraps oauth4webapi's). */
+function innermost(err: unknown): Coded | undefined {
+  let current: unknown = err
+  let found: Coded | undefined
+  for (let i = 0; i < 5 && current instanceof Error; i++) {
+    const coded = current as Error & Coded
+    if (typeof coded.code === 'string' && coded.code.startsWith('OAUTH_')) found = coded
+    current = coded.cause
+  }
+  return found
+}
+
+/** WebCrypto refused a key from the provider's JWKS (unparseable, wrong type for the algorithm). */
+function isUnusableKey(err: unknown): boolean {
+  let current: unknown = err
+  for (let i = 0; i < 5 && current instanceof Error; i++) {
+    if (current instanceof DOMException && (current.name === 'DataError' || current.name === 'InvalidAccessError')) return true
+    current = (current as Error).cause
+  }
+  return false
+}
+
+function causeField(err: Coded | undefined, field: string): unknown {
+  const cause = err?.cause
+  return cause && typeof cause === 'object' ? (cause as Record<string, unknown>)[field] : undefined
+}
+
+// oauth4webapi's error codes (openid-client does not re-export the constants).
+const KEY_SELECTION = 'OAUTH_KEY_SELECTION_FAILED'
+const JSON_ATTRIBUTE_COMPARISON = 'OAUTH_JSON_ATTRIBUTE_COMPARISON_FAILED'
+const JWT_CLAIM_COMPARISON = 'OAUTH_JWT_CLAIM_COMPARISON_FAILED'
+const JWT_TIMESTAMP_CHECK = 'OAUTH_JWT_TIMESTAMP_CHECK_FAILED'
+const INVALID_RESPONSE = 'OAUTH_INVALID_RESPONSE'
+const UNUSABLE_BODY = new Set(['OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_IS_NOT_JSON', 'OAUTH_PARSE_ERROR'])
+
+const CLAIM_CODES: Record<string, AuthdockErrorCode> = { nonce: 'OIDC_NONCE_INVALID' }
+
+/** Map any error from an OIDC step to an AuthdockError (already mapped errors pass through). */
+export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
+  if (err instanceof AuthdockError) return err
+  const wrap = (code: AuthdockErrorCode, message: string, details: Record<string, unknown> = {}) =>
+    new AuthdockError(code, message, { cause: err, details: { phase, ...details } })
+
+  if (err instanceof client.AuthorizationResponseError) {
+    const providerText = err.error_description ?? undefined
+    if (err.error === 'access_denied') return wrap('OIDC_ACCESS_DENIED', 'The login was cancelled at the identity provider', { providerError: err.error, providerText })
+    return wrap('OIDC_PROVIDER_ERROR', `The identity provider answered with the error "${err.error}"`, { providerError: err.error, providerText })
+  }
+  if (err instanceof client.ResponseBodyError) {
+    const code: AuthdockErrorCode = phase === 'userinfo' ? 'OIDC_PROVIDER_ERROR' : 'OIDC_TOKEN_ENDPOINT_FAILED'
+    return wrap(code, `The identity provider refused the request ("${err.error}")`, { providerError: err.error, providerText: err.error_description, status: err.status })
+  }
+
+  const inner = innermost(err)
+  const message = inner?.message ?? (err instanceof Error ? err.message : String(err))
+  const claim = causeField(inner, 'claim') ?? /JWT "(\w+)"/.exec(message)?.[1]
+  const attribute = causeField(inner, 'attribute')
+
+  if (phase === 'discovery') {
+    if (inner?.code === JSON_ATTRIBUTE_COMPARISON && attribute === 'issuer') {
+      return wrap('OIDC_ISSUER_MISMATCH', `The provider's metadata names another issuer than the configured one`)
+    }
+    return wrap('OIDC_DISCOVERY_FAILED', 'The identity provider\'s discovery document could not be read', { reason: inner?.code ?? 'network' })
+  }
+  if (/response parameter "iss"|"iss" \(issuer\) response parameter/.test(message)) {
+    return wrap('OIDC_ISS_PARAM_INVALID', 'The authorization response names a wrong or no issuer (RFC 9207)')
+  }
+  if (/"state" response parameter|response parameter "state"/.test(message)) {
+    return wrap('OIDC_STATE_INVALID', 'The login answer does not belong to a login started here')
+  }
+  if (/"alg"|unsupported JWS algorithm/.test(message)) {
+    return wrap('OIDC_ALG_NOT_ALLOWED', 'The ID token is signed with an algorithm that is not allowed')
+  }
+  // Left after the alg check above: WebCrypto or oauth4webapi refusing the JWKS key itself.
+  if (isUnusableKey(err) || inner?.code === 'OAUTH_UNSUPPORTED_OPERATION') {
+    return wrap('OIDC_SIGNATURE_INVALID', 'The provider\'s signing key cannot be used', { reason: 'key_unusable' })
+  }
+  if (message === 'JWT signature verification failed' || inner?.code === KEY_SELECTION) {
+    return wrap('OIDC_SIGNATURE_INVALID', 'The ID token signature could not be verified', { reason: inner?.code === KEY_SELECTION ? 'key_selection' : 'signature' })
+  }
+  if (phase === 'userinfo' && inner?.code === JSON_ATTRIBUTE_COMPARISON) {
+    return wrap('OIDC_USERINFO_SUB_MISMATCH', 'UserInfo describes another subject than the ID token')
+  }
+  if (inner?.code === JWT_CLAIM_COMPARISON || inner?.code === JWT_TIMESTAMP_CHECK || /JWT "?\w+"? .*claim/.test(message)) {
+    const name = typeof claim === 'string' ? claim : 'unknown'
+    return wrap(CLAIM_CODES[name] ?? 'OIDC_CLAIM_INVALID', `The ID token claim "${name}" is missing or invalid`, { claim: name })
+  }
+  if (inner?.code === 'OAUTH_TIMEOUT' || inner?.code === 'OAUTH_ABORT') {
+    return wrap(phase === 'userinfo' ? 'OIDC_PROVIDER_ERROR' : 'OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider did not answer in time', { reason: 'timeout' })
+  }
+  if (phase === 'userinfo') return wrap('OIDC_PROVIDER_ERROR', 'The UserInfo answer could not be used', { reason: inner?.code ?? 'network' })
+  if (inner?.code && UNUSABLE_BODY.has(inner.code)) {
+    return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code })
+  }
+  if (inner?.code === INVALID_RESPONSE && /"response" body/.test(message)) {
+    return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code })
+  }
+  if (inner?.code === INVALID_RESPONSE) {
+    return wrap('OIDC_ID_TOKEN_INVALID', 'The ID token is malformed', { reason: inner.code })
+  }
+  return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider could not be reached', { reason: inner?.code ?? 'network' })
+}

@@ -1,0 +1,125 @@
+/**
+ * The OpenID Connect login: start (redirect to the provider) and callback (verify, map to a host
+ * user, log in). Verification is openid-client's (state, nonce, PKCE, RFC 9207 `iss`, ID token
+ * signature and claims); identify.ts adds what it leaves to the relying party.
+ */
+import type { NextFunction, Request, Response } from 'express'
+import type { PassportInstance } from './passport-instance.js'
+import type { VerifyFunctionWithRequest } from 'openid-client/passport'
+import type { ProviderConfig } from '../config.js'
+import type { DockContext } from '../context.js'
+import { AuthdockError, isAuthdockError } from '../errors.js'
+import { identify, type Identified } from './identify.js'
+import { mapOidcError } from './oidc-errors.js'
+import { recordFailure, recordSuccess, redirectToRetry } from './outcome.js'
+import type { Providers } from './providers.js'
+import { rememberDevice } from './device.js'
+import { logIn, strategySessionKey } from './session-data.js'
+import { loginProviderOf } from './serialize.js'
+
+/** What the verify callback hands to the route (passport calls it "user"). */
+interface VerifiedLogin extends Identified {
+  idToken?: string
+  refreshToken?: string
+}
+
+/** The Strategy's verify callback for one provider. */
+export function verifyFor(ctx: DockContext, providers: () => Providers, provider: ProviderConfig): VerifyFunctionWithRequest {
+  return (_req, tokens, done) => {
+    providers()
+      .strategy(provider)
+      .then(({ config }) => identify(ctx, provider, config, tokens))
+      .then((identified) => done(null, { ...identified, idToken: tokens.id_token, refreshToken: tokens.refresh_token } as unknown as Express.User))
+      .catch((err: unknown) => done(err))
+  }
+}
+
+export class OidcFlow {
+  constructor(
+    private readonly ctx: DockContext,
+    private readonly passport: PassportInstance,
+    private readonly providers: Providers,
+  ) {}
+
+  /** GET <auth>/login[/<provider>]: remember the pending login and redirect to the provider. */
+  async start(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, returnTo: string | undefined): Promise<void> {
+    let name: string
+    try {
+      ;({ name } = await this.providers.strategy(provider))
+    } catch (err) {
+      // Discovery failed (provider down, issuer mismatch …): the retry page says so and offers the
+      // password where possible, instead of a bare error page.
+      return this.fail(req, res, next, provider, err)
+    }
+    req.session.authdockLogin = { providerId: provider.id, returnTo, startedAt: this.ctx.now() }
+    this.passport.authenticate(name, { session: false })(req, res, next)
+  }
+
+  /** GET <auth>/callback[/<provider>]. */
+  async callback(req: Request, res: Response, next: NextFunction, provider: ProviderConfig): Promise<void> {
+    // Read the pending login now: passport regenerates the session at req.login.
+    const pending = req.session.authdockLogin
+    if (pending?.providerId === provider.id) delete req.session.authdockLogin
+    try {
+      // Without code or error the Strategy would start a new login instead of answering.
+      if (req.query.code === undefined && req.query.error === undefined) {
+        throw new AuthdockError('OIDC_STATE_INVALID', 'The login answer carries neither a code nor an error')
+      }
+      if (pending?.providerId === provider.id && this.ctx.now() - pending.startedAt > provider.loginTimeoutMs) {
+        delete (req.session as unknown as Record<string, unknown>)[strategySessionKey(provider.id)]
+        throw new AuthdockError('OIDC_LOGIN_TIMEOUT', 'The login was not finished in time')
+      }
+      const { name } = await this.providers.strategy(provider)
+      const verified = await new Promise<VerifiedLogin>((resolve, reject) => {
+        this.passport.authenticate(name, { session: false }, (err: unknown, user: unknown, info: unknown) => {
+          if (err) return reject(mapOidcError(err, 'callback'))
+          if (user) return resolve(user as VerifiedLogin)
+          reject(failureFromInfo(info))
+        })(req, res, next)
+      })
+      await this.complete(req, res, provider, verified, pending?.providerId === provider.id ? pending.returnTo : undefined)
+    } catch (err) {
+      await this.fail(req, res, next, provider, err)
+    }
+  }
+
+  private async fail(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, err: unknown): Promise<void> {
+    const error = isAuthdockError(err) ? err : mapOidcError(err, 'callback')
+    await recordFailure(this.ctx, { providerId: provider.id, reason: error.code, method: 'oidc', details: safeDetails(error) })
+    if (error.code === 'LOGIN_USER_UNKNOWN') {
+      await this.ctx.views.render(req, res, 'login/unknown-user', { title: undefined, code: error.code, claimLabel: provider.claimLabel, value: error.details?.value, providerId: provider.id }, { status: error.status })
+      return
+    }
+    if (error.status >= 500 && !error.code.startsWith('OIDC_')) return next(error)
+    redirectToRetry(this.ctx, req, res, error, provider.id)
+  }
+
+  private async complete(req: Request, res: Response, provider: ProviderConfig, verified: VerifiedLogin, returnTo: string | undefined): Promise<void> {
+    loginProviderOf.set(req, provider.id)
+    await logIn(req, verified.user as Express.User)
+    req.session.authdockOidc = { providerId: provider.id, idToken: verified.idToken }
+    if (verified.refreshToken && provider.silentLogin) {
+      await rememberDevice(this.ctx, req, res, { providerId: provider.id, userId: verified.user.id, refreshToken: verified.refreshToken, sub: verified.sub })
+    }
+    await recordSuccess(this.ctx, { providerId: provider.id, userId: verified.user.id, method: 'oidc' })
+    const target = returnTo ?? this.ctx.config.paths.afterLogin
+    req.session.save((err) => (err ? res.status(500).end() : res.redirect(303, target)))
+  }
+}
+
+/** passport's fail(): the Strategy reports access_denied and a missing login state this way. */
+function failureFromInfo(info: unknown): AuthdockError {
+  const fields = (info ?? {}) as Record<string, unknown>
+  if (fields.error === 'access_denied') {
+    return new AuthdockError('OIDC_ACCESS_DENIED', 'The login was cancelled at the identity provider', {
+      details: { providerError: 'access_denied', providerText: typeof fields.error_description === 'string' ? fields.error_description : undefined },
+    })
+  }
+  return new AuthdockError('OIDC_STATE_INVALID', 'The login answer does not belong to a login started in this browser session')
+}
+
+/** Audit details without anything a provider could smuggle a token into beyond its own text. */
+function safeDetails(error: AuthdockError): Record<string, unknown> {
+  const d = error.details ?? {}
+  return { claim: d.claim, providerError: d.providerError, phase: d.phase, detail: d.reason }
+}

@@ -1,0 +1,57 @@
+/**
+ * What happens after every login attempt, in one place: the audit entry, the event for the host,
+ * and (for failures of the OIDC flow) the retry page.
+ */
+import type { Request, Response } from 'express'
+import type { DockContext } from '../context.js'
+import type { AuthdockError } from '../errors.js'
+import type { RetryInfo } from './session-data.js'
+
+export type LoginMethod = 'oidc' | 'password' | 'silent'
+
+/** Event payloads (see README "Events"). */
+export interface LoginSucceededEvent {
+  providerId: string | null
+  userId: string
+  method: LoginMethod
+}
+export interface LoginFailedEvent {
+  providerId?: string
+  reason: string
+  method: LoginMethod
+}
+
+export async function recordSuccess(ctx: DockContext, event: LoginSucceededEvent): Promise<void> {
+  await ctx.store.audit.add({ kind: 'login.succeeded', actor: event.userId, details: { providerId: event.providerId, method: event.method } })
+  ctx.events.emit('login.succeeded', event)
+}
+
+/** `details` must be free of secrets; callers pass claim names and provider error codes only. */
+export async function recordFailure(
+  ctx: DockContext,
+  event: LoginFailedEvent & { actor?: string | null; details?: Record<string, unknown> },
+): Promise<void> {
+  const { actor, details, ...payload } = event
+  ctx.logger.warn({ providerId: payload.providerId, reason: payload.reason, method: payload.method }, 'authdock login failed')
+  try {
+    await ctx.store.audit.add({ kind: 'login.failed', actor: actor ?? null, details: { ...details, providerId: payload.providerId ?? null, reason: payload.reason, method: payload.method } })
+  } catch (err) {
+    // A failing audit must not turn a refused login into a 500 that hides the real reason.
+    ctx.logger.error({ err: String(err) }, 'authdock could not write the audit entry')
+  }
+  ctx.events.emit('login.failed', payload)
+}
+
+export function retryReason(error: AuthdockError): RetryInfo['reason'] {
+  if (error.code === 'OIDC_ACCESS_DENIED') return 'cancel'
+  if (error.code === 'OIDC_LOGIN_TIMEOUT') return 'timeout'
+  return 'error'
+}
+
+/** Keep why the login failed in the session and send the browser to the retry page. */
+export function redirectToRetry(ctx: DockContext, req: Request, res: Response, error: AuthdockError, providerId?: string): void {
+  const reason = retryReason(error)
+  const providerText = typeof error.details?.providerText === 'string' ? error.details.providerText.slice(0, 500) : undefined
+  req.session.authdockRetry = { reason, code: error.code, providerId, providerText }
+  req.session.save(() => res.redirect(303, `${ctx.config.paths.auth}/retry?reason=${reason}`))
+}

@@ -1,0 +1,105 @@
+/**
+ * The login router, mounted at `paths.auth`. It adds only what is configured: callbacks per
+ * provider, the password routes only where password login is possible.
+ */
+import express, { type NextFunction, type Request, type Response, type Router } from 'express'
+import type { DockContext } from '../context.js'
+import { AuthdockError } from '../errors.js'
+import { verifyCsrf } from '../http/csrf.js'
+import { logout } from './logout.js'
+import type { OidcFlow } from './oidc-flow.js'
+import { passwordLoginPossible, type PasswordLogin } from './password.js'
+import type { Providers } from './providers.js'
+import { safeReturnTo } from './return-to.js'
+import type { RetryInfo } from './session-data.js'
+
+const REASONS: ReadonlyArray<RetryInfo['reason']> = ['error', 'cancel', 'timeout']
+
+type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void
+const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
+  Promise.resolve(fn(req, res, next)).catch(next)
+}
+
+export function createLoginRouter(deps: { ctx: DockContext; providers: Providers; flow: OidcFlow; password: PasswordLogin }): Router {
+  const { ctx, providers, flow, password } = deps
+  const auth = ctx.config.paths.auth
+  const router = express.Router()
+  const form = express.urlencoded({ extended: false, limit: '16kb' })
+  const withPassword = passwordLoginPossible(ctx)
+
+  const renderPassword = (req: Request, res: Response, status = 200, error?: AuthdockError) =>
+    ctx.views.render(
+      req,
+      res,
+      'login/password',
+      {
+        title: undefined,
+        returnTo: safeReturnTo((req.body as Record<string, unknown> | undefined)?.returnTo ?? req.query.returnTo) ?? '',
+        username: typeof (req.body as Record<string, unknown> | undefined)?.username === 'string' ? (req.body as Record<string, string>).username.slice(0, 256) : '',
+        error: error ? { code: error.code, message: error.expose ? error.message : null, fields: error.fields ?? {} } : null,
+        providers: providers.active.map((p) => ({ id: p.id, label: p.label ?? p.id })),
+      },
+      { status },
+    )
+
+  router.get(
+    '/login',
+    wrap(async (req, res, next) => {
+      const returnTo = safeReturnTo(req.query.returnTo)
+      const active = providers.active
+      if (active.length === 1) return flow.start(req, res, next, active[0], returnTo)
+      if (active.length > 1) {
+        const query = returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''
+        return ctx.views.render(req, res, 'login/chooser', {
+          title: undefined,
+          providers: active.map((p) => ({ id: p.id, label: p.label ?? p.id, href: `${auth}/login/${p.id}${query}` })),
+          passwordHref: withPassword ? `${auth}/password${query}` : null,
+        })
+      }
+      if (withPassword) return renderPassword(req, res)
+      throw new AuthdockError('LOGIN_PROVIDER_UNKNOWN', 'No login method is configured')
+    }),
+  )
+
+  router.get(
+    '/login/:provider',
+    wrap((req, res, next) => flow.start(req, res, next, providers.require(String(req.params.provider)), safeReturnTo(req.query.returnTo))),
+  )
+
+  if (providers.all.length > 1) {
+    router.get('/callback/:provider', wrap((req, res, next) => flow.callback(req, res, next, providers.require(String(req.params.provider)))))
+  } else if (providers.all.length === 1) {
+    router.get('/callback', wrap((req, res, next) => flow.callback(req, res, next, providers.require(providers.all[0].id))))
+  }
+
+  router.get(
+    '/retry',
+    wrap(async (req, res) => {
+      const reason = REASONS.find((r) => r === req.query.reason) ?? 'error'
+      const info = req.session?.authdockRetry?.reason === reason ? req.session.authdockRetry : undefined
+      const provider = providers.find(info?.providerId)
+      return ctx.views.render(req, res, 'login/retry', {
+        title: undefined,
+        reason,
+        code: info?.code ?? null,
+        providerText: info?.providerText ?? null,
+        providerLabel: provider ? (provider.label ?? provider.id) : null,
+        tryAgainHref: provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`,
+        passwordHref: withPassword ? `${auth}/password` : null,
+      })
+    }),
+  )
+
+  if (withPassword) {
+    router.get('/password', wrap((req, res) => renderPassword(req, res)))
+    router.post(
+      '/password',
+      form,
+      verifyCsrf,
+      wrap((req, res, next) => password.submit(req, res, next, (status, error) => renderPassword(req, res, status, error))),
+    )
+  }
+
+  router.post('/logout', form, verifyCsrf, wrap((req, res) => logout(ctx, providers, req, res)))
+  return router
+}

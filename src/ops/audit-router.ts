@@ -1,0 +1,90 @@
+/**
+ * The audit trail for administrators: an HTML page (newest first, filter by profile and kind,
+ * paging by `beforeId`), a CSV export at `<paths.audit>/export.csv`, and the same list as JSON at
+ * `paths.auditApi`. Read-only; guarded like the profiles admin (403 FORBIDDEN unless
+ * `admin.guard` admits). Secrets never reach it: entries are redacted when written and once more
+ * when shown.
+ */
+import express, { type ErrorRequestHandler, type Router } from 'express'
+import type { DockContext } from '../context.js'
+import { AuthdockError } from '../errors.js'
+import { verifyCsrf } from '../http/csrf.js'
+import { requireAdmin } from './admin-guard.js'
+import { auditCsv, auditPage, parseAuditFilter } from './audit-query.js'
+
+export interface AuditRouters {
+  /** HTML page and CSV export; mount at `paths.audit`. */
+  adminRouter: Router
+  /** JSON; mount at `paths.auditApi`. */
+  apiRouter: Router
+}
+
+// Nothing here changes state; anything but GET/HEAD is refused after the CSRF check, so a forged
+// request learns nothing and a real one gets a clear answer.
+const noOtherRoutes: express.RequestHandler = (req, _res, next) =>
+  next(new AuthdockError('NOT_FOUND', `No audit route ${req.method} ${req.path}`))
+
+/** Errors of the JSON API as JSON, whatever the Accept header says. */
+const jsonErrors: ErrorRequestHandler = (err, _req, res, next) => {
+  if (!(err instanceof AuthdockError) || res.headersSent) return next(err)
+  res.status(err.status).json(err.toJSON())
+}
+
+/** Build the audit routers; the host (or createAuthdock) mounts them at the configured paths. */
+export function createAuditRouters(ctx: DockContext): AuditRouters {
+  const { store, views, config } = ctx
+
+  const adminRouter = express.Router()
+  adminRouter.use(requireAdmin(config))
+  adminRouter.use(verifyCsrf)
+  adminRouter.get('/', async (req, res) => {
+    const filter = parseAuditFilter(req.query as Record<string, unknown>)
+    const [page, profiles] = await Promise.all([auditPage(store, filter), store.profiles.list()])
+    const query = (extra: Record<string, string | number | undefined>) => {
+      const q = new URLSearchParams()
+      for (const [k, v] of Object.entries({ profile: filter.profileId, kind: filter.kind, ...extra })) if (v !== undefined && v !== '') q.set(k, String(v))
+      const s = q.toString()
+      return s ? `?${s}` : ''
+    }
+    await views.render(
+      req,
+      res,
+      'ops/audit',
+      {
+        title: views.translator(req)('ops.audit.title'),
+        entries: page.entries,
+        profiles: profiles.map((p) => ({ id: p.id, name: p.name })),
+        filter,
+        olderHref: page.nextBeforeId ? `${config.paths.audit}${query({ beforeId: page.nextBeforeId })}` : null,
+        newestHref: filter.beforeId ? `${config.paths.audit}${query({})}` : null,
+        csvHref: `${config.paths.audit}/export.csv${query({})}`,
+      },
+      { banners: true },
+    )
+  })
+  adminRouter.get('/export.csv', async (req, res) => {
+    const { limit: _limit, ...filter } = parseAuditFilter(req.query as Record<string, unknown>)
+    const csv = await auditCsv(store, filter)
+    const day = new Date(ctx.now()).toISOString().slice(0, 10)
+    res
+      .status(200)
+      .set('Content-Type', 'text/csv; charset=utf-8')
+      .set('Content-Disposition', `attachment; filename="authdock-audit-${day}.csv"`)
+      .set('Cache-Control', 'no-store')
+      .set('X-Content-Type-Options', 'nosniff')
+      .send(csv)
+  })
+  adminRouter.use(noOtherRoutes)
+
+  const apiRouter = express.Router()
+  apiRouter.use(requireAdmin(config))
+  apiRouter.use(verifyCsrf)
+  apiRouter.get('/', async (req, res) => {
+    const filter = parseAuditFilter(req.query as Record<string, unknown>, { allowLimit: true })
+    res.set('Cache-Control', 'no-store').json(await auditPage(store, filter))
+  })
+  apiRouter.use(noOtherRoutes)
+  apiRouter.use(jsonErrors)
+
+  return { adminRouter, apiRouter }
+}

@@ -1,0 +1,115 @@
+/**
+ * Health: `GET <paths.health>` answers 200 when the store answers (503 otherwise), and
+ * `GET <paths.health>/ready` gives a readiness report: whether the store answers, whether each
+ * login provider's discovery document answers, and each profile's token state. No secrets: token
+ * presence, expiry times and error codes only.
+ *
+ * The HTTP status of the report is 503 only when the store does not answer. A provider that is
+ * down or a profile that needs re-authorization makes the report `degraded` (200): this instance
+ * still serves, and taking it out of a load balancer would not help.
+ */
+import express, { type Router } from 'express'
+import type { DockContext } from '../context.js'
+import type { TokenStatus } from '../store/types.js'
+
+export interface ProviderReadiness {
+  id: string
+  /** True when the discovery document answered with this issuer in time. */
+  discovery: boolean
+  /** Why not, when `discovery` is false: 'timeout', 'http_<status>', 'issuer_mismatch', 'unreachable'. */
+  error?: string
+}
+
+export interface ProfileReadiness {
+  id: string
+  name: string
+  valid: boolean
+  /** 'none' when the profile was never authorized (no token record). */
+  status: TokenStatus | 'none'
+  hasAccessToken: boolean
+  hasRefreshToken: boolean
+  accessTokenExpiresAt: string | null
+  lastErrorCode: string | null
+  secretExpiresAt: string | null
+}
+
+export interface ReadinessReport {
+  status: 'ok' | 'degraded' | 'unavailable'
+  store: boolean
+  providers: ProviderReadiness[]
+  profiles: ProfileReadiness[]
+}
+
+export interface ReadinessDeps {
+  /** Timeout of each discovery request (default 3 s). */
+  discoveryTimeoutMs?: number
+}
+
+async function probeDiscovery(ctx: DockContext, issuer: string, timeoutMs: number): Promise<Omit<ProviderReadiness, 'id'>> {
+  const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
+  try {
+    const res = await ctx.fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' }, redirect: 'error' })
+    if (!res.ok) {
+      await res.body?.cancel()
+      return { discovery: false, error: `http_${res.status}` }
+    }
+    const doc = (await res.json()) as { issuer?: unknown }
+    return doc.issuer === issuer ? { discovery: true } : { discovery: false, error: 'issuer_mismatch' }
+  } catch (err) {
+    const name = (err as { name?: string }).name
+    return { discovery: false, error: name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'unreachable' }
+  }
+}
+
+/** Build the readiness report (providers are probed in parallel). */
+export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}): Promise<ReadinessReport> {
+  const timeoutMs = deps.discoveryTimeoutMs ?? 3000
+  const providersPromise = Promise.all(ctx.config.oidc.map(async (p) => ({ id: p.id, ...(await probeDiscovery(ctx, p.issuer, timeoutMs)) })))
+  let store = true
+  let profiles: ProfileReadiness[] = []
+  try {
+    await ctx.store.ping()
+    const [list, summaries] = await Promise.all([ctx.store.profiles.list(), ctx.store.tokens.summaries()])
+    const byProfile = new Map(summaries.map((s) => [s.profileId, s]))
+    profiles = list.map((p) => {
+      const s = byProfile.get(p.id)
+      return {
+        id: p.id,
+        name: p.name,
+        valid: p.valid,
+        status: s?.status ?? 'none',
+        hasAccessToken: s?.hasAccessToken ?? false,
+        hasRefreshToken: s?.hasRefreshToken ?? false,
+        accessTokenExpiresAt: s?.accessTokenExpiresAt?.toISOString() ?? null,
+        lastErrorCode: s?.lastErrorCode ?? null,
+        secretExpiresAt: p.secretExpiresAt?.toISOString() ?? null,
+      }
+    })
+  } catch {
+    store = false
+  }
+  const providers = await providersPromise
+  const healthy = providers.every((p) => p.discovery) && profiles.every((p) => !p.valid || p.status === 'ok' || p.status === 'none')
+  return { status: !store ? 'unavailable' : healthy ? 'ok' : 'degraded', store, providers, profiles }
+}
+
+/**
+ * `GET /` (liveness: the store answers) and `GET /ready` (the report). Mount at `paths.health`.
+ */
+export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): Router {
+  const router = express.Router()
+  router.get('/', async (_req, res) => {
+    res.set('Cache-Control', 'no-store')
+    try {
+      await ctx.store.ping()
+      res.json({ status: 'ok' })
+    } catch {
+      res.status(503).json({ status: 'unavailable', reason: 'store' })
+    }
+  })
+  router.get('/ready', async (_req, res) => {
+    const report = await readinessReport(ctx, deps)
+    res.set('Cache-Control', 'no-store').status(report.store ? 200 : 503).json(report)
+  })
+  return router
+}

@@ -1,0 +1,86 @@
+/**
+ * Optional Prometheus metrics. Only when the host passes `metrics: { registry }` (a prom-client
+ * Registry); prom-client is then loaded from the host's installation (an optional peer dependency),
+ * so hosts without metrics never load it.
+ *
+ * | metric                                   | type    | labels              |
+ * |------------------------------------------|---------|---------------------|
+ * | authdock_logins_total                    | counter | result, reason, method |
+ * | authdock_token_refreshes_total           | counter | profile             |
+ * | authdock_token_failures_total            | counter | profile, code       |
+ * | authdock_access_token_expiry_seconds     | gauge   | profile             |
+ * | authdock_secret_expiry_seconds           | gauge   | kind, id            |
+ *
+ * Counters follow the events ('login.succeeded', 'login.failed', 'token.refreshed',
+ * 'token.failed'); gauges are computed from the store when scraped (negative when expired).
+ */
+import type { Registry } from 'prom-client'
+import type { DockContext } from '../context.js'
+import { loginClientSecrets, profileSecrets } from './secret-expiry.js'
+
+export interface Metrics {
+  /** Stop listening and remove authdock's metrics from the registry. */
+  stop(): void
+}
+
+export const METRIC_NAMES = [
+  'authdock_logins_total',
+  'authdock_token_refreshes_total',
+  'authdock_token_failures_total',
+  'authdock_access_token_expiry_seconds',
+  'authdock_secret_expiry_seconds',
+] as const
+
+const label = (v: unknown): string => (typeof v === 'string' && v ? v.slice(0, 100) : 'unknown')
+
+/** Register authdock's metrics in the host's registry; null when no registry was configured. */
+export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
+  // Typed as a plain object in the config so our published types do not need prom-client.
+  const registry = ctx.config.metrics.registry as Registry | undefined
+  if (!registry) return null
+  const prom = await import('prom-client')
+  const registers = [registry]
+
+  const logins = new prom.Counter({ name: 'authdock_logins_total', help: 'Login attempts by result and reason', labelNames: ['result', 'reason', 'method'], registers })
+  const refreshes = new prom.Counter({ name: 'authdock_token_refreshes_total', help: 'Access tokens fetched from the provider, per profile', labelNames: ['profile'], registers })
+  const failures = new prom.Counter({ name: 'authdock_token_failures_total', help: 'Failed token requests, per profile and error code', labelNames: ['profile', 'code'], registers })
+
+  new prom.Gauge({
+    name: 'authdock_access_token_expiry_seconds',
+    help: 'Seconds until the stored access token of each profile expires (negative: expired)',
+    labelNames: ['profile'],
+    registers,
+    async collect() {
+      this.reset()
+      for (const s of await ctx.store.tokens.summaries()) {
+        if (s.accessTokenExpiresAt) this.set({ profile: s.profileId }, Math.round((s.accessTokenExpiresAt.getTime() - ctx.now()) / 1000))
+      }
+    },
+  })
+  new prom.Gauge({
+    name: 'authdock_secret_expiry_seconds',
+    help: 'Seconds until each client secret with a known expiry date expires (negative: expired)',
+    labelNames: ['kind', 'id'],
+    registers,
+    async collect() {
+      this.reset()
+      const secrets = [...loginClientSecrets(ctx.config), ...profileSecrets(await ctx.store.profiles.list())]
+      for (const s of secrets) this.set({ kind: s.kind, id: s.id }, Math.round((s.expiresAt.getTime() - ctx.now()) / 1000))
+    },
+  })
+
+  const listeners: Array<[string, (e: Record<string, unknown>) => void]> = [
+    ['login.succeeded', (e) => logins.inc({ result: 'succeeded', reason: 'none', method: label(e.method) })],
+    ['login.failed', (e) => logins.inc({ result: 'failed', reason: label(e.reason), method: label(e.method) })],
+    ['token.refreshed', (e) => refreshes.inc({ profile: label(e.profileId) })],
+    ['token.failed', (e) => failures.inc({ profile: label(e.profileId), code: label(e.code) })],
+  ]
+  for (const [name, fn] of listeners) ctx.events.on(name, fn)
+
+  return {
+    stop() {
+      for (const [name, fn] of listeners) ctx.events.off(name, fn)
+      for (const name of METRIC_NAMES) registry.removeSingleMetric(name)
+    },
+  }
+}

@@ -1,0 +1,203 @@
+/**
+ * The HTML admin of OAuth2 profiles (mounted at `paths.admin`): overview, new, edit, delete with
+ * confirmation, CSV export and "renew authorization". Deny by default (the host's guard), CSRF on
+ * every post, invalid input re-renders the form with the field errors and stores nothing.
+ */
+import express, { type Request, type Response, type Router } from 'express'
+import type { DockContext } from '../context.js'
+import { AuthdockError, isAuthdockError } from '../errors.js'
+import { verifyCsrf } from '../http/csrf.js'
+import { errorHandler } from '../http/error-handler.js'
+import { requireAdmin } from '../ops/admin-guard.js'
+import { startAuthorization } from './authorize.js'
+import { csvFileName, profilesCsv } from './csv.js'
+import { formBody, handler, profileIdParam } from './http.js'
+import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetValues } from './presets.js'
+import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
+import { actorOf, type ProfileService } from './service.js'
+import { formFromBody, formFromProfile, formatDate, tokenState, type FormValues } from './view-model.js'
+
+const DONE = new Set(['created', 'updated', 'updatedTokensCleared', 'deleted'])
+
+interface FormPage {
+  mode: 'new' | 'edit'
+  profileId?: string
+  values: FormValues
+  errors: Record<string, string>
+  hasClientSecret: boolean
+  presetForm?: { preset: string; tenantId: string; issuer: string; errors: Record<string, string> }
+}
+
+export function createAdminRouter(ctx: DockContext, service: ProfileService): Router {
+  const router = express.Router()
+  router.use(requireAdmin(ctx.config))
+  router.use(formBody)
+  router.use(verifyCsrf)
+
+  const renderForm = (req: Request, res: Response, page: FormPage, status = 200) =>
+    ctx.views.render(
+      req,
+      res,
+      'admin/form',
+      {
+        ...page,
+        base: req.baseUrl,
+        limits: FIELD_LIMITS,
+        presets: PRESET_IDS,
+        presetNeeds: PRESET_NEEDS,
+        presetForm: page.presetForm ?? { preset: page.values.preset, tenantId: page.values.tenantId, issuer: '', errors: {} },
+        defaultRedirect: defaultRedirectUrl(ctx.config),
+        formError: Object.keys(page.errors).length > 0,
+      },
+      { status, banners: true },
+    )
+
+  router.get(
+    '/',
+    handler(async (req, res) => {
+      const t = ctx.views.translator(req)
+      const rows = (await service.rows()).map(({ profile, token }) => ({
+        id: profile.id,
+        name: profile.name,
+        clientId: profile.clientId,
+        scope: profile.scope,
+        valid: profile.valid,
+        tokenPresent: token?.hasAccessToken ?? false,
+        accessTokenExpiresAt: formatDate(token?.accessTokenExpiresAt),
+        lastRefreshAt: formatDate(token?.lastRefreshAt),
+        authorizedAccount: token?.authorizedAccount ?? '',
+        state: tokenState(t, profile, token),
+        canAuthorize: profile.grantType === 'authorization_code' && Boolean(profile.authorizationUrl),
+      }))
+      const done = typeof req.query.done === 'string' && DONE.has(req.query.done) ? req.query.done : null
+      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl }, { banners: true })
+    }),
+  )
+
+  router.get(
+    '/new',
+    handler(async (req, res) => {
+      const empty = formFromBody({}, 'form')
+      const values: FormValues = { ...empty, valid: true, redirectUrl: defaultRedirectUrl(ctx.config) }
+      const q = req.query
+      const presetForm = {
+        preset: typeof q.preset === 'string' ? q.preset.slice(0, 40) : '',
+        tenantId: typeof q.tenantId === 'string' ? q.tenantId.slice(0, FIELD_LIMITS.tenantId) : '',
+        issuer: typeof q.issuer === 'string' ? q.issuer.slice(0, 2000) : '',
+        errors: {} as Record<string, string>,
+      }
+      if (presetForm.preset) {
+        if (!isPresetId(presetForm.preset)) {
+          presetForm.errors.preset = `must be one of ${PRESET_IDS.join(', ')}`
+        } else {
+          const need = PRESET_NEEDS[presetForm.preset]
+          // A preset needing input is only applied once that input was given (the page asks for it).
+          if (!need || presetForm[need]) {
+            try {
+              const filled = await presetValues(presetForm.preset, presetForm, { fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs })
+              Object.assign(values, { ...filled, tenantId: filled.tenantId ?? '' })
+            } catch (err) {
+              if (!isAuthdockError(err) || !err.fields) throw err
+              Object.assign(presetForm.errors, err.fields)
+            }
+          }
+        }
+      }
+      const failed = Object.keys(presetForm.errors).length > 0
+      await renderForm(req, res, { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm }, failed ? 400 : 200)
+    }),
+  )
+
+  router.post(
+    '/',
+    handler(async (req, res) => {
+      let input
+      try {
+        input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
+        await service.create(input, actorOf(ctx, req))
+      } catch (err) {
+        if (!isAuthdockError(err) || !err.fields) throw err
+        return renderForm(req, res, { mode: 'new', values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: false }, err.status)
+      }
+      res.redirect(303, `${req.baseUrl}/?done=created`)
+    }),
+  )
+
+  router.get(
+    '/export.csv',
+    handler(async (_req, res) => {
+      const csv = profilesCsv(await service.rows())
+      res
+        .status(200)
+        .set('Content-Type', 'text/csv; charset=utf-8')
+        .set('Content-Disposition', `attachment; filename="${csvFileName(ctx.now())}"`)
+        .set('Cache-Control', 'no-store')
+        .set('X-Content-Type-Options', 'nosniff')
+        .send(csv)
+    }),
+  )
+
+  router.get(
+    '/:id/edit',
+    handler(async (req, res) => {
+      const profile = await service.get(profileIdParam(req))
+      await renderForm(req, res, { mode: 'edit', profileId: profile.id, values: formFromProfile(profile), errors: {}, hasClientSecret: profile.hasClientSecret })
+    }),
+  )
+
+  router.post(
+    '/:id',
+    handler(async (req, res) => {
+      const profile = await service.get(profileIdParam(req))
+      let result
+      try {
+        const input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
+        result = await service.update(profile.id, input, actorOf(ctx, req))
+      } catch (err) {
+        if (!isAuthdockError(err) || !err.fields) throw err
+        const page: FormPage = { mode: 'edit', profileId: profile.id, values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: profile.hasClientSecret }
+        return renderForm(req, res, page, err.status)
+      }
+      res.redirect(303, `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`)
+    }),
+  )
+
+  router.get(
+    '/:id/delete',
+    handler(async (req, res) => {
+      const profile = await service.get(profileIdParam(req))
+      const users = await service.usersOf(profile.id)
+      await ctx.views.render(req, res, 'admin/delete', { profile, users, error: null, base: req.baseUrl }, { banners: true })
+    }),
+  )
+
+  router.post(
+    '/:id/delete',
+    handler(async (req, res) => {
+      const id = profileIdParam(req)
+      try {
+        await service.delete(id, actorOf(ctx, req))
+      } catch (err) {
+        if (!isAuthdockError(err, 'PROFILE_IN_USE')) throw err
+        const profile = await service.get(id)
+        const users = (err.details?.users as string[] | undefined) ?? []
+        return ctx.views.render(req, res, 'admin/delete', { profile, users, error: { code: err.code, message: err.message }, base: req.baseUrl }, { status: err.status, banners: true })
+      }
+      res.redirect(303, `${req.baseUrl}/?done=deleted`)
+    }),
+  )
+
+  router.post(
+    '/:id/authorize',
+    handler(async (req, res) => {
+      const profile = await service.get(profileIdParam(req))
+      const url = await startAuthorization(ctx, req, profile, actorOf(ctx, req))
+      res.redirect(303, url)
+    }),
+  )
+
+  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such page in the OAuth2 profiles admin.')))
+  // Own handler so the router also works when a host mounts it without dock.router.
+  router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
+  return router
+}

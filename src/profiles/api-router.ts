@@ -1,0 +1,126 @@
+/**
+ * The JSON API of OAuth2 profiles (mounted at `paths.adminApi`): the same operations, validation
+ * and guard as the HTML admin. A client reads its CSRF token from GET /csrf and sends it as the
+ * `x-csrf-token` header. Errors are `{ error: { code, message, fields } }`.
+ */
+import express, { type Router } from 'express'
+import type { DockContext } from '../context.js'
+import { AuthdockError } from '../errors.js'
+import { csrfToken, verifyCsrf } from '../http/csrf.js'
+import { errorHandler } from '../http/error-handler.js'
+import { requireAdmin } from '../ops/admin-guard.js'
+import { startAuthorization } from './authorize.js'
+import { csvFileName, profilesCsv } from './csv.js'
+import { handler, jsonBody, profileIdParam } from './http.js'
+import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams, presetValues } from './presets.js'
+import { mergeForPatch, parseProfileInput } from './schema.js'
+import { actorOf, type ProfileService } from './service.js'
+import { profileJson, rowsJson } from './view-model.js'
+
+export function createApiRouter(ctx: DockContext, service: ProfileService): Router {
+  const router = express.Router()
+  router.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store')
+    next()
+  })
+  router.use(requireAdmin(ctx.config))
+  router.use(jsonBody)
+  router.use(verifyCsrf)
+
+  router.get('/csrf', (req, res) => {
+    res.json({ csrfToken: csrfToken(req), header: 'x-csrf-token' })
+  })
+
+  router.get('/presets', (_req, res) => {
+    res.json({
+      presets: PRESET_IDS.map((id) => ({ id, needs: PRESET_NEEDS[id], authorizationParams: presetAuthorizationParams(id) })),
+    })
+  })
+
+  router.get(
+    '/presets/:preset',
+    handler(async (req, res) => {
+      const preset = req.params.preset
+      if (!isPresetId(preset)) throw new AuthdockError('NOT_FOUND', `There is no preset "${String(preset).slice(0, 40)}".`)
+      const q = req.query
+      const values = await presetValues(
+        preset,
+        { tenantId: typeof q.tenantId === 'string' ? q.tenantId : undefined, issuer: typeof q.issuer === 'string' ? q.issuer : undefined },
+        { fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs },
+      )
+      res.json({ values })
+    }),
+  )
+
+  router.get(
+    '/',
+    handler(async (_req, res) => {
+      res.json({ profiles: rowsJson(await service.rows()) })
+    }),
+  )
+
+  router.post(
+    '/',
+    handler(async (req, res) => {
+      const input = parseProfileInput(req.body, { config: ctx.config, source: 'json' })
+      const profile = await service.create(input, actorOf(ctx, req))
+      res.status(201).location(`${req.baseUrl}/${encodeURIComponent(profile.id)}`).json({ profile: profileJson(profile, null) })
+    }),
+  )
+
+  router.get(
+    '/export.csv',
+    handler(async (_req, res) => {
+      res
+        .status(200)
+        .set('Content-Type', 'text/csv; charset=utf-8')
+        .set('Content-Disposition', `attachment; filename="${csvFileName(ctx.now())}"`)
+        .set('X-Content-Type-Options', 'nosniff')
+        .send(profilesCsv(await service.rows()))
+    }),
+  )
+
+  router.get(
+    '/:id',
+    handler(async (req, res) => {
+      const { profile, token } = await service.row(profileIdParam(req))
+      res.json({ profile: profileJson(profile, token) })
+    }),
+  )
+
+  // PUT replaces every field (a missing clientSecret keeps the stored one); PATCH changes only what is sent.
+  for (const method of ['put', 'patch'] as const) {
+    router[method](
+      '/:id',
+      handler(async (req, res) => {
+        const current = await service.get(profileIdParam(req))
+        const body = method === 'patch' ? mergeForPatch(current, req.body) : req.body
+        const input = parseProfileInput(body, { config: ctx.config, source: 'json' })
+        const { profile, tokensCleared } = await service.update(current.id, input, actorOf(ctx, req))
+        res.json({ profile: profileJson(profile, await ctx.store.tokens.summary(profile.id)), tokensCleared })
+      }),
+    )
+  }
+
+  router.delete(
+    '/:id',
+    handler(async (req, res) => {
+      await service.delete(profileIdParam(req), actorOf(ctx, req))
+      res.status(204).end()
+    }),
+  )
+
+  router.post(
+    '/:id/authorize',
+    handler(async (req, res) => {
+      const profile = await service.get(profileIdParam(req))
+      const authorizationUrl = await startAuthorization(ctx, req, profile, actorOf(ctx, req))
+      res.json({ authorizationUrl })
+    }),
+  )
+
+  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such operation in the OAuth2 profiles API.')))
+  // apiPrefix '/' matches every path: this router always answers JSON, wherever it is mounted.
+  router.use(errorHandler({ views: ctx.views, logger: ctx.logger, apiPrefix: '/' }))
+  return router
+}

@@ -1,0 +1,32 @@
+/**
+ * The overview as CSV. The cell rules (RFC 4180, formula neutralising) live in ops/csv.ts, shared
+ * with the audit export; this file only decides the columns. There is no secret column: the client
+ * secret, access token and refresh token are reported as "set" or not, never as values.
+ */
+import { toCsv } from '../ops/csv.js'
+import type { ProfileRow } from './service.js'
+
+const yesNo = (v: boolean) => (v ? 'yes' : 'no')
+
+export const CSV_HEADER = [
+  'id', 'name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'clientSecretSet', 'scope', 'valid',
+  'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'tokenStatus', 'accessTokenPresent', 'accessTokenExpiresAt',
+  'refreshTokenPresent', 'lastRefreshAt', 'lastErrorCode', 'lastErrorMessage', 'authorizedBy', 'authorizedAccount', 'authorizedAt',
+]
+
+/** CRLF-separated rows, every cell quoted, cells starting with = + - @ TAB or CR prefixed with '. */
+export function profilesCsv(rows: ProfileRow[]): string {
+  return toCsv(
+    CSV_HEADER,
+    rows.map(({ profile: p, token: t }) => [
+      p.id, p.name, p.grantType, p.authorizationUrl, p.tokenUrl, p.redirectUrl, p.clientId, yesNo(p.hasClientSecret), p.scope, yesNo(p.valid),
+      p.secretExpiresAt, p.proxy, p.preset, p.tenantId, t?.status ?? 'not_authorized', yesNo(t?.hasAccessToken ?? false), t?.accessTokenExpiresAt,
+      yesNo(t?.hasRefreshToken ?? false), t?.lastRefreshAt, t?.lastErrorCode, t?.lastErrorMessage, t?.authorizedBy, t?.authorizedAccount, t?.authorizedAt,
+    ]),
+  )
+}
+
+/** The download file name, dated so several exports do not overwrite each other. */
+export function csvFileName(now: number): string {
+  return `oauth2-profiles-${new Date(now).toISOString().slice(0, 10)}.csv`
+}

@@ -1,0 +1,140 @@
+/**
+ * Presets fill the profile form for well-known providers. They only suggest values: the
+ * administrator sees them in the form and may change anything before saving.
+ */
+import { isSecureOrLoopbackUrl } from '../config.js'
+import { AuthdockError } from '../errors.js'
+import type { GrantType } from '../store/types.js'
+
+export const PRESET_IDS = ['microsoft365', 'google', 'keycloak', 'gitlab'] as const
+export type PresetId = (typeof PRESET_IDS)[number]
+
+/** What a preset needs from the administrator before it can fill the form. */
+export const PRESET_NEEDS: Record<PresetId, 'tenantId' | 'issuer' | null> = {
+  microsoft365: 'tenantId',
+  google: null,
+  keycloak: 'issuer',
+  gitlab: 'issuer',
+}
+
+/** The values a preset fills in. */
+export interface PresetValues {
+  preset: PresetId
+  grantType: GrantType
+  authorizationUrl: string
+  tokenUrl: string
+  scope: string
+  tenantId: string | null
+}
+
+/** Delegated mailbox access in Microsoft 365 (Exchange Online): IMAP, POP and SMTP AUTH. */
+export const MICROSOFT365_SCOPE =
+  'offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/SMTP.Send'
+
+/** Full Gmail access over IMAP/POP/SMTP; Google has no narrower scope for these protocols. */
+export const GOOGLE_SCOPE = 'https://mail.google.com/'
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i
+// Entra's multi-tenant aliases are accepted as well: they are not domains but valid tenant segments.
+const ENTRA_ALIASES = new Set(['organizations', 'common', 'consumers'])
+
+/** An Entra tenant: its GUID, one of its domains (contoso.onmicrosoft.com) or a multi-tenant alias. */
+export function isValidTenantId(value: string): boolean {
+  return GUID.test(value) || DOMAIN.test(value) || ENTRA_ALIASES.has(value.toLowerCase())
+}
+
+export function isPresetId(value: unknown): value is PresetId {
+  return typeof value === 'string' && (PRESET_IDS as readonly string[]).includes(value)
+}
+
+function fieldError(field: string, message: string): AuthdockError {
+  return new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
+}
+
+/** Microsoft 365: the tenant's v2.0 endpoints and the mail scopes. */
+export function microsoft365Preset(tenantId: string): PresetValues {
+  const tenant = tenantId.trim()
+  if (!isValidTenantId(tenant)) throw fieldError('tenantId', 'must be a tenant GUID or a domain name')
+  const base = `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0`
+  return { preset: 'microsoft365', grantType: 'authorization_code', authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token`, scope: MICROSOFT365_SCOPE, tenantId: tenant }
+}
+
+/** Google: a refresh token only comes with access_type=offline and prompt=consent (see {@link presetAuthorizationParams}). */
+export function googlePreset(): PresetValues {
+  return {
+    preset: 'google',
+    grantType: 'authorization_code',
+    authorizationUrl: 'https://accounts.google.com/o/oauth2/v2/auth',
+    tokenUrl: 'https://oauth2.googleapis.com/token',
+    scope: GOOGLE_SCOPE,
+    tenantId: null,
+  }
+}
+
+/**
+ * Keycloak or GitLab: the endpoints from the issuer's discovery document (fetched with `fetchFn`,
+ * i.e. ctx.fetch). Throws VALIDATION_FAILED on the `issuer` field when it is not https (loopback
+ * excepted), cannot be read, or names another issuer or insecure endpoints.
+ */
+export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInput: string, fetchFn: typeof fetch, timeoutMs: number): Promise<PresetValues> {
+  const issuer = issuerInput.trim().replace(/\/+$/, '')
+  if (issuer.length > 2000 || !URL.canParse(issuer) || !isSecureOrLoopbackUrl(issuer)) {
+    throw fieldError('issuer', 'must be an https URL (http only for loopback hosts)')
+  }
+  let meta: { issuer?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown }
+  try {
+    const res = await fetchFn(`${issuer}/.well-known/openid-configuration`, {
+      headers: { accept: 'application/json' },
+      redirect: 'error',
+      signal: AbortSignal.timeout(timeoutMs),
+    })
+    if (!res.ok) throw new Error(`HTTP ${res.status}`)
+    meta = (await res.json()) as typeof meta
+  } catch {
+    throw fieldError('issuer', 'has no readable discovery document (/.well-known/openid-configuration)')
+  }
+  const sameIssuer = typeof meta.issuer === 'string' && meta.issuer.replace(/\/+$/, '') === issuer
+  const endpoints = [meta.authorization_endpoint, meta.token_endpoint]
+  if (!sameIssuer) throw fieldError('issuer', 'does not match the issuer named in its discovery document')
+  if (!endpoints.every((e) => typeof e === 'string' && isSecureOrLoopbackUrl(e))) {
+    throw fieldError('issuer', 'announces endpoints that are not https URLs')
+  }
+  return {
+    preset,
+    grantType: 'authorization_code',
+    authorizationUrl: meta.authorization_endpoint as string,
+    tokenUrl: meta.token_endpoint as string,
+    // Keycloak issues a long-lived refresh token for offline_access; GitLab refreshes any token.
+    scope: preset === 'keycloak' ? 'openid offline_access' : 'openid',
+    tenantId: null,
+  }
+}
+
+/** Fill values for a preset from what the administrator entered (tenant id or issuer). */
+export async function presetValues(
+  preset: PresetId,
+  input: { tenantId?: string; issuer?: string },
+  deps: { fetch: typeof fetch; timeoutMs: number },
+): Promise<PresetValues> {
+  switch (preset) {
+    case 'microsoft365':
+      if (!input.tenantId?.trim()) throw fieldError('tenantId', 'is required for Microsoft 365')
+      return microsoft365Preset(input.tenantId)
+    case 'google':
+      return googlePreset()
+    case 'keycloak':
+    case 'gitlab':
+      if (!input.issuer?.trim()) throw fieldError('issuer', 'is required to discover the endpoints')
+      return discoveredPreset(preset, input.issuer, deps.fetch, deps.timeoutMs)
+  }
+}
+
+/**
+ * Extra authorization request parameters a provider needs to issue a refresh token: Google only
+ * returns one with access_type=offline, and again on later consents only with prompt=consent.
+ */
+export function presetAuthorizationParams(preset: string | null): Record<string, string> {
+  if (preset === 'google') return { access_type: 'offline', prompt: 'consent' }
+  return {}
+}

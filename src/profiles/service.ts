@@ -1,0 +1,142 @@
+/**
+ * Profile operations behind both routers: create, update and delete with their audit entries, the
+ * "in use" check before a delete, and the overview rows (profiles with their token summaries).
+ * Nothing here returns or records a client secret or a token.
+ */
+import type { Request } from 'express'
+import type { DockContext } from '../context.js'
+import { AuthdockError, isAuthdockError } from '../errors.js'
+import { addAuditEntry } from '../ops/redact.js'
+import type { Profile, ProfileInput, TokenSummary } from '../store/types.js'
+import type { TokenProvider } from '../tokens/types.js'
+
+/** A profile with its token state, for the overview, the CSV and the JSON list. */
+export interface ProfileRow {
+  profile: Profile
+  token: TokenSummary | null
+}
+
+// Fields whose old and new values the audit entry records (never the secret).
+const AUDITED = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'valid', 'secretExpiresAt', 'proxy', 'preset', 'tenantId'] as const
+
+/** Who is acting, for the audit trail: the host's `admin.actor`, else the logged-in user. */
+export function actorOf(ctx: DockContext, req: Request): string | null {
+  const fromHost = ctx.config.admin.actor?.(req)
+  if (fromHost) return fromHost
+  const user = req.user as { id?: unknown; username?: unknown; displayName?: unknown } | undefined
+  const name = user?.username ?? user?.displayName ?? user?.id
+  return typeof name === 'string' && name ? name : null
+}
+
+function comparable(value: unknown): unknown {
+  return value instanceof Date ? value.toISOString() : (value ?? null)
+}
+
+function nameTaken(): AuthdockError {
+  return new AuthdockError('PROFILE_NAME_TAKEN', 'Another profile already has this name. Choose a different name.', {
+    fields: { name: 'is already used by another profile' },
+  })
+}
+
+export class ProfileService {
+  constructor(
+    private readonly ctx: DockContext,
+    private readonly tokens: TokenProvider,
+  ) {}
+
+  /** Profiles by name with their token summaries (read from the summaries, never the secrets). */
+  async rows(): Promise<ProfileRow[]> {
+    const [profiles, summaries] = await Promise.all([this.ctx.store.profiles.list(), this.ctx.store.tokens.summaries()])
+    const byId = new Map(summaries.map((s) => [s.profileId, s]))
+    return profiles
+      .map((profile) => ({ profile, token: byId.get(profile.id) ?? null }))
+      .sort((a, b) => a.profile.name.localeCompare(b.profile.name))
+  }
+
+  /** Throws PROFILE_NOT_FOUND. */
+  async get(id: string): Promise<Profile> {
+    const profile = await this.ctx.store.profiles.get(id)
+    if (!profile) throw new AuthdockError('PROFILE_NOT_FOUND', 'There is no OAuth2 profile with this id. It may have been deleted.')
+    return profile
+  }
+
+  async row(id: string): Promise<ProfileRow> {
+    const profile = await this.get(id)
+    return { profile, token: await this.ctx.store.tokens.summary(id) }
+  }
+
+  async create(input: ProfileInput, actor: string | null): Promise<Profile> {
+    if (await this.ctx.store.profiles.getByName(input.name)) throw nameTaken()
+    const profile = await this.withNameCheck(() => this.ctx.store.profiles.create(input))
+    await addAuditEntry(this.ctx.store, {
+      kind: 'profile.created',
+      actor,
+      profileId: profile.id,
+      details: { name: profile.name, values: this.auditValues(profile), secretSet: input.clientSecret ? 'yes' : 'no' },
+    })
+    this.ctx.events.emit('profile.created', { profileId: profile.id, name: profile.name, actor })
+    return profile
+  }
+
+  /** Returns whether the stored tokens were cleared (they belong to the old settings). */
+  async update(id: string, input: ProfileInput, actor: string | null): Promise<{ profile: Profile; tokensCleared: boolean }> {
+    const before = await this.get(id)
+    const other = await this.ctx.store.profiles.getByName(input.name)
+    if (other && other.id !== id) throw nameTaken()
+    const secretChanged = input.clientSecret !== undefined && input.clientSecret !== (await this.ctx.store.profiles.getClientSecret(id))
+    const result = await this.withNameCheck(() => this.ctx.store.profiles.update(id, input))
+    // Any change may alter what the cached token was obtained with; the cache must re-read.
+    this.tokens.invalidate(id)
+    const changes: Record<string, { from: unknown; to: unknown }> = {}
+    for (const field of AUDITED) {
+      const from = comparable(before[field])
+      const to = comparable(result.profile[field])
+      if (from !== to) changes[field] = { from, to }
+    }
+    await addAuditEntry(this.ctx.store, {
+      kind: 'profile.updated',
+      actor,
+      profileId: id,
+      details: { name: result.profile.name, changes, secretChanged: secretChanged ? 'yes' : 'no', tokensCleared: result.tokensCleared },
+    })
+    this.ctx.events.emit('profile.updated', { profileId: id, name: result.profile.name, actor, tokensCleared: result.tokensCleared })
+    return result
+  }
+
+  /** Refused with PROFILE_IN_USE (naming the users) when the host says the profile is used. */
+  async delete(id: string, actor: string | null): Promise<Profile> {
+    const profile = await this.get(id)
+    const users = await this.usersOf(id)
+    if (users.length > 0) {
+      const shown = users.slice(0, 20).join(', ') + (users.length > 20 ? ` and ${users.length - 20} more` : '')
+      throw new AuthdockError('PROFILE_IN_USE', `The profile "${profile.name}" is still used by: ${shown}. Change those to another profile first.`, {
+        details: { users },
+      })
+    }
+    await this.ctx.store.profiles.delete(id)
+    this.tokens.invalidate(id)
+    await addAuditEntry(this.ctx.store, { kind: 'profile.deleted', actor, profileId: id, details: { name: profile.name, values: this.auditValues(profile) } })
+    this.ctx.events.emit('profile.deleted', { profileId: id, name: profile.name, actor })
+    return profile
+  }
+
+  /** Who uses the profile according to the host (`admin.profileUsers`); empty when the host does not say. */
+  async usersOf(id: string): Promise<string[]> {
+    const users = (await this.ctx.config.admin.profileUsers?.({ profileId: id })) ?? []
+    return users.map(String)
+  }
+
+  private auditValues(profile: Profile): Record<string, unknown> {
+    return Object.fromEntries(AUDITED.map((f) => [f, comparable(profile[f])]))
+  }
+
+  /** A concurrent create with the same name loses in the store; report it on the name field. */
+  private async withNameCheck<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn()
+    } catch (err) {
+      if (isAuthdockError(err, 'PROFILE_NAME_TAKEN')) throw nameTaken()
+      throw err
+    }
+  }
+}

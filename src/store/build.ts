@@ -1,0 +1,40 @@
+/** Assembles a Store from an adapter's Db, the keyring and the adapter's refresh lock. */
+import type { Keyring } from './crypto.js'
+import type { Db } from './db.js'
+import { auditRepo } from './repos/audit.js'
+import { countersRepo, leasesRepo } from './repos/leases.js'
+import { loginTokensRepo } from './repos/login-tokens.js'
+import { profilesRepo } from './repos/profiles.js'
+import { reencryptAll } from './repos/reencrypt.js'
+import { sessionsRepo } from './repos/sessions.js'
+import { tokenIo, tokensRepo, type TokenIo } from './repos/tokens.js'
+import type { Store } from './types.js'
+
+export interface AdapterParts {
+  kind: Store['kind']
+  db: Db
+  keys: Keyring
+  now: () => number
+  ping(): Promise<void>
+  close(): Promise<void>
+  /** The adapter's cross-process refresh lock, given how token records are read and written. */
+  refreshLock(io: TokenIo): Store['tokens']['withRefreshLock']
+}
+
+export function buildStore(parts: AdapterParts): Store {
+  const { db, keys, now } = parts
+  const io = tokenIo(keys)
+  return {
+    kind: parts.kind,
+    ping: () => parts.ping(),
+    close: () => parts.close(),
+    profiles: profilesRepo(db, keys, now),
+    tokens: tokensRepo(db, io, parts.refreshLock(io)),
+    loginTokens: loginTokensRepo(db, keys, now),
+    sessions: sessionsRepo(db, now),
+    audit: auditRepo(db, now),
+    leases: leasesRepo(db, now),
+    counters: countersRepo(db, now),
+    reencryptAll: () => reencryptAll(db, keys),
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Encryption of secrets at rest: AES-256-GCM with a random 12-byte IV and the key id stored with
+ * the value, so several keys can be configured at once and rotated (newest first).
+ *
+ * Stored form: `v1.<kid>.<iv>.<tag>.<ciphertext>` (base64url parts). The caller passes a `context`
+ * (table, column and row key) that is bound as additional authenticated data: a value copied into
+ * another column or row no longer decrypts, so a database writer cannot swap secrets around.
+ */
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { AuthdockError } from '../errors.js'
+
+const VERSION = 'v1'
+
+interface Key {
+  id: string
+  bytes: Buffer
+}
+
+/** The key id: first 8 hex chars of sha256(key). Reveals nothing usable about the key. */
+export function keyId(bytes: Buffer): string {
+  return createHash('sha256').update(bytes).digest('hex').slice(0, 8)
+}
+
+/**
+ * The configured encryption keys. The first key encrypts; every key decrypts values that name it.
+ *
+ * @example
+ * const keyring = new Keyring([newKeyBase64, oldKeyBase64])
+ * const stored = keyring.encrypt('secret', 'profiles.client_secret:42')
+ * keyring.decrypt(stored, 'profiles.client_secret:42') // 'secret'
+ */
+export class Keyring {
+  readonly #keys: Key[]
+
+  constructor(encryptionKeys: readonly string[]) {
+    if (!encryptionKeys.length) {
+      throw new AuthdockError('CONFIG_INVALID', 'encryptionKey: at least one key (32 bytes, base64) is required')
+    }
+    this.#keys = encryptionKeys.map((k, i) => {
+      const bytes = Buffer.from(k, 'base64')
+      if (bytes.length !== 32) {
+        throw new AuthdockError('CONFIG_INVALID', `encryptionKey: key ${i + 1} is not 32 bytes, base64 encoded`)
+      }
+      return { id: keyId(bytes), bytes }
+    })
+  }
+
+  /** Id of the key that encrypts new values. */
+  get currentKeyId(): string {
+    return this.#keys[0].id
+  }
+
+  encrypt(plain: string, context: string): string {
+    const key = this.#keys[0]
+    const iv = randomBytes(12)
+    const cipher = createCipheriv('aes-256-gcm', key.bytes, iv)
+    cipher.setAAD(Buffer.from(context, 'utf8'))
+    const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
+    const tag = cipher.getAuthTag()
+    return [VERSION, key.id, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join('.')
+  }
+
+  /** Throws DECRYPT_FAILED (naming the key id and context, never the value) when it cannot decrypt. */
+  decrypt(stored: string, context: string): string {
+    const parts = stored.split('.')
+    const kid = parts[1] ?? '?'
+    if (parts.length !== 5 || parts[0] !== VERSION) {
+      throw new AuthdockError('DECRYPT_FAILED', `A stored secret (${context}) is not in the encrypted format`)
+    }
+    const key = this.#keys.find((k) => k.id === kid)
+    if (!key) {
+      throw new AuthdockError(
+        'DECRYPT_FAILED',
+        `A stored secret (${context}) was encrypted with key ${kid}, which is not configured: add that key to encryptionKey`,
+        { details: { keyId: kid } },
+      )
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(parts[2], 'base64url'))
+      decipher.setAAD(Buffer.from(context, 'utf8'))
+      decipher.setAuthTag(Buffer.from(parts[3], 'base64url'))
+      return Buffer.concat([decipher.update(Buffer.from(parts[4], 'base64url')), decipher.final()]).toString('utf8')
+    } catch (cause) {
+      throw new AuthdockError('DECRYPT_FAILED', `A stored secret (${context}) failed authentication under key ${kid}`, {
+        cause,
+        details: { keyId: kid },
+      })
+    }
+  }
+
+  /** True when the value was encrypted under another key than the newest. */
+  needsReencryption(stored: string): boolean {
+    return stored.split('.')[1] !== this.currentKeyId
+  }
+}

@@ -1,0 +1,78 @@
+/** The SQLite schema, one entry per version. Never edit a released entry: add the next one. */
+import type { Migration } from './run.js'
+
+export const sqliteMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'initial schema',
+    statements: [
+      `CREATE TABLE profiles (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE,
+        grant_type TEXT NOT NULL,
+        authorization_url TEXT,
+        token_url TEXT NOT NULL,
+        redirect_url TEXT,
+        client_id TEXT NOT NULL,
+        client_secret TEXT,
+        scope TEXT NOT NULL,
+        valid INTEGER NOT NULL,
+        secret_expires_at INTEGER,
+        proxy TEXT,
+        preset TEXT,
+        tenant_id TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`,
+      `CREATE TABLE tokens (
+        profile_id TEXT PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+        access_token TEXT,
+        access_token_expires_at INTEGER,
+        refresh_token TEXT,
+        token_type TEXT,
+        scope TEXT,
+        status TEXT NOT NULL DEFAULT 'ok',
+        last_refresh_at INTEGER,
+        refresh_token_used_at INTEGER,
+        last_error_code TEXT,
+        last_error_message TEXT,
+        last_error_at INTEGER,
+        failure_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        authorized_by TEXT,
+        authorized_account TEXT,
+        authorized_at INTEGER,
+        version INTEGER NOT NULL DEFAULT 0
+      )`,
+      // No foreign key: a lock may be asked for before (or after) the profile exists.
+      `CREATE TABLE token_locks (profile_id TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+      `CREATE TABLE login_tokens (
+        device_hash TEXT PRIMARY KEY,
+        provider_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        refresh_token TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      )`,
+      `CREATE INDEX login_tokens_user ON login_tokens (user_id)`,
+      `CREATE INDEX login_tokens_expires ON login_tokens (expires_at)`,
+      `CREATE TABLE sessions (sid TEXT PRIMARY KEY, data TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+      `CREATE INDEX sessions_expires ON sessions (expires_at)`,
+      // No foreign key on profile_id: the audit trail outlives a deleted profile.
+      `CREATE TABLE audit (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        actor TEXT,
+        profile_id TEXT,
+        details TEXT NOT NULL
+      )`,
+      `CREATE INDEX audit_profile ON audit (profile_id, id)`,
+      `CREATE INDEX audit_kind ON audit (kind, id)`,
+      `CREATE INDEX audit_at ON audit (at)`,
+      `CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at INTEGER NOT NULL)`,
+      `CREATE TABLE counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_start INTEGER NOT NULL, window_ms INTEGER NOT NULL)`,
+    ],
+  },
+]

@@ -1,0 +1,42 @@
+/** The PostgreSQL adapter (pg): for several instances sharing one database. */
+import pg from 'pg'
+import { buildStore } from './build.js'
+import type { Keyring } from './crypto.js'
+import { postgresMigrations } from './migrations/postgres.js'
+import { runMigrations } from './migrations/run.js'
+import { PgDb } from './postgres-db.js'
+import { postgresRefreshLock } from './postgres-lock.js'
+import type { Store } from './types.js'
+
+/** Serialises migrations of instances starting together (any constant unique to authdock). */
+const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('authdock:migrations'))`
+
+/** Open a pool on `url` and migrate. Throws STORE_UNAVAILABLE when the database does not answer. */
+export async function openPostgresStore(url: string, keys: Keyring, now: () => number): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10 })
+  // An idle connection dropped by the server must not crash the host: the next query reconnects.
+  pool.on('error', () => undefined)
+  const db = new PgDb(pool, pool)
+  try {
+    await runMigrations(db, postgresMigrations, now, MIGRATION_LOCK)
+  } catch (error) {
+    await pool.end().catch(() => undefined)
+    throw error
+  }
+  let closed = false
+  return buildStore({
+    kind: 'postgres',
+    db,
+    keys,
+    now,
+    async ping() {
+      await db.get('SELECT 1 AS one')
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await pool.end()
+    },
+    refreshLock: (io) => postgresRefreshLock(db, pool)(io),
+  })
+}

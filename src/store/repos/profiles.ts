@@ -1,0 +1,103 @@
+/** Profiles: unique names, write-only client secret, token clearing when the grant settings change. */
+import { randomUUID } from 'node:crypto'
+import { AuthdockError } from '../../errors.js'
+import type { Keyring } from '../crypto.js'
+import { constraintKind, type Db } from '../db.js'
+import { toMs, toProfile } from '../rows.js'
+import { sealer } from '../secrets.js'
+import type { Profile, ProfileInput, Store } from '../types.js'
+
+/** Changing one of these makes the stored tokens belong to other settings: they are cleared. */
+const TOKEN_BOUND_FIELDS = ['authorizationUrl', 'tokenUrl', 'clientId', 'scope', 'grantType'] as const
+
+const COLUMNS =
+  'name, grant_type, authorization_url, token_url, redirect_url, client_id, scope, valid, secret_expires_at, proxy, preset, tenant_id'
+
+function values(input: ProfileInput): unknown[] {
+  return [
+    input.name,
+    input.grantType,
+    input.authorizationUrl,
+    input.tokenUrl,
+    input.redirectUrl,
+    input.clientId,
+    input.scope,
+    input.valid,
+    toMs(input.secretExpiresAt),
+    input.proxy,
+    input.preset,
+    input.tenantId,
+  ]
+}
+
+function nameTaken(error: unknown, name: string): unknown {
+  if (constraintKind(error) !== 'unique') return error
+  return new AuthdockError('PROFILE_NAME_TAKEN', `A profile named "${name}" already exists`, {
+    cause: error,
+    fields: { name: 'A profile with this name already exists' },
+  })
+}
+
+export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['profiles'] {
+  const secret = sealer(keys, 'profiles', 'client_secret')
+  const byId = async (d: Db, id: string) => d.get('SELECT * FROM profiles WHERE id = ?', [id])
+
+  return {
+    async list(): Promise<Profile[]> {
+      return (await db.all('SELECT * FROM profiles ORDER BY lower(name), name')).map(toProfile)
+    },
+    async get(id) {
+      const row = await byId(db, id)
+      return row ? toProfile(row) : null
+    },
+    async getByName(name) {
+      const row = await db.get('SELECT * FROM profiles WHERE name = ?', [name])
+      return row ? toProfile(row) : null
+    },
+    async create(input) {
+      const id = randomUUID()
+      const at = now()
+      try {
+        const row = await db.get(
+          `INSERT INTO profiles (id, ${COLUMNS}, client_secret, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+          [id, ...values(input), secret.seal(input.clientSecret ?? null, id), at, at],
+        )
+        return toProfile(row!)
+      } catch (error) {
+        throw nameTaken(error, input.name)
+      }
+    },
+    async update(id, input) {
+      return db.transaction(async (tx) => {
+        const existing = await byId(tx, id)
+        if (!existing) throw new AuthdockError('PROFILE_NOT_FOUND', `No profile with id ${id}`)
+        const before = toProfile(existing)
+        const keyChanged = TOKEN_BOUND_FIELDS.some((f) => before[f] !== input[f])
+        const clientSecret = input.clientSecret === undefined ? existing.client_secret : secret.seal(input.clientSecret, id)
+        let row
+        try {
+          row = await tx.get(
+            `UPDATE profiles SET (${COLUMNS}, client_secret, updated_at) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             WHERE id = ? RETURNING *`,
+            [...values(input), clientSecret, now(), id],
+          )
+        } catch (error) {
+          throw nameTaken(error, input.name)
+        }
+        const tokensCleared = keyChanged && (await tx.run('DELETE FROM tokens WHERE profile_id = ?', [id])) > 0
+        return { profile: toProfile(row!), tokensCleared }
+      })
+    },
+    async delete(id) {
+      return db.transaction(async (tx) => {
+        await tx.run('DELETE FROM tokens WHERE profile_id = ?', [id])
+        return (await tx.run('DELETE FROM profiles WHERE id = ?', [id])) > 0
+      })
+    },
+    async getClientSecret(id) {
+      const row = await db.get('SELECT client_secret FROM profiles WHERE id = ?', [id])
+      return row ? secret.open(row.client_secret, id) : null
+    },
+  }
+}

@@ -1,0 +1,27 @@
+/** express-session data (not encrypted: sessions hold no secrets by design). */
+import type { Db } from '../db.js'
+import { toDate } from '../rows.js'
+import type { Store } from '../types.js'
+
+export function sessionsRepo(db: Db, now: () => number): Store['sessions'] {
+  return {
+    async get(sid) {
+      const row = await db.get('SELECT data, expires_at FROM sessions WHERE sid = ? AND expires_at > ?', [sid, now()])
+      return row ? { data: String(row.data), expiresAt: toDate(row.expires_at) as Date } : null
+    },
+    async set(sid, data, expiresAt) {
+      await db.run(
+        `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+        [sid, data, expiresAt.getTime()],
+      )
+    },
+    async touch(sid, expiresAt) {
+      await db.run('UPDATE sessions SET expires_at = ? WHERE sid = ?', [expiresAt.getTime(), sid])
+    },
+    async destroy(sid) {
+      await db.run('DELETE FROM sessions WHERE sid = ?', [sid])
+    },
+    pruneExpired: () => db.run('DELETE FROM sessions WHERE expires_at <= ?', [now()]),
+  }
+}

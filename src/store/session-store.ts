@@ -1,0 +1,92 @@
+/**
+ * The embedded express-session store: sessions live in the authdock Store (SQLite file or
+ * PostgreSQL), so they survive a restart without Redis. Expired sessions are invisible at once and
+ * removed by a periodic prune whose timer never keeps the process alive.
+ */
+import session from 'express-session'
+import type { SessionData } from 'express-session'
+import type { Store } from './types.js'
+
+/** One day: what express-session itself assumes for a cookie without maxAge. */
+const DEFAULT_TTL_MS = 86_400_000
+const DEFAULT_PRUNE_INTERVAL_MS = 15 * 60_000
+
+type Callback<T = void> = (err?: unknown, value?: T) => void
+
+/**
+ * @example
+ * app.use(session({ secret, store: new StoreSessionStore(store, { now: Date.now }), resave: false, saveUninitialized: false }))
+ */
+export class StoreSessionStore extends session.Store {
+  readonly #store: Store
+  readonly #now: () => number
+  #timer: NodeJS.Timeout | null
+
+  constructor(store: Store, options: { now: () => number; pruneIntervalMs?: number }) {
+    super()
+    this.#store = store
+    this.#now = options.now
+    const interval = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS
+    this.#timer = interval > 0 ? setInterval(() => void this.prune(), interval) : null
+    this.#timer?.unref()
+  }
+
+  /** Removes expired sessions now; resolves to how many. Errors are emitted, never thrown. */
+  async prune(): Promise<number> {
+    try {
+      return await this.#store.sessions.pruneExpired()
+    } catch (error) {
+      this.emit('error', error)
+      return 0
+    }
+  }
+
+  /** Stops the prune timer. */
+  close(): void {
+    if (this.#timer) clearInterval(this.#timer)
+    this.#timer = null
+  }
+
+  override get(sid: string, callback: Callback<SessionData | null>): void {
+    void this.#settle(async () => {
+      const record = await this.#store.sessions.get(sid)
+      return record ? (JSON.parse(record.data) as SessionData) : null
+    }, callback)
+  }
+
+  override set(sid: string, data: SessionData, callback?: Callback): void {
+    void this.#settle(() => this.#store.sessions.set(sid, JSON.stringify(data), this.#expiry(data)), callback)
+  }
+
+  override destroy(sid: string, callback?: Callback): void {
+    void this.#settle(() => this.#store.sessions.destroy(sid), callback)
+  }
+
+  override touch(sid: string, data: SessionData, callback?: Callback): void {
+    void this.#settle(() => this.#store.sessions.touch(sid, this.#expiry(data)), callback)
+  }
+
+  /** Runs `work` and calls back once, with its error (store failure, unreadable data) or value. */
+  async #settle<T>(work: () => Promise<T>, callback?: Callback<T>): Promise<void> {
+    let value: T
+    try {
+      value = await work()
+    } catch (error) {
+      callback?.(error)
+      return
+    }
+    callback?.(undefined, value)
+  }
+
+  /**
+   * now + the cookie's remaining lifetime (maxAge), else cookie.expires, else a day. The remaining
+   * lifetime is anchored on the injected clock: express-session computes `expires` from the wall
+   * clock, which a test that moves `now` would otherwise contradict.
+   */
+  #expiry(data: SessionData): Date {
+    const cookie = data.cookie as { expires?: Date | string | null; maxAge?: number | null } | undefined
+    if (typeof cookie?.maxAge === 'number') return new Date(this.#now() + cookie.maxAge)
+    if (cookie?.expires) return new Date(cookie.expires)
+    return new Date(this.#now() + DEFAULT_TTL_MS)
+  }
+}

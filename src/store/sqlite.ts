@@ -1,0 +1,54 @@
+/** The SQLite adapter (better-sqlite3): the embedded default, one file, WAL. */
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import Database from 'better-sqlite3'
+import { AuthdockError } from '../errors.js'
+import { buildStore } from './build.js'
+import type { Keyring } from './crypto.js'
+import { sqliteMigrations } from './migrations/sqlite.js'
+import { runMigrations } from './migrations/run.js'
+import { SqliteDb } from './sqlite-db.js'
+import { sqliteRefreshLock } from './sqlite-lock.js'
+import type { Store } from './types.js'
+
+/** How long a statement waits for another process's write lock before STORE_UNAVAILABLE. */
+const BUSY_TIMEOUT_MS = 5000
+
+/** Open (creating when missing) the SQLite database at `file` (or ':memory:') and migrate it. */
+export async function openSqliteStore(file: string, keys: Keyring, now: () => number): Promise<Store> {
+  let raw: Database.Database
+  const path = file === ':memory:' ? file : resolve(file)
+  try {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true })
+    raw = new Database(path)
+    raw.pragma('journal_mode = WAL')
+    raw.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
+    raw.pragma('foreign_keys = ON')
+    raw.pragma('synchronous = NORMAL')
+  } catch (cause) {
+    throw new AuthdockError('STORE_UNAVAILABLE', `Cannot open the SQLite database ${file}`, { cause })
+  }
+  const db = new SqliteDb(raw, path)
+  try {
+    await runMigrations(db, sqliteMigrations, now)
+  } catch (error) {
+    await db.close()
+    throw error
+  }
+  let closed = false
+  return buildStore({
+    kind: 'sqlite',
+    db,
+    keys,
+    now,
+    async ping() {
+      await db.get('SELECT 1 AS one')
+    },
+    async close() {
+      if (closed) return
+      closed = true
+      await db.close()
+    },
+    refreshLock: sqliteRefreshLock(db, now),
+  })
+}

@@ -1,0 +1,94 @@
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { afterEach, describe, expect, it } from 'vitest'
+import request from 'supertest'
+import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
+import { startAuditApp, type AuditApp } from './audit-app.js'
+import { profileInput } from './helpers.js'
+
+const cleanups: Array<() => Promise<void>> = []
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()!()
+})
+
+/** A server that accepts connections and never answers (a provider that hangs). */
+async function silentServer(): Promise<string> {
+  const server = http.createServer(() => undefined)
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  cleanups.push(async () => {
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+  })
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`
+}
+
+/** A loopback port nobody listens on. */
+async function closedPort(): Promise<string> {
+  const server = http.createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as AddressInfo).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return `http://127.0.0.1:${port}`
+}
+
+describe('the readiness report', () => {
+  let op: OidcProviderFixture
+  let t: AuditApp
+
+  it('says per provider whether discovery answers and per profile how its tokens are, without secrets', async () => {
+    op = await startOidcProvider({ clients: [{ client_id: 'app', client_secret: 'login-secret-DO-NOT-LEAK', redirect_uris: ['http://127.0.0.1/cb'] }] })
+    cleanups.push(() => op.close())
+    const hanging = await silentServer()
+    const closed = await closedPort()
+    t = await startAuditApp({
+      oidc: [
+        { id: 'real', issuer: op.issuer, clientId: 'app', clientSecret: 'login-secret-DO-NOT-LEAK' },
+        { id: 'hanging', issuer: hanging, clientId: 'app' },
+        { id: 'down', issuer: closed, clientId: 'app' },
+      ],
+    })
+    cleanups.push(() => t.close())
+    const { store, clock } = t.ops
+    const ok = await store.profiles.create(profileInput({ name: 'Healthy' }))
+    const expiresAt = new Date(clock.now() + 3600_000)
+    await store.tokens.save(ok.id, { accessToken: 'access-token-DO-NOT-LEAK', refreshToken: 'refresh-token-DO-NOT-LEAK', accessTokenExpiresAt: expiresAt, status: 'ok', scope: 'imap' })
+    const broken = await store.profiles.create(profileInput({ name: 'Broken' }))
+    await store.tokens.save(broken.id, { status: 'reauthorization_required', lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED', refreshToken: null })
+    await store.profiles.create(profileInput({ name: 'Never authorized' }))
+
+    const res = await request(t.app).get('/healthz/ready')
+    expect(res.status).toBe(200)
+    expect(res.body.status).toBe('degraded')
+    expect(res.body.store).toBe(true)
+    expect(res.body.providers).toEqual([
+      { id: 'real', discovery: true },
+      { id: 'hanging', discovery: false, error: 'timeout' },
+      { id: 'down', discovery: false, error: 'unreachable' },
+    ])
+    const byName = Object.fromEntries(res.body.profiles.map((p: { name: string }) => [p.name, p]))
+    expect(byName.Healthy).toMatchObject({ status: 'ok', hasAccessToken: true, hasRefreshToken: true, accessTokenExpiresAt: expiresAt.toISOString(), lastErrorCode: null })
+    expect(byName.Broken).toMatchObject({ status: 'reauthorization_required', hasRefreshToken: false, lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED' })
+    expect(byName['Never authorized']).toMatchObject({ status: 'none', hasAccessToken: false })
+    expect(res.text).not.toContain('DO-NOT-LEAK')
+  })
+
+  it('is ok when every provider answers and every token is healthy; liveness answers 200', async () => {
+    op = await startOidcProvider({ clients: [{ client_id: 'app', client_secret: 'x'.repeat(32), redirect_uris: ['http://127.0.0.1/cb'] }] })
+    cleanups.push(() => op.close())
+    t = await startAuditApp({ oidc: { issuer: op.issuer, clientId: 'app' } })
+    cleanups.push(() => t.close())
+    const res = await request(t.app).get('/healthz/ready')
+    expect(res.body).toEqual({ status: 'ok', store: true, providers: [{ id: 'default', discovery: true }], profiles: [] })
+    expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' })
+  })
+
+  it('answers 503 when the store does not answer', async () => {
+    t = await startAuditApp()
+    await t.ops.store.close()
+    const live = await request(t.app).get('/healthz')
+    expect(live.status).toBe(503)
+    const ready = await request(t.app).get('/healthz/ready')
+    expect(ready.status).toBe(503)
+    expect(ready.body).toMatchObject({ status: 'unavailable', store: false })
+  })
+})

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest'
+import { fresh, type StoreHarness } from './contract-helpers.js'
+
+const HOUR = 3600_000
+
+export function recordContract(h: StoreHarness): void {
+  describe('loginTokens', () => {
+    it('stores a login refresh token, rotates it and forgets it after expiry', async () => {
+      const { store, clock } = await fresh(h)
+      const start = clock.t
+      await store.loginTokens.put({ deviceHash: 'dev-1', providerId: 'default', userId: 'u1', refreshToken: 'login-refresh-1', expiresAt: new Date(start + HOUR) })
+      expect(await store.loginTokens.get('dev-1')).toEqual({
+        deviceHash: 'dev-1',
+        providerId: 'default',
+        userId: 'u1',
+        refreshToken: 'login-refresh-1',
+        createdAt: new Date(start),
+        lastUsedAt: new Date(start),
+        expiresAt: new Date(start + HOUR),
+      })
+      clock.advance(1000)
+      await store.loginTokens.update('dev-1', 'login-refresh-2', new Date(clock.t + 2 * HOUR))
+      expect(await store.loginTokens.get('dev-1')).toMatchObject({ refreshToken: 'login-refresh-2', lastUsedAt: new Date(clock.t), createdAt: new Date(start) })
+      clock.advance(2 * HOUR)
+      expect(await store.loginTokens.get('dev-1')).toBeNull()
+      expect(await store.loginTokens.pruneExpired()).toBe(1)
+      expect(await store.loginTokens.get('unknown')).toBeNull()
+    })
+
+    it('deletes one device or every device of a user', async () => {
+      const { store, clock } = await fresh(h)
+      const expiresAt = new Date(clock.t + HOUR)
+      for (const [deviceHash, userId] of [['d1', 'u1'], ['d2', 'u1'], ['d3', 'u2']]) {
+        await store.loginTokens.put({ deviceHash, providerId: 'p', userId, refreshToken: `rt-${deviceHash}`, expiresAt })
+      }
+      await store.loginTokens.delete('d3')
+      expect(await store.loginTokens.get('d3')).toBeNull()
+      expect(await store.loginTokens.deleteForUser('u1')).toBe(2)
+      expect(await store.loginTokens.get('d1')).toBeNull()
+      expect(await store.loginTokens.deleteForUser('u1')).toBe(0)
+    })
+  })
+
+  describe('sessions', () => {
+    it('stores, touches, expires (moved clock), prunes and destroys sessions', async () => {
+      const { store, clock } = await fresh(h)
+      await store.sessions.set('s1', '{"a":1}', new Date(clock.t + 1000))
+      await store.sessions.set('s2', '{"b":2}', new Date(clock.t + 1000))
+      expect(await store.sessions.get('s1')).toEqual({ data: '{"a":1}', expiresAt: new Date(clock.t + 1000) })
+      await store.sessions.set('s1', '{"a":2}', new Date(clock.t + 1000))
+      await store.sessions.touch('s1', new Date(clock.t + 5000))
+      clock.advance(1000)
+      expect(await store.sessions.get('s2')).toBeNull()
+      expect(await store.sessions.get('s1')).toMatchObject({ data: '{"a":2}' })
+      expect(await store.sessions.pruneExpired()).toBe(1)
+      await store.sessions.destroy('s1')
+      expect(await store.sessions.get('s1')).toBeNull()
+    })
+  })
+
+  describe('audit', () => {
+    it('lists newest first, filtered by profile and kind, paged by id', async () => {
+      const { store, clock } = await fresh(h)
+      await store.audit.add({ kind: 'profile.created', actor: 'alice', profileId: 'p1', details: { name: 'a' } })
+      clock.advance(1000)
+      await store.audit.add({ kind: 'profile.updated', actor: 'bob', profileId: 'p1' })
+      await store.audit.add({ kind: 'login.failed', actor: null, details: { reason: 'x' } })
+      const all = await store.audit.list()
+      expect(all.map((e) => e.kind)).toEqual(['login.failed', 'profile.updated', 'profile.created'])
+      expect(all[2]).toMatchObject({ actor: 'alice', profileId: 'p1', details: { name: 'a' }, at: new Date(clock.t - 1000) })
+      expect(all[0]).toMatchObject({ actor: null, profileId: null, details: { reason: 'x' } })
+      expect(all[1].details).toEqual({})
+      expect((await store.audit.list({ profileId: 'p1' })).map((e) => e.kind)).toEqual(['profile.updated', 'profile.created'])
+      expect((await store.audit.list({ kind: 'profile.created' })).map((e) => e.actor)).toEqual(['alice'])
+      expect((await store.audit.list({ profileId: 'p1', kind: 'login.failed' }))).toEqual([])
+      expect((await store.audit.list({ beforeId: all[0].id, limit: 1 })).map((e) => e.kind)).toEqual(['profile.updated'])
+      expect(await store.audit.pruneOlderThan(new Date(clock.t))).toBe(1)
+      expect((await store.audit.list()).length).toBe(2)
+    })
+
+    it('returns 100 entries by default and at most 1000', async () => {
+      const { store } = await fresh(h)
+      for (let i = 0; i < 1005; i++) await store.audit.add({ kind: 'k', actor: null, details: { i } })
+      expect((await store.audit.list()).length).toBe(100)
+      expect((await store.audit.list({ limit: 5000 })).length).toBe(1000)
+      expect((await store.audit.list({ limit: 0 })).length).toBe(1)
+      expect((await store.audit.list())[0].details).toEqual({ i: 1004 })
+    })
+  })
+
+  describe('leases', () => {
+    it('gives a lease to one holder, renews it for that holder, hands it over after expiry or release', async () => {
+      const { store, clock } = await fresh(h)
+      expect(await store.leases.acquire('daily', 'a', 1000)).toBe(true)
+      expect(await store.leases.acquire('daily', 'b', 1000)).toBe(false)
+      clock.advance(900)
+      expect(await store.leases.acquire('daily', 'a', 1000)).toBe(true)
+      clock.advance(900)
+      expect(await store.leases.acquire('daily', 'b', 1000)).toBe(false)
+      clock.advance(100)
+      expect(await store.leases.acquire('daily', 'b', 1000)).toBe(true)
+      await store.leases.release('daily', 'a')
+      expect(await store.leases.acquire('daily', 'a', 1000)).toBe(false)
+      await store.leases.release('daily', 'b')
+      expect(await store.leases.acquire('daily', 'a', 1000)).toBe(true)
+      expect(await store.leases.acquire('other', 'b', 1000)).toBe(true)
+    })
+  })
+
+  describe('counters', () => {
+    it('counts hits in a fixed window that starts at the first hit, and resets', async () => {
+      const { store, clock } = await fresh(h)
+      expect(await store.counters.get('ip:1')).toBe(0)
+      expect(await store.counters.hit('ip:1', 60_000)).toBe(1)
+      clock.advance(30_000)
+      expect(await store.counters.hit('ip:1', 60_000)).toBe(2)
+      expect(await store.counters.hit('ip:2', 60_000)).toBe(1)
+      expect(await store.counters.get('ip:1')).toBe(2)
+      clock.advance(30_000)
+      expect(await store.counters.get('ip:1')).toBe(0)
+      expect(await store.counters.hit('ip:1', 60_000)).toBe(1)
+      await store.counters.reset('ip:1')
+      expect(await store.counters.get('ip:1')).toBe(0)
+      expect(await store.counters.get('ip:2')).toBe(1)
+    })
+  })
+}

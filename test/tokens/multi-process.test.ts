@@ -1,0 +1,126 @@
+/**
+ * Several processes sharing one database (PostgreSQL, and a SQLite file) refresh a token exactly
+ * once between them, and a process killed (-9) while it holds the refresh lock costs no refresh
+ * token: the others take over and the stored refresh token still works.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { createTokenProvider } from '../../src/tokens/index.js'
+import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
+import { createPostgresDatabase, postgresAvailable, sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
+import { authorizedProfile, makeContext, startMailOp, type TokenTestContext } from './helpers.js'
+
+const WORKER = fileURLToPath(new URL('./burst-worker.ts', import.meta.url))
+
+type Result = { ok: true; hash: string } | { ok: false; code: string }
+interface Worker {
+  child: ChildProcess
+  next(type: string): Promise<{ type: string; results?: Result[] }>
+}
+
+function startWorker(args: Record<string, unknown>): Worker {
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    env: { ...process.env, AUTHDOCK_WORKER: JSON.stringify(args) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
+  const inbox: Array<{ type: string }> = []
+  const waiting: Array<{ type: string; resolve: (m: { type: string }) => void; reject: (e: Error) => void }> = []
+  child.on('message', (m: { type: string }) => {
+    const i = waiting.findIndex((w) => w.type === m.type)
+    if (i >= 0) waiting.splice(i, 1)[0].resolve(m)
+    else inbox.push(m)
+  })
+  child.on('exit', (code, signal) => {
+    for (const w of waiting.splice(0)) w.reject(new Error(`worker exited (${code ?? signal}) before '${w.type}'`))
+  })
+  return {
+    child,
+    next(type) {
+      const i = inbox.findIndex((m) => m.type === type)
+      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0])
+      return new Promise((resolve, reject) => waiting.push({ type, resolve, reject }))
+    },
+  }
+}
+
+// Skips with a message when PostgreSQL is absent (never in CI: postgresAvailable() throws there).
+const hasPostgres = await postgresAvailable()
+
+const KINDS = [
+  // PostgreSQL releases the lock with the dead holder's connection.
+  { kind: 'postgres', skip: !hasPostgres, lockTimeoutMs: 20_000 },
+  // SQLite's lock is a lease: the dead holder's lease runs out after lockTimeoutMs.
+  { kind: 'sqlite', skip: false, lockTimeoutMs: 2_000 },
+] as const
+
+for (const { kind, skip, lockTimeoutMs } of KINDS) describe.skipIf(skip)(`refresh across processes sharing ${kind}`, () => {
+  let op: OidcProviderFixture
+  let t: TokenTestContext
+  let database: { url: string; drop(): Promise<void> } | undefined
+  const workers: Worker[] = []
+
+  beforeAll(async () => {
+    op = await startMailOp()
+  })
+  afterAll(async () => {
+    await op.close()
+  })
+  afterEach(async () => {
+    for (const w of workers.splice(0)) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL')
+    await t?.close()
+    await database?.drop()
+    database = undefined
+  })
+
+  async function expiredProfile(): Promise<{ profileId: string; args: Record<string, unknown> }> {
+    database = kind === 'postgres' ? (await createPostgresDatabase())! : { url: sqliteUrl(), drop: async () => {} }
+    t = await makeContext({ database: database.url })
+    const { profile } = await authorizedProfile(t, op)
+    await t.store.tokens.save(profile.id, { accessTokenExpiresAt: new Date(Date.now() - 1000) })
+    op.resetCounters()
+    return { profileId: profile.id, args: { database: database.url, encryptionKey: TEST_KEYS[0], profileId: profile.id, burst: 200, hang: false, lockTimeoutMs } }
+  }
+
+  it('4 processes × 200 callers on an expired token cause exactly 1 refresh request', async () => {
+    const { args } = await expiredProfile()
+    for (let i = 0; i < 4; i++) workers.push(startWorker(args))
+    await Promise.all(workers.map((w) => w.next('ready')))
+    for (const w of workers) w.child.send({ type: 'go' })
+    const done = await Promise.all(workers.map((w) => w.next('done')))
+    const results = done.flatMap((d) => d.results ?? [])
+    expect(results).toHaveLength(800)
+    expect(results.filter((r) => !r.ok)).toEqual([])
+    expect(new Set(results.map((r) => (r as { hash: string }).hash)).size).toBe(1)
+    expect(op.grants.refresh_token).toBe(1)
+  })
+
+  it('kill -9 of the process holding the lock mid-refresh: the others recover, no refresh token is lost', async () => {
+    const { profileId, args } = await expiredProfile()
+    const stuck = startWorker({ ...args, hang: true, burst: 1 })
+    workers.push(stuck)
+    await stuck.next('ready')
+    stuck.child.send({ type: 'go' })
+    await stuck.next('hanging') // it holds the lock and waits for the provider forever
+
+    const others = [startWorker(args), startWorker(args)]
+    workers.push(...others)
+    await Promise.all(others.map((w) => w.next('ready')))
+    for (const w of others) w.child.send({ type: 'go' })
+    const exited = new Promise((resolve) => stuck.child.once('exit', resolve))
+    stuck.child.kill('SIGKILL')
+    await exited
+
+    const done = await Promise.all(others.map((w) => w.next('done')))
+    const results = done.flatMap((d) => d.results ?? [])
+    expect(results.filter((r) => !r.ok)).toEqual([])
+    expect(new Set(results.map((r) => (r as { hash: string }).hash)).size).toBe(1)
+    expect(op.grants.refresh_token).toBe(1)
+
+    // The stored refresh token still works.
+    const again = await createTokenProvider(t.ctx).getAccessToken(profileId, { forceRefresh: true })
+    expect(again).toBeTruthy()
+    expect(op.grants.refresh_token).toBe(2)
+    expect((await t.store.tokens.get(profileId))?.status).toBe('ok')
+  })
+})

@@ -1,0 +1,44 @@
+/** SASL strings (XOAUTH2, RFC 7628 OAUTHBEARER) and the ticket-system account types. */
+import { describe, expect, it } from 'vitest'
+import { MAIL_ACCOUNT_TYPES, mailConnectionOptions, oauthbearer, oauthbearerRaw, xoauth2, xoauth2Raw, type TokenProvider } from '../../src/tokens/index.js'
+
+describe('SASL initial responses', () => {
+  it('XOAUTH2 is user=…^Aauth=Bearer …^A^A, base64 encoded for the wire', () => {
+    expect(xoauth2Raw('box@example.com', 'tok')).toBe('user=box@example.com\x01auth=Bearer tok\x01\x01')
+    // the example from Google's XOAUTH2 documentation
+    expect(xoauth2('someuser@example.com', 'ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg')).toBe(
+      'dXNlcj1zb21ldXNlckBleGFtcGxlLmNvbQFhdXRoPUJlYXJlciB5YTI5LnZGOWRmdDRxbVRjMk52YjNSbGNrQmhkSFJoZG1semRHRXVZMjl0Q2cBAQ==',
+    )
+  })
+
+  it('OAUTHBEARER follows RFC 7628: GS2 header, host, port, auth, escaped authzid', () => {
+    // RFC 7628 section 4.1 example
+    expect(oauthbearerRaw('user@example.com', 'vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==', 'server.example.com', 143)).toBe(
+      'n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01',
+    )
+    expect(oauthbearerRaw('a,b=c', 't')).toBe('n,a=a=2Cb=3Dc,\x01auth=Bearer t\x01\x01')
+    expect(Buffer.from(oauthbearer('u', 't', 'h', 1), 'base64').toString()).toBe(oauthbearerRaw('u', 't', 'h', 1))
+  })
+})
+
+describe('mail account types', () => {
+  const tokens = { getAccessToken: async () => 'the-token' } as unknown as TokenProvider
+
+  it.each([
+    ['IMAPS_OAuth2', 'imap', 993, true, false],
+    ['IMAPTLS_OAuth2', 'imap', 143, false, true],
+    ['POP3S_OAuth2', 'pop3', 995, true, false],
+    ['SMTP_OAuth2', 'smtp', 25, false, false],
+    ['SMTPS_OAuth2', 'smtp', 465, true, false],
+    ['SMTPTLS_OAuth2', 'smtp', 587, false, true],
+  ] as const)('%s → %s on port %i, implicit TLS %s, STARTTLS required %s', async (type, protocol, port, secure, requireStartTls) => {
+    const options = await mailConnectionOptions(tokens, type, { host: 'mail.example.com', user: 'box@example.com', profileId: 'p1' })
+    expect(options).toEqual({ type, protocol, port, secure, requireStartTls, host: 'mail.example.com', auth: { user: 'box@example.com', accessToken: 'the-token' } })
+    expect(MAIL_ACCOUNT_TYPES[type].port).toBe(port)
+  })
+
+  it('keeps an explicit port and refuses an unknown type with VALIDATION_FAILED naming the field', async () => {
+    expect((await mailConnectionOptions(tokens, 'IMAPS_OAuth2', { host: 'h', port: 1993, user: 'u', profileId: 'p' })).port).toBe(1993)
+    await expect(mailConnectionOptions(tokens, 'IMAP_PLAIN' as never, { host: 'h', user: 'u', profileId: 'p' })).rejects.toMatchObject({ code: 'VALIDATION_FAILED', fields: { type: expect.stringContaining('IMAPS_OAuth2') } })
+  })
+})
