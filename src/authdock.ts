@@ -21,6 +21,9 @@ import type { TokenProvider } from './tokens/types.js'
 import { createProfiles } from './profiles/index.js'
 import type { ProfilesModule } from './profiles/types.js'
 import type { DockContext } from './context.js'
+import { createOperations, withRedactedAudit, type OperationsModule } from './ops/index.js'
+import { requireAdmin } from './ops/admin-guard.js'
+import { wellKnownHandler } from './login/index.js'
 
 export interface Authdock {
   readonly config: ResolvedConfig
@@ -34,6 +37,8 @@ export interface Authdock {
   readonly profiles: ProfilesModule
   readonly tokens: TokenProvider
   readonly store: Store
+  /** The daily check (secret expiry, audit pruning), audit and health routers. */
+  readonly operations: OperationsModule
   /** Events: see the README ("Events"). */
   readonly events: EventEmitter
   close(): Promise<void>
@@ -50,7 +55,8 @@ export interface Authdock {
 export async function createAuthdock(options: AuthdockOptions): Promise<Authdock> {
   const config = resolveConfig(options)
   const now = config.now
-  const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now })
+  // Every audit entry passes through redaction, whoever writes it.
+  const store = withRedactedAudit(await openStore(config.database, { encryptionKeys: config.encryptionKey, now }))
   const events = new EventEmitter()
   // An 'error' event without a listener would crash the host; the logger sees it instead.
   events.on('error', (err: unknown) => config.logger.error({ err: String(err) }, 'authdock event error'))
@@ -82,26 +88,25 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
 
   const passport = new Passport()
   const tokens = createTokenProvider(ctx)
+  const stopKeepAlive = tokens.startKeepAlive()
   const login = await createLogin(ctx, passport)
   const profiles = createProfiles(ctx, tokens)
+  const operations = await createOperations(ctx)
 
   const router = express.Router()
+  // Health first: a probe needs no session.
+  router.use(config.paths.health, operations.healthRouter)
   router.use(sessionMiddleware)
   router.use(passport.initialize())
   router.use(passport.session())
   router.use(login.silentLogin)
   router.use(config.paths.auth, login.router)
+  router.get(`${config.paths.adminApi}/well-known`, requireAdmin(config), wellKnownHandler(ctx))
   router.use(config.paths.adminApi, profiles.apiRouter)
   router.use(config.paths.admin, profiles.adminRouter)
   router.use(config.paths.oauth2Redirect, profiles.oauth2RedirectRouter)
-  router.get(config.paths.health, async (_req, res) => {
-    try {
-      await store.ping()
-      res.json({ status: 'ok' })
-    } catch {
-      res.status(503).json({ status: 'unavailable', reason: 'store' })
-    }
-  })
+  router.use(config.paths.auditApi, operations.audit.apiRouter)
+  router.use(config.paths.audit, operations.audit.adminRouter)
   router.use(errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi }))
 
   let closed = false
@@ -114,10 +119,13 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     profiles,
     tokens,
     store,
+    operations,
     events,
     async close() {
       if (closed) return
       closed = true
+      stopKeepAlive()
+      await operations.close()
       await tokens.close()
       await login.close()
       if (sessionStore instanceof StoreSessionStore) sessionStore.close()

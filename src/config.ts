@@ -115,7 +115,7 @@ const providerSchema = z.object({
     .default(['RS256', 'PS256', 'ES256', 'EdDSA', 'RS384', 'RS512', 'PS384', 'PS512', 'ES384', 'ES512']),
   /** Extra authorization request parameters (e.g. `{ domain_hint: 'example.com' }`). */
   authorizationParams: z.record(z.string(), z.string()).default({}),
-  /** Ask for a refresh token for silent re-login (adds offline_access and prompt=consent when needed). */
+  /** Keep the refresh token for silent re-login (offline_access is added when the provider lists it). */
   silentLogin: z.boolean().default(true),
 })
 

@@ -7,3 +7,35 @@ export type { AuthdockOptions, ResolvedConfig, ProviderConfig, AuthdockUser, Use
 export type { TokenProvider, GetAccessTokenOptions } from './tokens/types.js'
 export type { WellKnownReport, LoginModule } from './login/types.js'
 export type { Profile, ProfileInput, TokenSummary, Store } from './store/types.js'
+export { openStore, type OpenStoreOptions } from './store/index.js'
+export { StoreSessionStore } from './store/session-store.js'
+export { verifyCsrf, csrfToken } from './http/csrf.js'
+export { wellKnownHandler, testWellKnown, safeReturnTo } from './login/index.js'
+export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
+export {
+  xoauth2,
+  xoauth2Raw,
+  oauthbearer,
+  oauthbearerRaw,
+  nodemailerAuth,
+  nodemailerProvisionCallback,
+  imapflowAuth,
+  mailConnectionOptions,
+  MAIL_ACCOUNT_TYPES,
+  isMailAccountType,
+  testMailConnection,
+  storedErrorHint,
+} from './tokens/index.js'
+export type {
+  AccessToken,
+  KeepAliveReport,
+  MailAccountType,
+  MailConnectionInput,
+  MailConnectionOptions,
+  ProvisionCallback,
+  ConnectionTestInput,
+  ConnectionTestReport,
+  ConnectionTestStep,
+} from './tokens/index.js'
+export { ProfileService, parseProfileInput, presetValues, microsoft365Preset, googlePreset, isValidTenantId, profilesCsv } from './profiles/index.js'
+export { redactSecrets, checkSecrets, type SecretFinding, type ReadinessReport, type DailyCheckResult } from './ops/index.js'
