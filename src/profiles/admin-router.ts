@@ -15,6 +15,8 @@ import { formBody, handler, profileIdParam } from './http.js'
 import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetValues } from './presets.js'
 import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
+import { addTestConnectionRoutes } from './test-connection-routes.js'
+import type { TokenProvider } from '../tokens/types.js'
 import { formFromBody, formFromProfile, formatDate, tokenState, type FormValues } from './view-model.js'
 
 const DONE = new Set(['created', 'updated', 'updatedTokensCleared', 'deleted'])
@@ -28,7 +30,7 @@ interface FormPage {
   presetForm?: { preset: string; tenantId: string; issuer: string; errors: Record<string, string> }
 }
 
-export function createAdminRouter(ctx: DockContext, service: ProfileService): Router {
+export function createAdminRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {
   const router = express.Router()
   router.use(requireAdmin(ctx.config))
   router.use(formBody)
@@ -195,6 +197,8 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService): Ro
       res.redirect(303, url)
     }),
   )
+
+  addTestConnectionRoutes(router, ctx, service, tokens)
 
   router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such page in the OAuth2 profiles admin.')))
   // Own handler so the router also works when a host mounts it without dock.router.

@@ -16,8 +16,10 @@ import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams, preset
 import { mergeForPatch, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { profileJson, rowsJson } from './view-model.js'
+import { testMailConnection } from '../tokens/test-connection.js'
+import type { TokenProvider } from '../tokens/types.js'
 
-export function createApiRouter(ctx: DockContext, service: ProfileService): Router {
+export function createApiRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {
   const router = express.Router()
   router.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store')
@@ -116,6 +118,25 @@ export function createApiRouter(ctx: DockContext, service: ProfileService): Rout
       const profile = await service.get(profileIdParam(req))
       const authorizationUrl = await startAuthorization(ctx, req, profile, actorOf(ctx, req))
       res.json({ authorizationUrl })
+    }),
+  )
+
+  // "Test connection": get a token and try a real AUTH at the given mail host. Certificates are always
+  // verified (the token crosses this connection), so no option turns verification off.
+  router.post(
+    '/:id/test-connection',
+    handler(async (req, res) => {
+      const profile = await service.get(profileIdParam(req))
+      const body = (req.body ?? {}) as Record<string, unknown>
+      const port = body.port === undefined || body.port === '' ? undefined : Number(body.port)
+      const report = await testMailConnection(tokens, {
+        profileId: profile.id,
+        type: body.type as never,
+        host: body.host as string,
+        port,
+        user: body.user as string,
+      })
+      res.json({ report })
     }),
   )
 

@@ -21,8 +21,8 @@ import type { ProfilesModule } from './types.js'
 export function createProfiles(ctx: DockContext, tokens: TokenProvider): ProfilesModule {
   const service = new ProfileService(ctx, tokens)
   return {
-    adminRouter: createAdminRouter(ctx, service),
-    apiRouter: createApiRouter(ctx, service),
+    adminRouter: createAdminRouter(ctx, service, tokens),
+    apiRouter: createApiRouter(ctx, service, tokens),
     oauth2RedirectRouter: createRedirectRouter(ctx, tokens),
   }
 }

@@ -1,0 +1,129 @@
+/**
+ * The admin's "test connection" (JSON API): gets the profile's token and tries a real XOAUTH2 login
+ * at a real SMTP server that checks the token at the identity provider, reporting each step.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
+import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
+import { authorize, introspectionOf, profileInput, startMailOp } from '../tokens/helpers.js'
+import { tokenSetToPatch } from '../../src/oauth/client.js'
+import { ADMIN, apiCsrf, startProfilesApp, type ProfilesApp } from './helpers.js'
+
+describe('test connection from the admin API', () => {
+  let op: OidcProviderFixture
+  let smtp: SmtpFixture
+  let app: ProfilesApp
+  let profileId: string
+  let accessToken: string
+
+  beforeAll(async () => {
+    op = await startMailOp()
+    smtp = await startSmtpServer(introspectionOf(op))
+    app = await startProfilesApp()
+    const profile = await app.dock.store.profiles.create(profileInput(op))
+    const tokens = await authorize(op, 'alice')
+    accessToken = tokens.access_token
+    await app.dock.store.tokens.save(profile.id, tokenSetToPatch(tokens, Date.now(), 600))
+    profileId = profile.id
+  })
+  afterAll(async () => {
+    await app?.close()
+    await smtp?.close()
+    await op?.close()
+  })
+
+  it('reports token, connect and auth as passed for the mailbox the token belongs to', async () => {
+    const csrf = await apiCsrf(app)
+    const res = await app.agent
+      .post(`${app.api}/${profileId}/test-connection`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send({ type: 'SMTP_OAuth2', host: smtp.host, port: smtp.port, user: 'alice' })
+    expect(res.status).toBe(200)
+    expect(res.body.report.ok).toBe(true)
+    expect(res.body.report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok])).toEqual([['token', true], ['connect', true], ['auth', true]])
+    expect(res.text).not.toContain(accessToken)
+  })
+
+  it('reports a refused login at the auth step, without the token in the answer', async () => {
+    const csrf = await apiCsrf(app)
+    const res = await app.agent
+      .post(`${app.api}/${profileId}/test-connection`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send({ type: 'SMTP_OAuth2', host: smtp.host, port: smtp.port, user: 'bob' })
+    expect(res.status).toBe(200)
+    expect(res.body.report.ok).toBe(false)
+    expect(res.body.report.steps.find((s: { step: string }) => s.step === 'auth').ok).toBe(false)
+    expect(res.text).not.toContain(accessToken)
+  })
+
+  it('names the bad field (VALIDATION_FAILED) and refuses without the guard or the CSRF token', async () => {
+    const csrf = await apiCsrf(app)
+    const bad = await app.agent.post(`${app.api}/${profileId}/test-connection`).set(ADMIN).set('x-csrf-token', csrf).send({ type: 'FTP', host: 'x y', user: 'alice' })
+    expect(bad.status).toBe(400)
+    expect(bad.body.error.code).toBe('VALIDATION_FAILED')
+    expect(Object.keys(bad.body.error.fields).sort()).toEqual(['host', 'type'])
+
+    const noCsrf = await app.agent.post(`${app.api}/${profileId}/test-connection`).set(ADMIN).send({ type: 'SMTP_OAuth2', host: smtp.host, user: 'alice' })
+    expect(noCsrf.body.error.code).toBe('CSRF_INVALID')
+    const noGuard = await app.agent.post(`${app.api}/${profileId}/test-connection`).set('x-csrf-token', csrf).send({ type: 'SMTP_OAuth2', host: smtp.host, user: 'alice' })
+    expect(noGuard.body.error.code).toBe('FORBIDDEN')
+    expect(smtp.attempts.filter((a) => a.user === 'alice')).toHaveLength(1)
+  })
+})
+
+describe('test connection in the HTML admin', () => {
+  let op: OidcProviderFixture
+  let smtp: SmtpFixture
+  let app: ProfilesApp
+  let profileId: string
+  let accessToken: string
+
+  beforeAll(async () => {
+    op = await startMailOp()
+    smtp = await startSmtpServer(introspectionOf(op))
+    app = await startProfilesApp()
+    const profile = await app.dock.store.profiles.create(profileInput(op))
+    const tokens = await authorize(op, 'alice')
+    accessToken = tokens.access_token
+    await app.dock.store.tokens.save(profile.id, tokenSetToPatch(tokens, Date.now(), 600))
+    profileId = profile.id
+  })
+  afterAll(async () => {
+    await app?.close()
+    await smtp?.close()
+    await op?.close()
+  })
+
+  it('links the form from the overview and shows each passed step', async () => {
+    const overview = await app.agent.get(`${app.admin}/`).set(ADMIN)
+    expect(overview.text).toContain(`${app.admin}/${profileId}/test-connection`)
+    const form = await app.agent.get(`${app.admin}/${profileId}/test-connection`).set(ADMIN)
+    expect(form.status).toBe(200)
+    for (const id of ['tc-type', 'tc-host', 'tc-port', 'tc-user']) expect(form.text).toContain(`<label for="${id}"`)
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]
+    const res = await app.agent
+      .post(`${app.admin}/${profileId}/test-connection`)
+      .set(ADMIN)
+      .type('form')
+      .send({ _csrf: csrf, type: 'SMTP_OAuth2', host: smtp.host, port: String(smtp.port), user: 'alice' })
+    expect(res.status).toBe(200)
+    expect(res.text).toContain('The connection works.')
+    expect(res.text.match(/class="ok">passed/g)).toHaveLength(3)
+    expect(res.text).not.toContain(accessToken)
+  })
+
+  it('re-renders with the field error (400) for a bad host, and escapes what was typed', async () => {
+    const form = await app.agent.get(`${app.admin}/${profileId}/test-connection`).set(ADMIN)
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1]
+    const res = await app.agent
+      .post(`${app.admin}/${profileId}/test-connection`)
+      .set(ADMIN)
+      .type('form')
+      .send({ _csrf: csrf, type: 'SMTP_OAuth2', host: '"><script>alert(1)</script>', user: 'alice' })
+    expect(res.status).toBe(400)
+    expect(res.text).toContain('must be a host name or IP address')
+    expect(res.text).not.toContain('<script>alert(1)</script>')
+  })
+})
