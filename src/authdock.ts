@@ -14,6 +14,7 @@ import { StoreSessionStore } from './store/session-store.js'
 import type { Store } from './store/types.js'
 import { Renderer } from './http/render.js'
 import { errorHandler } from './http/error-handler.js'
+import { rememberLanguage } from './http/language.js'
 import { createLogin } from './login/index.js'
 import type { LoginModule } from './login/types.js'
 import { createTokenProvider } from './tokens/index.js'
@@ -97,6 +98,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   // Health first: a probe needs no session.
   router.use(config.paths.health, operations.healthRouter)
   router.use(sessionMiddleware)
+  router.use(rememberLanguage)
   router.use(passport.initialize())
   router.use(passport.session())
   router.use(login.silentLogin)

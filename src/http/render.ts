@@ -84,8 +84,16 @@ export class Renderer {
       async: false,
       includer: (originalPath: string, parsedPath: string) => {
         // Let a host override partials too: map the package path onto the override folder.
-        const rel = isAbsolute(parsedPath) ? relative(packageViewsDir, parsedPath) : originalPath
-        return { filename: rel.startsWith('..') ? parsedPath : this.resolve(rel.replace(/\.ejs$/, '')) }
+        // parsedPath may sit in the package's views or in the host's override folder; either way
+        // the same relative name is looked up override-first.
+        // ejs gives no parsedPath when the file is missing next to the includer (a host page that
+        // includes a partial it did not override): read the name from the views root.
+        if (!parsedPath || !isAbsolute(parsedPath)) return { filename: this.resolve(originalPath.replace(/^(\.\.\/)+/, '').replace(/\.ejs$/, '')) }
+        const rel = [packageViewsDir, this.config.viewsDir]
+          .filter((d): d is string => typeof d === 'string')
+          .map((d) => relative(d, parsedPath))
+          .find((r) => !r.startsWith('..') && !isAbsolute(r))
+        return { filename: rel === undefined ? parsedPath : this.resolve(rel.replace(/\.ejs$/, '')) }
       },
     })
     res

@@ -1,0 +1,11 @@
+import type { RequestHandler } from 'express'
+import { LANGUAGES, type Language } from './i18n.js'
+
+/** A `?lang=de|en` choice sticks: it is remembered in a cookie that pickLanguage reads. */
+export const rememberLanguage: RequestHandler = (req, res, next) => {
+  const lang = req.query?.lang
+  if (typeof lang === 'string' && (LANGUAGES as readonly string[]).includes(lang)) {
+    res.cookie('authdock.lang', lang as Language, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 24 * 60 * 60_000, path: '/' })
+  }
+  next()
+}
