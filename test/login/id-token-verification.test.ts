@@ -98,6 +98,26 @@ describe('the OIDC callback refuses', () => {
     expect(shownCode((await stranger.navigate(callback.url)).body)).toBe('OIDC_STATE_INVALID')
     expect((await me(stranger, app)).status).toBe(401)
   })
+
+  it('a used code injected into another login with a valid state of its own (code replay)', async () => {
+    const app = await freshApp()
+    const victim = await login(app)
+    const used = new URL(victim.browser.hops.find((h) => h.url.startsWith(`${app.url}/auth/callback`))!.url)
+    // The attacker starts a login of their own, stops before the provider, and swaps in the used code.
+    const attacker = new BrowserClient()
+    const start = await attacker.request(`${app.url}/auth/login`)
+    const own = new URL(start.headers.get('location')!)
+    const injected = new URL(`${app.url}/auth/callback`)
+    injected.searchParams.set('code', used.searchParams.get('code')!)
+    injected.searchParams.set('state', own.searchParams.get('state')!)
+    injected.searchParams.set('iss', op.issuer)
+    const tokenRequests = op.requests['/token']
+    const replay = await attacker.navigate(injected.toString())
+    // The provider refuses the code (used once, and bound to the victim's PKCE challenge).
+    expect(op.requests['/token']).toBe(tokenRequests + 1)
+    expect(shownCode(replay.body)).toBe('OIDC_TOKEN_ENDPOINT_FAILED')
+    expect((await me(attacker, app)).status).toBe(401)
+  })
 })
 
 describe('after a refused login', () => {
