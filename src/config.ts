@@ -140,11 +140,26 @@ export const optionsSchema = z.object({
       /** Secret(s) that sign the session cookie; a list allows rotation (newest first). */
       secret: z.union([z.string().min(16), z.array(z.string().min(16)).min(1)]),
       cookieName: z.string().min(1).default('authdock.sid'),
-      /** Idle lifetime of a session. */
+      /** Lifetime of a session from its last change (the login): cookie and stored session expire together. */
       maxAgeMs: z.number().int().positive().default(8 * 60 * 60_000),
-      /** A connected node-redis client; sessions then live in Redis (for several instances). */
-      redis: z.unknown().optional(),
+      /**
+       * A connected node-redis client; sessions then live in Redis (for several instances). While
+       * it is not ready, requests that need a session get 503 SESSION_STORE_UNAVAILABLE at once.
+       */
+      redis: z
+        .custom<object>(
+          (v) =>
+            typeof v === 'object' &&
+            v !== null &&
+            ['get', 'set', 'del'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function') &&
+            // node-redis: isOpen stays false until connect() is called; such a client never answers.
+            (v as { isOpen?: unknown }).isOpen !== false,
+          { message: 'must be a connected node-redis client (`const c = createClient({ url }); await c.connect()`)' },
+        )
+        .optional(),
       redisPrefix: z.string().default('authdock:sess:'),
+      /** Longest wait for Redis per session read or write; then 503 SESSION_STORE_UNAVAILABLE. */
+      redisTimeoutMs: z.number().int().positive().default(500),
       /** Secure cookies; defaults to true when baseUrl is https. */
       secureCookie: z.boolean().optional(),
     }),
@@ -193,8 +208,11 @@ export const optionsSchema = z.object({
       refreshMarginMs: z.number().int().nonnegative().default(2 * 60_000),
       /** Lifetime assumed when a token response has no `expires_in`. */
       defaultExpiresInSec: z.number().int().positive().default(600),
-      /** Timeout of every request to a provider. */
-      httpTimeoutMs: z.number().int().positive().default(10_000),
+      /**
+       * Timeout of every request to a provider: login (discovery, token exchange, UserInfo, JWKS)
+       * and token refresh. A provider that is down or slow fails within it, never hangs a request.
+       */
+      httpTimeoutMs: z.number().int().positive().default(5_000),
       /** Outbound proxy for every call to a provider (a profile may set its own). */
       proxy: z.string().url().optional(),
       /** How long a refresh lock may be held before another instance takes over. */

@@ -20,9 +20,13 @@ interface CacheEntry {
   at: number
 }
 
-/** A fetch for openid-client that goes through ctx.fetch (tests inject it). */
+/** A fetch for openid-client that goes through ctx.fetch (tests inject it), with our timeout. */
 export function providerFetch(ctx: DockContext): client.CustomFetch {
-  return (url, options) => ctx.fetch(url, options as RequestInit)
+  return (url, options) => {
+    const timeout = AbortSignal.timeout(ctx.config.tokens.httpTimeoutMs)
+    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
+    return ctx.fetch(url, { ...options, signal } as RequestInit)
+  }
 }
 
 export function isLoopbackHttp(url: string): boolean {
@@ -69,6 +73,11 @@ async function discover(ctx: DockContext, provider: ProviderConfig): Promise<cli
   } catch (err) {
     throw mapOidcError(err, 'discovery')
   }
+  // openid-client gives every later request a fresh AbortSignal.timeout(), and oauth4webapi shares
+  // a pending JWKS request only between callers with the same signal: concurrent first callbacks
+  // would each fetch the JWKS. Without openid-client's timeout they share one request; the timeout
+  // is still there, in providerFetch.
+  config.timeout = 0
   // openid-client already refused metadata whose `issuer` differs from the configured one
   // (mapped to OIDC_ISSUER_MISMATCH), so the Configuration below is bound to the right issuer.
   return config

@@ -55,11 +55,39 @@ const UNUSABLE_BODY = new Set(['OAUTH_RESPONSE_IS_NOT_CONFORM', 'OAUTH_RESPONSE_
 
 const CLAIM_CODES: Record<string, AuthdockErrorCode> = { nonce: 'OIDC_NONCE_INVALID' }
 
+/**
+ * 'timeout' when the provider did not answer within `tokens.httpTimeoutMs` (our AbortSignal, which
+ * openid-client reports as OAUTH_TIMEOUT), 'network' when fetch could not reach it at all
+ * (refused, reset, unknown host, no route: undici's "fetch failed"), else null: the provider
+ * answered, and what it answered decides the code. Only fetch's own errors count, so that a host
+ * callback failing with, say, its database's ECONNREFUSED is not blamed on the provider.
+ */
+export function unavailableReason(err: unknown): 'timeout' | 'network' | null {
+  let current: unknown = err
+  for (let i = 0; i < 6 && current !== null && typeof current === 'object'; i++) {
+    const c = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown }
+    if (c.code === 'OAUTH_TIMEOUT' || c.code === 'OAUTH_ABORT' || c.name === 'TimeoutError' || c.name === 'AbortError') return 'timeout'
+    if ((c.name === 'TypeError' && c.message === 'fetch failed') || (typeof c.code === 'string' && c.code.startsWith('UND_ERR_'))) return 'network'
+    current = c.cause
+  }
+  return null
+}
+
 /** Map any error from an OIDC step to an AuthdockError (already mapped errors pass through). */
 export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
   if (err instanceof AuthdockError) return err
   const wrap = (code: AuthdockErrorCode, message: string, details: Record<string, unknown> = {}) =>
     new AuthdockError(code, message, { cause: err, details: { phase, ...details } })
+
+  // Down or slow, whichever step asked: the retry page and the audit say so, the password still works.
+  const unavailable = unavailableReason(err)
+  if (unavailable) {
+    return wrap(
+      'OIDC_PROVIDER_UNAVAILABLE',
+      unavailable === 'timeout' ? 'The identity provider did not answer in time' : 'The identity provider could not be reached',
+      { reason: unavailable },
+    )
+  }
 
   if (err instanceof client.AuthorizationResponseError) {
     const providerText = err.error_description ?? undefined
@@ -105,12 +133,10 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
     const name = typeof claim === 'string' ? claim : 'unknown'
     return wrap(CLAIM_CODES[name] ?? 'OIDC_CLAIM_INVALID', `The ID token claim "${name}" is missing or invalid`, { claim: name })
   }
-  if (inner?.code === 'OAUTH_TIMEOUT' || inner?.code === 'OAUTH_ABORT') {
-    return wrap(phase === 'userinfo' ? 'OIDC_PROVIDER_ERROR' : 'OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider did not answer in time', { reason: 'timeout' })
-  }
   if (phase === 'userinfo') return wrap('OIDC_PROVIDER_ERROR', 'The UserInfo answer could not be used', { reason: inner?.code ?? 'network' })
   if (inner?.code && UNUSABLE_BODY.has(inner.code)) {
-    return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code })
+    const status = inner.cause instanceof Response ? inner.cause.status : undefined
+    return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code, ...(status ? { status } : {}) })
   }
   if (inner?.code === INVALID_RESPONSE && /"response" body/.test(message)) {
     return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code })
@@ -118,5 +144,5 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
   if (inner?.code === INVALID_RESPONSE) {
     return wrap('OIDC_ID_TOKEN_INVALID', 'The ID token is malformed', { reason: inner.code })
   }
-  return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider could not be reached', { reason: inner?.code ?? 'network' })
+  return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider gave an answer that could not be used', { reason: inner?.code ?? 'unknown' })
 }

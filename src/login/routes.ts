@@ -14,6 +14,10 @@ import { safeReturnTo } from './return-to.js'
 import type { RetryInfo } from './session-data.js'
 
 const REASONS: ReadonlyArray<RetryInfo['reason']> = ['error', 'cancel', 'timeout']
+/** Codes whose cause the user can act on get a sentence of their own on the retry page. */
+const RETRY_HINTS: Partial<Record<string, string>> = {
+  OIDC_PROVIDER_UNAVAILABLE: 'login.retry.hint.unavailable',
+}
 
 type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void
 const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
@@ -83,6 +87,7 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
         reason,
         code: info?.code ?? null,
         providerText: info?.providerText ?? null,
+        hint: (info?.code && RETRY_HINTS[info.code]) ?? null,
         providerLabel: provider ? (provider.label ?? provider.id) : null,
         tryAgainHref: provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`,
         passwordHref: withPassword ? `${auth}/password` : null,

@@ -24,15 +24,29 @@ interface Restored {
   idToken?: string
 }
 
+/**
+ * After the provider was unreachable or slow, page requests skip silent login for this long
+ * instead of each waiting up to `tokens.httpTimeoutMs` on it again (they continue anonymously; the
+ * stored refresh token is kept for later).
+ */
+export const SILENT_LOGIN_COOLDOWN_MS = 30_000
+
 /** Errors after which the stored refresh token is kept (the provider may answer next time). */
 function isTransient(error: AuthdockError): boolean {
-  return error.code === 'OIDC_DISCOVERY_FAILED' || (error.code === 'OIDC_TOKEN_ENDPOINT_FAILED' && (error.details?.reason === 'network' || error.details?.reason === 'timeout'))
+  if (error.code === 'OIDC_PROVIDER_UNAVAILABLE' || error.code === 'OIDC_DISCOVERY_FAILED') return true
+  if (error.code !== 'OIDC_TOKEN_ENDPOINT_FAILED') return false
+  // A 5xx (often a proxy in front of a provider that is down), or a failure that is no answer of
+  // the provider at all, says nothing about the token.
+  const status = error.details?.status
+  return (typeof status === 'number' && status >= 500) || error.details?.reason === 'unknown'
 }
 
 export function createSilentLogin(ctx: DockContext, providers: Providers): RequestHandler {
   // Concurrent page requests of one browser share one refresh: with rotation a second grant with
   // the same refresh token would fail and throw the device away.
   const inFlight = new Map<string, Promise<Restored | null>>()
+  /** Provider id → ctx.now() until which silent login does not ask it (see SILENT_LOGIN_COOLDOWN_MS). */
+  const unavailableUntil = new Map<string, number>()
 
   async function restore(hash: string): Promise<Restored | null> {
     const record = await ctx.store.loginTokens.get(hash)
@@ -43,6 +57,7 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
       await ctx.store.loginTokens.delete(hash)
       return null
     }
+    if ((unavailableUntil.get(provider.id) ?? 0) > ctx.now()) return null
     try {
       const { config } = await providers.strategy(provider)
       let tokens
@@ -59,6 +74,7 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
       return { user, providerId: provider.id, idToken: tokens.id_token }
     } catch (err) {
       const error = isAuthdockError(err) ? err : mapOidcError(err, 'refresh')
+      if (error.code === 'OIDC_PROVIDER_UNAVAILABLE') unavailableUntil.set(provider.id, ctx.now() + SILENT_LOGIN_COOLDOWN_MS)
       if (!isTransient(error)) await ctx.store.loginTokens.delete(hash)
       await recordFailure(ctx, { providerId: provider.id, reason: error.code, method: 'silent', actor: record.userId })
       return null

@@ -61,6 +61,11 @@ export class PgDb implements Db {
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (!this.pool) throw new Error('PgDb: nested transactions are not supported')
     const client = await connect(this.pool)
+    // A checked-out client has no listener of the pool's: a server that goes away between two
+    // statements (restart, failover) would emit 'error' unheard and crash the host. The next
+    // statement fails with the same cause, and that is where it is handled.
+    const ignore = () => undefined
+    client.on('error', ignore)
     let broken = false
     try {
       await client.query('BEGIN')
@@ -71,6 +76,7 @@ export class PgDb implements Db {
       broken = await rollback(client)
       throw mapPgError(error)
     } finally {
+      client.off('error', ignore)
       client.release(broken)
     }
   }

@@ -36,7 +36,8 @@ export class StoreSessionStore extends session.Store {
     try {
       return await this.#store.sessions.pruneExpired()
     } catch (error) {
-      this.emit('error', error)
+      // An 'error' event nobody listens to would throw here and crash the host from the timer.
+      if (this.listenerCount('error') > 0) this.emit('error', error)
       return 0
     }
   }
