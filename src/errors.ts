@@ -18,7 +18,6 @@ export const ERROR_CODES = {
   // store
   STORE_UNAVAILABLE: 503,
   SESSION_STORE_UNAVAILABLE: 503,
-  STORE_CONFLICT: 409,
   DECRYPT_FAILED: 500,
   LOCK_TIMEOUT: 503,
   // login (OIDC and password)
@@ -41,8 +40,9 @@ export const ERROR_CODES = {
   OIDC_LOGIN_TIMEOUT: 400,
   OIDC_CLAIM_MISSING: 400,
   LOGIN_USER_UNKNOWN: 403,
+  /** A host callback in `users` threw; its error is the cause (logged, never shown). */
+  LOGIN_HOST_CALLBACK_FAILED: 500,
   LOGIN_PASSWORD_INVALID: 401,
-  LOGIN_PASSWORD_DISABLED: 403,
   LOGIN_THROTTLED: 429,
   LOGIN_PROVIDER_UNKNOWN: 404,
   // profiles

@@ -54,7 +54,16 @@ export async function identify(
     })
   }
   const issuer = config.serverMetadata().issuer
-  const user = await ctx.config.users.findByClaim({ providerId: provider.id, issuer, claim: provider.claim, value: String(value), claims })
+  let user
+  try {
+    user = await ctx.config.users.findByClaim({ providerId: provider.id, issuer, claim: provider.claim, value: String(value), claims })
+  } catch (err) {
+    // The host's own failure (its database down, say): not the provider's, and said so.
+    throw new AuthdockError('LOGIN_HOST_CALLBACK_FAILED', 'The application could not look up the user (users.findByClaim failed)', {
+      cause: err,
+      details: { callback: 'findByClaim' },
+    })
+  }
   if (!user) {
     throw new AuthdockError('LOGIN_USER_UNKNOWN', `No user of this application has this ${provider.claimLabel}`, {
       details: { claim: provider.claim, claimLabel: provider.claimLabel, value: String(value) },

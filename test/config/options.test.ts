@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { optionsSchema, resolveConfig } from '../../src/config.js'
-import { AuthdockError } from '../../src/errors.js'
+import { AuthdockError, ERROR_CODES } from '../../src/errors.js'
 import { TEST_KEYS } from '../fixtures/databases.js'
 
 /** Every option path of the schema, e.g. `tokens.refreshMarginMs`. */
@@ -33,6 +33,12 @@ describe('options', () => {
   it('the README documents every option of the schema', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
     const missing = optionPaths(optionsSchema).filter((p) => !readme.includes(`| \`${p}\``))
+    expect(missing).toEqual([])
+  })
+
+  it('the README lists every error code with its status', () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
+    const missing = Object.entries(ERROR_CODES).filter(([code, status]) => !readme.includes(`| \`${code}\` | ${status} |`))
     expect(missing).toEqual([])
   })
 

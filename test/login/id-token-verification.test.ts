@@ -137,6 +137,28 @@ describe('after a refused login', () => {
   })
 })
 
+describe('a host callback that fails', () => {
+  it('is blamed on the application, not the provider (LOGIN_HOST_CALLBACK_FAILED), and logs no one in', async () => {
+    const app = await startTestApp({
+      oidc: { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret },
+      options: {
+        users: {
+          findByClaim: () => Promise.reject(new Error('connect ECONNREFUSED 127.0.0.1:3306 (the host database)')),
+          findByUsername: () => null,
+          findById: () => null,
+        },
+      },
+    })
+    apps.push(app)
+    const { res, body, failed, browser } = await login(app)
+    expect(res.status).toBe(500)
+    expect(shownCode(body)).toBe('LOGIN_HOST_CALLBACK_FAILED')
+    expect(body).not.toContain('ECONNREFUSED')
+    expect(failed.map((e) => e.reason)).toEqual(['LOGIN_HOST_CALLBACK_FAILED'])
+    expect((await me(browser, app)).status).toBe(401)
+  })
+})
+
 describe('logout at a provider without end_session_endpoint', () => {
   it('ends the local session and returns to the start page', async () => {
     const app = await freshApp()

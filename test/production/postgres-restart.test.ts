@@ -117,7 +117,7 @@ describe.skipIf(!server)('PostgreSQL restarted under a running app', () => {
     expect(list.ms).toBeLessThan(2000)
     const page = await admin.request(`${app.url}${app.dock.config.paths.admin}`)
     expect(page.status).toBe(503)
-    expect(await page.text()).toContain('<code>STORE_UNAVAILABLE</code>')
+    expect(await page.text()).toContain('<code id="error-code">STORE_UNAVAILABLE</code>')
     const health = await fetch(`${app.url}${app.dock.config.paths.health}`)
     expect(health.status).toBe(503)
     await health.arrayBuffer()
