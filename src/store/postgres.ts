@@ -13,7 +13,9 @@ const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('authdock:migratio
 
 /** Open a pool on `url` and migrate. Throws STORE_UNAVAILABLE when the database does not answer. */
 export async function openPostgresStore(url: string, keys: Keyring, now: () => number): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10 })
+  // TCP keep-alive: a connection whose peer vanished without a reset (a network split, a failover
+  // behind a load balancer) is noticed and dropped instead of hanging the queries sent on it.
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10, keepAlive: true, keepAliveInitialDelayMillis: 10_000 })
   // An idle connection dropped by the server must not crash the host: the next query reconnects.
   pool.on('error', () => undefined)
   const db = new PgDb(pool, pool)
