@@ -107,7 +107,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
       baseUrl,
       database: settings.database,
       encryptionKey: key.value,
-      session: { secret: secret.value, redis },
+      session: { secret: secret.value, redis, redisPrefix: settings.redisPrefix },
       oidc: {
         label: idp ? 'Dev identity provider' : undefined,
         issuer: settings.oidcIssuer ?? idp!.issuer,
@@ -122,6 +122,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
         profileUsers: ({ profileId }) => accounts.usersOf(profileId),
         actor: (req) => (req.user as { email?: string } | undefined)?.email,
       },
+      tokens: settings.httpTimeoutMs === undefined ? undefined : { httpTimeoutMs: settings.httpTimeoutMs },
       logger: consoleLogger(log),
     })
     cleanup.push(() => dock.close())

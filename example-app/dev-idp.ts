@@ -14,6 +14,7 @@ import express from 'express'
 import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider'
 import { generateKeyPair, exportJWK } from 'jose'
 import { DEMO_USERS, findDemoUser, passwordMatches } from './users.js'
+import { devIdpAdapter } from './dev-idp-store.js'
 import { renderIdpPage, sendIdpPage, sendIdpPageExpress, describeScope } from './dev-idp-pages.js'
 
 export interface ClientCredentials {
@@ -67,6 +68,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const app = options.appBaseUrl
 
   const configuration: Configuration = {
+    // Not oidc-provider's default memory adapter: that one evicts beyond 1,000 entries (dev-idp-store.ts).
+    adapter: devIdpAdapter(),
     clients: [
       {
         client_id: options.loginClient.clientId,

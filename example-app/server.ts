@@ -9,16 +9,22 @@ if (app.idpUrl) console.log(`development identity provider: ${app.idpUrl} (alice
 console.log(`SMTP sink (XOAUTH2 only): ${app.smtpUrl}; received mails: ${app.url}/mails`)
 
 let stopping = false
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return
-    stopping = true
-    app.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        console.error(err)
-        process.exit(1)
-      },
-    )
-  })
+const stop = () => {
+  if (stopping) return
+  stopping = true
+  app.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err)
+      process.exit(1)
+    },
+  )
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, stop)
+
+// Started by a parent over IPC (a test, a supervisor): tell it where we listen (with PORT=0 only we
+// know), and stop when it goes away rather than outlive it.
+if (process.send) {
+  process.send({ type: 'ready', url: app.url, idpUrl: app.idpUrl ?? null, smtpUrl: app.smtpUrl })
+  process.once('disconnect', stop)
 }

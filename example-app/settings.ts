@@ -17,8 +17,12 @@ export interface ExampleSettings {
   oidcClaim: string
   database: string
   redisUrl: string | undefined
+  /** Key prefix of the sessions in Redis; undefined: authdock's default. */
+  redisPrefix: string | undefined
   authdockKey: string | undefined
   sessionSecret: string | undefined
+  /** Timeout of every request to a provider (authdock's `tokens.httpTimeoutMs`); undefined: its default. */
+  httpTimeoutMs: number | undefined
   /** Where generated secrets and the mail accounts live: the SQLite file's folder, else ./data. */
   dataDir: string
 }
@@ -32,6 +36,13 @@ function port(env: Env): number {
   const n = Number(raw)
   if (!/^\d+$/.test(raw) || n > 65535) throw new Error(`PORT must be a port number (0 picks a free one), not "${raw}"`)
   return n
+}
+
+function milliseconds(env: Env, name: string): number | undefined {
+  const raw = nonEmpty(env[name])
+  if (raw === undefined) return undefined
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a number of milliseconds, not "${raw}"`)
+  return Number(raw)
 }
 
 export function readSettings(env: Env): ExampleSettings {
@@ -48,8 +59,10 @@ export function readSettings(env: Env): ExampleSettings {
     oidcClaim: nonEmpty(env.OIDC_CLAIM) ?? 'email',
     database,
     redisUrl: nonEmpty(env.REDIS_URL),
+    redisPrefix: nonEmpty(env.REDIS_PREFIX),
     authdockKey: nonEmpty(env.AUTHDOCK_KEY),
     sessionSecret: nonEmpty(env.SESSION_SECRET),
+    httpTimeoutMs: milliseconds(env, 'AUTHDOCK_HTTP_TIMEOUT_MS'),
     dataDir,
   }
 }
