@@ -14,7 +14,10 @@ export const CHROMIUM = '/usr/lib/chromium/chromium'
 export const chromiumMissing = !existsSync(CHROMIUM) && process.env.CI !== 'true'
 if (chromiumMissing) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium); in CI they run`)
 
-const screenshotDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'docs', 'screenshots')
+// Every run saves its screenshots under test-results/ (ignored by git); `SCREENSHOTS=update npm test`
+// refreshes the ones in docs/ that the README shows, so a test run does not dirty the checkout.
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const screenshotDir = process.env.SCREENSHOTS === 'update' ? join(root, 'docs', 'screenshots') : join(root, 'test-results', 'screenshots')
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
