@@ -262,6 +262,9 @@ describe('HTML admin: the token state in plain words', () => {
     const de = await app.agent.get(`${app.admin}/?lang=de`).set(ADMIN)
     expect(de.text).toContain('Client-Secret abgelaufen')
     expect(de.text).toContain('(AADSTS7000222)')
+    // The choice sticks (a cookie) until the user picks another language.
+    expect((await app.agent.get(`${app.admin}/`).set(ADMIN)).text).toContain('Client-Secret abgelaufen')
+    expect((await app.agent.get(`${app.admin}/?lang=en`).set(ADMIN)).text).toContain('Client secret expired')
   })
 
   it('shows a present access token with its expiry and the last refresh', async () => {
