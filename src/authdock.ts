@@ -5,16 +5,14 @@
  */
 import { EventEmitter } from 'node:events'
 import express, { type RequestHandler, type Router } from 'express'
-import session from 'express-session'
 import { Passport } from 'passport'
-import { RedisStore } from 'connect-redis'
 import { resolveConfig, type AuthdockOptions, type ResolvedConfig } from './config.js'
 import { openStore } from './store/index.js'
-import { StoreSessionStore } from './store/session-store.js'
 import type { Store } from './store/types.js'
 import { Renderer } from './http/render.js'
 import { errorHandler } from './http/error-handler.js'
 import { rememberLanguage } from './http/language.js'
+import { createSession } from './http/session.js'
 import { createLogin } from './login/index.js'
 import type { LoginModule } from './login/types.js'
 import { createTokenProvider } from './tokens/index.js'
@@ -72,20 +70,8 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     views,
   }
 
-  const sessionStore = config.session.redis
-    ? new RedisStore({ client: config.session.redis as never, prefix: config.session.redisPrefix })
-    : new StoreSessionStore(store, { now })
-  const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
-  const sessionMiddleware = session({
-    name: config.session.cookieName,
-    secret: config.session.secret as string | string[],
-    store: sessionStore,
-    resave: false,
-    saveUninitialized: false,
-    rolling: false,
-    proxy: secure ? true : undefined,
-    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: config.session.maxAgeMs, path: '/' },
-  })
+  const sessions = createSession(config, store, { logger: config.logger, now })
+  const sessionMiddleware = sessions.middleware
 
   const passport = new Passport()
   const tokens = createTokenProvider(ctx)
@@ -99,7 +85,8 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(config.paths.health, operations.healthRouter)
   router.use(sessionMiddleware)
   router.use(rememberLanguage)
-  router.use(passport.initialize())
+  // passport.session() alone: since passport 0.5.1 it adds req.login/logout itself, and
+  // initialize() only added a shim for strategies written for passport 0.4, at a cost per request.
   router.use(passport.session())
   router.use(login.silentLogin)
   router.use(config.paths.auth, login.router)
@@ -130,7 +117,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
       await operations.close()
       await tokens.close()
       await login.close()
-      if (sessionStore instanceof StoreSessionStore) sessionStore.close()
+      sessions.close()
       await store.close()
     },
   }

@@ -1,0 +1,215 @@
+/**
+ * The session middleware and its store: express-session on connect-redis when the host passes a
+ * node-redis client (several instances), else on the store-backed session store (one machine).
+ *
+ * With Redis, a request costs one round trip: a GET. connect-redis would also send an EXPIRE
+ * ("touch") on every request, but sessions are not rolling: the browser's cookie keeps the expiry
+ * set when the session was last saved, so a touch only kept the key alive on the server past the
+ * cookie. Without it the key expires with the cookie, which also bounds a copied cookie's life.
+ *
+ * Redis down must not hang requests: node-redis queues commands while it reconnects (its offline
+ * queue), so every store call first checks `client.isReady` and is bounded by
+ * `session.redisTimeoutMs`. A request that needs the session then fails at once with 503
+ * `SESSION_STORE_UNAVAILABLE` (a page or JSON, by the error handler); requests without a session
+ * cookie still pass (public pages need no store). When node-redis has reconnected, requests work
+ * again by themselves. Nothing is cached in the process: a logout is seen at once by every instance.
+ *
+ * The middleware also switches `req` and `res` to dictionary properties before express-session and
+ * passport add theirs (see dictionaryProperties): the largest per-request cost it removes.
+ */
+import type { RequestHandler } from 'express'
+import session from 'express-session'
+import { RedisStore } from 'connect-redis'
+import type { Logger, ResolvedConfig } from '../config.js'
+import { AuthdockError, isAuthdockError } from '../errors.js'
+import { StoreSessionStore } from '../store/session-store.js'
+import type { Store } from '../store/types.js'
+
+/** What authdock uses of a node-redis (v4–v6) client. */
+interface RedisClientLike {
+  /** node-redis: false while (re)connecting; undefined for clients without it (then only the timeout guards). */
+  readonly isReady?: boolean
+  get(key: string): Promise<unknown>
+  set(key: string, value: string, options?: unknown): Promise<unknown>
+  expire(key: string, seconds: number): Promise<unknown>
+  del(keys: string | string[]): Promise<unknown>
+  mGet(keys: string[]): Promise<unknown>
+  scanIterator(options: unknown): AsyncIterable<unknown>
+  on?(event: string, listener: (arg: unknown) => void): unknown
+  off?(event: string, listener: (arg: unknown) => void): unknown
+}
+
+export interface SessionSetup {
+  /** express-session, guarded against an unavailable Redis. */
+  middleware: RequestHandler
+  store: session.Store
+  close(): void
+}
+
+/** Build the session middleware for one authdock instance. */
+export function createSession(config: ResolvedConfig, store: Store, options: { logger: Logger; now: () => number }): SessionSetup {
+  const redis = config.session.redis as RedisClientLike | undefined
+  const timeoutMs = config.session.redisTimeoutMs
+  const sessionStore = redis ? untouchedRedisStore(guardedClient(redis, timeoutMs), config.session.redisPrefix) : new StoreSessionStore(store, { now: options.now })
+  const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
+  const middleware = session({
+    name: config.session.cookieName,
+    secret: config.session.secret as string | string[],
+    store: sessionStore,
+    resave: false,
+    saveUninitialized: false,
+    rolling: false,
+    proxy: secure ? true : undefined,
+    cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: config.session.maxAgeMs, path: '/' },
+  })
+  if (!redis) {
+    const plain: RequestHandler = (req, res, next) => {
+      dictionaryProperties(req, res)
+      middleware(req, res, next)
+    }
+    return { middleware: plain, store: sessionStore, close: () => (sessionStore as StoreSessionStore).close() }
+  }
+
+  const detach = watchClient(redis, options.logger)
+  const cookiePrefix = `${config.session.cookieName}=`
+  const authPath = config.paths.auth
+  // While Redis is known to be down, a request that carries a session or goes to the login (which
+  // writes one) is refused before express-session runs: its save would otherwise fail only after
+  // the page was sent. Anonymous requests elsewhere need no store and pass.
+  const needsStore = (url: string, cookie: string | undefined): boolean =>
+    (cookie !== undefined && cookie.includes(cookiePrefix)) || url === authPath || url.startsWith(`${authPath}/`) || url.startsWith(`${authPath}?`)
+  const guarded: RequestHandler = (req, res, next) => {
+    dictionaryProperties(req, res)
+    if (redis.isReady === false && needsStore(req.originalUrl, req.headers.cookie)) {
+      res.setHeader('Retry-After', '1')
+      return next(unavailable('offline'))
+    }
+    middleware(req, res, (err?: unknown) => {
+      if (isAuthdockError(err, 'SESSION_STORE_UNAVAILABLE') && !res.headersSent) res.setHeader('Retry-After', '1')
+      next(err)
+    })
+  }
+  return { middleware: guarded, store: sessionStore, close: detach }
+}
+
+const first = Symbol('authdock.first')
+const second = Symbol('authdock.second')
+
+/**
+ * Express 5 gives every request and response its app's prototype (`Object.setPrototypeOf(req,
+ * app.request)`). On Node 20 (V8 11.3) each property added to such an object afterwards costs
+ * microseconds — it gets a fresh hidden class every time — and a logged-in request adds a dozen:
+ * express-session (sessionStore, sessionID, session, res.end, res.writeHead), passport (login,
+ * logIn, logout, logOut, isAuthenticated, isUnauthenticated, _sessionManager, user). Deleting a
+ * property that is not the last one added switches an object to dictionary properties, where an
+ * added property is a hash insert; reads stay cheap. Both helper properties are gone afterwards.
+ * Measured with bench/http.ts (docs/benchmarks.md): authdock / express-session + connect-redis +
+ * passport went from 0.97 to 1.47 with this alone.
+ */
+function dictionaryProperties(req: object, res: object): void {
+  toDictionary(req as Record<symbol, unknown>)
+  toDictionary(res as Record<symbol, unknown>)
+}
+
+function toDictionary(o: Record<symbol, unknown>): void {
+  o[first] = true
+  o[second] = true
+  delete o[first]
+  delete o[second]
+}
+
+/**
+ * connect-redis without touch (see the file comment). Hiding the method, not just disabling it,
+ * also spares express-session its per-request "should I touch?" check, which hashes the session.
+ */
+function untouchedRedisStore(client: RedisClientLike, prefix: string): RedisStore {
+  const redisStore = new RedisStore({ client: client as never, prefix, disableTouch: true })
+  Object.defineProperty(redisStore, 'touch', { value: undefined })
+  return redisStore
+}
+
+function unavailable(reason: 'offline' | 'timeout' | 'error', cause?: unknown): AuthdockError {
+  return new AuthdockError('SESSION_STORE_UNAVAILABLE', 'Sessions are unavailable for a moment: the session store does not answer. Try again shortly.', {
+    expose: true,
+    cause,
+    details: { reason },
+  })
+}
+
+/**
+ * The client as connect-redis sees it: each command fails at once while node-redis is not ready
+ * (instead of waiting in its offline queue) and after `timeoutMs` when Redis does not answer.
+ */
+function guardedClient(client: RedisClientLike, timeoutMs: number): RedisClientLike {
+  function guard<T>(run: () => Promise<T>): Promise<T> {
+    if (client.isReady === false) return Promise.reject(unavailable('offline'))
+    let command: Promise<T>
+    try {
+      command = run()
+    } catch (err) {
+      return Promise.reject(unavailable('error', err))
+    }
+    return new Promise<T>((resolve, reject) => {
+      // A busy event loop runs due timers before it reads sockets: give an answer that is already
+      // there one I/O phase (setImmediate) before calling it a timeout. A late answer or error
+      // after the timeout lands on a settled promise: handled, ignored.
+      const timer = setTimeout(() => setImmediate(() => reject(unavailable('timeout'))), timeoutMs)
+      command.then(
+        (value) => {
+          clearTimeout(timer)
+          resolve(value)
+        },
+        (err: unknown) => {
+          clearTimeout(timer)
+          reject(unavailable('error', err))
+        },
+      )
+    })
+  }
+  const guarded: RedisClientLike = {
+    get: (key) => guard(() => client.get(key)),
+    set: (key, value, options) => guard(() => client.set(key, value, options)),
+    expire: (key, seconds) => guard(() => client.expire(key, seconds)),
+    del: (keys) => guard(() => client.del(keys)),
+    mGet: (keys) => guard(() => client.mGet(keys)),
+    scanIterator: (options) => client.scanIterator(options),
+  }
+  // connect-redis scans a cluster through its masters.
+  if ('masters' in client) {
+    const cluster = client as unknown as { masters: unknown; nodeClient(master: unknown): unknown }
+    Object.defineProperty(guarded, 'masters', { get: () => cluster.masters })
+    Object.assign(guarded, { nodeClient: (master: unknown) => cluster.nodeClient(master) })
+  }
+  return guarded
+}
+
+/**
+ * node-redis emits 'error' on every failed (re)connect; without a listener that would crash the
+ * host. Listen while this instance is open, and log each outage once (never a key: keys carry
+ * session ids).
+ */
+function watchClient(client: RedisClientLike, logger: Logger): () => void {
+  if (typeof client.on !== 'function') return () => {}
+  let down = false
+  const onError = (err: unknown) => {
+    if (down) return
+    down = true
+    logger.warn({ err: errorSummary(err) }, 'session store (Redis) unavailable: requests that need a session get 503 SESSION_STORE_UNAVAILABLE until it is back')
+  }
+  const onReady = () => {
+    if (!down) return
+    down = false
+    logger.info({}, 'session store (Redis) is back')
+  }
+  client.on('error', onError)
+  client.on('ready', onReady)
+  return () => {
+    client.off?.('error', onError)
+    client.off?.('ready', onReady)
+  }
+}
+
+function errorSummary(err: unknown): { name?: string; code?: string; message: string } {
+  if (err instanceof Error) return { name: err.name, code: (err as { code?: string }).code, message: err.message.slice(0, 200) }
+  return { message: String(err).slice(0, 200) }
+}
