@@ -111,7 +111,9 @@ describe.skipIf(chromiumMissing)('login in a real browser', () => {
     expect(focused).toBe('Log in')
     await page.keyboard.press('Enter')
     await page.waitForURL(`${app.idpUrl}/interaction/**`)
-    // The email field has the focus on arrival (autofocus).
+    // The email field has the focus on arrival (autofocus); on a busy machine that comes a moment
+    // after the URL, and keys typed before it would be lost.
+    await expect.poll(() => page.evaluate(() => document.activeElement?.getAttribute('type'))).toBe('email')
     await page.keyboard.type('alice@example.com')
     await page.keyboard.press('Tab')
     await page.keyboard.type('alice-password')
