@@ -20,7 +20,9 @@ export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?
       err instanceof AuthdockError
         ? err
         : new AuthdockError('INTERNAL', 'Internal error', { cause: err, status: typeof err?.status === 'number' && err.status < 500 ? err.status : 500 })
-    if (error.status >= 500) {
+    // The session store's outage is logged once where it is noticed (src/http/session.ts), not once
+    // per refused request: under load that would flood the log.
+    if (error.status >= 500 && error.code !== 'SESSION_STORE_UNAVAILABLE') {
       deps.logger.error({ code: error.code, path: req.path, err: errorSummary(err) }, 'authdock request failed')
     }
     if (wantsJson(req, deps.apiPrefix)) {

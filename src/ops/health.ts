@@ -4,7 +4,8 @@
  * login provider's discovery document answers, and each profile's token state. No secrets: token
  * presence, expiry times and error codes only.
  *
- * The HTTP status of the report is 503 only when the store does not answer. A provider that is
+ * The HTTP status of the report is 503 only when the store or the session store (Redis) does not
+ * answer. A provider that is
  * down or a profile that needs re-authorization makes the report `degraded` (200): this instance
  * still serves, and taking it out of a load balancer would not help.
  */
@@ -36,6 +37,8 @@ export interface ProfileReadiness {
 export interface ReadinessReport {
   status: 'ok' | 'degraded' | 'unavailable'
   store: boolean
+  /** Where sessions live and whether that answers: without it no one stays logged in. */
+  sessions: { kind: 'store' | 'redis'; ready: boolean }
   providers: ProviderReadiness[]
   profiles: ProfileReadiness[]
 }
@@ -89,8 +92,12 @@ export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}
     store = false
   }
   const providers = await providersPromise
+  // node-redis's own flag: false while it reconnects (the same test the session middleware makes).
+  const redis = ctx.config.session.redis as { isReady?: boolean } | undefined
+  const sessions = redis ? { kind: 'redis' as const, ready: redis.isReady !== false } : { kind: 'store' as const, ready: store }
   const healthy = providers.every((p) => p.discovery) && profiles.every((p) => !p.valid || p.status === 'ok' || p.status === 'none')
-  return { status: !store ? 'unavailable' : healthy ? 'ok' : 'degraded', store, providers, profiles }
+  const status = !store || !sessions.ready ? 'unavailable' : healthy ? 'ok' : 'degraded'
+  return { status, store, sessions, providers, profiles }
 }
 
 /**
@@ -109,7 +116,7 @@ export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): 
   })
   router.get('/ready', async (_req, res) => {
     const report = await readinessReport(ctx, deps)
-    res.set('Cache-Control', 'no-store').status(report.store ? 200 : 503).json(report)
+    res.set('Cache-Control', 'no-store').status(report.status === 'unavailable' ? 503 : 200).json(report)
   })
   return router
 }

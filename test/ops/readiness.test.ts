@@ -78,7 +78,7 @@ describe('the readiness report', () => {
     t = await startAuditApp({ oidc: { issuer: op.issuer, clientId: 'app' } })
     cleanups.push(() => t.close())
     const res = await request(t.app).get('/healthz/ready')
-    expect(res.body).toEqual({ status: 'ok', store: true, providers: [{ id: 'default', discovery: true }], profiles: [] })
+    expect(res.body).toEqual({ status: 'ok', store: true, sessions: { kind: 'store', ready: true }, providers: [{ id: 'default', discovery: true }], profiles: [] })
     expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' })
   })
 
@@ -89,6 +89,6 @@ describe('the readiness report', () => {
     expect(live.status).toBe(503)
     const ready = await request(t.app).get('/healthz/ready')
     expect(ready.status).toBe(503)
-    expect(ready.body).toMatchObject({ status: 'unavailable', store: false })
+    expect(ready.body).toMatchObject({ status: 'unavailable', store: false, sessions: { kind: 'store', ready: false } })
   })
 })
