@@ -213,7 +213,7 @@ export const optionsSchema = z.object({
        * and token refresh. A provider that is down or slow fails within it, never hangs a request.
        */
       httpTimeoutMs: z.number().int().positive().default(5_000),
-      /** Outbound proxy for every call to a provider (a profile may set its own). */
+      /** Outbound proxy for every call to a provider, login included (a profile may set its own for its refreshes). */
       proxy: z.string().url().optional(),
       /** How long a refresh lock may be held before another instance takes over. */
       lockTimeoutMs: z.number().int().positive().default(30_000),

@@ -9,6 +9,7 @@ import { isSecureOrLoopbackUrl, type ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { mapOidcError } from './oidc-errors.js'
+import { providerFetch } from '../oauth/fetch.js'
 
 /** How long discovered metadata is trusted before it is fetched again. */
 const DISCOVERY_TTL_MS = 60 * 60_000
@@ -20,13 +21,13 @@ interface CacheEntry {
   at: number
 }
 
-/** A fetch for openid-client that goes through ctx.fetch (tests inject it), with our timeout. */
-export function providerFetch(ctx: DockContext): client.CustomFetch {
-  return (url, options) => {
-    const timeout = AbortSignal.timeout(ctx.config.tokens.httpTimeoutMs)
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout
-    return ctx.fetch(url, { ...options, signal } as RequestInit)
-  }
+/**
+ * The fetch of every login request (discovery, JWKS, token, UserInfo, refresh): ctx.fetch (tests
+ * inject it) with the exact timeout and the outbound proxy of the token provider (`tokens.proxy`),
+ * since a network that needs a proxy for one needs it for the other.
+ */
+export function loginFetch(ctx: DockContext): client.CustomFetch {
+  return providerFetch({ fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null })
 }
 
 export function isLoopbackHttp(url: string): boolean {
@@ -66,7 +67,7 @@ async function discover(ctx: DockContext, provider: ProviderConfig): Promise<cli
   let config: client.Configuration
   try {
     config = await client.discovery(new URL(provider.issuer), provider.clientId, clientMetadata(provider), auth, {
-      [client.customFetch]: providerFetch(ctx),
+      [client.customFetch]: loginFetch(ctx),
       timeout: Math.ceil(ctx.config.tokens.httpTimeoutMs / 1000),
       execute,
     })
@@ -76,7 +77,7 @@ async function discover(ctx: DockContext, provider: ProviderConfig): Promise<cli
   // openid-client gives every later request a fresh AbortSignal.timeout(), and oauth4webapi shares
   // a pending JWKS request only between callers with the same signal: concurrent first callbacks
   // would each fetch the JWKS. Without openid-client's timeout they share one request; the timeout
-  // is still there, in providerFetch.
+  // is still there, in loginFetch.
   config.timeout = 0
   // openid-client already refused metadata whose `issuer` differs from the configured one
   // (mapped to OIDC_ISSUER_MISMATCH), so the Configuration below is bound to the right issuer.

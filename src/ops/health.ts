@@ -11,6 +11,7 @@
  */
 import express, { type Router } from 'express'
 import type { DockContext } from '../context.js'
+import { providerFetch } from '../oauth/fetch.js'
 import type { TokenStatus } from '../store/types.js'
 
 export interface ProviderReadiness {
@@ -51,7 +52,9 @@ export interface ReadinessDeps {
 async function probeDiscovery(ctx: DockContext, issuer: string, timeoutMs: number): Promise<Omit<ProviderReadiness, 'id'>> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
   try {
-    const res = await ctx.fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' }, redirect: 'error' })
+    // The way a login would go: through `tokens.proxy` when there is one.
+    const get = providerFetch({ fetch: ctx.fetch, timeoutMs, proxy: ctx.config.tokens.proxy ?? null })
+    const res = await get(url, { headers: { accept: 'application/json' }, redirect: 'error' } as never)
     if (!res.ok) {
       await res.body?.cancel()
       return { discovery: false, error: `http_${res.status}` }

@@ -8,26 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { createPostgresDatabase } from '../fixtures/databases.js'
 import { formAction, startExampleFixture, type ExampleAppFixture } from './example-fixture.js'
-
-const REDIS_URL = 'redis://127.0.0.1:6379'
-
-async function redisAnswers(): Promise<boolean> {
-  const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 2000, reconnectStrategy: false } })
-  client.on('error', () => undefined)
-  try {
-    await client.connect()
-    await client.ping()
-    await client.quit()
-    return true
-  } catch (err) {
-    if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is required in CI`, { cause: err })
-    console.warn(`Redis is absent at ${REDIS_URL}: skipping the example app's Redis test`)
-    return false
-  }
-}
+import { REDIS_URL, redisAvailable } from '../fixtures/redis-server.js'
 
 const db = await createPostgresDatabase()
-const redisUp = await redisAnswers()
+const redisUp = await redisAvailable("the example app's Redis test")
 
 describe.skipIf(!db || !redisUp)('example app with AUTHDOCK_DATABASE=postgres://… and REDIS_URL', () => {
   let app: ExampleAppFixture

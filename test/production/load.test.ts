@@ -15,31 +15,15 @@ import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
-import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
+import { REDIS_URL, redisAvailable } from '../fixtures/redis-server.js'
 
-const REDIS_URL = 'redis://127.0.0.1:6379'
 const CONNECTIONS = 50
 const SECONDS = 30
 const WARMUP_SECONDS = 5
 const HEAP_GROWTH_LIMIT = 2 * 1024 * 1024
 const MIN_REQUESTS = 10_000
-
-async function redisAnswers(): Promise<boolean> {
-  const client = createClient({ url: REDIS_URL, socket: { connectTimeout: 2000, reconnectStrategy: false } })
-  client.on('error', () => undefined)
-  try {
-    await client.connect()
-    await client.ping()
-    await client.quit()
-    return true
-  } catch (err) {
-    if (process.env.CI === 'true') throw new Error(`Redis at ${REDIS_URL} is required in CI`, { cause: err })
-    console.warn(`Redis is absent at ${REDIS_URL}: skipping the load test`)
-    return false
-  }
-}
 
 interface AutocannonJson {
   requests: { total: number; average: number }
@@ -82,7 +66,7 @@ function request<T>(server: ChildProcess, message: string, key: string): Promise
   })
 }
 
-const redisUp = await redisAnswers()
+const redisUp = await redisAvailable('the load test')
 
 describe.skipIf(!redisUp)('load on a protected route (Redis sessions)', () => {
   let server: ChildProcess

@@ -12,7 +12,8 @@ import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { createPostgresDatabase } from '../fixtures/databases.js'
-import { REDIS_URL, clearRedisPrefix, redisAvailable, startExampleProcess, type ExampleProcess } from '../fixtures/example-process.js'
+import { startExampleProcess, type ExampleProcess } from '../fixtures/example-process.js'
+import { REDIS_URL, clearRedisPrefix, redisAvailable } from '../fixtures/redis-server.js'
 import { formAction } from '../example-app/example-fixture.js'
 
 const LOGINS = 200
@@ -55,7 +56,7 @@ async function logIn(app: ExampleProcess, user: (typeof USERS)[number]): Promise
 }
 
 const db = await createPostgresDatabase()
-const redisUp = await redisAvailable()
+const redisUp = await redisAvailable('the login burst with Redis sessions')
 
 const REDIS_PREFIX = `authdock-test:${randomBytes(6).toString('hex')}:sess:`
 const SETUPS = [

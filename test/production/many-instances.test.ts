@@ -20,7 +20,8 @@ import { openStore } from '../../src/store/index.js'
 import type { Store } from '../../src/store/types.js'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { createPostgresDatabase, postgresAvailable } from '../fixtures/databases.js'
-import { REDIS_URL, clearRedisPrefix, redisAvailable, startExampleProcess, type ExampleProcess } from '../fixtures/example-process.js'
+import { startExampleProcess, type ExampleProcess } from '../fixtures/example-process.js'
+import { REDIS_URL, clearRedisPrefix, redisAvailable } from '../fixtures/redis-server.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { introspect, type IntrospectionClient } from '../fixtures/smtp-server.js'
 
@@ -102,7 +103,7 @@ const API = '/admin/api/oauth2-profiles'
 
 // Skips with a message when PostgreSQL or Redis is absent (never in CI: both throw there).
 const hasPostgres = await postgresAvailable()
-const hasRedis = await redisAvailable()
+const hasRedis = await redisAvailable('the many-instances tests')
 
 /** One browser whose cookies both instances see. */
 function sharedBrowser(...origins: string[]): BrowserClient {
