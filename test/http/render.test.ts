@@ -47,6 +47,20 @@ describe('rendering pages', () => {
     expect(res.text).toContain('<footer id=host-foot>host footer</footer>')
   })
 
+  it('keeps compiled templates per renderer: two instances in one process see their own overrides', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'authdock-views-'))
+    mkdirSync(join(dir, 'partials'))
+    writeFileSync(join(dir, 'partials', 'foot.ejs'), '<footer id=host-foot>host footer</footer></main></body></html>')
+    const locals = { error: { code: 'X', message: 'm', status: 400 } }
+    const plain = appFor(renderer(), 'error', locals)
+    const overriding = appFor(renderer(dir), 'error', locals)
+    // Twice each, in turns: the second renders come from the caches.
+    for (let i = 0; i < 2; i++) {
+      expect((await request(plain).get('/')).text).not.toContain('host footer')
+      expect((await request(overriding).get('/')).text).toContain('<footer id=host-foot>host footer</footer>')
+    }
+  })
+
   it('remembers a ?lang= choice in a cookie, so the next page keeps the language', async () => {
     const agent = request.agent(appFor(renderer(), 'error', { error: { code: 'X', message: null, status: 500 } }))
     const first = await agent.get('/?lang=de')
