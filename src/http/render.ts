@@ -27,6 +27,21 @@ export interface PageLocals {
   [key: string]: unknown
 }
 
+/**
+ * The headers of every page: never cached, not framed, no referrer to other sites, and a
+ * Content-Security-Policy that admits only the page's own inline style and script (by nonce).
+ */
+export function pageHeaders(cspNonce: string): Record<string, string> {
+  return {
+    'Content-Type': 'text/html; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'same-origin',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}'; script-src 'nonce-${cspNonce}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
+  }
+}
+
 export type BannerSource = (req: Request) => Promise<PageLocals['banners']> | PageLocals['banners']
 
 export class Renderer {
@@ -83,15 +98,7 @@ export class Renderer {
     const html = this.renderFile(this.resolve(view), all)
     res
       .status(options.status ?? 200)
-      .set('Content-Type', 'text/html; charset=utf-8')
-      .set('Cache-Control', 'no-store')
-      .set('X-Content-Type-Options', 'nosniff')
-      .set('Referrer-Policy', 'same-origin')
-      .set('X-Frame-Options', 'DENY')
-      .set(
-        'Content-Security-Policy',
-        `default-src 'none'; style-src 'nonce-${cspNonce}'; script-src 'nonce-${cspNonce}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
-      )
+      .set(pageHeaders(cspNonce))
       .send(html)
   }
 
