@@ -1,6 +1,7 @@
 /**
  * Password fallback (passport-local) for users whose password login is enabled. Unknown user,
- * disabled password login and wrong password get the same answer; the audit says which. Failures
+ * disabled password login and wrong password get the same answer, in about the same time (the host's
+ * password check is timed and imitated where it is skipped); the audit says which. Failures
  * are counted per account and per client address (fixed windows in the store) and a full counter
  * refuses further attempts with LOGIN_THROTTLED before any password is checked.
  */
@@ -27,6 +28,8 @@ const addressKey = (req: Request) => `login:password:address:${req.ip ?? req.soc
 const invalid = () => new AuthdockError('LOGIN_PASSWORD_INVALID', 'Unknown user or wrong password')
 
 export class PasswordLogin {
+  private readonly verifyTime = new TypicalDuration()
+
   constructor(
     private readonly ctx: DockContext,
     private readonly passport: PassportInstance,
@@ -53,7 +56,15 @@ export class PasswordLogin {
     let reason: string | undefined
     if (!user) reason = 'unknown_user'
     else if (!passwordLoginPossible(this.ctx) || !(await users.isPasswordLoginEnabled!({ user }))) reason = 'password_disabled'
-    else if (!(await users.verifyPassword!({ user, password }))) reason = 'wrong_password'
+    else {
+      const started = performance.now()
+      const ok = await users.verifyPassword!({ user, password })
+      this.verifyTime.add(performance.now() - started)
+      if (!ok) reason = 'wrong_password'
+    }
+    // The host's password check (bcrypt, argon2) is the slow part; an answer that skipped it would
+    // tell by its speed that the user does not exist or has no password login.
+    if (reason === 'unknown_user' || reason === 'password_disabled') await this.verifyTime.wait()
     if (reason || !user) {
       await counters.hit(accountKey(username), windowMs)
       await counters.hit(addressKey(req), windowMs)
@@ -89,3 +100,23 @@ export class PasswordLogin {
   }
 }
 
+/**
+ * How long the host's password check usually takes (a moving average of the last checks), so that
+ * answers that skip it can take as long. Until a check has been timed there is nothing to imitate.
+ */
+class TypicalDuration {
+  private averageMs = 0
+  private samples = 0
+
+  add(ms: number): void {
+    this.samples = Math.min(this.samples + 1, 20)
+    this.averageMs += (ms - this.averageMs) / this.samples
+  }
+
+  /** Sleep about one typical check (±10 %, so the pause itself is not a fixed fingerprint). */
+  wait(): Promise<void> {
+    if (this.samples === 0 || this.averageMs < 1) return Promise.resolve()
+    const ms = this.averageMs * (0.9 + Math.random() * 0.2)
+    return new Promise((resolve) => setTimeout(resolve, ms))
+  }
+}

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
-import { startTestApp, type TestApp } from '../fixtures/test-app.js'
+import { TEST_USERS, startTestApp, type TestApp } from '../fixtures/test-app.js'
 import { csrfOf, me, shownCode } from './helpers.js'
 
 let app: TestApp
@@ -117,6 +117,50 @@ describe('password throttling', () => {
       expect(shownCode(body)).toBe('LOGIN_THROTTLED')
     } finally {
       await own.close()
+    }
+  })
+})
+
+describe('password login timing', () => {
+  it('answers an unknown user or a user without password login about as slowly as a wrong password', async () => {
+    const HASH_MS = 150
+    const byName = (username: string) => TEST_USERS.find((u) => u.username === username) ?? null
+    const slow = await startTestApp({
+      oidc: { issuer: 'http://127.0.0.1:9/never', clientId: 'unused', active: false },
+      options: {
+        users: {
+          findByClaim: () => null,
+          findById: ({ id }) => TEST_USERS.find((u) => u.id === id) ?? null,
+          findByUsername: ({ username }) => byName(username),
+          // A host hashing with bcrypt or argon2: the check takes a while.
+          verifyPassword: async ({ user, password }) => {
+            await new Promise((resolve) => setTimeout(resolve, HASH_MS))
+            return byName((user as { username?: string }).username ?? '')?.password === password
+          },
+          isPasswordLoginEnabled: ({ user }) => byName((user as { username?: string }).username ?? '')?.passwordLogin === true,
+        },
+      },
+    })
+    try {
+      const timed = async (username: string) => {
+        const browser = new BrowserClient()
+        const csrf = await csrfOf(browser, slow)
+        const started = performance.now()
+        const res = await browser.request(`${slow.url}/auth/password`, { form: { _csrf: csrf, username, password: 'wrong-password' } })
+        const body = await res.text()
+        return { ms: performance.now() - started, code: shownCode(body) }
+      }
+      const wrong = await timed('alice')
+      expect(wrong.code).toBe('LOGIN_PASSWORD_INVALID')
+      expect(wrong.ms).toBeGreaterThanOrEqual(HASH_MS)
+      // Same answer, and no faster than the hash would have been (the pause is 0.9–1.1 × its average).
+      for (const username of ['nobody-here', 'bob']) {
+        const answer = await timed(username)
+        expect(answer.code).toBe('LOGIN_PASSWORD_INVALID')
+        expect(answer.ms).toBeGreaterThanOrEqual(HASH_MS * 0.85)
+      }
+    } finally {
+      await slow.close()
     }
   })
 })
