@@ -62,6 +62,9 @@ export function isSecureOrLoopbackUrl(value: string): boolean {
   }
 }
 
+/** Entra's multi-tenant endpoints: their metadata issuer is a template, never equal to a token's. */
+const ENTRA_MULTI_TENANT = /^https:\/\/login\.microsoftonline\.com\/(common|organizations|consumers)(\/|$)/i
+
 const httpsOrLoopback = z
   .string()
   .url()
@@ -88,7 +91,10 @@ const providerSchema = z.object({
   label: z.string().min(1).max(80).optional(),
   /** When false, /auth/login shows the password form instead. */
   active: z.boolean().default(true),
-  issuer: httpsOrLoopback,
+  issuer: httpsOrLoopback.refine((url) => !ENTRA_MULTI_TENANT.test(url), {
+    message:
+      "must name your tenant (https://login.microsoftonline.com/<tenant-id>/v2.0): the discovery of /common, /organizations and /consumers names the issuer '{tenantid}', which no ID token matches",
+  }),
   clientId: z.string().min(1),
   /** Omit for a public client (PKCE alone). */
   clientSecret: z.string().min(1).optional(),

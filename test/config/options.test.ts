@@ -63,6 +63,7 @@ describe('options', () => {
     ['encryptionKey', { encryptionKey: 'c2hvcnQ=' }, '32 bytes'],
     ['database', { database: 'mysql://x' }, 'sqlite'],
     ['oidc.issuer', { oidc: { issuer: 'http://id.example.com', clientId: 'c' } }, 'https'],
+    ['oidc.issuer', { oidc: { issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: 'c' } }, '<tenant-id>'],
     ['users.findById', { users: { findByClaim: () => null, findByUsername: () => null, findById: 'nope' } }, 'function'],
   ])('refuses a bad %s with CONFIG_INVALID naming it', (field, override, expected) => {
     let error: unknown
