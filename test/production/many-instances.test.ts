@@ -12,9 +12,7 @@
  * (RFC 6265 §8.5), so localhost:A and localhost:B see the same cookies, as behind a load balancer.
  * Skips with a message where PostgreSQL or Redis is absent on a developer's machine; in CI it runs.
  */
-import { createHash, randomBytes } from 'node:crypto'
-import type { AddressInfo } from 'node:net'
-import { SMTPServer } from 'smtp-server'
+import { randomBytes } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.js'
 import type { Store } from '../../src/store/types.js'
@@ -23,7 +21,7 @@ import { createPostgresDatabase, postgresAvailable } from '../fixtures/databases
 import { startExampleProcess, type ExampleProcess } from '../fixtures/example-process.js'
 import { REDIS_URL, clearRedisPrefix, redisAvailable } from '../fixtures/redis-server.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
-import { introspect, type IntrospectionClient } from '../fixtures/smtp-server.js'
+import { sha256, startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
 
 // Both instances listen on ports the OS picks, so the provider cannot list their redirect URIs in
 // advance. Registered as native clients, their loopback redirect URIs match on any port (RFC 8252
@@ -54,47 +52,6 @@ const MAIL_SERVER_CLIENT = {
   response_types: [],
   redirect_uris: [],
 }
-const sha256 = (value: string) => createHash('sha256').update(value).digest('hex')
-
-interface NotingSmtp {
-  port: number
-  /** One per AUTH: a hash of the token used (never the token) and whether it was accepted. */
-  logins: Array<{ tokenHash: string; accepted: boolean }>
-  close(): Promise<void>
-}
-
-/**
- * A mail server (smtp-server, XOAUTH2 only) that accepts a token only when the provider calls it
- * active for the user, and notes which token each login used, so the test can tell that every
- * caller had the same, new one.
- */
-async function startNotingSmtp(introspection: IntrospectionClient): Promise<NotingSmtp> {
-  const logins: NotingSmtp['logins'] = []
-  const server = new SMTPServer({
-    authMethods: ['XOAUTH2'],
-    allowInsecureAuth: true, // loopback only; no certificate
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onAuth(auth, _session, callback) {
-      const token = auth.accessToken ?? ''
-      introspect(introspection, token).then(
-        (info) => {
-          const accepted = info.active && info.sub === auth.username
-          logins.push({ tokenHash: sha256(token), accepted })
-          callback(null, accepted ? { user: auth.username } : { data: { status: '401', schemes: 'bearer' } })
-        },
-        (err: Error) => callback(err),
-      )
-    },
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = (server as unknown as { server: { address(): AddressInfo } }).server.address()
-  return { port, logins, close: () => new Promise<void>((resolve) => server.close(() => resolve())) }
-}
-
 /** Token requests per instance in the burst. */
 const BURST_PER_INSTANCE = 40
 
@@ -129,7 +86,7 @@ function instanceEnv(op: OidcProviderFixture, database: string): Record<string, 
 
 describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing PostgreSQL and Redis', () => {
   let op: OidcProviderFixture
-  let smtp: NotingSmtp
+  let smtp: SmtpFixture
   let db: { url: string; drop(): Promise<void> }
   let env: Record<string, string>
   let store: Store
@@ -138,7 +95,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing Po
 
   beforeAll(async () => {
     op = await startOidcProvider({ clients: [LOGIN_CLIENT, MAILBOX_CLIENT, MAIL_SERVER_CLIENT] as never })
-    smtp = await startNotingSmtp({ url: `${op.issuer}/token/introspection`, clientId: MAIL_SERVER_CLIENT.client_id, clientSecret: MAIL_SERVER_CLIENT.client_secret })
+    smtp = await startSmtpServer({ url: `${op.issuer}/token/introspection`, clientId: MAIL_SERVER_CLIENT.client_id, clientSecret: MAIL_SERVER_CLIENT.client_secret })
     db = (await createPostgresDatabase())!
     env = instanceEnv(op, db.url)
     ;[a, b] = await Promise.all([startExampleProcess(env), startExampleProcess(env)])
@@ -256,8 +213,8 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing Po
     expect(answers.filter((r) => r.status !== 200)).toEqual([])
     const reports = answers.map((r) => r.body.report as { ok: boolean; steps: Array<{ step: string; ok: boolean | null; code?: string }> })
     expect(reports.filter((r) => !r.ok)).toEqual([])
-    expect(smtp.logins).toHaveLength(2 * BURST_PER_INSTANCE)
-    expect(smtp.logins.filter((l) => !l.accepted)).toEqual([])
+    expect(smtp.attempts).toHaveLength(2 * BURST_PER_INSTANCE)
+    expect(smtp.attempts.filter((l) => !l.accepted)).toEqual([])
 
     // Exactly one refresh reached the provider's token endpoint, from one of the two instances.
     expect(op.requests['/token']).toBe(1)
@@ -268,7 +225,7 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing Po
     // Every caller logged in with the same token: the new one now in the store, not the expired one.
     const after = (await store.tokens.get(profileId))!
     expect(after.accessToken).not.toBe(before.accessToken)
-    expect(new Set(smtp.logins.map((l) => l.tokenHash))).toEqual(new Set([sha256(after.accessToken!)]))
+    expect(new Set(smtp.attempts.map((l) => l.tokenHash))).toEqual(new Set([sha256(after.accessToken!)]))
     expect(after.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 30 * 60_000)
     expect(after.status).toBe('ok')
   })

@@ -15,6 +15,7 @@ import { authorize, profileInput, startMailOp } from '../tokens/helpers.js'
 import { tokenSetToPatch } from '../../src/oauth/client.js'
 import { PgDb } from '../../src/store/postgres-db.js'
 import { StoreSessionStore } from '../../src/store/session-store.js'
+import { timed } from '../fixtures/timed.js'
 
 const server = await startPrivatePostgres()
 
@@ -45,14 +46,6 @@ async function api(method: string, path = '', body?: unknown, csrf?: string): Pr
   return { status: res.status, body: await res.json().catch(() => null), ms: Date.now() - started }
 }
 
-async function timed<T>(work: Promise<T>): Promise<{ value?: T; error?: any; ms: number }> {
-  const started = Date.now()
-  try {
-    return { value: await work, ms: Date.now() - started }
-  } catch (error) {
-    return { error, ms: Date.now() - started }
-  }
-}
 
 describe.skipIf(!server)('PostgreSQL restarted under a running app', () => {
   beforeAll(async () => {

@@ -20,6 +20,7 @@ import { authorize, MAIL_CLIENT, profileInput } from '../tokens/helpers.js'
 import { hashDevice } from '../../src/login/device.js'
 import { SILENT_LOGIN_COOLDOWN_MS } from '../../src/login/silent-login.js'
 import { tokenSetToPatch } from '../../src/oauth/client.js'
+import { timed } from '../fixtures/timed.js'
 
 const TIMEOUT_MS = 1000
 const BACKOFF_MS = 10_000
@@ -140,14 +141,6 @@ beforeEach(async () => {
   op.resetCounters()
 })
 
-async function timed<T>(work: Promise<T>): Promise<{ value?: T; error?: any; ms: number }> {
-  const started = Date.now()
-  try {
-    return { value: await work, ms: Date.now() - started }
-  } catch (error) {
-    return { error, ms: Date.now() - started }
-  }
-}
 
 /** The stored session of this browser holds no logged-in user (it may hold the retry reason). */
 async function expectNoLogin(browser: BrowserClient): Promise<void> {

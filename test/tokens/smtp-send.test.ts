@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import nodemailer from 'nodemailer'
 import { createTokenProvider, nodemailerAuth, testMailConnection } from '../../src/tokens/index.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
-import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
+import { sha256, startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
 import { authorizedProfile, introspectionOf, makeContext, startMailOp, type TokenTestContext } from './helpers.js'
 
 describe('sending mail with nodemailer and a token from the provider', () => {
@@ -53,10 +53,12 @@ describe('sending mail with nodemailer and a token from the provider', () => {
     } finally {
       transport.close()
     }
-    expect(smtp.attempts.slice(attemptsBefore)).toEqual([
-      { user: 'alice', accepted: false },
-      { user: 'alice', accepted: true },
-    ])
+    const [rejected, renewed] = smtp.attempts.slice(attemptsBefore)
+    expect(smtp.attempts).toHaveLength(attemptsBefore + 2)
+    // The stale token first, then a new one.
+    expect(rejected).toEqual({ user: 'alice', accepted: false, tokenHash: sha256('stale-access-token') })
+    expect(renewed).toMatchObject({ user: 'alice', accepted: true })
+    expect(renewed.tokenHash).not.toBe(rejected.tokenHash)
     expect(op.grants.refresh_token).toBe(1)
     expect(smtp.messages.at(-1)?.to).toEqual(['carol@example.com'])
     expect(t.events.filter((e) => e.name === 'token.refreshed')).toHaveLength(1)
