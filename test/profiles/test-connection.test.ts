@@ -9,29 +9,30 @@ import { authorize, introspectionOf, profileInput, startMailOp } from '../tokens
 import { tokenSetToPatch } from '../../src/oauth/client.js'
 import { ADMIN, apiCsrf, startProfilesApp, type ProfilesApp } from './helpers.js'
 
+// One provider, mail server and app, with an authorized profile, for both the JSON and the HTML admin.
+let op: OidcProviderFixture
+let smtp: SmtpFixture
+let app: ProfilesApp
+let profileId: string
+let accessToken: string
+
+beforeAll(async () => {
+  op = await startMailOp()
+  smtp = await startSmtpServer(introspectionOf(op))
+  app = await startProfilesApp()
+  const profile = await app.dock.store.profiles.create(profileInput(op))
+  const tokens = await authorize(op, 'alice')
+  accessToken = tokens.access_token
+  await app.dock.store.tokens.save(profile.id, tokenSetToPatch(tokens, Date.now(), 600))
+  profileId = profile.id
+})
+afterAll(async () => {
+  await app?.close()
+  await smtp?.close()
+  await op?.close()
+})
+
 describe('test connection from the admin API', () => {
-  let op: OidcProviderFixture
-  let smtp: SmtpFixture
-  let app: ProfilesApp
-  let profileId: string
-  let accessToken: string
-
-  beforeAll(async () => {
-    op = await startMailOp()
-    smtp = await startSmtpServer(introspectionOf(op))
-    app = await startProfilesApp()
-    const profile = await app.dock.store.profiles.create(profileInput(op))
-    const tokens = await authorize(op, 'alice')
-    accessToken = tokens.access_token
-    await app.dock.store.tokens.save(profile.id, tokenSetToPatch(tokens, Date.now(), 600))
-    profileId = profile.id
-  })
-  afterAll(async () => {
-    await app?.close()
-    await smtp?.close()
-    await op?.close()
-  })
-
   it('reports token, connect and auth as passed for the mailbox the token belongs to', async () => {
     const csrf = await apiCsrf(app)
     const res = await app.agent
@@ -74,28 +75,6 @@ describe('test connection from the admin API', () => {
 })
 
 describe('test connection in the HTML admin', () => {
-  let op: OidcProviderFixture
-  let smtp: SmtpFixture
-  let app: ProfilesApp
-  let profileId: string
-  let accessToken: string
-
-  beforeAll(async () => {
-    op = await startMailOp()
-    smtp = await startSmtpServer(introspectionOf(op))
-    app = await startProfilesApp()
-    const profile = await app.dock.store.profiles.create(profileInput(op))
-    const tokens = await authorize(op, 'alice')
-    accessToken = tokens.access_token
-    await app.dock.store.tokens.save(profile.id, tokenSetToPatch(tokens, Date.now(), 600))
-    profileId = profile.id
-  })
-  afterAll(async () => {
-    await app?.close()
-    await smtp?.close()
-    await op?.close()
-  })
-
   it('links the form from the overview and shows each passed step', async () => {
     const overview = await app.agent.get(`${app.admin}/`).set(ADMIN)
     expect(overview.text).toContain(`${app.admin}/${profileId}/test-connection`)
