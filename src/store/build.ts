@@ -15,7 +15,7 @@ export interface AdapterParts {
   db: Db
   keys: Keyring
   now: () => number
-  ping(): Promise<void>
+  /** Release the connection(s); called once, however often the Store is closed. */
   close(): Promise<void>
   /** The adapter's cross-process refresh lock, given how token records are read and written. */
   refreshLock(io: TokenIo): Store['tokens']['withRefreshLock']
@@ -24,10 +24,13 @@ export interface AdapterParts {
 export function buildStore(parts: AdapterParts): Store {
   const { db, keys, now } = parts
   const io = tokenIo(keys)
+  let closing: Promise<void> | undefined
   return {
     kind: parts.kind,
-    ping: () => parts.ping(),
-    close: () => parts.close(),
+    ping: async () => {
+      await db.get('SELECT 1 AS one')
+    },
+    close: () => (closing ??= parts.close()),
     profiles: profilesRepo(db, keys, now),
     tokens: tokensRepo(db, io, parts.refreshLock(io)),
     loginTokens: loginTokensRepo(db, keys, now),

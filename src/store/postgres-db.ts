@@ -60,25 +60,7 @@ export class PgDb implements Db {
 
   async transaction<T>(fn: (tx: Db) => Promise<T>): Promise<T> {
     if (!this.pool) throw new Error('PgDb: nested transactions are not supported')
-    const client = await connect(this.pool)
-    // A checked-out client has no listener of the pool's: a server that goes away between two
-    // statements (restart, failover) would emit 'error' unheard and crash the host. The next
-    // statement fails with the same cause, and that is where it is handled.
-    const ignore = () => undefined
-    client.on('error', ignore)
-    let broken = false
-    try {
-      await client.query('BEGIN')
-      const result = await fn(new PgDb(client, null))
-      await client.query('COMMIT')
-      return result
-    } catch (error) {
-      broken = await rollback(client)
-      throw mapPgError(error)
-    } finally {
-      client.off('error', ignore)
-      client.release(broken)
-    }
+    return inTransaction(this.pool, (client) => fn(new PgDb(client, null)))
   }
 
   async #query(sql: string, params: readonly unknown[]) {
@@ -98,6 +80,32 @@ export async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
     throw mapPgError(error) instanceof AuthdockError
       ? mapPgError(error)
       : new AuthdockError('STORE_UNAVAILABLE', 'The PostgreSQL database is unavailable', { cause: error })
+  }
+}
+
+/**
+ * Run `fn` in a transaction on a client of its own: BEGIN, COMMIT, ROLLBACK on any error (a broken
+ * connection is not returned to the pool), pg errors mapped to AuthdockErrors.
+ */
+export async function inTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await connect(pool)
+  // A checked-out client has no listener of the pool's: a server that goes away between two
+  // statements (restart, failover) would emit 'error' unheard and crash the host. The next
+  // statement fails with the same cause, and that is where it is handled.
+  const ignore = () => undefined
+  client.on('error', ignore)
+  let broken = false
+  try {
+    await client.query('BEGIN')
+    const result = await fn(client)
+    await client.query('COMMIT')
+    return result
+  } catch (error) {
+    broken = await rollback(client)
+    throw mapPgError(error)
+  } finally {
+    client.off('error', ignore)
+    client.release(broken)
   }
 }
 

@@ -9,7 +9,7 @@
 import type pg from 'pg'
 import { AuthdockError } from '../errors.js'
 import type { Db } from './db.js'
-import { connect, mapPgError, PgDb, rollback } from './postgres-db.js'
+import { inTransaction, PgDb } from './postgres-db.js'
 import type { TokenIo } from './repos/tokens.js'
 import type { Store } from './types.js'
 
@@ -21,14 +21,7 @@ export function postgresRefreshLock(db: Db, pool: pg.Pool) {
       // Committed before the locking transaction, so that concurrent first lockers wait on the row
       // lock rather than on each other's uncommitted insert.
       await db.run(`INSERT INTO token_locks (profile_id, holder, expires_at) VALUES (?, '', 0) ON CONFLICT (profile_id) DO NOTHING`, [profileId])
-      const client = await connect(pool)
-      // A backend killed while we wait in `fn` is reported here and again by the next query, which
-      // is where we handle it; without a listener the 'error' event would crash the process.
-      const ignore = () => undefined
-      client.on('error', ignore)
-      let broken = false
-      try {
-        await client.query('BEGIN')
+      return inTransaction(pool, async (client) => {
         // lock_timeout 0 would mean "wait forever": at least 1 ms.
         await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.ceil(waitMs))}ms`])
         try {
@@ -49,14 +42,7 @@ export function postgresRefreshLock(db: Db, pool: pg.Pool) {
         const tx = new PgDb(client, null)
         const { patch, result } = await fn(await io.read(tx, profileId))
         if (patch) await io.write(tx, profileId, patch)
-        await client.query('COMMIT')
         return result
-      } catch (error) {
-        broken = await rollback(client)
-        throw mapPgError(error)
-      } finally {
-        client.off('error', ignore)
-        client.release(broken)
-      }
+      })
     }
 }

@@ -25,20 +25,12 @@ export async function openPostgresStore(url: string, keys: Keyring, now: () => n
     await pool.end().catch(() => undefined)
     throw error
   }
-  let closed = false
   return buildStore({
     kind: 'postgres',
     db,
     keys,
     now,
-    async ping() {
-      await db.get('SELECT 1 AS one')
-    },
-    async close() {
-      if (closed) return
-      closed = true
-      await pool.end()
-    },
+    close: () => pool.end(),
     refreshLock: (io) => postgresRefreshLock(db, pool)(io),
   })
 }

@@ -35,20 +35,12 @@ export async function openSqliteStore(file: string, keys: Keyring, now: () => nu
     await db.close()
     throw error
   }
-  let closed = false
   return buildStore({
     kind: 'sqlite',
     db,
     keys,
     now,
-    async ping() {
-      await db.get('SELECT 1 AS one')
-    },
-    async close() {
-      if (closed) return
-      closed = true
-      await db.close()
-    },
+    close: () => db.close(),
     refreshLock: sqliteRefreshLock(db, now),
   })
 }
