@@ -3,46 +3,16 @@
  * once between them, and a process killed (-9) while it holds the refresh lock costs no refresh
  * token: the others take over and the stored refresh token still works.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTokenProvider } from '../../src/tokens/index.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { createPostgresDatabase, postgresAvailable, sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
 import { authorizedProfile, makeContext, startMailOp, type TokenTestContext } from './helpers.js'
+import { killAll, startWorker as startScript, type IpcWorker } from './ipc-worker.js'
 
 const WORKER = fileURLToPath(new URL('./burst-worker.ts', import.meta.url))
-
-type Result = { ok: true; hash: string } | { ok: false; code: string }
-interface Worker {
-  child: ChildProcess
-  next(type: string): Promise<{ type: string; results?: Result[] }>
-}
-
-function startWorker(args: Record<string, unknown>): Worker {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, AUTHDOCK_WORKER: JSON.stringify(args) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  })
-  const inbox: Array<{ type: string }> = []
-  const waiting: Array<{ type: string; resolve: (m: { type: string }) => void; reject: (e: Error) => void }> = []
-  child.on('message', (m: { type: string }) => {
-    const i = waiting.findIndex((w) => w.type === m.type)
-    if (i >= 0) waiting.splice(i, 1)[0].resolve(m)
-    else inbox.push(m)
-  })
-  child.on('exit', (code, signal) => {
-    for (const w of waiting.splice(0)) w.reject(new Error(`worker exited (${code ?? signal}) before '${w.type}'`))
-  })
-  return {
-    child,
-    next(type) {
-      const i = inbox.findIndex((m) => m.type === type)
-      if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0])
-      return new Promise((resolve, reject) => waiting.push({ type, resolve, reject }))
-    },
-  }
-}
+const startWorker = (args: Record<string, unknown>) => startScript(WORKER, args)
 
 // Skips with a message when PostgreSQL is absent (never in CI: postgresAvailable() throws there).
 const hasPostgres = await postgresAvailable()
@@ -58,7 +28,7 @@ for (const { kind, skip, lockTimeoutMs } of KINDS) describe.skipIf(skip)(`refres
   let op: OidcProviderFixture
   let t: TokenTestContext
   let database: { url: string; drop(): Promise<void> } | undefined
-  const workers: Worker[] = []
+  const workers: IpcWorker[] = []
 
   beforeAll(async () => {
     op = await startMailOp()
@@ -67,7 +37,7 @@ for (const { kind, skip, lockTimeoutMs } of KINDS) describe.skipIf(skip)(`refres
     await op.close()
   })
   afterEach(async () => {
-    for (const w of workers.splice(0)) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL')
+    killAll(workers)
     await t?.close()
     await database?.drop()
     database = undefined
