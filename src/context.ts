@@ -19,3 +19,11 @@ export interface DockContext {
   events: EventEmitter
   views: Renderer
 }
+
+/**
+ * What the token provider needs: no views, no session, no users. A token-only worker (see
+ * `openTokenProvider`) builds just this, so a mail daemon never loads the web side.
+ */
+export type TokenContext = Pick<DockContext, 'store' | 'now' | 'fetch' | 'logger' | 'events'> & {
+  config: Pick<ResolvedConfig, 'tokens'>
+}

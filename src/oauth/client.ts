@@ -4,7 +4,7 @@
  * to the stored token state.
  */
 import * as client from 'openid-client'
-import type { DockContext } from '../context.js'
+import type { TokenContext } from '../context.js'
 import type { Profile, TokenPatch } from '../store/types.js'
 import { isSecureOrLoopbackUrl } from '../config.js'
 import { AuthdockError } from '../errors.js'
@@ -21,7 +21,7 @@ import { providerFetch } from './fetch.js'
  * const config = oauthConfiguration(ctx, profile, await ctx.store.profiles.getClientSecret(profile.id))
  * const tokens = await client.refreshTokenGrant(config, refreshToken)
  */
-export function oauthConfiguration(ctx: DockContext, profile: Profile, clientSecret: string | null): client.Configuration {
+export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSecret: string | null): client.Configuration {
   for (const [field, url] of [['tokenUrl', profile.tokenUrl], ['authorizationUrl', profile.authorizationUrl]] as const) {
     if (url !== null && !isSecureOrLoopbackUrl(url)) {
       throw new AuthdockError('TOKEN_PROFILE_INVALID', `Profile "${profile.name}": "${field}" must be an https URL (http only for loopback hosts)`, {

@@ -9,7 +9,7 @@ import type { Profile, TokenPatch, TokenRecord } from '../store/types.js'
 import { providerErrorClass, type ProviderErrorClass, type ProviderErrorKey } from '../oauth/provider-errors.js'
 
 /** Wait before the next try after `failures` failures in a row: base · 2^(n−1), at most max. */
-export function backoffMs(config: ResolvedConfig, failures: number): number {
+export function backoffMs(config: Pick<ResolvedConfig, 'tokens'>, failures: number): number {
   const { backoffBaseMs, backoffMaxMs } = config.tokens
   return Math.min(backoffMaxMs, backoffBaseMs * 2 ** Math.min(Math.max(failures - 1, 0), 30))
 }
@@ -20,7 +20,7 @@ function storedMessage(cls: ProviderErrorClass): string {
 }
 
 /** The patch written when a token request failed. */
-export function failurePatch(config: ResolvedConfig, now: number, current: TokenRecord | null, cls: ProviderErrorClass): TokenPatch {
+export function failurePatch(config: Pick<ResolvedConfig, 'tokens'>, now: number, current: TokenRecord | null, cls: ProviderErrorClass): TokenPatch {
   const failureCount = (current?.failureCount ?? 0) + 1
   return {
     status: cls.status,

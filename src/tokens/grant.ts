@@ -5,7 +5,7 @@
  * a rotated refresh token in it must still be stored.
  */
 import * as client from 'openid-client'
-import type { DockContext } from '../context.js'
+import type { TokenContext } from '../context.js'
 import type { Profile, TokenPatch, TokenRecord } from '../store/types.js'
 import { oauthConfiguration, tokenSetToPatch } from '../oauth/client.js'
 
@@ -33,7 +33,7 @@ export function missingScopes(requested: string, granted: string | undefined): s
 }
 
 /** Ask the provider for new tokens. `current` is the record read under the refresh lock. */
-export async function requestTokens(ctx: DockContext, profile: Profile, current: TokenRecord | null): Promise<GrantResult> {
+export async function requestTokens(ctx: TokenContext, profile: Profile, current: TokenRecord | null): Promise<GrantResult> {
   const secret = await ctx.store.profiles.getClientSecret(profile.id)
   const config = oauthConfiguration(ctx, profile, secret)
   const response =

@@ -3,7 +3,7 @@
  * and imapflow adapters, account-type connection options and the admin's connection test.
  */
 import { randomUUID } from 'node:crypto'
-import type { DockContext } from '../context.js'
+import type { TokenContext } from '../context.js'
 import { TokenCache } from './provider.js'
 import { runKeepAlive } from './keep-alive.js'
 import type { TokenProvider } from './types.js'
@@ -15,7 +15,7 @@ import type { TokenProvider } from './types.js'
  * @example
  * const token = await dock.tokens.getAccessToken('Support mailbox')
  */
-export function createTokenProvider(ctx: DockContext): TokenProvider {
+export function createTokenProvider(ctx: TokenContext): TokenProvider {
   const cache = new TokenCache(ctx)
   const holder = `keep-alive:${randomUUID()}`
   const timers = new Set<NodeJS.Timeout>()

@@ -5,14 +5,14 @@
  * lease makes one instance do it per interval; the lease is kept until it runs out so the other
  * instances skip this round.
  */
-import type { DockContext } from '../context.js'
+import type { TokenContext } from '../context.js'
 import { isAuthdockError } from '../errors.js'
 import type { KeepAliveReport } from './types.js'
 import type { TokenCache } from './provider.js'
 
 export const KEEP_ALIVE_LEASE = 'authdock.tokens.keep-alive'
 
-export async function runKeepAlive(ctx: DockContext, cache: TokenCache, holder: string, leaseMs: number): Promise<KeepAliveReport> {
+export async function runKeepAlive(ctx: TokenContext, cache: TokenCache, holder: string, leaseMs: number): Promise<KeepAliveReport> {
   if (!(await ctx.store.leases.acquire(KEEP_ALIVE_LEASE, holder, leaseMs))) return { ran: false, refreshed: [], failed: [] }
   const report: KeepAliveReport = { ran: true, refreshed: [], failed: [] }
   const now = ctx.now()

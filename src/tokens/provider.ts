@@ -7,7 +7,7 @@
  * The new access token and a rotated refresh token are written in one patch under that lock, so a
  * process killed before the write loses nothing (the old refresh token is still stored and valid).
  */
-import type { DockContext } from '../context.js'
+import type { TokenContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import type { Profile, TokenPatch, TokenRecord } from '../store/types.js'
 import { classifyProviderError, providerErrorClass, type ProviderErrorClass } from '../oauth/provider-errors.js'
@@ -28,7 +28,7 @@ export class TokenCache {
   /** Bumped by invalidate(): a load that started before must not put its token back. */
   private generation = 0
 
-  constructor(private readonly ctx: DockContext) {}
+  constructor(private readonly ctx: TokenContext) {}
 
   /** The cached token when it is valid beyond the margin; never asks the store. */
   peek(key: string): AccessToken | undefined {
