@@ -140,7 +140,11 @@ export const optionsSchema = z.object({
     })
     .default('sqlite:./data/authdock.db'),
   /** 32-byte base64 key, or a list (newest first) so keys can be rotated. */
-  encryptionKey: z.union([base64Key, z.array(base64Key).min(1)]).transform((k) => (Array.isArray(k) ? k : [k])),
+  encryptionKey: z
+    .union([base64Key, z.array(base64Key).min(1)], {
+      error: (issue) => `${issue.input === undefined ? 'is required' : 'must be a string'}: 32 bytes, base64 encoded (e.g. \`openssl rand -base64 32\`), or a list of them`,
+    })
+    .transform((k) => (Array.isArray(k) ? k : [k])),
   session: z
     .object({
       /** Secret(s) that sign the session cookie; a list allows rotation (newest first). */
@@ -294,17 +298,7 @@ export type ProviderConfig = ResolvedConfig['oidc'][number]
  */
 export function resolveConfig(options: AuthdockOptions): ResolvedConfig {
   const parsed = optionsSchema.safeParse(options)
-  if (!parsed.success) {
-    const fields: Record<string, string> = {}
-    for (const issue of parsed.error.issues) {
-      const name = issue.path.length ? issue.path.join('.') : '(options)'
-      fields[name] ??= issue.message
-    }
-    const list = Object.entries(fields)
-      .map(([k, v]) => `"${k}" ${v}`)
-      .join('; ')
-    throw new AuthdockError('CONFIG_INVALID', `Invalid authdock options: ${list}`, { fields, expose: false })
-  }
+  if (!parsed.success) throw invalidOptions(parsed.error)
   const config = parsed.data
   const ids = new Set<string>()
   for (const p of config.oidc) {
@@ -316,6 +310,40 @@ export function resolveConfig(options: AuthdockOptions): ResolvedConfig {
     ids.add(p.id)
   }
   return deepFreeze(config)
+}
+
+/**
+ * Options of `openTokenProvider`, the token-only entry for mail workers: the database, the keys and
+ * the token options of {@link optionsSchema} itself (same defaults), plus whether to run the keep-alive.
+ */
+export const tokenWorkerOptionsSchema = optionsSchema
+  .pick({ database: true, encryptionKey: true, tokens: true, logger: true, now: true, fetch: true })
+  .extend({
+    /** Run the keep-alive job in this process too (once across instances by a lease); the web instances run it. */
+    keepAlive: z.boolean().default(false),
+  })
+
+export type TokenWorkerOptions = z.input<typeof tokenWorkerOptionsSchema>
+export type TokenWorkerConfig = Readonly<z.output<typeof tokenWorkerOptionsSchema>>
+
+/** Validate worker options into a frozen config; throws `AuthdockError('CONFIG_INVALID')` as {@link resolveConfig} does. */
+export function resolveTokenWorkerConfig(options: TokenWorkerOptions): TokenWorkerConfig {
+  const parsed = tokenWorkerOptionsSchema.safeParse(options)
+  if (!parsed.success) throw invalidOptions(parsed.error)
+  return deepFreeze(parsed.data)
+}
+
+/** One CONFIG_INVALID naming every offending option and what it expects. */
+function invalidOptions(error: z.ZodError): AuthdockError {
+  const fields: Record<string, string> = {}
+  for (const issue of error.issues) {
+    const name = issue.path.length ? issue.path.join('.') : '(options)'
+    fields[name] ??= issue.message
+  }
+  const list = Object.entries(fields)
+    .map(([k, v]) => `"${k}" ${v}`)
+    .join('; ')
+  return new AuthdockError('CONFIG_INVALID', `Invalid authdock options: ${list}`, { fields, expose: false })
 }
 
 function deepFreeze<T>(value: T): T {

@@ -61,6 +61,7 @@ describe('options', () => {
   it.each([
     ['baseUrl', { baseUrl: 'http://app.example.com' }, 'https'],
     ['encryptionKey', { encryptionKey: 'c2hvcnQ=' }, '32 bytes'],
+    ['encryptionKey', { encryptionKey: undefined }, 'is required'],
     ['database', { database: 'mysql://x' }, 'sqlite'],
     ['oidc.issuer', { oidc: { issuer: 'http://id.example.com', clientId: 'c' } }, 'https'],
     ['oidc.issuer', { oidc: { issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: 'c' } }, '<tenant-id>'],
