@@ -1,0 +1,22 @@
+/**
+ * `authdock/tokens`: the token provider for processes without a web server (mail workers), with the
+ * mail helpers that take it. Importing it loads neither express nor passport nor the views. Every
+ * export is listed by hand; each is also exported by the main entry.
+ */
+export { openTokenProvider, type TokenWorker } from './tokens/worker.js'
+export type { TokenWorkerOptions, Logger } from './config.js'
+export { AuthdockError, isAuthdockError, ERROR_CODES, type AuthdockErrorCode } from './errors.js'
+export type { TokenProvider, GetAccessTokenOptions, AccessToken, KeepAliveReport } from './tokens/types.js'
+export {
+  xoauth2,
+  xoauth2Raw,
+  oauthbearer,
+  oauthbearerRaw,
+  nodemailerAuth,
+  nodemailerProvisionCallback,
+  imapflowAuth,
+  mailConnectionOptions,
+  MAIL_ACCOUNT_TYPES,
+  isMailAccountType,
+} from './tokens/index.js'
+export type { MailAccountType, MailConnectionInput, MailConnectionOptions, ProvisionCallback } from './tokens/index.js'
