@@ -232,6 +232,11 @@ export const optionsSchema = z.object({
       /** Upper bound of that wait. */
       backoffMaxMs: z.number().int().positive().default(30 * 60_000),
     })
+    // A refresh that outlives its lock lets another instance refresh too: both spend one refresh token.
+    .refine((t) => t.lockTimeoutMs > t.httpTimeoutMs, {
+      path: ['lockTimeoutMs'],
+      message: 'must be greater than tokens.httpTimeoutMs: a refresh slower than its lock lets a second refresh spend the same refresh token',
+    })
     .prefault({}),
   /** Login behaviour beyond the providers: silent re-login and password throttling. */
   login: z
