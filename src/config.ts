@@ -255,6 +255,19 @@ export const optionsSchema = z.object({
         .prefault({}),
     })
     .prefault({}),
+  /** The readiness report at `paths.health`/ready. */
+  health: z
+    .object({
+      /**
+       * Who sees the report's detail (provider ids, profile names and ids, token state, expiry
+       * dates, error codes): `admin` (callers the admin guard admits) or `public` (anyone). Everyone
+       * else gets the status and one boolean per component.
+       */
+      detail: z.enum(['admin', 'public']).default('admin'),
+      /** How long a provider's discovery probe answers every report, so a flood of probes stays one request. */
+      probeCacheMs: z.number().int().nonnegative().default(30_000),
+    })
+    .prefault({}),
   /** Audit trail: entries older than `retentionDays` are pruned by the daily check. */
   audit: z
     .object({
