@@ -78,7 +78,8 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const stopKeepAlive = tokens.startKeepAlive()
   const login = await createLogin(ctx, passport)
   const profiles = createProfiles(ctx, tokens)
-  const operations = await createOperations(ctx)
+  // The readiness detail is for admins: its guard needs the session's user, which probes skip.
+  const operations = await createOperations(ctx, { identify: [sessionMiddleware, passport.session()] })
 
   const router = express.Router()
   // Health first: a probe needs no session.

@@ -236,6 +236,11 @@ export const optionsSchema = z.object({
       /** Upper bound of that wait. */
       backoffMaxMs: z.number().int().positive().default(30 * 60_000),
     })
+    // A refresh that outlives its lock lets another instance refresh too: both spend one refresh token.
+    .refine((t) => t.lockTimeoutMs > t.httpTimeoutMs, {
+      path: ['lockTimeoutMs'],
+      message: 'must be greater than tokens.httpTimeoutMs: a refresh slower than its lock lets a second refresh spend the same refresh token',
+    })
     .prefault({}),
   /** Login behaviour beyond the providers: silent re-login and password throttling. */
   login: z
@@ -252,6 +257,19 @@ export const optionsSchema = z.object({
           maxPerAddress: z.number().int().positive().default(20),
         })
         .prefault({}),
+    })
+    .prefault({}),
+  /** The readiness report at `paths.health`/ready. */
+  health: z
+    .object({
+      /**
+       * Who sees the report's detail (provider ids, profile names and ids, token state, expiry
+       * dates, error codes): `admin` (callers the admin guard admits) or `public` (anyone). Everyone
+       * else gets the status and one boolean per component.
+       */
+      detail: z.enum(['admin', 'public']).default('admin'),
+      /** How long a provider's discovery probe answers every report, so a flood of probes stays one request. */
+      probeCacheMs: z.number().int().nonnegative().default(30_000),
     })
     .prefault({}),
   /** Audit trail: entries older than `retentionDays` are pruned by the daily check. */

@@ -41,3 +41,4 @@ export type {
 } from './tokens/index.js'
 export { ProfileService, parseProfileInput, presetValues, microsoft365Preset, googlePreset, isValidTenantId, profilesCsv } from './profiles/index.js'
 export { redactSecrets, checkSecrets, type SecretFinding, type ReadinessReport, type DailyCheckResult } from './ops/index.js'
+export type { ReadinessSummary } from './ops/index.js'

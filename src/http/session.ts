@@ -2,10 +2,13 @@
  * The session middleware and its store: express-session on connect-redis when the host passes a
  * node-redis client (several instances), else on the store-backed session store (one machine).
  *
+ * Sessions are not rolling, in either store: a session ends `session.maxAgeMs` after it was
+ * created (at login), however often it is used; saving a change keeps the cookie's expiry (see
+ * keepCookieExpiry), so a copied cookie cannot be kept alive.
+ *
  * With Redis, a request costs one round trip: a GET. connect-redis would also send an EXPIRE
- * ("touch") on every request, but sessions are not rolling: the browser's cookie keeps the expiry
- * set when the session was last saved, so a touch only kept the key alive on the server past the
- * cookie. Without it the key expires with the cookie, which also bounds a copied cookie's life.
+ * ("touch") on every request, but that only kept the key alive on the server past the cookie.
+ * Without it the key expires with the cookie: connect-redis sets the TTL from the cookie's expiry.
  *
  * Redis down must not hang requests: node-redis queues commands while it reconnects (its offline
  * queue), so every store call first checks `client.isReady` and is bounded by
@@ -17,12 +20,13 @@
  * The middleware also switches `req` and `res` to dictionary properties before express-session and
  * passport add theirs (see dictionaryProperties): the largest per-request cost it removes.
  */
-import type { RequestHandler } from 'express'
+import type { Request, RequestHandler } from 'express'
 import session from 'express-session'
+import type { SessionData } from 'express-session'
 import { RedisStore } from 'connect-redis'
 import type { Logger, ResolvedConfig } from '../config.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { StoreSessionStore } from '../store/session-store.js'
+import { keepCookieExpiry, StoreSessionStore } from '../store/session-store.js'
 import type { Store } from '../store/types.js'
 
 /** What authdock uses of a node-redis (v4–v6) client. */
@@ -125,6 +129,8 @@ function toDictionary(o: Record<symbol, unknown>): void {
 function untouchedRedisStore(client: RedisClientLike, prefix: string): RedisStore {
   const redisStore = new RedisStore({ client: client as never, prefix, disableTouch: true })
   Object.defineProperty(redisStore, 'touch', { value: undefined })
+  const load = redisStore.createSession.bind(redisStore)
+  Object.defineProperty(redisStore, 'createSession', { value: (req: Request, data: SessionData) => keepCookieExpiry(load(req, data)) })
   return redisStore
 }
 

@@ -4,15 +4,22 @@
  * login provider's discovery document answers, and each profile's token state. No secrets: token
  * presence, expiry times and error codes only.
  *
+ * The detail still maps the installation (profile names, which secret expires when, which
+ * provider fails how), so only callers the admin guard admits get it (`health.detail: 'admin'`);
+ * everyone else, a load balancer included, gets the status and one boolean per component.
+ * Discovery probes are shared for `health.probeCacheMs`: anonymous requests cannot make the
+ * server hammer its providers.
+ *
  * The HTTP status of the report is 503 only when the store or the session store (Redis) does not
  * answer. A provider that is
  * down or a profile that needs re-authorization makes the report `degraded` (200): this instance
  * still serves, and taking it out of a load balancer would not help.
  */
-import express, { type Router } from 'express'
+import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
 import type { DockContext } from '../context.js'
 import { providerFetch } from '../oauth/fetch.js'
 import type { TokenStatus } from '../store/types.js'
+import { requireAdmin } from './admin-guard.js'
 
 export interface ProviderReadiness {
   id: string
@@ -44,12 +51,33 @@ export interface ReadinessReport {
   profiles: ProfileReadiness[]
 }
 
+/** What callers outside `health.detail` see: whether each component works, nothing configured. */
+export interface ReadinessSummary {
+  status: ReadinessReport['status']
+  store: boolean
+  sessions: boolean
+  /** Every provider's discovery answers. */
+  providers: boolean
+  /** No valid profile needs attention. */
+  profiles: boolean
+}
+
 export interface ReadinessDeps {
   /** Timeout of each discovery request (default 3 s). */
   discoveryTimeoutMs?: number
+  /**
+   * Middleware that sets `req.user` (session, passport) before the admin guard decides on the
+   * detail; the health routes are mounted before the session, so that probes need none.
+   */
+  identify?: RequestHandler[]
+  /** Probes a provider's discovery (default: a fresh request each time). */
+  probe?: DiscoveryProbe
 }
 
-async function probeDiscovery(ctx: DockContext, issuer: string, timeoutMs: number): Promise<Omit<ProviderReadiness, 'id'>> {
+type ProbeResult = Omit<ProviderReadiness, 'id'>
+export type DiscoveryProbe = (issuer: string) => Promise<ProbeResult>
+
+async function probeDiscovery(ctx: DockContext, issuer: string, timeoutMs: number): Promise<ProbeResult> {
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
   try {
     // The way a login would go: through `tokens.proxy` when there is one.
@@ -67,10 +95,30 @@ async function probeDiscovery(ctx: DockContext, issuer: string, timeoutMs: numbe
   }
 }
 
+/**
+ * A discovery probe whose answer serves every caller for `cacheMs` after it arrived; callers
+ * during a probe share it. Failures are kept as long: a provider that is down must not be asked
+ * (and waited for) once per request either.
+ */
+export function cachedDiscoveryProbe(ctx: DockContext, timeoutMs: number, cacheMs: number): DiscoveryProbe {
+  const cache = new Map<string, { until: number; result: Promise<ProbeResult> }>()
+  return (issuer) => {
+    const hit = cache.get(issuer)
+    if (hit && hit.until > ctx.now()) return hit.result
+    const entry = { until: Infinity, result: probeDiscovery(ctx, issuer, timeoutMs) }
+    cache.set(issuer, entry)
+    void entry.result.then(() => {
+      entry.until = ctx.now() + cacheMs
+    })
+    return entry.result
+  }
+}
+
 /** Build the readiness report (providers are probed in parallel). */
 export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}): Promise<ReadinessReport> {
   const timeoutMs = deps.discoveryTimeoutMs ?? 3000
-  const providersPromise = Promise.all(ctx.config.oidc.map(async (p) => ({ id: p.id, ...(await probeDiscovery(ctx, p.issuer, timeoutMs)) })))
+  const probe = deps.probe ?? ((issuer: string) => probeDiscovery(ctx, issuer, timeoutMs))
+  const providersPromise = Promise.all(ctx.config.oidc.map(async (p) => ({ id: p.id, ...(await probe(p.issuer)) })))
   let store = true
   let profiles: ProfileReadiness[] = []
   try {
@@ -103,11 +151,41 @@ export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}
   return { status, store, sessions, providers, profiles }
 }
 
+/** The report without anything that names or dates what is configured. */
+export function readinessSummary(report: ReadinessReport): ReadinessSummary {
+  return {
+    status: report.status,
+    store: report.store,
+    sessions: report.sessions.ready,
+    providers: report.providers.every((p) => p.discovery),
+    profiles: report.profiles.every((p) => !p.valid || p.status === 'ok' || p.status === 'none'),
+  }
+}
+
+/** Runs middleware in order; resolves when the last calls next(), rejects on next(err). */
+function runMiddleware(handlers: RequestHandler[], req: Request, res: Response): Promise<void> {
+  return handlers.reduce<Promise<void>>(
+    (previous, handler) =>
+      previous.then(
+        () =>
+          new Promise<void>((resolve, reject) => {
+            void handler(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()))
+          }),
+      ),
+    Promise.resolve(),
+  )
+}
+
 /**
  * `GET /` (liveness: the store answers) and `GET /ready` (the report). Mount at `paths.health`.
  */
 export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): Router {
   const router = express.Router()
+  const probe = deps.probe ?? cachedDiscoveryProbe(ctx, deps.discoveryTimeoutMs ?? 3000, ctx.config.health.probeCacheMs)
+  const admitted = [...(deps.identify ?? []), requireAdmin(ctx.config)]
+  // A session store that does not answer, or a refusing or failing guard: no detail, still a report.
+  const showsDetail = (req: Request, res: Response): Promise<boolean> =>
+    ctx.config.health.detail === 'public' ? Promise.resolve(true) : runMiddleware(admitted, req, res).then(() => true, () => false)
   router.get('/', async (_req, res) => {
     res.set('Cache-Control', 'no-store')
     try {
@@ -117,9 +195,9 @@ export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): 
       res.status(503).json({ status: 'unavailable', reason: 'store' })
     }
   })
-  router.get('/ready', async (_req, res) => {
-    const report = await readinessReport(ctx, deps)
-    res.set('Cache-Control', 'no-store').status(report.status === 'unavailable' ? 503 : 200).json(report)
+  router.get('/ready', async (req, res) => {
+    const [detail, report] = await Promise.all([showsDetail(req, res), readinessReport(ctx, { ...deps, probe })])
+    res.set('Cache-Control', 'no-store').status(report.status === 'unavailable' ? 503 : 200).json(detail ? report : readinessSummary(report))
   })
   return router
 }

@@ -39,3 +39,4 @@ export { startOperations, type Operations, type OperationsOptions, type DailyChe
 export { checkSecrets, evaluateSecrets, exitCodeFor, type SecretFinding } from './secret-expiry.js'
 export { redactSecrets, addAuditEntry, withRedactedAudit } from './redact.js'
 export { readinessReport, type ReadinessReport } from './health.js'
+export type { ReadinessSummary } from './health.js'

@@ -10,6 +10,11 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 import { AuthdockError } from '../errors.js'
 
 const VERSION = 'v1'
+/**
+ * GCM accepts tags down to 4 bytes unless told the length; a stored value with a shortened tag
+ * would then decrypt, and a short tag can be forged by trial. Every value we write has 16.
+ */
+const TAG_BYTES = 16
 
 interface Key {
   id: string
@@ -75,10 +80,16 @@ export class Keyring {
         { details: { keyId: kid } },
       )
     }
+    const tag = Buffer.from(parts[3], 'base64url')
+    if (tag.length !== TAG_BYTES) {
+      throw new AuthdockError('DECRYPT_FAILED', `A stored secret (${context}) has an authentication tag of ${tag.length} bytes, not ${TAG_BYTES}`, {
+        details: { keyId: kid },
+      })
+    }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(parts[2], 'base64url'))
+      const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(parts[2], 'base64url'), { authTagLength: TAG_BYTES })
       decipher.setAAD(Buffer.from(context, 'utf8'))
-      decipher.setAuthTag(Buffer.from(parts[3], 'base64url'))
+      decipher.setAuthTag(tag)
       return Buffer.concat([decipher.update(Buffer.from(parts[4], 'base64url')), decipher.final()]).toString('utf8')
     } catch (cause) {
       throw new AuthdockError('DECRYPT_FAILED', `A stored secret (${context}) failed authentication under key ${kid}`, {

@@ -2,9 +2,16 @@
  * The embedded express-session store: sessions live in the authdock Store (SQLite file or
  * PostgreSQL), so they survive a restart without Redis. Expired sessions are invisible at once and
  * removed by a periodic prune whose timer never keeps the process alive.
+ *
+ * A session's lifetime is absolute: it ends `maxAge` after it was created (at login, where
+ * passport regenerates the session), however often it is used. A used session that was extended
+ * on every request never ended, and a copied cookie stayed good for as long as someone used it.
+ * There is no `touch`, so express-session writes only sessions that changed: a request that
+ * changes nothing costs one read and no write.
  */
+import type { Request } from 'express'
 import session from 'express-session'
-import type { SessionData } from 'express-session'
+import type { Session, SessionData } from 'express-session'
 import type { Store } from './types.js'
 
 /** One day: what express-session itself assumes for a cookie without maxAge. */
@@ -12,6 +19,25 @@ const DEFAULT_TTL_MS = 86_400_000
 const DEFAULT_PRUNE_INTERVAL_MS = 15 * 60_000
 
 type Callback<T = void> = (err?: unknown, value?: T) => void
+
+/**
+ * express-session calls `touch()` on the session at the end of every request, which moves the
+ * cookie's expiry to now + maxAge; a changed session is then saved and its cookie sent with that
+ * later expiry. A session loaded from a store keeps the expiry it was created with instead.
+ *
+ * @example
+ * const store = new RedisStore({ client })
+ * const load = store.createSession.bind(store)
+ * store.createSession = (req, data) => keepCookieExpiry(load(req, data))
+ */
+export function keepCookieExpiry<S extends Session>(loaded: S): S {
+  Object.defineProperty(loaded, 'touch', { value: keptExpiry, configurable: true, writable: true, enumerable: false })
+  return loaded
+}
+
+function keptExpiry<S>(this: S): S {
+  return this
+}
 
 /**
  * @example
@@ -51,10 +77,15 @@ export class StoreSessionStore extends session.Store {
   override get(sid: string, callback: Callback<SessionData | null>): void {
     void this.#settle(async () => {
       const record = await this.#store.sessions.get(sid)
-      return record ? (JSON.parse(record.data) as SessionData) : null
+      if (!record) return null
+      const data = JSON.parse(record.data) as SessionData
+      // The stored expiry is the session's own: a cookie sent after a change carries it, not a later one.
+      if (data.cookie) data.cookie.expires = record.expiresAt
+      return data
     }, callback)
   }
 
+  /** Saves a changed session; the expiry is set when the session is first saved and kept after. */
   override set(sid: string, data: SessionData, callback?: Callback): void {
     void this.#settle(() => this.#store.sessions.set(sid, JSON.stringify(data), this.#expiry(data)), callback)
   }
@@ -63,8 +94,8 @@ export class StoreSessionStore extends session.Store {
     void this.#settle(() => this.#store.sessions.destroy(sid), callback)
   }
 
-  override touch(sid: string, data: SessionData, callback?: Callback): void {
-    void this.#settle(() => this.#store.sessions.touch(sid, this.#expiry(data)), callback)
+  override createSession(req: Request, data: SessionData): Session & SessionData {
+    return keepCookieExpiry(super.createSession(req, data))
   }
 
   /** Runs `work` and calls back once, with its error (store failure, unreadable data) or value. */
@@ -80,9 +111,10 @@ export class StoreSessionStore extends session.Store {
   }
 
   /**
-   * now + the cookie's remaining lifetime (maxAge), else cookie.expires, else a day. The remaining
-   * lifetime is anchored on the injected clock: express-session computes `expires` from the wall
-   * clock, which a test that moves `now` would otherwise contradict.
+   * The expiry of a new session: now + the cookie's remaining lifetime (maxAge), else
+   * cookie.expires, else a day. The remaining lifetime is anchored on the injected clock:
+   * express-session computes `expires` from the wall clock, which a test that moves `now` would
+   * otherwise contradict.
    */
   #expiry(data: SessionData): Date {
     const cookie = data.cookie as { expires?: Date | string | null; maxAge?: number | null } | undefined

@@ -166,8 +166,8 @@ export interface Store {
 
   sessions: {
     get(sid: string): Promise<SessionRecord | null>
+    /** `expiresAt` applies to a new session; an existing one keeps its expiry (absolute lifetime). */
     set(sid: string, data: string, expiresAt: Date): Promise<void>
-    touch(sid: string, expiresAt: Date): Promise<void>
     destroy(sid: string): Promise<void>
     pruneExpired(): Promise<number>
   }

@@ -79,6 +79,28 @@ describe('options', () => {
     expect((error as AuthdockError).fields?.[field]).toContain(expected)
   })
 
+  it.each([
+    ['below', { lockTimeoutMs: 1_000, httpTimeoutMs: 5_000 }],
+    ['equal to', { lockTimeoutMs: 5_000, httpTimeoutMs: 5_000 }],
+    ['the default, below a raised', { httpTimeoutMs: 60_000 }],
+  ])('refuses tokens.lockTimeoutMs %s tokens.httpTimeoutMs with CONFIG_INVALID naming both (a slow refresh would lose its lock)', (_what, tokens) => {
+    let error: unknown
+    try {
+      resolveConfig({ ...minimal(), tokens })
+    } catch (err) {
+      error = err
+    }
+    expect(error).toBeInstanceOf(AuthdockError)
+    expect((error as AuthdockError).code).toBe('CONFIG_INVALID')
+    expect((error as AuthdockError).message).toContain('"tokens.lockTimeoutMs"')
+    expect((error as AuthdockError).message).toContain('tokens.httpTimeoutMs')
+    expect((error as AuthdockError).fields?.['tokens.lockTimeoutMs']).toContain('tokens.httpTimeoutMs')
+  })
+
+  it('accepts tokens.lockTimeoutMs above tokens.httpTimeoutMs', () => {
+    expect(resolveConfig({ ...minimal(), tokens: { lockTimeoutMs: 5_001, httpTimeoutMs: 5_000 } }).tokens.lockTimeoutMs).toBe(5_001)
+  })
+
   it('refuses two providers with the same id', () => {
     expect(() =>
       resolveConfig({ ...minimal(), oidc: [{ issuer: 'https://a.example.com', clientId: 'a' }, { issuer: 'https://b.example.com', clientId: 'b' }] }),

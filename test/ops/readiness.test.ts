@@ -2,7 +2,10 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, describe, expect, it } from 'vitest'
 import request from 'supertest'
+import { BrowserClient } from '../fixtures/browser-client.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
+import { startTestApp, TEST_USERS } from '../fixtures/test-app.js'
+import { csrfOf } from '../login/helpers.js'
 import { startAuditApp, type AuditApp } from './audit-app.js'
 import { profileInput } from './helpers.js'
 
@@ -31,6 +34,13 @@ async function closedPort(): Promise<string> {
   return `http://127.0.0.1:${port}`
 }
 
+/** A supertest agent whose session the audit app's guard admits. */
+async function adminAgent(app: AuditApp['app']) {
+  const agent = request.agent(app)
+  await agent.get('/test/admin').expect(200)
+  return agent
+}
+
 describe('the readiness report', () => {
   let op: OidcProviderFixture
   let t: AuditApp
@@ -56,7 +66,7 @@ describe('the readiness report', () => {
     await store.tokens.save(broken.id, { status: 'reauthorization_required', lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED', refreshToken: null })
     await store.profiles.create(profileInput({ name: 'Never authorized' }))
 
-    const res = await request(t.app).get('/healthz/ready')
+    const res = await (await adminAgent(t.app)).get('/healthz/ready')
     expect(res.status).toBe(200)
     expect(res.body.status).toBe('degraded')
     expect(res.body.store).toBe(true)
@@ -70,6 +80,14 @@ describe('the readiness report', () => {
     expect(byName.Broken).toMatchObject({ status: 'reauthorization_required', hasRefreshToken: false, lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED' })
     expect(byName['Never authorized']).toMatchObject({ status: 'none', hasAccessToken: false })
     expect(res.text).not.toContain('DO-NOT-LEAK')
+
+    // Anonymous callers learn whether each part works, nothing about what is configured.
+    const anonymous = await request(t.app).get('/healthz/ready')
+    expect(anonymous.status).toBe(200)
+    expect(anonymous.body).toEqual({ status: 'degraded', store: true, sessions: true, providers: false, profiles: false })
+    for (const hidden of ['Healthy', 'Broken', ok.id, broken.id, 'real', 'hanging', 'TOKEN_REAUTHORIZATION_REQUIRED', 'timeout', 'unreachable', expiresAt.toISOString()]) {
+      expect(anonymous.text).not.toContain(hidden)
+    }
   })
 
   it('is ok when every provider answers and every token is healthy; liveness answers 200', async () => {
@@ -77,8 +95,9 @@ describe('the readiness report', () => {
     cleanups.push(() => op.close())
     t = await startAuditApp({ oidc: { issuer: op.issuer, clientId: 'app' } })
     cleanups.push(() => t.close())
-    const res = await request(t.app).get('/healthz/ready')
+    const res = await (await adminAgent(t.app)).get('/healthz/ready')
     expect(res.body).toEqual({ status: 'ok', store: true, sessions: { kind: 'store', ready: true }, providers: [{ id: 'default', discovery: true }], profiles: [] })
+    expect((await request(t.app).get('/healthz/ready')).body).toEqual({ status: 'ok', store: true, sessions: true, providers: true, profiles: true })
     expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' })
   })
 
@@ -89,6 +108,54 @@ describe('the readiness report', () => {
     expect(live.status).toBe(503)
     const ready = await request(t.app).get('/healthz/ready')
     expect(ready.status).toBe(503)
-    expect(ready.body).toMatchObject({ status: 'unavailable', store: false, sessions: { kind: 'store', ready: false } })
+    expect(ready.body).toMatchObject({ status: 'unavailable', store: false, sessions: false })
+    const detailed = await (await adminAgent(t.app)).get('/healthz/ready')
+    expect(detailed.status).toBe(503)
+    expect(detailed.body).toMatchObject({ status: 'unavailable', store: false, sessions: { kind: 'store', ready: false } })
+  })
+
+  it('shows everyone the detail with health.detail "public"', async () => {
+    t = await startAuditApp({ health: { detail: 'public' } })
+    cleanups.push(() => t.close())
+    await t.ops.store.profiles.create(profileInput({ name: 'Shown' }))
+    const res = await request(t.app).get('/healthz/ready')
+    expect(res.body).toMatchObject({ status: 'ok', sessions: { kind: 'store', ready: true }, profiles: [{ name: 'Shown', status: 'none' }] })
+  })
+
+  it('asks each provider for its discovery document once per health.probeCacheMs, however many ask for the report', async () => {
+    op = await startOidcProvider({ clients: [{ client_id: 'app', client_secret: 'x'.repeat(32), redirect_uris: ['http://127.0.0.1/cb'] }] })
+    cleanups.push(() => op.close())
+    t = await startAuditApp({ oidc: { issuer: op.issuer, clientId: 'app' }, health: { probeCacheMs: 30_000 } })
+    cleanups.push(() => t.close())
+    const admin = await adminAgent(t.app)
+    op.resetCounters()
+    const answers = await Promise.all(Array.from({ length: 10 }, () => request(t.app).get('/healthz/ready')))
+    for (let i = 0; i < 10; i++) answers.push(await (i % 2 ? admin : request(t.app)).get('/healthz/ready'))
+    expect(answers.map((a) => a.status)).toEqual(Array(20).fill(200))
+    expect(op.requests['/.well-known/openid-configuration']).toBe(1)
+    // The window is over: the next report asks again.
+    t.ops.clock.advance(30_001)
+    expect((await admin.get('/healthz/ready')).body.providers).toEqual([{ id: 'default', discovery: true }])
+    expect(op.requests['/.well-known/openid-configuration']).toBe(2)
+  })
+})
+
+describe('the readiness report in createAuthdock', () => {
+  it('gives the detail to a logged-in admin (the real session and guard) and the summary to anyone else', async () => {
+    const carol = { id: 'u-carol', username: 'carol', email: 'carol@example.com', password: 'carol-password', passwordLogin: true, admin: false }
+    const app = await startTestApp({ users: [...TEST_USERS, carol] })
+    cleanups.push(() => app.close())
+    const summary = { status: 'ok', store: true, sessions: true, providers: true, profiles: true }
+    const logIn = async (username: string, password: string) => {
+      const browser = new BrowserClient()
+      const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: await csrfOf(browser, app), username, password } })
+      expect(res.status).toBe(303)
+      return browser
+    }
+    const ready = async (browser: BrowserClient) => (await browser.request(`${app.url}/healthz/ready`)).json()
+
+    expect(await ready(new BrowserClient())).toEqual(summary)
+    expect(await ready(await logIn('carol', 'carol-password'))).toEqual(summary)
+    expect(await ready(await logIn('alice', 'alice-password'))).toEqual({ status: 'ok', store: true, sessions: { kind: 'store', ready: true }, providers: [], profiles: [] })
   })
 })

@@ -42,18 +42,25 @@ export function recordContract(h: StoreHarness): void {
   })
 
   describe('sessions', () => {
-    it('stores, touches, expires (moved clock), prunes and destroys sessions', async () => {
+    it('stores, expires (moved clock), prunes and destroys sessions', async () => {
       const { store, clock } = await fresh(h)
-      await store.sessions.set('s1', '{"a":1}', new Date(clock.t + 1000))
+      await store.sessions.set('s1', '{"a":1}', new Date(clock.t + 5000))
       await store.sessions.set('s2', '{"b":2}', new Date(clock.t + 1000))
-      expect(await store.sessions.get('s1')).toEqual({ data: '{"a":1}', expiresAt: new Date(clock.t + 1000) })
-      await store.sessions.set('s1', '{"a":2}', new Date(clock.t + 1000))
-      await store.sessions.touch('s1', new Date(clock.t + 5000))
+      expect(await store.sessions.get('s1')).toEqual({ data: '{"a":1}', expiresAt: new Date(clock.t + 5000) })
       clock.advance(1000)
       expect(await store.sessions.get('s2')).toBeNull()
-      expect(await store.sessions.get('s1')).toMatchObject({ data: '{"a":2}' })
+      expect(await store.sessions.get('s1')).toMatchObject({ data: '{"a":1}' })
       expect(await store.sessions.pruneExpired()).toBe(1)
       await store.sessions.destroy('s1')
+      expect(await store.sessions.get('s1')).toBeNull()
+    })
+
+    it('keeps the expiry of a session when a change is saved (absolute lifetime)', async () => {
+      const { store, clock } = await fresh(h)
+      await store.sessions.set('s1', '{"a":1}', new Date(clock.t + 1000))
+      await store.sessions.set('s1', '{"a":2}', new Date(clock.t + 9000))
+      expect(await store.sessions.get('s1')).toEqual({ data: '{"a":2}', expiresAt: new Date(clock.t + 1000) })
+      clock.advance(1000)
       expect(await store.sessions.get('s1')).toBeNull()
     })
   })

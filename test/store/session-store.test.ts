@@ -1,7 +1,7 @@
 import express from 'express'
 import session from 'express-session'
 import request from 'supertest'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { openStore } from '../../src/store/index.js'
 import { StoreSessionStore } from '../../src/store/session-store.js'
 import type { Store } from '../../src/store/types.js'
@@ -48,19 +48,30 @@ describe('StoreSessionStore with express-session', () => {
     await request(second.app).get('/count').set('Cookie', cookie).expect(200, { count: 2 })
   })
 
-  it('extends a used session and forgets an idle one after its cookie lifetime on the injected clock', async () => {
+  it('ends a session its cookie lifetime after it was created, however often it is used and changed (injected clock)', async () => {
     const clock = { now: Date.now() }
     const { app, sessions, store } = await startApp(sqliteUrl(), clock, 60_000)
-    const cookie = cookieOf(await request(app).post('/count').expect(200))
-    clock.now += 59_000
-    // A request touches the session: its lifetime starts again.
+    const created = await request(app).post('/count').expect(200)
+    const cookie = cookieOf(created)
+    clock.now += 30_000
     await request(app).get('/count').set('Cookie', cookie).expect(200, { count: 1 })
-    clock.now += 59_000
-    await request(app).get('/count').set('Cookie', cookie).expect(200, { count: 1 })
-    clock.now += 61_000
+    clock.now += 29_000
+    // A change is saved, and its cookie keeps the expiry of the first one.
+    const changed = await request(app).post('/count').set('Cookie', cookie).expect(200, { count: 2 })
+    expect(String(changed.headers['set-cookie'])).toContain(String(created.headers['set-cookie']).split('; ').find((a) => a.startsWith('Expires=')))
+    clock.now += 2_000
     await request(app).get('/count').set('Cookie', cookie).expect(200, { count: null })
     expect(await sessions.prune()).toBe(1)
     expect(await store.sessions.pruneExpired()).toBe(0)
+  })
+
+  it('has no touch: express-session writes only changed sessions', async () => {
+    const { app, store } = await startApp(sqliteUrl(), { now: Date.now() })
+    const cookie = cookieOf(await request(app).post('/count').expect(200))
+    const set = vi.spyOn(store.sessions, 'set')
+    for (let i = 0; i < 3; i++) await request(app).get('/count').set('Cookie', cookie).expect(200, { count: 1 })
+    expect(set).not.toHaveBeenCalled()
+    expect(new StoreSessionStore(store, { now: Date.now, pruneIntervalMs: 0 }).touch).toBeUndefined()
   })
 
   it('destroys the session on logout', async () => {

@@ -34,7 +34,9 @@ const config = resolveConfig({
   encryptionKey: args.encryptionKey,
   session: { secret: 'test-session-secret-0123456789' },
   users: { findByClaim: () => null, findByUsername: () => null, findById: () => null },
-  tokens: { lockTimeoutMs: args.lockTimeoutMs, httpTimeoutMs: args.hang ? 600_000 : 5_000 },
+  // The hanging fetch ignores the timeout signal, so a stuck refresh holds its lock until killed
+  // whatever the timeout; the timeout only has to stay below the lock timeout (a config rule).
+  tokens: { lockTimeoutMs: args.lockTimeoutMs, httpTimeoutMs: Math.min(5_000, args.lockTimeoutMs - 500) },
 })
 const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now: Date.now })
 const ctx: DockContext = {

@@ -10,14 +10,12 @@ export function sessionsRepo(db: Db, now: () => number): Store['sessions'] {
       return row ? { data: String(row.data), expiresAt: toDate(row.expires_at) as Date } : null
     },
     async set(sid, data, expiresAt) {
+      // An existing session keeps its expiry: saving a change must not extend it.
       await db.run(
         `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (sid) DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at`,
+         ON CONFLICT (sid) DO UPDATE SET data = excluded.data`,
         [sid, data, expiresAt.getTime()],
       )
-    },
-    async touch(sid, expiresAt) {
-      await db.run('UPDATE sessions SET expires_at = ? WHERE sid = ?', [expiresAt.getTime(), sid])
     },
     async destroy(sid) {
       await db.run('DELETE FROM sessions WHERE sid = ?', [sid])
