@@ -143,11 +143,13 @@ export function mailTlsError(err: unknown): AuthdockError | null {
   if (certCode) {
     return new AuthdockError('MAIL_TLS_CERT_INVALID', `The mail server's certificate did not verify (${certCode}); the token was not sent. Trust its CA with tls.ca if it is a private one.`, {
       cause: err,
+      // Fixed words and a code name: safe to show, and the admin needs them to act.
+      expose: true,
       details: { reason: certCode },
     })
   }
   const required = (reason: string, what: string) =>
-    new AuthdockError('MAIL_TLS_REQUIRED', `${what}; authdock sends a token only over TLS, so it was not sent (${reason}).`, { cause: err, details: { reason } })
+    new AuthdockError('MAIL_TLS_REQUIRED', `${what}; authdock sends a token only over TLS, so it was not sent (${reason}).`, { cause: err, expose: true, details: { reason } })
   if (codes.includes('STARTTLS_INJECTION')) return required('starttls_injection', 'The mail server sent data between STARTTLS and the TLS handshake')
   // imapflow: STARTTLS required but not offered or refused.
   if (e.tlsFailed === true) return required('starttls_unavailable', 'The mail server did not offer STARTTLS')
