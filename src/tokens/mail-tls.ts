@@ -7,7 +7,7 @@
  * from the cleartext capability list, and the client then sends AUTH in the clear. So each account
  * type is implicit TLS or required STARTTLS, and the mail libraries are told to fail without it.
  */
-import type { ConnectionOptions, SecureVersion } from 'node:tls'
+import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 
 /** What a host may say about the server's certificate. Verification itself cannot be turned off. */
@@ -19,8 +19,6 @@ export interface MailTlsOptions {
   ca?: string | Buffer | Array<string | Buffer>
   /** The name the certificate must carry, when it differs from `host` (e.g. connecting by IP address). */
   servername?: string
-  /** Lowest TLS version accepted; Node's default (TLSv1.2) otherwise. */
-  minVersion?: SecureVersion
 }
 
 /** The TLS-related part of a mail connection request. */
@@ -48,7 +46,8 @@ export function isLoopbackHost(host: string): boolean {
   return LOOPBACK.has(host.toLowerCase())
 }
 
-const TLS_KEYS = new Set(['ca', 'servername', 'minVersion'])
+// Only what adds trust or names the server; nothing that weakens verification or the protocol version.
+const TLS_KEYS = new Set(['ca', 'servername'])
 
 /**
  * Check a caller's TLS wishes and turn them into `tls.connect` options that always verify.
@@ -64,7 +63,7 @@ export function resolveMailTls(input: MailTlsInput): ResolvedMailTls {
       fields[`tls.${key}`] =
         key === 'rejectUnauthorized' || key === 'checkServerIdentity'
           ? 'certificates are always verified (a bearer token crosses this connection); give the private CA as tls.ca instead'
-          : 'is not supported (use tls.ca, tls.servername or tls.minVersion)'
+          : 'is not supported (use tls.ca or tls.servername)'
     }
   }
   const plaintext = input.allowPlaintextOnLoopback === true
@@ -77,7 +76,6 @@ export function resolveMailTls(input: MailTlsInput): ResolvedMailTls {
   const tls: ConnectionOptions = { rejectUnauthorized: true }
   if (given.ca !== undefined) tls.ca = given.ca as MailTlsOptions['ca']
   if (given.servername !== undefined) tls.servername = given.servername as string
-  if (given.minVersion !== undefined) tls.minVersion = given.minVersion as SecureVersion
   return { plaintext, tls }
 }
 

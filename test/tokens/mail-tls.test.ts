@@ -146,6 +146,11 @@ describe('plaintext only on loopback, and only when asked', () => {
     const refused = { code: 'VALIDATION_FAILED', fields: { 'tls.rejectUnauthorized': expect.any(String) } }
     expect(() => nodemailerOptions(tokens, 'SMTPS_OAuth2', input)).toThrow(expect.objectContaining(refused))
     await expect(testMailConnection(tokens, { ...input, type: 'IMAPS_OAuth2' })).rejects.toMatchObject(refused)
+    // Nor anything else that would weaken it.
+    for (const key of ['checkServerIdentity', 'minVersion', 'ciphers']) {
+      const weakened = { ...input, tls: { [key]: key === 'checkServerIdentity' ? () => undefined : 'TLSv1' } as never }
+      expect(() => nodemailerOptions(tokens, 'SMTPS_OAuth2', weakened)).toThrow(expect.objectContaining({ code: 'VALIDATION_FAILED', fields: { [`tls.${key}`]: expect.any(String) } }))
+    }
   })
 
   it('the admin option mail.tls takes a CA and nothing that turns verification off (CONFIG_INVALID naming it)', () => {
