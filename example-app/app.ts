@@ -13,6 +13,7 @@ import { createAuthdock, type Authdock, type Logger } from '../src/index.js'
 import { errorHandler } from '../src/http/error-handler.js'
 import { Renderer } from '../src/http/render.js'
 import { DEV_LOGIN_CLIENT, startDevIdp, type DevIdp } from './dev-idp.js'
+import { createDevTls, type DevTls } from './dev-tls.js'
 import { MailAccounts } from './mail-accounts.js'
 import { mailRouter } from './mail-routes.js'
 import { homeRouter, rememberLanguage } from './pages.js'
@@ -32,6 +33,8 @@ export interface ExampleApp {
   smtpUrl: string
   dock: Authdock
   sink: SmtpSink
+  /** The dev CA the sink's certificate comes from, and what mail connections trust. */
+  devTls: DevTls
   close(): Promise<void>
 }
 
@@ -99,7 +102,9 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
       cleanup.push(() => redis!.quit())
     }
 
-    const sink = await startSmtpSink({ host: '127.0.0.1', port: settings.port === 0 ? 0 : settings.port + 2, introspection: idp?.introspection })
+    // The sink speaks STARTTLS with a certificate of a dev CA that this app (and nothing else) trusts.
+    const devTls = createDevTls()
+    const sink = await startSmtpSink({ host: '127.0.0.1', port: settings.port === 0 ? 0 : settings.port + 2, introspection: idp?.introspection, tls: devTls })
     cleanup.push(() => sink.close())
     const accounts = await MailAccounts.open(join(settings.dataDir, 'mail-accounts.json'), key.value)
 
@@ -123,6 +128,8 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
         actor: (req) => (req.user as { email?: string } | undefined)?.email,
       },
       tokens: settings.httpTimeoutMs === undefined ? undefined : { httpTimeoutMs: settings.httpTimeoutMs },
+      // "Test connection" in the admin verifies the sink against the dev CA (public CAs stay trusted).
+      mail: { tls: { ca: devTls.trusted } },
       logger: consoleLogger(log),
     })
     cleanup.push(() => dock.close())
@@ -136,14 +143,14 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     app.use(rememberLanguage)
     app.use(dock.router)
     app.use(homeRouter({ dock, pages, idpUrl: idp?.issuer, smtpAddress: `${sink.host}:${sink.port}` }))
-    app.use(mailRouter({ dock, pages, accounts, sink }))
+    app.use(mailRouter({ dock, pages, accounts, sink, trustedCas: devTls.trusted }))
     app.use((_req, res) => {
       res.status(404).type('text/plain').send('Not found')
     })
     app.use(errorHandler({ views: new Renderer(dock.config), logger: dock.config.logger }))
     server.on('request', app)
 
-    return { url: baseUrl, idpUrl: idp?.issuer, smtpUrl: `smtp://${sink.host}:${sink.port}`, dock, sink, close }
+    return { url: baseUrl, idpUrl: idp?.issuer, smtpUrl: `smtp://${sink.host}:${sink.port}`, dock, sink, devTls, close }
   } catch (err) {
     await close()
     throw err

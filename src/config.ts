@@ -51,6 +51,12 @@ const isLoopbackHost = (hostname: string): boolean =>
   hostname === '[::1]' ||
   /^127(?:\.\d{1,3}){3}$/.test(hostname)
 
+/** A PEM certificate as text or as the Buffer `readFileSync` gives. */
+const pem = z.union([
+  z.string().refine((v) => v.includes('-----BEGIN CERTIFICATE-----'), { message: 'must be a PEM certificate' }),
+  z.instanceof(Buffer),
+])
+
 /** http:// is allowed only for loopback hosts (tests, the example app); everything else needs https. */
 export function isSecureOrLoopbackUrl(value: string): boolean {
   try {
@@ -240,6 +246,21 @@ export const optionsSchema = z.object({
     .refine((t) => t.lockTimeoutMs > t.httpTimeoutMs, {
       path: ['lockTimeoutMs'],
       message: 'must be greater than tokens.httpTimeoutMs: a refresh slower than its lock lets a second refresh spend the same refresh token',
+    })
+    .prefault({}),
+  /** Mail servers that the admin's "Test connection" logs in to (always over verified TLS). */
+  mail: z
+    .object({
+      tls: z
+        .strictObject(
+          {
+            /** Trusted CA certificates (PEM) for mail servers with a private CA; replaces Node's list for these connections. */
+            ca: z.union([pem, z.array(pem).min(1)]).optional(),
+          },
+          // No switch turns verification off: a bearer token crosses these connections.
+          { error: (issue) => (issue.code === 'unrecognized_keys' ? `accepts only \`ca\`; certificates are always verified (got ${issue.keys.join(', ')})` : undefined) },
+        )
+        .prefault({}),
     })
     .prefault({}),
   /** Login behaviour beyond the providers: silent re-login and password throttling. */

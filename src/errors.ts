@@ -61,6 +61,11 @@ export const ERROR_CODES = {
   TOKEN_REFRESH_FAILED: 502,
   TOKEN_PROVIDER_UNREACHABLE: 503,
   TOKEN_BACKOFF: 503,
+  // mail connections
+  /** A mail server offered no TLS (no STARTTLS, or cleartext on an implicit-TLS port): the token was not sent. */
+  MAIL_TLS_REQUIRED: 502,
+  /** A mail server's certificate did not verify (unknown CA, wrong name, expired): the token was not sent. */
+  MAIL_TLS_CERT_INVALID: 502,
 } as const satisfies Record<string, number>
 
 export type AuthdockErrorCode = keyof typeof ERROR_CODES

@@ -122,7 +122,8 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
   )
 
   // "Test connection": get a token and try a real AUTH at the given mail host. Certificates are always
-  // verified (the token crosses this connection), so no option turns verification off.
+  // verified (the token crosses this connection), so no option turns verification off; `mail.tls.ca`
+  // only adds a private CA. Cleartext is never allowed from here.
   router.post(
     '/:id/test-connection',
     handler(async (req, res) => {
@@ -135,6 +136,7 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
         host: body.host as string,
         port,
         user: body.user as string,
+        tls: ctx.config.mail.tls,
       })
       res.json({ report })
     }),
