@@ -140,6 +140,9 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     const pages = new ExamplePages(dock.config)
     const app = express()
     app.disable('x-powered-by')
+    // Behind a reverse proxy every client would otherwise share the proxy's address (and its
+    // password-login throttle); only the proxies named here may say who the client is.
+    if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy)
     app.use(rememberLanguage)
     app.use(dock.router)
     app.use(homeRouter({ dock, pages, idpUrl: idp?.issuer, smtpAddress: `${sink.host}:${sink.port}` }))

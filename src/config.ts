@@ -270,11 +270,19 @@ export const optionsSchema = z.object({
       deviceCookieName: z.string().min(1).default('authdock.device'),
       /** How long a browser stays remembered for silent re-login. */
       rememberDeviceMs: z.number().int().positive().default(30 * 24 * 60 * 60_000),
-      /** Failed password logins allowed per window, per account and per client address. */
+      /**
+       * Password attempts allowed per window. Each attempt is counted before its password is
+       * checked; a successful login takes its own attempt back.
+       */
       passwordThrottle: z
         .object({
-          windowMs: z.number().int().positive().default(15 * 60_000),
-          maxPerAccount: z.number().int().positive().default(5),
+          /** Whole seconds: the counters keep their expiry in seconds. */
+          windowMs: z.number().int().positive().multipleOf(1000, { message: 'must be whole seconds (a multiple of 1000)' }).default(15 * 60_000),
+          /** Per account from all addresses together: bounds the guesses of a distributed attack. */
+          maxPerAccount: z.number().int().positive().default(30),
+          /** Per account from one client address: that address alone is refused beyond it. */
+          maxPerAccountAndAddress: z.number().int().positive().default(5),
+          /** Per client address across all accounts (password spraying). */
           maxPerAddress: z.number().int().positive().default(20),
         })
         .prefault({}),

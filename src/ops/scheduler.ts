@@ -66,6 +66,8 @@ async function dailyWork(ctx: DockContext): Promise<Omit<DailyCheckResult, 'ran'
   const cutoff = new Date(ctx.now() - ctx.config.audit.retentionDays * DAY_MS)
   const pruned = await ctx.store.audit.pruneOlderThan(cutoff)
   if (pruned > 0) ctx.logger.info({ pruned, before: cutoff.toISOString() }, 'authdock: pruned old audit entries')
+  // Also login attempt counters whose window has ended (a row per account or address tried).
+  await ctx.store.attempts.pruneExpired()
   return { findings, pruned }
 }
 

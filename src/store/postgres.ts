@@ -1,10 +1,11 @@
 /** The PostgreSQL adapter (pg): for several instances sharing one database. */
 import pg from 'pg'
+import { RateLimiterPostgres } from 'rate-limiter-flexible'
 import { buildStore } from './build.js'
 import type { Keyring } from './crypto.js'
 import { postgresMigrations } from './migrations/postgres.js'
 import { runMigrations } from './migrations/run.js'
-import { PgDb } from './postgres-db.js'
+import { mapPgError, PgDb } from './postgres-db.js'
 import { postgresRefreshLock } from './postgres-lock.js'
 import type { Store } from './types.js'
 
@@ -32,5 +33,9 @@ export async function openPostgresStore(url: string, keys: Keyring, now: () => n
     now,
     close: () => pool.end(),
     refreshLock: (io) => postgresRefreshLock(db, pool)(io),
+    attempts: {
+      limiter: (options) => new RateLimiterPostgres({ ...options, storeClient: pool, storeType: 'pool' }),
+      run: (call) => call().catch((error: unknown) => Promise.reject(mapPgError(error))),
+    },
   })
 }

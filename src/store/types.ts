@@ -109,6 +109,29 @@ export interface SessionRecord {
   expiresAt: Date
 }
 
+/** One attempt as counted by an {@link AttemptCounter}. */
+export interface AttemptCount {
+  /** False when this attempt is over the limit (it is counted all the same). */
+  allowed: boolean
+  /** Attempts in the current window, this one included. */
+  count: number
+  /** Until the window ends. */
+  msBeforeReset: number
+}
+
+/**
+ * Fixed-window attempt counters for one purpose. The window of a key starts at its first attempt.
+ * Keys may be any string (they are stored as a digest).
+ */
+export interface AttemptCounter {
+  /** Count one attempt for `key` and say whether it is within the limit. */
+  consume(key: string): Promise<AttemptCount>
+  /** Take one attempt back: it turned out fine, or it was refused before anything was tried. */
+  reward(key: string): Promise<void>
+  /** Forget every attempt of `key`. */
+  delete(key: string): Promise<void>
+}
+
 export interface Store {
   readonly kind: 'sqlite' | 'postgres'
   /** Throws STORE_UNAVAILABLE when the database does not answer. */
@@ -186,12 +209,16 @@ export interface Store {
     release(name: string, holder: string): Promise<void>
   }
 
-  /** Fixed-window counters (password throttling). */
-  counters: {
-    /** Increments and returns the count within the window that started at the first hit. */
-    hit(key: string, windowMs: number): Promise<number>
-    get(key: string): Promise<number>
-    reset(key: string): Promise<void>
+  /**
+   * Attempt counters (password throttling), in the store's database so that every instance sees
+   * the same counts. Counting is atomic: parallel attempts never read the same count. Windows run on
+   * the system clock (rate-limiter-flexible reads `Date.now()`), not on the injected `now`.
+   */
+  attempts: {
+    /** A family of counters named `name`: at most `max` attempts per key per window. */
+    counter(name: string, limits: { max: number; windowMs: number }): AttemptCounter
+    /** Delete the counters whose window has ended; returns how many. */
+    pruneExpired(): Promise<number>
   }
 
   /** Re-encrypt every secret under the newest key; returns how many values were rewritten. */

@@ -66,6 +66,7 @@ describe('options', () => {
     ['oidc.issuer', { oidc: { issuer: 'http://id.example.com', clientId: 'c' } }, 'https'],
     ['oidc.issuer', { oidc: { issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: 'c' } }, '<tenant-id>'],
     ['users.findById', { users: { findByClaim: () => null, findByUsername: () => null, findById: 'nope' } }, 'function'],
+    ['login.passwordThrottle.windowMs', { login: { passwordThrottle: { windowMs: 1500 } } }, 'whole seconds'],
   ])('refuses a bad %s with CONFIG_INVALID naming it', (field, override, expected) => {
     let error: unknown
     try {

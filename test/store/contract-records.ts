@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest'
-import { fresh, type StoreHarness } from './contract-helpers.js'
+import { describe, expect, it, vi } from 'vitest'
+import { Clock, fresh, open, type StoreHarness } from './contract-helpers.js'
 
 const HOUR = 3600_000
 
@@ -114,21 +114,74 @@ export function recordContract(h: StoreHarness): void {
     })
   })
 
-  describe('counters', () => {
-    it('counts hits in a fixed window that starts at the first hit, and resets', async () => {
-      const { store, clock } = await fresh(h)
-      expect(await store.counters.get('ip:1')).toBe(0)
-      expect(await store.counters.hit('ip:1', 60_000)).toBe(1)
-      clock.advance(30_000)
-      expect(await store.counters.hit('ip:1', 60_000)).toBe(2)
-      expect(await store.counters.hit('ip:2', 60_000)).toBe(1)
-      expect(await store.counters.get('ip:1')).toBe(2)
-      clock.advance(30_000)
-      expect(await store.counters.get('ip:1')).toBe(0)
-      expect(await store.counters.hit('ip:1', 60_000)).toBe(1)
-      await store.counters.reset('ip:1')
-      expect(await store.counters.get('ip:1')).toBe(0)
-      expect(await store.counters.get('ip:2')).toBe(1)
+  describe('attempts', () => {
+    it('counts parallel attempts atomically: exactly max of them are allowed', async () => {
+      const { store } = await fresh(h)
+      const counter = store.attempts.counter('login', { max: 5, windowMs: 60_000 })
+      const counts = await Promise.all(Array.from({ length: 40 }, () => counter.consume('alice')))
+      expect(counts.filter((c) => c.allowed)).toHaveLength(5)
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+      expect(counts.every((c) => c.allowed === c.count <= 5)).toBe(true)
+      expect(counts[0].msBeforeReset).toBeGreaterThan(50_000)
+    })
+
+    it('keeps keys and counters apart, gives attempts back and forgets a key', async () => {
+      const { store } = await fresh(h)
+      const login = store.attempts.counter('login', { max: 2, windowMs: 60_000 })
+      const other = store.attempts.counter('other', { max: 2, windowMs: 60_000 })
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 2 })
+      expect(await login.consume('alice')).toMatchObject({ allowed: false, count: 3 })
+      expect(await login.consume('bob')).toMatchObject({ allowed: true, count: 1 })
+      expect(await other.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+      await login.reward('alice')
+      await login.reward('alice')
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 2 })
+      await login.delete('alice')
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+      // Keys of any length fit (they are stored as a digest).
+      expect(await login.consume('x'.repeat(100_000))).toMatchObject({ allowed: true, count: 1 })
+    })
+
+    it('starts a new window after windowMs and prunes ended windows', async () => {
+      const { store } = await fresh(h)
+      const counter = store.attempts.counter('login', { max: 1, windowMs: 60_000 })
+      await counter.consume('alice')
+      expect((await counter.consume('alice')).allowed).toBe(false)
+      // The counters run on the system clock (the library reads Date.now()).
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 })
+      try {
+        expect(await store.attempts.pruneExpired()).toBe(1)
+        expect(await counter.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+        expect(await store.attempts.pruneExpired()).toBe(0)
+      } finally {
+        vi.useRealTimers()
+      }
+    })
+
+    it('shares one table between stores opened at once on a fresh database', async () => {
+      const url = await h.newDatabase()
+      const clock = new Clock()
+      const stores = await Promise.all([open(url, clock), open(url, clock), open(url, clock)])
+      const counts = await Promise.all(stores.map((s) => s.attempts.counter('login', { max: 5, windowMs: 60_000 }).consume('alice')))
+      expect(counts.map((c) => c.count).sort()).toEqual([1, 2, 3])
+    })
+
+    it('runs no timer of its own, so nothing outlives a closed store', async () => {
+      const url = await h.newDatabase()
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+      try {
+        const store = await open(url, new Clock())
+        await store.ping()
+        const before = vi.getTimerCount()
+        const counter = store.attempts.counter('login', { max: 5, windowMs: 60_000 })
+        await counter.consume('alice')
+        await counter.reward('alice')
+        expect(vi.getTimerCount()).toBe(before)
+        await store.close()
+      } finally {
+        vi.useRealTimers()
+      }
     })
   })
 }

@@ -75,4 +75,14 @@ export const sqliteMigrations: Migration[] = [
       `CREATE TABLE counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_start INTEGER NOT NULL, window_ms INTEGER NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: 'attempt counters of rate-limiter-flexible',
+    statements: [
+      // rate-limiter-flexible's own layout (it inserts by position: key, points, expire). Created
+      // here, under the migration lock, so that instances starting together never race to create it.
+      `CREATE TABLE rate_limits (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER)`,
+      `DROP TABLE counters`,
+    ],
+  },
 ]
