@@ -82,6 +82,8 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
       const reason = REASONS.find((r) => r === req.query.reason) ?? 'error'
       const info = req.session?.authdockRetry?.reason === reason ? req.session.authdockRetry : undefined
       const provider = providers.find(info?.providerId)
+      const returnTo = safeReturnTo(info?.returnTo)
+      const query = returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''
       return ctx.views.render(req, res, 'login/retry', {
         title: undefined,
         reason,
@@ -89,8 +91,8 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
         providerText: info?.providerText ?? null,
         hint: (info?.code && RETRY_HINTS[info.code]) ?? null,
         providerLabel: provider ? (provider.label ?? provider.id) : null,
-        tryAgainHref: provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`,
-        passwordHref: withPassword ? `${auth}/password` : null,
+        tryAgainHref: `${provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`}${query}`,
+        passwordHref: withPassword ? `${auth}/password${query}` : null,
       })
     }),
   )
