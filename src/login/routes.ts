@@ -17,6 +17,7 @@ const REASONS: ReadonlyArray<RetryInfo['reason']> = ['error', 'cancel', 'timeout
 /** Codes whose cause the user can act on get a sentence of their own on the retry page. */
 const RETRY_HINTS: Partial<Record<string, string>> = {
   OIDC_PROVIDER_UNAVAILABLE: 'login.retry.hint.unavailable',
+  OIDC_EMAIL_NOT_VERIFIED: 'login.retry.hint.emailNotVerified',
 }
 
 type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void
