@@ -39,6 +39,8 @@ export const ERROR_CODES = {
   OIDC_ACCESS_DENIED: 400,
   OIDC_LOGIN_TIMEOUT: 400,
   OIDC_CLAIM_MISSING: 400,
+  /** The identifying claim is `email` and the provider says `email_verified: false`. */
+  OIDC_EMAIL_NOT_VERIFIED: 403,
   LOGIN_USER_UNKNOWN: 403,
   /** A host callback in `users` threw; its error is the cause (logged, never shown). */
   LOGIN_HOST_CALLBACK_FAILED: 500,

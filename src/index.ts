@@ -14,6 +14,7 @@ export { StoreSessionStore } from './store/session-store.js'
 export { verifyCsrf, csrfToken } from './http/csrf.js'
 export { wellKnownHandler, testWellKnown, safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
+export type { DeviceReusedEvent } from './login/device.js'
 export {
   xoauth2,
   xoauth2Raw,

@@ -13,6 +13,7 @@ import { createRequireLogin } from './require-login.js'
 import { createLoginRouter } from './routes.js'
 import { installSerializers } from './serialize.js'
 import { createSilentLogin } from './silent-login.js'
+import { forgetDevices } from './device.js'
 import type { LoginModule } from './types.js'
 import { testWellKnown } from './well-known.js'
 
@@ -36,6 +37,7 @@ export async function createLogin(ctx: DockContext, passport: PassportInstance):
     silentLogin: createSilentLogin(ctx, providers),
     requireLogin: createRequireLogin(ctx),
     testWellKnown: (issuer) => testWellKnown(ctx, issuer),
+    forgetDevices: (userId, options) => forgetDevices(ctx, userId, 'api', options?.actor ?? null),
     close: async () => providers.discovery.clear(),
   }
 }

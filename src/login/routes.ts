@@ -17,6 +17,7 @@ const REASONS: ReadonlyArray<RetryInfo['reason']> = ['error', 'cancel', 'timeout
 /** Codes whose cause the user can act on get a sentence of their own on the retry page. */
 const RETRY_HINTS: Partial<Record<string, string>> = {
   OIDC_PROVIDER_UNAVAILABLE: 'login.retry.hint.unavailable',
+  OIDC_EMAIL_NOT_VERIFIED: 'login.retry.hint.emailNotVerified',
 }
 
 type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void
@@ -82,6 +83,8 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
       const reason = REASONS.find((r) => r === req.query.reason) ?? 'error'
       const info = req.session?.authdockRetry?.reason === reason ? req.session.authdockRetry : undefined
       const provider = providers.find(info?.providerId)
+      const returnTo = safeReturnTo(info?.returnTo)
+      const query = returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''
       return ctx.views.render(req, res, 'login/retry', {
         title: undefined,
         reason,
@@ -89,8 +92,8 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
         providerText: info?.providerText ?? null,
         hint: (info?.code && RETRY_HINTS[info.code]) ?? null,
         providerLabel: provider ? (provider.label ?? provider.id) : null,
-        tryAgainHref: provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`,
-        passwordHref: withPassword ? `${auth}/password` : null,
+        tryAgainHref: `${provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`}${query}`,
+        passwordHref: withPassword ? `${auth}/password${query}` : null,
       })
     }),
   )

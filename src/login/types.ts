@@ -23,5 +23,14 @@ export interface LoginModule {
   /** 401 JSON / redirect to login for requests without a logged-in user. */
   requireLogin: RequestHandler
   testWellKnown(issuer: string): Promise<WellKnownReport>
+  /**
+   * Forget every remembered device of a user (e.g. after a password change or a lost laptop): no
+   * device logs them in silently any more. Sessions already open stay until they end. Resolves to
+   * the number of devices forgotten; audited as `login.devices_forgotten`.
+   *
+   * @example
+   * await dock.login.forgetDevices(user.id, { actor: adminName })
+   */
+  forgetDevices(userId: string, options?: { actor?: string | null }): Promise<number>
   close(): Promise<void>
 }

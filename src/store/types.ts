@@ -77,20 +77,39 @@ export type TokenSummary = Omit<TokenRecord, 'accessToken' | 'refreshToken'> & {
 /** A partial write of token state; fields left undefined are kept. */
 export type TokenPatch = Partial<Omit<TokenRecord, 'profileId' | 'version'>>
 
-/** A stored login refresh token for silent re-login, keyed by the hash of a device cookie. */
+/**
+ * A stored login refresh token for silent re-login, keyed by the hash of the device cookie's
+ * current id. The id is replaced at every silent login; the record (its family) stays.
+ */
 export interface LoginTokenRecord {
   deviceHash: string
+  /** Stays the same while the device id is rotated: the hash of the family's first id. */
+  familyId: string
   providerId: string
   userId: string
   refreshToken: string
+  /** The interactive login that remembered the device; rotation keeps it. */
   createdAt: Date
   lastUsedAt: Date
+  /** Fixed when the device is remembered; rotation does not move it. */
+  expiresAt: Date
+}
+
+/** A device id that was replaced by a newer one of its family (presented again, it is a copy). */
+export interface RotatedLoginDevice {
+  deviceHash: string
+  familyId: string
+  providerId: string
+  userId: string
+  rotatedAt: Date
+  /** The family's expiry: until then the id is recognised. */
   expiresAt: Date
 }
 
 export interface AuditEntryInput {
   /** e.g. 'profile.created', 'profile.updated', 'profile.deleted', 'profile.authorized',
-   * 'token.failed', 'login.failed', 'login.succeeded', 'secret.expiry' */
+   * 'token.failed', 'login.failed', 'login.succeeded', 'login.device_reused',
+   * 'login.devices_forgotten', 'secret.expiry' */
   kind: string
   actor: string | null
   profileId?: string | null
@@ -178,12 +197,25 @@ export interface Store {
   }
 
   loginTokens: {
-    put(record: Omit<LoginTokenRecord, 'createdAt' | 'lastUsedAt'>): Promise<void>
+    /** Remember a device after an interactive login: a new family whose id is this device hash. */
+    put(record: Omit<LoginTokenRecord, 'createdAt' | 'lastUsedAt' | 'familyId'>): Promise<void>
+    /** The record whose current id this is; null for an unknown, expired or rotated id. */
     get(deviceHash: string): Promise<LoginTokenRecord | null>
-    /** Replace the refresh token (rotation) and mark it used. */
-    update(deviceHash: string, refreshToken: string, expiresAt: Date): Promise<void>
+    /** The replaced id `deviceHash`, until its family's expiry; null otherwise. */
+    getRotated(deviceHash: string): Promise<RotatedLoginDevice | null>
+    /**
+     * Give the device a new id and refresh token and keep the old id as rotated, in one
+     * transaction; createdAt and expiresAt stay. False (nothing written) when `deviceHash` is not
+     * the current id of a live record, e.g. because a concurrent request rotated it first.
+     */
+    rotate(deviceHash: string, next: { deviceHash: string; refreshToken: string }): Promise<boolean>
+    /** Forget the device whose current id this is (its rotated ids stay recognisable). */
     delete(deviceHash: string): Promise<void>
+    /** Forget the device of this family; resolves to the number of records deleted (0 or 1). */
+    deleteFamily(familyId: string): Promise<number>
+    /** Forget every device of a user; resolves to how many there were. */
     deleteForUser(userId: string): Promise<number>
+    /** Delete expired devices and rotated ids; resolves to how many rows went. */
     pruneExpired(): Promise<number>
   }
 

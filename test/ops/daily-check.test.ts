@@ -89,6 +89,23 @@ describe('the daily check runs once a day across instances', () => {
     }
   })
 
+  it('prunes expired login devices and replaced device ids', async () => {
+    const url = await sqliteUrl()
+    const clock = fixedClock()
+    const { ops, daily } = await instance(url, clock)
+    const devices = ops.store.loginTokens
+    await devices.put({ deviceHash: 'short', providerId: 'p', userId: 'u1', refreshToken: 'rt-short', expiresAt: new Date(clock.now() + DAY) })
+    await devices.put({ deviceHash: 'long', providerId: 'p', userId: 'u2', refreshToken: 'rt-long', expiresAt: new Date(clock.now() + 10 * DAY) })
+    expect(await devices.rotate('short', { deviceHash: 'short-2', refreshToken: 'rt-short-2' })).toBe(true)
+    clock.advance(2 * DAY)
+    const result = await daily.runDailyCheck()
+    // The short-lived device and its replaced id; the other device stays.
+    expect(result).toMatchObject({ ran: true, prunedDevices: 2 })
+    expect(await devices.pruneExpired()).toBe(0)
+    expect(await devices.get('long')).toMatchObject({ userId: 'u2' })
+    expect(ops.logger.lines.map((l) => l.msg)).toContain('authdock: pruned expired login devices')
+  })
+
   it('gives the day back when the check fails, so the next attempt retries', async () => {
     const url = await sqliteUrl()
     const clock = fixedClock()
