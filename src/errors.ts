@@ -49,6 +49,8 @@ export const ERROR_CODES = {
   PROFILE_NOT_FOUND: 404,
   PROFILE_NAME_TAKEN: 409,
   PROFILE_IN_USE: 409,
+  /** The token URL, authorization URL or grant type moved to another server: enter the client secret again. */
+  PROFILE_SECRET_REQUIRED: 400,
   AUTHORIZATION_STATE_INVALID: 400,
   AUTHORIZATION_FAILED: 400,
   // tokens
