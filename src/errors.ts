@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   REQUEST_TOO_LARGE: 413,
   CSRF_INVALID: 403,
   FORBIDDEN: 403,
+  /** A URL or host resolves to a link-local or cloud metadata address, which authdock never connects to. */
+  OUTBOUND_ADDRESS_REFUSED: 400,
   UNAUTHENTICATED: 401,
   // store
   STORE_UNAVAILABLE: 503,

@@ -27,7 +27,7 @@ interface CacheEntry {
  * since a network that needs a proxy for one needs it for the other.
  */
 export function loginFetch(ctx: DockContext): client.CustomFetch {
-  return providerFetch({ fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null })
+  return providerFetch({ fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null, lookup: ctx.config.lookup })
 }
 
 export function isLoopbackHttp(url: string): boolean {

@@ -6,8 +6,10 @@
  * nodemailer and imapflow are loaded when a test needs them, so hosts that do not use this pay
  * nothing for them.
  */
+import net from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { isAuthdockError } from '../errors.js'
+import { outboundRefusal, resolveOutbound, type DnsLookup } from '../http/outbound-address.js'
 import { MAIL_ACCOUNT_TYPES, isMailAccountType, type MailAccountType } from './mail.js'
 import { pop3XOAuth2Login, Pop3Error } from './pop3.js'
 import type { TokenProvider } from './types.js'
@@ -25,6 +27,8 @@ export interface ConnectionTestInput {
   timeoutMs?: number
   /** TLS options (e.g. a private CA); certificates are verified unless told otherwise. */
   tls?: ConnectionOptions
+  /** DNS lookup for the host (the `lookup` option); node's dns.lookup when absent. */
+  lookup?: DnsLookup
 }
 
 export type ConnectionTestStepName = 'token' | 'connect' | 'auth'
@@ -49,7 +53,10 @@ export interface ConnectionTestReport {
 }
 
 /**
- * Run the test. Never throws for a failed step; throws VALIDATION_FAILED for bad input.
+ * Run the test. Never throws for a failed step; throws VALIDATION_FAILED for bad input and
+ * OUTBOUND_ADDRESS_REFUSED (on `host`) for a host on a link-local or cloud metadata address,
+ * before a token is fetched. The connection goes to the address that was checked, so a name that
+ * resolves elsewhere a moment later (DNS rebinding) cannot redirect it.
  *
  * @example
  * const report = await testMailConnection(dock.tokens, { profileId, type: 'IMAPS_OAuth2', host: 'outlook.office365.com', user: 'box@example.com' })
@@ -61,6 +68,16 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
   if (input.port !== undefined && !(Number.isInteger(input.port) && input.port > 0 && input.port < 65536)) fields.port = 'must be a port number (1–65535)'
   if (typeof input.user !== 'string' || input.user.length === 0 || input.user.length > 320) fields.user = 'must be the mailbox user name'
   if (Object.keys(fields).length) throw new AuthdockError('VALIDATION_FAILED', `Invalid connection test: ${Object.keys(fields).join(', ')}`, { fields })
+
+  let address: string | undefined
+  let resolveError: unknown
+  try {
+    address = await resolveOutbound(input.host, input.lookup)
+  } catch (err) {
+    const refused = outboundRefusal(err)
+    if (refused) throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { host: 'is a link-local or cloud metadata address, which authdock never connects to' } })
+    resolveError = err
+  }
 
   const spec = MAIL_ACCOUNT_TYPES[input.type]
   const port = input.port ?? spec.port
@@ -80,8 +97,12 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
   }
 
   started = Date.now()
-  const target = { host: input.host, port, secure: spec.secure, requireStartTls: spec.requireStartTls, user: input.user, accessToken, timeoutMs, tls: input.tls }
-  const outcome = await (spec.protocol === 'smtp' ? trySmtp(target) : spec.protocol === 'imap' ? tryImap(target) : tryPop3(target))
+  // The checked address is connected to; the name stays the TLS server name (SNI and certificate).
+  const tls = net.isIP(input.host.replace(/^\[(.*)\]$/, '$1')) ? input.tls : { servername: input.host, ...input.tls }
+  const target = { host: address ?? input.host, port, secure: spec.secure, requireStartTls: spec.requireStartTls, user: input.user, accessToken, timeoutMs, tls }
+  const outcome: Outcome = address === undefined
+    ? { ok: false, stage: 'connect', error: resolveError }
+    : await (spec.protocol === 'smtp' ? trySmtp(target) : spec.protocol === 'imap' ? tryImap(target) : tryPop3(target))
   const ms = Date.now() - started
   if (outcome.ok) {
     report.steps.push({ step: 'connect', ok: true, ms }, { step: 'auth', ok: true, ms })
