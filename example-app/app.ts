@@ -130,7 +130,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     for (const name of EVENTS) dock.events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
     if (idp) await seedDevMailbox({ dock, idp, baseUrl, sink, accounts })
 
-    const pages = new ExamplePages(dock.config)
+    const pages = new ExamplePages(dock.config, () => dock.login.formActionOrigins())
     const app = express()
     app.disable('x-powered-by')
     app.use(rememberLanguage)

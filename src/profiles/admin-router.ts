@@ -71,9 +71,12 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         authorizedAccount: token?.authorizedAccount ?? '',
         state: tokenState(t, profile, token),
         canAuthorize: profile.grantType === 'authorization_code' && Boolean(profile.authorizationUrl),
+        authorizationUrl: profile.authorizationUrl ?? '',
       }))
       const done = typeof req.query.done === 'string' && DONE.has(req.query.done) ? req.query.done : null
-      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl }, { banners: true })
+      // "Renew authorization" posts here and is redirected to each profile's authorization URL.
+      const formActions = rows.filter((r) => r.canAuthorize).map((r) => r.authorizationUrl)
+      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl }, { banners: true, formActions })
     }),
   )
 
