@@ -25,6 +25,11 @@ export interface ExampleSettings {
   httpTimeoutMs: number | undefined
   /** Where generated secrets and the mail accounts live: the SQLite file's folder, else ./data. */
   dataDir: string
+  /**
+   * alice and bob (with their known passwords): with the embedded dev identity provider, or with
+   * DEMO_USERS=1; never silently next to a real provider.
+   */
+  demoUsers: boolean
 }
 
 export type Env = Record<string, string | undefined>
@@ -43,6 +48,13 @@ function milliseconds(env: Env, name: string): number | undefined {
   if (raw === undefined) return undefined
   if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a number of milliseconds, not "${raw}"`)
   return Number(raw)
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase()
+  if (raw === undefined || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  throw new Error(`${name} must be 1 or 0, not "${raw}"`)
 }
 
 export function readSettings(env: Env): ExampleSettings {
@@ -64,5 +76,6 @@ export function readSettings(env: Env): ExampleSettings {
     sessionSecret: nonEmpty(env.SESSION_SECRET),
     httpTimeoutMs: milliseconds(env, 'AUTHDOCK_HTTP_TIMEOUT_MS'),
     dataDir,
+    demoUsers: nonEmpty(env.OIDC_ISSUER) === undefined || flag(env, 'DEMO_USERS'),
   }
 }
