@@ -16,9 +16,9 @@ import { guardedLookup, outboundRefused, refuseLiteral, isRefusedAddress, type D
 type Undici = typeof import('undici')
 
 let undiciModule: Promise<Undici> | undefined
-/** Per lookup function (the injected one or node's), per proxy URL ('' for direct connections). */
-const agents = new WeakMap<DnsLookup | typeof defaultLookup, Map<string, Dispatcher>>()
-const defaultLookup = {}
+/** Dispatchers per proxy URL ('' for direct connections): with node's lookup, and per injected one. */
+const systemLookupAgents = new Map<string, Dispatcher>()
+const injectedLookupAgents = new WeakMap<DnsLookup, Map<string, Dispatcher>>()
 
 /** undici's own default connect timeout; our request timeout still bounds the whole request. */
 const CONNECT_TIMEOUT_MS = 10_000
@@ -37,9 +37,8 @@ function directAgent(undici: Undici, lookup: DnsLookup | undefined): Dispatcher 
 async function dispatcherFor(proxy: string | null, lookup: DnsLookup | undefined): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
   undiciModule ??= import('undici')
   const undici = await undiciModule
-  const key = lookup ?? defaultLookup
-  let byProxy = agents.get(key)
-  if (!byProxy) agents.set(key, (byProxy = new Map()))
+  let byProxy = lookup ? injectedLookupAgents.get(lookup) : systemLookupAgents
+  if (!byProxy) injectedLookupAgents.set(lookup!, (byProxy = new Map()))
   let dispatcher = byProxy.get(proxy ?? '')
   if (!dispatcher) {
     // The proxy resolves the target's name, so only the proxy's own address can be checked by DNS.
