@@ -12,17 +12,17 @@ import { createClient } from 'redis'
 import { createAuthdock, type Authdock, type Logger } from '../src/index.js'
 import { errorHandler } from '../src/http/error-handler.js'
 import { Renderer } from '../src/http/render.js'
-import { DEV_LOGIN_CLIENT, startDevIdp, type DevIdp } from './dev-idp.js'
 import { createDevTls, type DevTls } from './dev-tls.js'
+import { DEV_LOGIN_CLIENT_ID, startDevIdp, type DevIdp } from './dev-idp.js'
 import { MailAccounts } from './mail-accounts.js'
 import { mailRouter } from './mail-routes.js'
 import { homeRouter, rememberLanguage } from './pages.js'
 import { ExamplePages } from './render.js'
-import { encryptionKey, sessionSecret } from './secrets.js'
+import { devClientSecret, encryptionKey, sessionSecret } from './secrets.js'
 import { seedDevMailbox } from './seed.js'
 import { readSettings, type Env } from './settings.js'
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js'
-import { demoUserCallbacks, isAdmin } from './users.js'
+import { DEMO_USERS, isAdmin, userCallbacks } from './users.js'
 
 export interface ExampleApp {
   /** The app's public origin (BASE_URL). */
@@ -82,7 +82,10 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
         host: settings.host,
         port: settings.port === 0 ? 0 : settings.port + 1,
         appBaseUrl: baseUrl,
-        loginClient: { clientId: settings.oidcClientId ?? DEV_LOGIN_CLIENT.clientId, clientSecret: settings.oidcClientSecret ?? DEV_LOGIN_CLIENT.clientSecret },
+        loginClient: {
+          clientId: settings.oidcClientId ?? DEV_LOGIN_CLIENT_ID,
+          clientSecret: settings.oidcClientSecret ?? (await devClientSecret(settings.dataDir)).value,
+        },
       })
       cleanup.push(() => idp!.close())
     }
@@ -93,6 +96,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
       if (s.generated) log(`WARNING: ${name} is not set; generated one into ${s.file}. Back it up${name === 'AUTHDOCK_KEY' ? ' (without it the stored secrets cannot be decrypted)' : ''} and set ${name} in production.`)
     }
     await mkdir(settings.dataDir, { recursive: true })
+    if (!settings.demoUsers) log('Demo users are off (OIDC_ISSUER names a real provider): nobody can log in until this host maps users. Set DEMO_USERS=1 to try alice and bob anyway.')
 
     let redis: ReturnType<typeof createClient> | undefined
     if (settings.redisUrl) {
@@ -121,7 +125,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
         scope: settings.oidcScope,
         claim: settings.oidcClaim,
       },
-      users: demoUserCallbacks,
+      users: userCallbacks(settings.demoUsers ? DEMO_USERS : []),
       admin: {
         guard: isAdmin,
         profileUsers: ({ profileId }) => accounts.usersOf(profileId),
@@ -137,7 +141,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     for (const name of EVENTS) dock.events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
     if (idp) await seedDevMailbox({ dock, idp, baseUrl, sink, accounts })
 
-    const pages = new ExamplePages(dock.config)
+    const pages = new ExamplePages(dock.config, () => dock.login.formActionOrigins())
     const app = express()
     app.disable('x-powered-by')
     // Behind a reverse proxy every client would otherwise share the proxy's address (and its

@@ -28,6 +28,11 @@ export interface ExampleSettings {
   trustProxy: boolean | number | string | undefined
   /** Where generated secrets and the mail accounts live: the SQLite file's folder, else ./data. */
   dataDir: string
+  /**
+   * alice and bob (with their known passwords): with the embedded dev identity provider, or with
+   * DEMO_USERS=1; never silently next to a real provider.
+   */
+  demoUsers: boolean
 }
 
 export type Env = Record<string, string | undefined>
@@ -62,6 +67,13 @@ function trustProxy(env: Env): ExampleSettings['trustProxy'] {
   return value
 }
 
+function flag(env: Env, name: string): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase()
+  if (raw === undefined || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  throw new Error(`${name} must be 1 or 0, not "${raw}"`)
+}
+
 export function readSettings(env: Env): ExampleSettings {
   const database = nonEmpty(env.AUTHDOCK_DATABASE) ?? 'sqlite:./data/authdock.db'
   const dataDir = database.startsWith('sqlite:') ? dirname(resolve(database.slice('sqlite:'.length))) : resolve('data')
@@ -82,5 +94,6 @@ export function readSettings(env: Env): ExampleSettings {
     httpTimeoutMs: milliseconds(env, 'AUTHDOCK_HTTP_TIMEOUT_MS'),
     trustProxy: trustProxy(env),
     dataDir,
+    demoUsers: nonEmpty(env.OIDC_ISSUER) === undefined || flag(env, 'DEMO_USERS'),
   }
 }

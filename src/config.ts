@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { AuthdockError } from './errors.js'
 import type { Request } from 'express'
+import type { LookupFunction } from 'node:net'
 
 /** A host user as authdock sees it. `id` must be stable; the rest is shown on pages. */
 export interface AuthdockUser {
@@ -333,6 +334,11 @@ export const optionsSchema = z.object({
   now: fn<() => number>('now').default(() => Date.now),
   /** Injectable fetch for calls to providers. */
   fetch: fn<typeof fetch>('fetch').optional(),
+  /**
+   * Injectable DNS lookup (node's `dns.lookup` signature) for every outbound connection: token
+   * URLs, discovery, proxies, mail hosts. Whatever it answers passes the outbound address check.
+   */
+  lookup: fn<LookupFunction>('lookup').optional(),
 })
 
 export type AuthdockOptions = z.input<typeof optionsSchema>

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   REQUEST_TOO_LARGE: 413,
   CSRF_INVALID: 403,
   FORBIDDEN: 403,
+  /** A URL or host resolves to a link-local or cloud metadata address, which authdock never connects to. */
+  OUTBOUND_ADDRESS_REFUSED: 400,
   UNAUTHENTICATED: 401,
   // store
   STORE_UNAVAILABLE: 503,
@@ -51,6 +53,8 @@ export const ERROR_CODES = {
   PROFILE_NOT_FOUND: 404,
   PROFILE_NAME_TAKEN: 409,
   PROFILE_IN_USE: 409,
+  /** The token URL, authorization URL or grant type moved to another server: enter the client secret again. */
+  PROFILE_SECRET_REQUIRED: 400,
   AUTHORIZATION_STATE_INVALID: 400,
   AUTHORIZATION_FAILED: 400,
   // tokens

@@ -32,12 +32,14 @@ export async function createLogin(ctx: DockContext, passport: PassportInstance):
   const providers: Providers = new Providers(ctx, passport, (provider) => verifyFor(ctx, () => providers, provider))
   const flow = new OidcFlow(ctx, passport, providers)
   const password = new PasswordLogin(ctx, passport)
+  ctx.views.addFormActionSource(() => providers.formActionOrigins())
   return {
     router: createLoginRouter({ ctx, providers, flow, password }),
     silentLogin: createSilentLogin(ctx, providers),
     requireLogin: createRequireLogin(ctx),
     testWellKnown: (issuer) => testWellKnown(ctx, issuer),
     forgetDevices: (userId, options) => forgetDevices(ctx, userId, 'api', options?.actor ?? null),
+    formActionOrigins: () => providers.formActionOrigins(),
     close: async () => providers.discovery.clear(),
   }
 }

@@ -9,6 +9,7 @@ import type { VerifyFunctionWithRequest } from 'openid-client/passport'
 import type { ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
+import { originsOf } from '../http/render.js'
 import { DiscoveryCache } from './discovery.js'
 import { AuthdockOidcStrategy, strategyName } from './oidc-strategy.js'
 
@@ -48,6 +49,14 @@ export class Providers {
     const provider = this.find(id)
     if (!provider || !provider.active) throw new AuthdockError('LOGIN_PROVIDER_UNKNOWN', 'There is no such login provider')
     return provider
+  }
+
+  /**
+   * Where a login or logout form may lead: the issuers' origins and the end-session endpoints
+   * discovered so far (RP-initiated logout redirects there right after the form is posted).
+   */
+  formActionOrigins(): string[] {
+    return originsOf([...this.all.map((p) => p.issuer), ...this.discovery.endSessionEndpoints.values()])
   }
 
   /** Discover (cached) and make sure passport has a strategy built on the current metadata. */

@@ -32,5 +32,15 @@ export interface LoginModule {
    * await dock.login.forgetDevices(user.id, { actor: adminName })
    */
   forgetDevices(userId: string, options?: { actor?: string | null }): Promise<number>
+
+  /**
+   * Origins a page's forms must be allowed to reach (CSP `form-action`): the providers' issuers and
+   * their end-session endpoints. Chromium applies form-action to the redirect after posting the
+   * logout form, so a host page with its own CSP and a logout button lists these.
+   *
+   * @example
+   * res.set('Content-Security-Policy', `form-action 'self' ${dock.login.formActionOrigins().join(' ')}`)
+   */
+  formActionOrigins(): string[]
   close(): Promise<void>
 }

@@ -7,12 +7,32 @@ import type { Request, RequestHandler } from 'express'
 import { isSecureOrLoopbackUrl } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
+import { outboundRefusal } from '../http/outbound-address.js'
+import { loginFetch } from './discovery.js'
 import type { WellKnownReport } from './types.js'
+
+/**
+ * OpenID Connect issuers have neither a query nor a fragment (Discovery 1.0, section 2). Refused
+ * before any request: with one, the appended `/.well-known/…` would land in the query and any
+ * path of the host could be fetched and partly shown.
+ */
+export function refuseIssuerQuery(issuer: string, field = 'issuer'): void {
+  if (issuer.includes('?') || issuer.includes('#')) {
+    const message = 'must not contain a query (?) or fragment (#): an issuer has neither'
+    throw new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
+  }
+}
 
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint'] as const
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/
 
+/**
+ * Throws VALIDATION_FAILED for an issuer with a query or fragment and OUTBOUND_ADDRESS_REFUSED for
+ * one on a link-local or metadata address (both on the `issuer` field); everything else the
+ * provider does wrong is reported.
+ */
 export async function testWellKnown(ctx: DockContext, issuer: string): Promise<WellKnownReport> {
+  refuseIssuerQuery(issuer)
   const report: WellKnownReport = {
     issuer,
     reachable: false,
@@ -32,7 +52,8 @@ export async function testWellKnown(ctx: DockContext, issuer: string): Promise<W
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
   let doc: Record<string, unknown>
   try {
-    const res = await ctx.fetch(url, { headers: { accept: 'application/json' }, redirect: 'manual', signal: AbortSignal.timeout(ctx.config.tokens.httpTimeoutMs) })
+    // The login's own fetch: its timeout, proxy and outbound address check.
+    const res = await loginFetch(ctx)(url, { method: 'GET', body: undefined, headers: { accept: 'application/json' }, redirect: 'manual' })
     if (!res.ok) {
       add('error', `The discovery document answered with HTTP ${res.status}.`)
       return report
@@ -40,6 +61,8 @@ export async function testWellKnown(ctx: DockContext, issuer: string): Promise<W
     doc = (await res.json()) as Record<string, unknown>
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) throw new Error('not an object')
   } catch (err) {
+    const refused = outboundRefusal(err)
+    if (refused) throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' } })
     add('error', err instanceof SyntaxError || (err as Error).message === 'not an object' ? 'The discovery document is not valid JSON.' : 'The discovery document could not be fetched (no answer in time or connection refused).')
     return report
   }

@@ -51,11 +51,12 @@ export function addTestConnectionRoutes(router: Router, ctx: DockContext, servic
           port: values.port === '' ? undefined : Number(values.port),
           user: values.user,
           tls: ctx.config.mail.tls,
+          lookup: ctx.config.lookup,
         })
         await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, {}, report) }, { banners: true })
       } catch (err) {
-        if (!isAuthdockError(err, 'VALIDATION_FAILED')) throw err
-        await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, err.fields ?? {}, null) }, { status: 400, banners: true })
+        if (!isAuthdockError(err, 'VALIDATION_FAILED') && !isAuthdockError(err, 'OUTBOUND_ADDRESS_REFUSED')) throw err
+        await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, err.fields ?? {}, null) }, { status: err.status, banners: true })
       }
     }),
   )

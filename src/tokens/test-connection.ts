@@ -6,8 +6,10 @@
  * nodemailer and imapflow are loaded when a test needs them, so hosts that do not use this pay
  * nothing for them.
  */
+import net from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError, isAuthdockError } from '../errors.js'
+import { outboundRefusal, resolveOutbound, type DnsLookup } from '../http/outbound-address.js'
 import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './mail.js'
 import { mailTlsError, type MailTlsOptions } from './mail-tls.js'
 import { pop3XOAuth2Login, Pop3Error } from './pop3.js'
@@ -27,6 +29,8 @@ export interface ConnectionTestInput {
   tls?: MailTlsOptions
   /** Test a cleartext server; honoured only for 127.0.0.1, ::1 and localhost, refused otherwise. */
   allowPlaintextOnLoopback?: boolean
+  /** DNS lookup for the host (the `lookup` option); node's dns.lookup when absent. */
+  lookup?: DnsLookup
 }
 
 export type ConnectionTestStepName = 'token' | 'connect' | 'auth'
@@ -51,10 +55,12 @@ export interface ConnectionTestReport {
 }
 
 /**
- * Run the test. Never throws for a failed step; throws VALIDATION_FAILED for bad input. The login
- * happens only over verified TLS: a server without TLS fails the connect step with
- * MAIL_TLS_REQUIRED, a certificate that does not verify with MAIL_TLS_CERT_INVALID, and neither
- * receives AUTH.
+ * Run the test. Never throws for a failed step; throws VALIDATION_FAILED for bad input and
+ * OUTBOUND_ADDRESS_REFUSED (on `host`) for a host on a link-local or cloud metadata address,
+ * before a token is fetched. The connection goes to the address that was checked, so a name that
+ * resolves elsewhere a moment later (DNS rebinding) cannot redirect it. The login happens only over
+ * verified TLS: a server without TLS fails the connect step with MAIL_TLS_REQUIRED, a certificate
+ * that does not verify with MAIL_TLS_CERT_INVALID, and neither receives AUTH.
  *
  * @example
  * const report = await testMailConnection(dock.tokens, { profileId, type: 'IMAPS_OAuth2', host: 'outlook.office365.com', user: 'box@example.com' })
@@ -69,6 +75,15 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
 
   const spec = resolveTransport(input.type, input)
   const port = spec.port
+  let address: string | undefined
+  let resolveError: unknown
+  try {
+    address = await resolveOutbound(input.host, input.lookup)
+  } catch (err) {
+    const refused = outboundRefusal(err)
+    if (refused) throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { host: 'is a link-local or cloud metadata address, which authdock never connects to' } })
+    resolveError = err
+  }
   const timeoutMs = input.timeoutMs ?? 15_000
   const report: ConnectionTestReport = { ok: false, type: input.type, host: input.host, port, user: input.user, steps: [] }
   const skip = (...names: ConnectionTestStepName[]) => names.forEach((step) => report.steps.push({ step, ok: null, ms: 0 }))
@@ -85,8 +100,13 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
   }
 
   started = Date.now()
-  const target: Target = { host: input.host, port, secure: spec.secure, requireStartTls: spec.requireStartTls, plaintext: spec.plaintext, user: input.user, accessToken, timeoutMs, tls: spec.tls }
-  const outcome = await (spec.protocol === 'smtp' ? trySmtp(target) : spec.protocol === 'imap' ? tryImap(target) : tryPop3(target))
+  // The checked address is connected to; the name stays the TLS server name (SNI and certificate).
+  const tls = net.isIP(input.host.replace(/^\[(.*)\]$/, '$1')) ? spec.tls : { servername: input.host, ...spec.tls }
+  const target: Target = { host: address ?? input.host, port, secure: spec.secure, requireStartTls: spec.requireStartTls, plaintext: spec.plaintext, user: input.user, accessToken, timeoutMs, tls }
+  const outcome: Outcome =
+    address === undefined
+      ? { ok: false, stage: 'connect', error: resolveError }
+      : await (spec.protocol === 'smtp' ? trySmtp(target) : spec.protocol === 'imap' ? tryImap(target) : tryPop3(target))
   const ms = Date.now() - started
   if (outcome.ok) {
     report.steps.push({ step: 'connect', ok: true, ms }, { step: 'auth', ok: true, ms })
