@@ -101,7 +101,9 @@ const providerSchema = z.object({
   issuer: httpsOrLoopback.refine((url) => !ENTRA_MULTI_TENANT.test(url), {
     message:
       "must name your tenant (https://login.microsoftonline.com/<tenant-id>/v2.0): the discovery of /common, /organizations and /consumers names the issuer '{tenantid}', which no ID token matches",
-  }),
+  })
+    // OpenID Connect issuers have no query or fragment; one here would aim discovery at another path.
+    .refine((url) => !/[?#]/.test(url), { message: 'must not contain a query (?) or fragment (#): an OpenID Connect issuer has neither' }),
   clientId: z.string().min(1),
   /** Omit for a public client (PKCE alone). */
   clientSecret: z.string().min(1).optional(),
