@@ -11,6 +11,7 @@
  */
 import express, { type Router } from 'express'
 import type { DockContext } from '../context.js'
+import { handler } from '../http/handler.js'
 import { providerFetch } from '../oauth/fetch.js'
 import type { TokenStatus } from '../store/types.js'
 
@@ -108,7 +109,7 @@ export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}
  */
 export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): Router {
   const router = express.Router()
-  router.get('/', async (_req, res) => {
+  router.get('/', handler(async (_req, res) => {
     res.set('Cache-Control', 'no-store')
     try {
       await ctx.store.ping()
@@ -116,10 +117,10 @@ export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): 
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'store' })
     }
-  })
-  router.get('/ready', async (_req, res) => {
+  }))
+  router.get('/ready', handler(async (_req, res) => {
     const report = await readinessReport(ctx, deps)
     res.set('Cache-Control', 'no-store').status(report.status === 'unavailable' ? 503 : 200).json(report)
-  })
+  }))
   return router
 }
