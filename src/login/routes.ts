@@ -2,10 +2,11 @@
  * The login router, mounted at `paths.auth`. It adds only what is configured: callbacks per
  * provider, the password routes only where password login is possible.
  */
-import express, { type NextFunction, type Request, type Response, type Router } from 'express'
+import express, { type Request, type Response, type Router } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
+import { handler } from '../http/handler.js'
 import { logout } from './logout.js'
 import type { OidcFlow } from './oidc-flow.js'
 import { passwordLoginPossible, type PasswordLogin } from './password.js'
@@ -20,10 +21,8 @@ const RETRY_HINTS: Partial<Record<string, string>> = {
   OIDC_EMAIL_NOT_VERIFIED: 'login.retry.hint.emailNotVerified',
 }
 
-type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void
-const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
-  Promise.resolve(fn(req, res, next)).catch(next)
-}
+// The shared async wrapper: Express 4 does not forward rejected promises.
+const wrap = handler
 
 export function createLoginRouter(deps: { ctx: DockContext; providers: Providers; flow: OidcFlow; password: PasswordLogin }): Router {
   const { ctx, providers, flow, password } = deps
