@@ -138,7 +138,7 @@ async function build(): Promise<{ app: Express; login: LoginKind }> {
         users: {
           findByClaim: () => null,
           findByUsername: ({ username }) => (username === ALICE.username ? ALICE : null),
-          findById: ({ id }) => USERS.get(id) ?? null,
+          findById: ({ id }) => USERS.get(String(id)) ?? null,
           verifyPassword: ({ password }) => password === PASSWORD,
           isPasswordLoginEnabled: () => true,
         },

@@ -7,6 +7,7 @@ import type { ErrorRequestHandler, Request } from 'express'
 import { AuthdockError } from '../errors.js'
 import type { Logger } from '../config.js'
 import type { Renderer } from './render.js'
+import { errorLogFields } from '../ops/log-fields.js'
 
 export function wantsJson(req: Request, apiPrefix?: string): boolean {
   if (apiPrefix && req.originalUrl.startsWith(apiPrefix)) return true
@@ -23,7 +24,7 @@ export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?
     // The session store's outage is logged once where it is noticed (src/http/session.ts), not once
     // per refused request: under load that would flood the log.
     if (error.status >= 500 && error.code !== 'SESSION_STORE_UNAVAILABLE') {
-      deps.logger.error({ code: error.code, path: req.path, err: errorSummary(err) }, 'authdock request failed')
+      deps.logger.error({ code: error.code, message: errorLogFields(error).message, path: req.path, err: errorLogFields(err) }, 'authdock request failed')
     }
     if (wantsJson(req, deps.apiPrefix)) {
       res.status(error.status).json(error.toJSON())
@@ -33,10 +34,4 @@ export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?
       .render(req, res, 'error', { error: { code: error.code, message: error.expose ? error.message : null, status: error.status } }, { status: error.status })
       .catch(next)
   }
-}
-
-/** Name and message only: a stack or a cause may carry request bodies with secrets. */
-function errorSummary(err: unknown): { name?: string; code?: string; message?: string } {
-  if (err instanceof Error) return { name: err.name, code: (err as { code?: string }).code, message: err.message.slice(0, 300) }
-  return { message: String(err).slice(0, 300) }
 }

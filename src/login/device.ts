@@ -12,6 +12,7 @@ import type { CookieOptions, Request, Response } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import type { RotatedLoginDevice } from '../store/types.js'
+import { isUserId, userKey, type UserId } from './user-id.js'
 
 /** Payload of the `login.device_reused` event. */
 export interface DeviceReusedEvent {
@@ -137,10 +138,11 @@ export async function deviceReused(ctx: DockContext, rotated: RotatedLoginDevice
  * Forget every remembered device of a user (their refresh tokens for silent login); resolves to
  * how many there were. Sessions already open stay until they end.
  */
-export async function forgetDevices(ctx: DockContext, userId: string, via: 'api' | 'logout', actor: string | null): Promise<number> {
-  if (typeof userId !== 'string' || userId === '') {
-    throw new AuthdockError('VALIDATION_FAILED', '"userId" must be a non-empty string', { fields: { userId: 'required' } })
+export async function forgetDevices(ctx: DockContext, id: UserId, via: 'api' | 'logout', actor: string | null): Promise<number> {
+  if (!isUserId(id)) {
+    throw new AuthdockError('VALIDATION_FAILED', '"userId" must be a non-empty string or a number', { fields: { userId: 'required' } })
   }
+  const userId = userKey(id)
   const count = await ctx.store.loginTokens.deleteForUser(userId)
   await ctx.store.audit.add({ kind: 'login.devices_forgotten', actor, details: { userId, count, via } })
   return count

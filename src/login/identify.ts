@@ -9,6 +9,7 @@ import type { AuthdockUser, ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { mapOidcError } from './oidc-errors.js'
+import { checkedUser } from './user-id.js'
 
 export interface Identified {
   user: AuthdockUser
@@ -72,6 +73,7 @@ export async function identify(
       details: { callback: 'findByClaim' },
     })
   }
+  checkedUser(user, 'findByClaim')
   if (!user) {
     throw new AuthdockError('LOGIN_USER_UNKNOWN', `No user of this application has this ${provider.claimLabel}`, {
       details: { claim: provider.claim, claimLabel: provider.claimLabel, value: String(value) },

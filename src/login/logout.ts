@@ -9,10 +9,12 @@ import type { Request, Response } from 'express'
 import type { DockContext } from '../context.js'
 import { forgetDevice, forgetDevices } from './device.js'
 import type { Providers } from './providers.js'
+import { isUserId, userKey } from './user-id.js'
 
 export async function logout(ctx: DockContext, providers: Providers, req: Request, res: Response): Promise<void> {
   const oidc = req.session?.authdockOidc
-  const userId = (req.user as { id?: string } | undefined)?.id ?? null
+  const id = (req.user as { id?: unknown } | undefined)?.id
+  const userId = isUserId(id) ? userKey(id) : null
   const everywhere = ['1', 'true', 'on'].includes(String((req.body as Record<string, unknown> | undefined)?.everywhere))
   await forgetDevice(ctx, req, res)
   if (userId && everywhere) await forgetDevices(ctx, userId, 'logout', userId)

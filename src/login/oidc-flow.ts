@@ -15,6 +15,7 @@ import { recordFailure, recordSuccess, redirectToRetry } from './outcome.js'
 import type { Providers } from './providers.js'
 import { rememberDevice } from './device.js'
 import { logIn, strategySessionKey } from './session-data.js'
+import { userIdOf } from './user-id.js'
 import { loginProviderOf } from './serialize.js'
 import { safeReturnTo } from './return-to.js'
 
@@ -87,7 +88,7 @@ export class OidcFlow {
 
   private async fail(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, err: unknown, returnTo?: string): Promise<void> {
     const error = isAuthdockError(err) ? err : mapOidcError(err, 'callback')
-    await recordFailure(this.ctx, { providerId: provider.id, reason: error.code, method: 'oidc', details: safeDetails(error) })
+    await recordFailure(this.ctx, { providerId: provider.id, reason: error.code, method: 'oidc', details: safeDetails(error), error })
     if (error.code === 'LOGIN_USER_UNKNOWN') {
       await this.ctx.views.render(req, res, 'login/unknown-user', { title: undefined, code: error.code, claimLabel: provider.claimLabel, value: error.details?.value, providerId: provider.id }, { status: error.status })
       return
@@ -101,9 +102,9 @@ export class OidcFlow {
     await logIn(req, verified.user as Express.User)
     req.session.authdockOidc = { providerId: provider.id, idToken: verified.idToken }
     if (verified.refreshToken && provider.silentLogin) {
-      await rememberDevice(this.ctx, req, res, { providerId: provider.id, userId: verified.user.id, refreshToken: verified.refreshToken, sub: verified.sub })
+      await rememberDevice(this.ctx, req, res, { providerId: provider.id, userId: userIdOf(verified.user), refreshToken: verified.refreshToken, sub: verified.sub })
     }
-    await recordSuccess(this.ctx, { providerId: provider.id, userId: verified.user.id, method: 'oidc' })
+    await recordSuccess(this.ctx, { providerId: provider.id, userId: userIdOf(verified.user), method: 'oidc' })
     // Checked again on the way out: a session written by an older version may hold any value.
     const target = safeReturnTo(returnTo) ?? this.ctx.config.paths.afterLogin
     req.session.save((err) => (err ? res.status(500).end() : res.redirect(303, target)))

@@ -7,6 +7,7 @@ import type { DockContext } from '../context.js'
 import type { AuthdockError } from '../errors.js'
 import { safeReturnTo } from './return-to.js'
 import type { RetryInfo } from './session-data.js'
+import { errorLogFields } from '../ops/log-fields.js'
 
 export type LoginMethod = 'oidc' | 'password' | 'silent'
 
@@ -27,13 +28,20 @@ export async function recordSuccess(ctx: DockContext, event: LoginSucceededEvent
   ctx.events.emit('login.succeeded', event)
 }
 
-/** `details` must be free of secrets; callers pass claim names and provider error codes only. */
+/**
+ * `details` must be free of secrets; callers pass claim names and provider error codes only.
+ * `error` is logged (its message and its cause's: what went wrong, e.g. the host callback's own
+ * failure), never stored or sent.
+ */
 export async function recordFailure(
   ctx: DockContext,
-  event: LoginFailedEvent & { actor?: string | null; details?: Record<string, unknown> },
+  event: LoginFailedEvent & { actor?: string | null; details?: Record<string, unknown>; error?: unknown },
 ): Promise<void> {
-  const { actor, details, ...payload } = event
-  ctx.logger.warn({ providerId: payload.providerId, reason: payload.reason, method: payload.method }, 'authdock login failed')
+  const { actor, details, error, ...payload } = event
+  ctx.logger.warn(
+    { providerId: payload.providerId, reason: payload.reason, method: payload.method, ...(error === undefined ? {} : { err: errorLogFields(error) }) },
+    'authdock login failed',
+  )
   try {
     await ctx.store.audit.add({ kind: 'login.failed', actor: actor ?? null, details: { ...details, providerId: payload.providerId ?? null, reason: payload.reason, method: payload.method } })
   } catch (err) {

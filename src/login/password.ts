@@ -16,6 +16,7 @@ import { TypicalDuration } from './check-duration.js'
 import { recordFailure, recordSuccess } from './outcome.js'
 import { PasswordThrottle } from './password-throttle.js'
 import { logIn } from './session-data.js'
+import { checkedUser, userIdOf } from './user-id.js'
 import { safeReturnTo } from './return-to.js'
 
 const STRATEGY = 'authdock-password'
@@ -62,7 +63,7 @@ export class PasswordLogin {
       throw isAuthdockError(err, 'LOGIN_THROTTLED') ? Object.assign(err, { auditReason: `throttled_${String(err.details?.scope)}` }) : err
     }
     const users = this.ctx.config.users
-    const user = username.length > 0 && username.length <= 256 ? await users.findByUsername({ username }) : null
+    const user = checkedUser(username.length > 0 && username.length <= 256 ? await users.findByUsername({ username }) : null, 'findByUsername')
     let reason: string | undefined
     if (!user) reason = 'unknown_user'
     else if (!passwordLoginPossible(this.ctx) || !(await users.isPasswordLoginEnabled!({ user }))) reason = 'password_disabled'
@@ -75,7 +76,7 @@ export class PasswordLogin {
     // The host's password check (bcrypt, argon2) is the slow part; an answer that skipped it would
     // tell by its speed that the user does not exist or has no password login.
     if (reason === 'unknown_user' || reason === 'password_disabled') await this.imitateCheck()
-    if (reason || !user) throw Object.assign(invalid(), { auditReason: reason, actor: user?.id ?? null })
+    if (reason || !user) throw Object.assign(invalid(), { auditReason: reason, actor: user ? userIdOf(user) : null })
     await this.throttle.succeeded(username, address)
     return user
   }
@@ -108,12 +109,12 @@ export class PasswordLogin {
         this.passport.authenticate(STRATEGY, { session: false }, (err: unknown, u: unknown) => (err ? reject(err) : u ? resolve(u as AuthdockUser) : reject(invalid())))(req, res, next)
       })
       await logIn(req, user as Express.User)
-      await recordSuccess(this.ctx, { providerId: null, userId: user.id, method: 'password' })
+      await recordSuccess(this.ctx, { providerId: null, userId: userIdOf(user), method: 'password' })
       req.session.save((err) => (err ? next(err) : res.redirect(303, returnTo ?? this.ctx.config.paths.afterLogin)))
     } catch (err) {
       if (!isAuthdockError(err)) return next(err)
       const extra = err as AuthdockError & { auditReason?: string; actor?: string | null }
-      await recordFailure(this.ctx, { reason: err.code, method: 'password', actor: extra.actor ?? null, details: { detail: extra.auditReason ?? err.details?.reason } })
+      await recordFailure(this.ctx, { reason: err.code, method: 'password', actor: extra.actor ?? null, details: { detail: extra.auditReason ?? err.details?.reason }, error: err })
       await render(err.status, err)
     }
   }

@@ -7,9 +7,11 @@ import type { Request } from 'express'
 import type { PassportInstance } from './passport-instance.js'
 import type { AuthdockUser } from '../config.js'
 import type { DockContext } from '../context.js'
+import { checkedUser, isUserId, type UserId } from './user-id.js'
 
 export interface SerializedUser {
-  id: string
+  /** As the host gave it: a number stays a number, so findById gets back what the host knows. */
+  id: UserId
   providerId: string | null
 }
 
@@ -24,9 +26,9 @@ export function installSerializers(ctx: DockContext, passport: PassportInstance)
     done(null, { id: (user as AuthdockUser).id, providerId: loginProviderOf.get(req) ?? null })
   })
   passport.deserializeUser<SerializedUser>((stored, done) => {
-    if (!stored || typeof stored.id !== 'string') return done(null, false)
+    if (!stored || !isUserId(stored.id)) return done(null, false)
     Promise.resolve(ctx.config.users.findById({ id: stored.id }))
-      .then((user) => done(null, (user ?? false) as Express.User | false))
+      .then((user) => done(null, (checkedUser(user, 'findById') ?? false) as Express.User | false))
       .catch((err: unknown) => done(err))
   })
 }

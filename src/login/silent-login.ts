@@ -29,6 +29,7 @@ import { recordFailure, recordSuccess } from './outcome.js'
 import type { Providers } from './providers.js'
 import { logIn } from './session-data.js'
 import { loginProviderOf } from './serialize.js'
+import { userIdOf } from './user-id.js'
 
 interface Restored {
   kind: 'restored'
@@ -102,7 +103,8 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
         throw mapOidcError(err, 'refresh')
       }
       const { user } = await identify(ctx, provider, config, tokens, sealed.sub)
-      if (user.id !== record.userId) {
+      // The device keeps the id's string form: a host whose ids are numbers gets 2 back for "2".
+      if (userIdOf(user) !== record.userId) {
         throw new AuthdockError('OIDC_CLAIM_INVALID', 'The refreshed identity belongs to another user', { details: { claim: provider.claim } })
       }
       // A new id at every use: a copy of the cookie taken before this works no more, and when the
@@ -117,7 +119,7 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
       if (error.code === 'OIDC_PROVIDER_UNAVAILABLE') unavailableUntil.set(provider.id, ctx.now() + SILENT_LOGIN_COOLDOWN_MS)
       const transient = isTransient(error)
       if (!transient) await ctx.store.loginTokens.delete(hash)
-      await recordFailure(ctx, { providerId: provider.id, reason: error.code, method: 'silent', actor: record.userId })
+      await recordFailure(ctx, { providerId: provider.id, reason: error.code, method: 'silent', actor: record.userId, error })
       return refused(!transient)
     }
   }
@@ -147,7 +149,7 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
         loginProviderOf.set(req, restored.providerId)
         await logIn(req, restored.user as Express.User)
         req.session.authdockOidc = { providerId: restored.providerId, idToken: restored.idToken }
-        await recordSuccess(ctx, { providerId: restored.providerId, userId: restored.user.id, method: 'silent' })
+        await recordSuccess(ctx, { providerId: restored.providerId, userId: userIdOf(restored.user), method: 'silent' })
         next()
       })
       .catch(next)

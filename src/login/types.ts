@@ -31,7 +31,7 @@ export interface LoginModule {
    * @example
    * await dock.login.forgetDevices(user.id, { actor: adminName })
    */
-  forgetDevices(userId: string, options?: { actor?: string | null }): Promise<number>
+  forgetDevices(userId: string | number, options?: { actor?: string | null }): Promise<number>
 
   /**
    * Origins a page's forms must be allowed to reach (CSP `form-action`): the providers' issuers and

@@ -81,6 +81,16 @@ function scrubString(value: string): string {
   return value.replace(BEARER, `$1 ${REDACTED}`).replace(JWT, REDACTED)
 }
 
+/**
+ * Free text with the credentials that can hide in it (a bearer or basic header, a JWT) replaced.
+ *
+ * @example
+ * redactText('sent Authorization: Bearer eyJhbGciOi…') // → 'sent Authorization: Bearer [redacted]'
+ */
+export function redactText(value: string): string {
+  return scrubString(value)
+}
+
 function redactValue(value: unknown, depth: number): unknown {
   // Deeper than any audit detail we write; cut off rather than recurse forever on a cycle.
   if (depth > 8) return REDACTED

@@ -14,11 +14,12 @@ import { classifyProviderError, providerErrorClass, type ProviderErrorClass } fr
 import { requestTokens } from './grant.js'
 import { failurePatch, refusedError, tokenError } from './failure.js'
 import type { AccessToken, GetAccessTokenOptions } from './types.js'
+import { errorLogFields } from '../ops/log-fields.js'
 
 type LockOutcome =
   | { kind: 'token'; token: AccessToken; refreshed: boolean }
   | { kind: 'refused'; error: AuthdockError }
-  | { kind: 'failed'; cls: ProviderErrorClass; previousStatus: string | null; fallback?: AccessToken }
+  | { kind: 'failed'; cls: ProviderErrorClass; previousStatus: string | null; fallback?: AccessToken; error?: unknown }
 
 export class TokenCache {
   private readonly tokens = new Map<string, AccessToken>()
@@ -141,7 +142,7 @@ export class TokenCache {
       const cls = classifyProviderError(err)
       return {
         patch: failurePatch(this.ctx.config, now(), current, cls),
-        result: { kind: 'failed', cls, previousStatus: current?.status ?? null },
+        result: { kind: 'failed', cls, previousStatus: current?.status ?? null, error: err },
       }
     }
   }
@@ -155,7 +156,11 @@ export class TokenCache {
     if (outcome.kind === 'refused') throw outcome.error
     const { cls } = outcome
     this.invalidate(profile.id)
-    this.ctx.logger.warn({ profileId: profile.id, code: cls.code, providerCode: cls.providerCode }, 'authdock: token request failed')
+    // What went wrong (the hint, and the failure under it: a refused connection, the provider's error) for the operator.
+    this.ctx.logger.warn(
+      { profileId: profile.id, code: cls.code, providerCode: cls.providerCode, message: cls.hint, ...(outcome.error === undefined ? {} : { err: errorLogFields(outcome.error) }) },
+      'authdock: token request failed',
+    )
     events.emit('token.failed', { profileId: profile.id, code: cls.code })
     if (cls.status === 'reauthorization_required' && outcome.previousStatus !== 'reauthorization_required') {
       events.emit('profile.reauthorization_required', { profileId: profile.id })

@@ -30,7 +30,7 @@ type Throttle = NonNullable<NonNullable<AuthdockOptions['login']>['passwordThrot
 
 async function startThrottleApp(database: string | undefined, passwordThrottle: Throttle = {}): Promise<ThrottleApp> {
   let checks = 0
-  const byId = (id: string) => TEST_USERS.find((u) => u.id === id)
+  const byId = (id: string | number) => TEST_USERS.find((u) => u.id === id)
   const app = await startTestApp({
     database,
     oidc: { issuer: 'http://127.0.0.1:9/never', clientId: 'unused', active: false },
