@@ -24,6 +24,7 @@ import express from 'express'
 import * as client from 'openid-client'
 import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK } from 'jose'
 import { createAuthdock, type Authdock } from '../src/authdock.js'
+import { storeOf } from '../src/internal.js'
 import { BrowserClient } from '../test/fixtures/browser-client.js'
 
 const LOGINS = 1_000
@@ -185,7 +186,7 @@ interface Host {
 function instrumentStore(dock: Authdock): { ns: bigint; calls: number; byName: Record<string, number> } {
   const meter = { ns: 0n, calls: 0, byName: {} as Record<string, number> }
   for (const group of ['sessions', 'loginTokens', 'audit'] as const) {
-    const target = dock.store[group] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
+    const target = storeOf(dock)[group] as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>
     for (const [name, fn] of Object.entries(target)) {
       if (typeof fn !== 'function') continue
       target[name] = (...args) => {

@@ -8,10 +8,12 @@ import { createAdminRouter } from './admin-router.js'
 import { createApiRouter } from './api-router.js'
 import { createRedirectRouter } from './redirect-router.js'
 import { ProfileService } from './service.js'
+import { createProfileManager } from './manager.js'
 import type { ProfilesModule } from './types.js'
 
 /**
- * Create the profiles routers. createAuthdock mounts them at `paths.admin`, `paths.adminApi` and
+ * Create the profiles module: the operations of {@link ProfileManager} (`dock.profiles.create` …)
+ * and the routers. createAuthdock mounts the routers at `paths.admin`, `paths.adminApi` and
  * `paths.oauth2Redirect`; every one refuses requests that the host's `admin.guard` does not admit.
  *
  * @example
@@ -21,6 +23,7 @@ import type { ProfilesModule } from './types.js'
 export function createProfiles(ctx: DockContext, tokens: TokenProvider): ProfilesModule {
   const service = new ProfileService(ctx, tokens)
   return {
+    ...createProfileManager(ctx, service),
     adminRouter: createAdminRouter(ctx, service, tokens),
     apiRouter: createApiRouter(ctx, service, tokens),
     oauth2RedirectRouter: createRedirectRouter(ctx, tokens),
@@ -28,6 +31,7 @@ export function createProfiles(ctx: DockContext, tokens: TokenProvider): Profile
 }
 
 export { ProfileService, actorOf, type ProfileRow } from './service.js'
+export type { ProfileManager, ProfileFields, NewProfile, ActorOption } from './manager.js'
 export { parseProfileInput, profileBodySchema, defaultRedirectUrl, FIELD_LIMITS } from './schema.js'
 export { PRESET_IDS, presetValues, microsoft365Preset, googlePreset, discoveredPreset, isValidTenantId, type PresetId, type PresetValues } from './presets.js'
 export { profilesCsv } from './csv.js'

@@ -20,13 +20,19 @@ export interface ProfileRow {
 // Fields whose old and new values the audit entry records (never the secret).
 const AUDITED = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'valid', 'secretExpiresAt', 'proxy', 'preset', 'tenantId'] as const
 
-/** Who is acting, for the audit trail: the host's `admin.actor`, else the logged-in user. */
+/**
+ * Who is acting, for the audit trail and "Renewed by": the host's `admin.actor`, else the
+ * logged-in user's name (username, displayName, name or email), its id only when it has none.
+ */
 export function actorOf(ctx: DockContext, req: Request): string | null {
   const fromHost = ctx.config.admin.actor?.(req)
   if (fromHost) return fromHost
-  const user = req.user as { id?: unknown; username?: unknown; displayName?: unknown } | undefined
-  const name = user?.username ?? user?.displayName ?? user?.id
-  return typeof name === 'string' && name ? name : null
+  const user = req.user as Record<string, unknown> | undefined
+  for (const key of ['username', 'displayName', 'name', 'email', 'id']) {
+    const value = user?.[key]
+    if ((typeof value === 'string' && value.trim()) || (typeof value === 'number' && Number.isFinite(value))) return String(value)
+  }
+  return null
 }
 
 function comparable(value: unknown): unknown {
@@ -135,9 +141,23 @@ export class ProfileService {
     return profile
   }
 
-  /** Who uses the profile according to the host (`admin.profileUsers`); empty when the host does not say. */
+  /** Drop the profile's stored tokens: it needs "Renew authorization" again. Throws PROFILE_NOT_FOUND. */
+  async clearTokens(id: string, actor: string | null): Promise<void> {
+    const profile = await this.get(id)
+    await this.ctx.store.tokens.clear(id)
+    this.tokens.invalidate(id)
+    await addAuditEntry(this.ctx.store, { kind: 'profile.tokens_cleared', actor, profileId: id, details: { name: profile.name } })
+  }
+
+  /**
+   * Who uses the profile according to the host (`admin.profileUsers`); empty when the host does not
+   * say. The host gets the name too: its mail accounts may name the profile as getAccessToken does.
+   */
   async usersOf(id: string): Promise<string[]> {
-    const users = (await this.ctx.config.admin.profileUsers?.({ profileId: id })) ?? []
+    const profileUsers = this.ctx.config.admin.profileUsers
+    if (!profileUsers) return []
+    const profile = await this.get(id)
+    const users = (await profileUsers({ profileId: id, profileName: profile.name })) ?? []
     return users.map(String)
   }
 

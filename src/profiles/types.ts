@@ -1,6 +1,8 @@
 import type { Router } from 'express'
+import type { ProfileManager } from './manager.js'
 
-export interface ProfilesModule {
+/** `dock.profiles`: the profile operations for the host's code, and the routers `dock.router` mounts. */
+export interface ProfilesModule extends ProfileManager {
   /** HTML admin, mounted at `paths.admin`. Deny by default: needs `admin.guard`. */
   adminRouter: Router
   /** JSON admin API, mounted at `paths.adminApi`. */

@@ -7,8 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startExampleApp, type ExampleApp } from '../../example-app/app.js'
+import { withStore, type TestDock } from '../fixtures/test-app.js'
 
 export interface ExampleAppFixture extends ExampleApp {
+  /** The example's dock with its store beside it (see TestDock). */
+  dock: TestDock
   dataDir: string
   logLines: string[]
 }
@@ -23,6 +26,7 @@ export async function startExampleFixture(env: Record<string, string | undefined
     )
     return {
       ...app,
+      dock: withStore(app.dock),
       dataDir,
       logLines,
       async close() {

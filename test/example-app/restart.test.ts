@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { startExampleApp } from '../../example-app/app.js'
+import { storeOf } from '../../src/internal.js'
 
 describe('example app restarted on the same data folder', () => {
   let dir = ''
@@ -21,8 +22,8 @@ describe('example app restarted on the same data folder', () => {
     const env = { PORT: '0', AUTHDOCK_DATABASE: `sqlite:${join(dir, 'authdock.db')}` }
     const firstLog: string[] = []
     const first = await startExampleApp(env, { log: (l) => firstLog.push(l) })
-    const before = (await first.dock.store.profiles.getByName('Dev mailbox'))!
-    await first.dock.store.tokens.save(before.id, { accessToken: 'old-token', status: 'ok' })
+    const before = (await storeOf(first.dock).profiles.getByName('Dev mailbox'))!
+    await storeOf(first.dock).tokens.save(before.id, { accessToken: 'old-token', status: 'ok' })
     const devSecret = await readFile(join(dir, 'dev-client.secret'), 'utf8')
     await first.close()
 
@@ -32,12 +33,18 @@ describe('example app restarted on the same data folder', () => {
       expect(firstLog.filter((l) => l.startsWith('WARNING:'))).toHaveLength(2)
       expect(secondLog.filter((l) => l.startsWith('WARNING:'))).toHaveLength(0)
       expect(await readFile(join(dir, 'dev-client.secret'), 'utf8')).toBe(devSecret)
-      const profiles = await second.dock.store.profiles.list()
+      const profiles = await storeOf(second.dock).profiles.list()
       expect(profiles.map((p) => p.name)).toEqual(['Dev mailbox'])
       expect(profiles[0].tokenUrl).toBe(`${second.idpUrl}/token`)
       // The earlier key still decrypts the stored secret, and the dev IdP forgot the old tokens.
-      expect(await second.dock.store.profiles.getClientSecret(profiles[0].id)).toBeTruthy()
-      expect((await second.dock.store.tokens.get(profiles[0].id))?.accessToken ?? null).toBeNull()
+      expect(await storeOf(second.dock).profiles.getClientSecret(profiles[0].id)).toBeTruthy()
+      expect((await storeOf(second.dock).tokens.get(profiles[0].id))?.accessToken ?? null).toBeNull()
+      // The restart's changes went through dock.profiles: audited like an admin's.
+      const [updated] = await storeOf(second.dock).audit.list({ kind: 'profile.updated', profileId: profiles[0].id })
+      expect(updated).toMatchObject({ actor: 'example seed' })
+      // The tokens went with the new token URL, or were cleared explicitly when it stayed the same.
+      const cleared = await storeOf(second.dock).audit.list({ kind: 'profile.tokens_cleared', profileId: profiles[0].id })
+      expect(updated.details.tokensCleared === true || cleared[0]?.actor === 'example seed').toBe(true)
       const accounts = JSON.parse(await readFile(join(dir, 'mail-accounts.json'), 'utf8')) as Array<{ name: string; port: number; profileId: string }>
       expect(accounts).toMatchObject([{ name: 'Demo outbox', port: second.sink.port, profileId: profiles[0].id }])
     } finally {
