@@ -27,6 +27,23 @@ export default tseslint.config(
     },
   },
   {
+    // The example app is a host like any other: it uses authdock's public entry only.
+    files: ['example-app/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^\\.\\./src/(?!index\\.js$)',
+              message: "The example app imports authdock's public entry only ('../src/index.js'), as a host imports 'authdock'.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -10,14 +10,12 @@ import { join } from 'node:path'
 import express from 'express'
 import { createClient } from 'redis'
 import { createAuthdock, type Authdock, type Logger } from '../src/index.js'
-import { errorHandler } from '../src/http/error-handler.js'
-import { Renderer } from '../src/http/render.js'
 import { createDevTls, type DevTls } from './dev-tls.js'
 import { DEV_LOGIN_CLIENT_ID, startDevIdp, type DevIdp } from './dev-idp.js'
 import { MailAccounts } from './mail-accounts.js'
 import { mailRouter } from './mail-routes.js'
-import { homeRouter, rememberLanguage } from './pages.js'
-import { ExamplePages } from './render.js'
+import { homeRouter } from './pages.js'
+import { ExamplePages, examplePublicDir } from './render.js'
 import { devClientSecret, encryptionKey, sessionSecret } from './secrets.js'
 import { seedDevMailbox } from './seed.js'
 import { readSettings, type Env } from './settings.js'
@@ -112,6 +110,8 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     cleanup.push(() => sink.close())
     const accounts = await MailAccounts.open(join(settings.dataDir, 'mail-accounts.json'), key.value)
 
+    // The example's own pages and its page frame; authdock's pages render inside that frame too.
+    const pages = new ExamplePages(() => dock)
     const dock = await createAuthdock({
       baseUrl,
       database: settings.database,
@@ -134,6 +134,9 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
       tokens: settings.httpTimeoutMs === undefined ? undefined : { httpTimeoutMs: settings.httpTimeoutMs },
       // "Test connection" in the admin verifies the sink against the dev CA (public CAs stay trusted).
       mail: { tls: { ca: devTls.trusted } },
+      // Admin and login pages inside the example's frame (its navigation); its stylesheet is
+      // served from this origin, so their Content-Security-Policy admits 'self' for styles.
+      views: { layout: (page) => pages.layout(page), csp: { styleSrc: ["'self'"] } },
       logger: consoleLogger(log),
     })
     cleanup.push(() => dock.close())
@@ -141,20 +144,22 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     for (const name of EVENTS) dock.events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
     if (idp) await seedDevMailbox({ dock, idp, baseUrl, sink, accounts })
 
-    const pages = new ExamplePages(dock.config, () => dock.login.formActionOrigins())
     const app = express()
     app.disable('x-powered-by')
     // Behind a reverse proxy every client would otherwise share the proxy's address (and its
     // password-login throttle); only the proxies named here may say who the client is.
     if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy)
-    app.use(rememberLanguage)
+    // Before dock.router: a stylesheet needs no session.
+    app.use('/assets', express.static(examplePublicDir, { index: false }))
+    // dock.router also remembers a `?lang=` choice; the example's pages ask dock.language(req).
     app.use(dock.router)
     app.use(homeRouter({ dock, pages, idpUrl: idp?.issuer, smtpAddress: `${sink.host}:${sink.port}` }))
     app.use(mailRouter({ dock, pages, accounts, sink, trustedCas: devTls.trusted }))
     app.use((_req, res) => {
       res.status(404).type('text/plain').send('Not found')
     })
-    app.use(errorHandler({ views: new Renderer(dock.config), logger: dock.config.logger }))
+    // The example's own errors (FORBIDDEN, NOT_FOUND, CSRF_INVALID …) as authdock shows its own.
+    app.use(dock.errorHandler)
     server.on('request', app)
 
     return { url: baseUrl, idpUrl: idp?.issuer, smtpUrl: `smtp://${sink.host}:${sink.port}`, dock, sink, devTls, close }

@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { AuthdockError } from '../src/index.js'
-import { Keyring } from '../src/store/crypto.js'
-import { MAIL_ACCOUNT_TYPES, isMailAccountType } from '../src/tokens/mail.js'
+import { AuthdockError, MAIL_ACCOUNT_TYPES, isMailAccountType } from '../src/index.js'
+import { Keyring } from './secret-box.js'
 
 /** Password types first (as in the manuals' select), then the OAuth2 types. */
 export const PASSWORD_TYPES = { SMTP: 25, SMTPS: 465, SMTPTLS: 587, IMAPS: 993, IMAPTLS: 143, POP3S: 995 } as const

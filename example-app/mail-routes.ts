@@ -5,8 +5,7 @@
  */
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
 import nodemailer from 'nodemailer'
-import { AuthdockError, isAuthdockError, mailTlsError, nodemailerOptions, type Authdock, type MailAccountType } from '../src/index.js'
-import { verifyCsrf } from '../src/http/csrf.js'
+import { AuthdockError, isAuthdockError, mailTlsError, nodemailerOptions, verifyCsrf, type Authdock, type MailAccountType } from '../src/index.js'
 import { ACCOUNT_TYPES, isOAuth2Type, isSmtpType, type MailAccount, type MailAccountForm, type MailAccounts } from './mail-accounts.js'
 import type { Banner, ExamplePages } from './render.js'
 import type { SmtpSink } from './smtp-sink.js'
@@ -49,15 +48,15 @@ export function mailRouter(deps: MailRoutesDeps): Router {
   const wrap = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res, next) => {
     fn(req, res).catch(next)
   }
-  const profileExists = async (id: string) => (await dock.store.profiles.get(id)) !== null
+  const profileExists = async (id: string) => (await dock.profiles.list()).some((p) => p.id === id)
 
   const renderForm = async (req: Request, res: Response, account: Partial<MailAccount>, errors: Record<string, string> = {}, status = 200) => {
-    const profiles = (await dock.store.profiles.list()).filter((p) => p.valid || p.id === account.profileId)
+    const profiles = (await dock.profiles.list()).filter((p) => p.valid || p.id === account.profileId)
     await pages.render(req, res, 'mail-account-form', { account, errors, types: ACCOUNT_TYPES, oauth2Types: OAUTH2_TYPES, profiles }, { status })
   }
 
   router.get('/mail-accounts', ...admin, wrap(async (req, res) => {
-    const names = new Map((await dock.store.profiles.list()).map((p) => [p.id, p.name]))
+    const names = new Map((await dock.profiles.list()).map((p) => [p.id, p.name]))
     const list = accounts.list().map((a) => ({ ...a, profileName: a.profileId ? (names.get(a.profileId) ?? null) : null, canSend: isOAuth2Type(a.type) && isSmtpType(a.type) }))
     await pages.render(req, res, 'mail-accounts', { accounts: list }, { banners: takeFlash(req) })
   }))

@@ -1,8 +1,9 @@
 /**
- * The example host's own pages: home, GET /me (DESIGN.md: 200 {"user": …} or 401 JSON), and the
- * language choice, which the app remembers in the `authdock.lang` cookie that authdock's pages read.
+ * The example host's own pages: home and GET /me (200 {"user": …} or 401 JSON). Their language
+ * is the one authdock's pages use (dock.language: `?lang=`, remembered by dock.router, then
+ * Accept-Language).
  */
-import express, { type RequestHandler, type Router } from 'express'
+import express, { type Router } from 'express'
 import { AuthdockError, type Authdock } from '../src/index.js'
 import type { ExamplePages } from './render.js'
 
@@ -11,15 +12,6 @@ export interface PagesDeps {
   pages: ExamplePages
   idpUrl: string | undefined
   smtpAddress: string
-}
-
-/** `?lang=de` on any page switches the language for the following pages too. */
-export const rememberLanguage: RequestHandler = (req, res, next) => {
-  const lang = req.query.lang
-  if (lang === 'de' || lang === 'en') {
-    res.cookie('authdock.lang', lang, { httpOnly: true, sameSite: 'lax', path: '/', maxAge: 365 * 24 * 60 * 60_000 })
-  }
-  next()
 }
 
 export function homeRouter(deps: PagesDeps): Router {

@@ -4,11 +4,12 @@
  * `app.use(dock.router)`; the pieces are also exposed for hosts that want to place them.
  */
 import { EventEmitter } from 'node:events'
-import express, { type RequestHandler, type Router } from 'express'
+import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express'
 import { Passport } from 'passport'
 import { resolveConfig, type AuthdockOptions, type ResolvedConfig } from './config.js'
 import { openStore } from './store/index.js'
-import type { Store } from './store/types.js'
+import { keepStore } from './internal.js'
+import type { Language, Translate } from './http/i18n.js'
 import { Renderer } from './http/render.js'
 import { errorHandler } from './http/error-handler.js'
 import { rememberLanguage } from './http/language.js'
@@ -33,9 +34,39 @@ export interface Authdock {
   /** Protect a host route: 401 JSON for API clients, redirect to the login for pages. */
   readonly requireLogin: RequestHandler
   readonly login: LoginModule
+  /**
+   * OAuth2 profiles: list, get, create, update, delete, clearTokens, authorize, usersOf — the
+   * admin's own service (validated, audited, events, token cache dropped) — and its routers.
+   */
   readonly profiles: ProfilesModule
   readonly tokens: TokenProvider
-  readonly store: Store
+  /**
+   * The error handler of authdock's routers, for the host's routes after them: an AuthdockError
+   * becomes its status with authdock's error page (inside `views.layout`) or JSON (by `Accept`);
+   * anything else is a 500 whose details go to the logger only.
+   *
+   * @example
+   * app.use(dock.router)
+   * app.use('/mail-accounts', mailAccountsRouter)   // may throw new AuthdockError('NOT_FOUND', …)
+   * app.use(dock.errorHandler)
+   */
+  readonly errorHandler: ErrorRequestHandler
+  /**
+   * The language of this request as authdock's pages choose it (`language` option, `?lang=`,
+   * then Accept-Language), so the host's own pages can follow it.
+   *
+   * @example
+   * const lang = dock.language(req)   // 'en' | 'de'
+   */
+  language(req: Request): Language
+  /**
+   * authdock's texts in the request's language (with the host's overrides from `viewsDir/locales`).
+   *
+   * @example
+   * const t = dock.translator(req)
+   * t('common.error.title')
+   */
+  translator(req: Request): Translate
   /** The daily check (secret expiry, audit pruning), audit and health routers. */
   readonly operations: OperationsModule
   /** Events: see the README ("Events"). */
@@ -98,10 +129,11 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(config.paths.oauth2Redirect, profiles.oauth2RedirectRouter)
   router.use(config.paths.auditApi, operations.audit.apiRouter)
   router.use(config.paths.audit, operations.audit.adminRouter)
-  router.use(errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi }))
+  const errors = errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi })
+  router.use(errors)
 
   let closed = false
-  return {
+  const dock: Authdock = {
     config,
     router,
     session: sessionMiddleware,
@@ -109,7 +141,9 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     login,
     profiles,
     tokens,
-    store,
+    errorHandler: errors,
+    language: (req) => views.language(req),
+    translator: (req) => views.translator(req),
     operations,
     events,
     async close() {
@@ -123,4 +157,6 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
       await store.close()
     },
   }
+  keepStore(dock, store)
+  return dock
 }

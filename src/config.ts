@@ -6,10 +6,16 @@ import { z } from 'zod'
 import { AuthdockError } from './errors.js'
 import type { Request } from 'express'
 import type { LookupFunction } from 'node:net'
+import { existsSync } from 'node:fs'
+import type { LayoutFunction } from './http/layout.js'
 
-/** A host user as authdock sees it. `id` must be stable; the rest is shown on pages. */
+/**
+ * A host user as authdock sees it. `id` must be stable: a non-empty string or a number (a database
+ * key). authdock keeps it in the session as given and hands it back to `findById` in the same form;
+ * where it records the id (audit, events, remembered devices) it uses its string form.
+ */
 export interface AuthdockUser {
-  id: string
+  id: string | number
   username?: string
   displayName?: string
   [key: string]: unknown
@@ -26,7 +32,8 @@ export interface UserCallbacks {
     claims: Record<string, unknown>
   }): Promise<AuthdockUser | null> | AuthdockUser | null
   findByUsername(input: { username: string }): Promise<AuthdockUser | null> | AuthdockUser | null
-  findById(input: { id: string }): Promise<AuthdockUser | null> | AuthdockUser | null
+  /** `id` as the host gave it in the user object (a number stays a number). */
+  findById(input: { id: string | number }): Promise<AuthdockUser | null> | AuthdockUser | null
   /** Check a password. Only called for users whose password login is enabled. */
   verifyPassword?(input: { user: AuthdockUser; password: string }): Promise<boolean> | boolean
   /** Is password login enabled for this user? Missing callback means: never. */
@@ -81,6 +88,16 @@ const path = z
   .string()
   .regex(/^\/[A-Za-z0-9/_.-]*$/, { message: 'must be a path starting with /' })
   .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p))
+
+/** CSP source expressions: one per entry, nothing that could end the directive or the header. */
+const cspSources = z
+  .array(
+    z
+      .string()
+      // eslint-disable-next-line no-control-regex -- control characters would split the header
+      .regex(/^[^\s;,\u0000-\u001f\u007f]+$/, { message: "must be CSP source expressions, one per entry (e.g. \"'self'\", \"https://cdn.example.com\")" }),
+  )
+  .default([])
 
 const base64Key = z
   .string()
@@ -215,9 +232,12 @@ export const optionsSchema = z.object({
     .object({
       /** Admits a request to the admin routers. Without it, every admin request is refused. */
       guard: fn<(req: Request) => boolean | Promise<boolean>>('guard').optional(),
-      /** Who uses a profile (mail accounts …); a profile in use cannot be deleted. */
-      profileUsers: fn<(input: { profileId: string }) => string[] | Promise<string[]>>('profileUsers').optional(),
-      /** Name of the acting admin for the audit trail. */
+      /**
+       * Who uses a profile (mail accounts …); a profile in use cannot be deleted. Gets the id and the
+       * name, so a host that keys its mail accounts by the profile's name finds them too.
+       */
+      profileUsers: fn<(input: { profileId: string; profileName: string }) => string[] | Promise<string[]>>('profileUsers').optional(),
+      /** Name of the acting admin for the audit trail (default: the user's username, displayName, name or email). */
       actor: fn<(req: Request) => string | undefined>('actor').optional(),
     })
     .prefault({}),
@@ -327,6 +347,33 @@ export const optionsSchema = z.object({
   language: z.enum(['auto', 'en', 'de']).default('auto'),
   /** A folder whose templates override the package's views (same file names). */
   viewsDir: z.string().optional(),
+  /** How authdock's pages sit in the host's site: its layout and the sources its pages load. */
+  views: z
+    .object({
+      /**
+       * The host's page frame: a path to an EJS layout (absolute, or relative to the working
+       * directory) that outputs `<%- body %>`, or a function that returns the whole page. Every page
+       * of authdock (admin, login, errors) renders inside it. See README "Your layout".
+       */
+      layout: z
+        .custom<string | LayoutFunction>((v) => typeof v === 'function' || (typeof v === 'string' && v !== ''), { message: 'must be the path of an EJS layout or a function (layout)' })
+        .refine((v) => typeof v === 'function' || existsSync(v), { message: 'must name an existing EJS file (absolute, or relative to the working directory)' })
+        .optional(),
+      /**
+       * Sources the pages' Content-Security-Policy admits besides their own nonce: the host's
+       * stylesheet, scripts, images and fonts (`'self'`, `https://cdn.example.com`).
+       */
+      csp: z
+        .object({
+          styleSrc: cspSources,
+          scriptSrc: cspSources,
+          imgSrc: cspSources,
+          fontSrc: cspSources,
+          connectSrc: cspSources,
+        })
+        .prefault({}),
+    })
+    .prefault({}),
   logger: z
     .custom<Logger>((v) => typeof v === 'object' && v !== null && typeof (v as Logger).warn === 'function', {
       message: 'must be a pino-compatible logger (debug, info, warn, error)',

@@ -12,6 +12,8 @@ export type { Profile, ProfileInput, TokenSummary, Store } from './store/types.j
 export { openStore, type OpenStoreOptions } from './store/index.js'
 export { StoreSessionStore } from './store/session-store.js'
 export { verifyCsrf, csrfToken } from './http/csrf.js'
+export type { LayoutPage, LayoutFunction } from './http/layout.js'
+export type { Language, Translate } from './http/i18n.js'
 export { wellKnownHandler, testWellKnown, safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
 export type { DeviceReusedEvent } from './login/device.js'
@@ -46,6 +48,8 @@ export type {
   ConnectionTestReport,
   ConnectionTestStep,
 } from './tokens/index.js'
+export type { ProfilesModule } from './profiles/types.js'
+export type { ProfileManager, ProfileFields, NewProfile, ActorOption, ProfileRow } from './profiles/index.js'
 export { ProfileService, parseProfileInput, presetValues, microsoft365Preset, googlePreset, isValidTenantId, profilesCsv } from './profiles/index.js'
 export { redactSecrets, checkSecrets, type SecretFinding, type ReadinessReport, type DailyCheckResult } from './ops/index.js'
 export type { ReadinessSummary } from './ops/index.js'

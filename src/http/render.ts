@@ -5,13 +5,15 @@
  */
 import { existsSync } from 'node:fs'
 import { randomBytes } from 'node:crypto'
-import { join, relative, isAbsolute } from 'node:path'
+import { join, relative, isAbsolute, resolve as resolvePath } from 'node:path'
 import ejs from 'ejs'
 import type { Request, Response } from 'express'
 import { I18n, pickLanguage, type Language, type Translate } from './i18n.js'
 import { packageViewsDir } from './package-dir.js'
 import { csrfToken } from './csrf.js'
 import type { ResolvedConfig } from '../config.js'
+import { AuthdockError } from '../errors.js'
+import type { LayoutPage } from './layout.js'
 
 export interface PageLocals {
   t: Translate
@@ -45,20 +47,29 @@ export function originsOf(urls: Iterable<string | null | undefined>): string[] {
  * to the redirects after a submit too, so the origins a post redirects to (the identity provider
  * after logout, a profile's authorization URL) must be listed.
  *
+ * `sources` (`views.csp`) adds the host's own: its stylesheet and scripts, images and fonts of its
+ * layout.
+ *
  * @example
- * res.set(pageHeaders(nonce, ['https://idp.example.com']))
+ * res.set(pageHeaders(nonce, ['https://idp.example.com'], { styleSrc: ["'self'"] }))
  */
-export function pageHeaders(cspNonce: string, formActions: readonly string[] = []): Record<string, string> {
+export function pageHeaders(cspNonce: string, formActions: readonly string[] = [], sources: Partial<CspSources> = {}): Record<string, string> {
   const formAction = ["'self'", ...originsOf(formActions)].join(' ')
+  const add = (list: readonly string[] | undefined) => (list?.length ? ` ${list.join(' ')}` : '')
+  // default-src 'none' already refuses fonts and connections: their directives appear only when given.
+  const own = (name: string, list: readonly string[] | undefined) => (list?.length ? `; ${name} ${list.join(' ')}` : '')
   return {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}'; script-src 'nonce-${cspNonce}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action ${formAction}`,
+    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}'${add(sources.styleSrc)}; script-src 'nonce-${cspNonce}'${add(sources.scriptSrc)}; img-src 'self' data:${add(sources.imgSrc)}${own('font-src', sources.fontSrc)}${own('connect-src', sources.connectSrc)}; frame-ancestors 'none'; base-uri 'none'; form-action ${formAction}`,
   }
 }
+
+/** The host's extra CSP sources (`views.csp`). */
+export type CspSources = ResolvedConfig['views']['csp']
 
 export type BannerSource = (req: Request) => Promise<PageLocals['banners']> | PageLocals['banners']
 
@@ -120,6 +131,9 @@ export class Renderer {
     const lang = this.language(req)
     const cspNonce = randomBytes(16).toString('base64')
     const banners = options.banners ? (await Promise.all(this.bannerSources.map((s) => s(req)))).flat() : []
+    const layout = this.config.views.layout
+    // partials/head records the page's title here, for the host's layout.
+    const page: { title?: string } = {}
     const all: PageLocals = {
       t: this.i18n.translator(lang),
       lang,
@@ -128,14 +142,32 @@ export class Renderer {
       paths: this.config.paths,
       user: req.user ?? null,
       banners,
+      hostLayout: layout !== undefined,
+      page,
       ...locals,
     }
-    const html = this.renderFile(this.resolve(view), all)
+    let html = this.renderFile(this.resolve(view), all)
+    if (layout !== undefined) {
+      const frame: LayoutPage = { body: html, title: page.title, lang, t: all.t, cspNonce, csrfToken: all.csrfToken, user: all.user, paths: this.config.paths, req, res }
+      html = typeof layout === 'function' ? await layout(frame) : this.renderLayout(layout, frame)
+      if (typeof html !== 'string') throw new AuthdockError('INTERNAL', 'views.layout must return the page as a string')
+    }
     res
       .status(options.status ?? 200)
-      .set(pageHeaders(cspNonce, [...this.formActions(), ...(options.formActions ?? [])]))
+      .set(pageHeaders(cspNonce, [...this.formActions(), ...(options.formActions ?? [])], this.config.views.csp))
       .send(html)
   }
+
+  /**
+   * The host's EJS layout, with what Express's res.render would give it (app.locals, res.locals)
+   * and, over those, the page. Its includes resolve next to it, as in the host's own pages.
+   */
+  private renderLayout(file: string, frame: LayoutPage): string {
+    const { req, res, ...page } = frame
+    return this.renderFile(resolvePath(file), { ...req.app?.locals, ...res.locals, ...page }, this.layoutOptions)
+  }
+
+  private readonly layoutOptions: ejs.Options & { async: false } = { async: false, cache: true }
 
   /**
    * Render a template file, compiled once per renderer. Compiling is most of a page's cost (about
@@ -146,13 +178,13 @@ export class Renderer {
    * (`async: false` and a callback), so swapping it around the call is safe. Edited templates are
    * seen after a restart.
    */
-  private renderFile(file: string, locals: PageLocals): string {
+  private renderFile(file: string, locals: ejs.Data, options: ejs.Options & { async: false } = this.ejsOptions): string {
     const previous = ejs.cache
     ejs.cache = this.compiled
     let html: string | undefined
     let failure: unknown
     try {
-      ejs.renderFile(file, locals, this.ejsOptions, (err, str) => {
+      ejs.renderFile(file, locals, options, (err, str) => {
         failure = err
         html = str
       })

@@ -1,5 +1,6 @@
 /**
- * The OAuth2 profiles admin in a real browser, as alice: create, edit and delete a profile, renew
+ * The OAuth2 profiles admin in a real browser, as alice, inside the example app's page frame
+ * (`views.layout`): create, edit and delete a profile, renew
  * the authorization of "Dev mailbox" through the provider's consent page until the overview shows a
  * token, download the CSV, and switch the language to German and back.
  */
@@ -61,6 +62,23 @@ describe.skipIf(chromiumMissing)('profiles admin in a real browser', () => {
     await page.getByRole('button', { name: 'Delete' }).click()
     await page.waitForURL(`${app.url}${ADMIN}/?done=deleted`)
     expect(await row(page, 'Support mailbox').count()).toBe(0)
+    await page.context().close()
+  })
+
+  it('shows the admin inside the example app\'s own page frame: its navigation and its stylesheet', async () => {
+    const page = await adminPage()
+    const nav = page.getByRole('navigation', { name: 'Example app' })
+    await expect.poll(() => nav.isVisible()).toBe(true)
+    expect(await nav.getByRole('link', { name: 'OAuth2 profiles' }).getAttribute('aria-current')).toBe('page')
+    expect(await nav.getByRole('link', { name: 'Mail accounts' }).count()).toBe(1)
+    expect(await nav.getByRole('button', { name: 'Log out' }).count()).toBe(1)
+    // The example's stylesheet applied (admitted by views.csp.styleSrc): its dark header.
+    expect(await page.locator('header.site').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(18, 53, 91)')
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('OAuth2 profiles')
+    await screenshot(page, 'admin-in-host-layout')
+    // From the admin back to the host's own pages through its navigation.
+    await nav.getByRole('link', { name: 'Mail accounts' }).click()
+    await page.waitForURL(`${app.url}/mail-accounts`)
     await page.context().close()
   })
 
