@@ -25,6 +25,15 @@ import { createOperations, withRedactedAudit, type OperationsModule } from './op
 import { requireAdmin } from './ops/admin-guard.js'
 import { wellKnownHandler } from './login/index.js'
 
+/**
+ * What createAuthdock returns: the routers and middleware to mount, the services (login, profiles,
+ * tokens) and the events.
+ *
+ * @example
+ * const dock: Authdock = await createAuthdock(options)
+ * app.use(dock.router)
+ * process.once('SIGTERM', () => void dock.close())
+ */
 export interface Authdock {
   readonly config: ResolvedConfig
   /** Everything at the configured paths: session, passport, silent login, login, admin, redirect, health. */

@@ -13,6 +13,9 @@ import type { LayoutFunction } from './http/layout.js'
  * A host user as authdock sees it. `id` must be stable: a non-empty string or a number (a database
  * key). authdock keeps it in the session as given and hands it back to `findById` in the same form;
  * where it records the id (audit, events, remembered devices) it uses its string form.
+ *
+ * @example
+ * findById: ({ id }) => db.users.findById(id) // { id: 2, email: 'alice@example.com', displayName: 'Alice' }
  */
 export interface AuthdockUser {
   id: string | number
@@ -21,7 +24,16 @@ export interface AuthdockUser {
   [key: string]: unknown
 }
 
-/** Host callbacks that map identities to the host's users. Each receives one object. */
+/**
+ * Host callbacks that map identities to the host's users. Each receives one object.
+ *
+ * @example
+ * const users: UserCallbacks = {
+ *   findByClaim: ({ value }) => db.users.findByEmail(value),
+ *   findByUsername: ({ username }) => db.users.findByLogin(username),
+ *   findById: ({ id }) => db.users.findById(id),
+ * }
+ */
 export interface UserCallbacks {
   /** Find the user whose identifying claim has this value at this provider; null when none. */
   findByClaim(input: {
@@ -40,7 +52,13 @@ export interface UserCallbacks {
   isPasswordLoginEnabled?(input: { user: AuthdockUser }): Promise<boolean> | boolean
 }
 
-/** A pino-compatible logger; authdock never passes secrets to it. */
+/**
+ * A pino-compatible logger; authdock never passes secrets to it.
+ *
+ * @example
+ * import pino from 'pino'
+ * const dock = await createAuthdock({ ...options, logger: pino() })
+ */
 export interface Logger {
   debug(obj: object | string, msg?: string): void
   info(obj: object | string, msg?: string): void
@@ -390,8 +408,27 @@ export const optionsSchema = z.object({
   lookup: fn<LookupFunction>('lookup').optional(),
 })
 
+/**
+ * The options of createAuthdock (README "Options"): what the host passes, before defaults.
+ *
+ * @example
+ * const options: AuthdockOptions = { baseUrl, encryptionKey, session: { secret }, users }
+ * const dock = await createAuthdock(options)
+ */
 export type AuthdockOptions = z.input<typeof optionsSchema>
+/**
+ * The options after validation, with every default filled in and frozen (`dock.config`).
+ *
+ * @example
+ * const { paths, session } = dock.config // ResolvedConfig: every default filled in, frozen
+ */
 export type ResolvedConfig = Readonly<z.output<typeof optionsSchema>>
+/**
+ * One resolved `oidc` provider (id, label, issuer, claim …).
+ *
+ * @example
+ * const issuers = dock.config.oidc.map((p: ProviderConfig) => p.issuer)
+ */
 export type ProviderConfig = ResolvedConfig['oidc'][number]
 
 /**
@@ -425,6 +462,13 @@ export const tokenWorkerOptionsSchema = optionsSchema
     keepAlive: z.boolean().default(false),
   })
 
+/**
+ * Options of openTokenProvider (README "A mail worker").
+ *
+ * @example
+ * const options: TokenWorkerOptions = { database: process.env.AUTHDOCK_DATABASE!, encryptionKey: process.env.AUTHDOCK_KEY!, keepAlive: true }
+ * const tokens = await openTokenProvider(options)
+ */
 export type TokenWorkerOptions = z.input<typeof tokenWorkerOptionsSchema>
 export type TokenWorkerConfig = Readonly<z.output<typeof tokenWorkerOptionsSchema>>
 

@@ -4,6 +4,9 @@
  * the end user (never true for messages that could carry internal details).
  *
  * Messages never contain secrets: build them from field names and provider error codes only.
+ *
+ * @example
+ * res.status(ERROR_CODES[err.code]) // the HTTP status of a code, e.g. 404 for PROFILE_NOT_FOUND
  */
 export const ERROR_CODES = {
   // core / configuration
@@ -74,6 +77,14 @@ export const ERROR_CODES = {
   MAIL_TLS_CERT_INVALID: 502,
 } as const satisfies Record<string, number>
 
+/**
+ * Every stable error code (README "Error codes"); switch on it.
+ *
+ * @example
+ * function advice(code: AuthdockErrorCode): string {
+ *   return code === 'TOKEN_REAUTHORIZATION_REQUIRED' ? 'Renew the authorization' : 'See the log'
+ * }
+ */
 export type AuthdockErrorCode = keyof typeof ERROR_CODES
 
 export interface AuthdockErrorOptions {
@@ -87,6 +98,15 @@ export interface AuthdockErrorOptions {
   details?: Record<string, unknown>
 }
 
+/**
+ * The one error type of authdock: a stable `code`, the HTTP `status`, whether `message` may be shown
+ * (`expose`), field errors (`fields`) and non-secret `details`. Hosts may throw it from their own
+ * routes for `dock.errorHandler` to render.
+ *
+ * @example
+ * throw new AuthdockError('NOT_FOUND', 'There is no such mail account.')
+ * // in a catch: err.code, err.status, err.fields, err.toJSON()
+ */
 export class AuthdockError extends Error {
   override readonly name = 'AuthdockError'
   readonly code: AuthdockErrorCode
@@ -116,6 +136,15 @@ export class AuthdockError extends Error {
   }
 }
 
+/**
+ * Whether `value` is an AuthdockError (of `code`, when given); narrows its type.
+ *
+ * @example
+ * try { await dock.tokens.getAccessToken('Support mailbox') } catch (err) {
+ *   if (isAuthdockError(err, 'TOKEN_REAUTHORIZATION_REQUIRED')) notifyAdmins()
+ *   else throw err
+ * }
+ */
 export function isAuthdockError(value: unknown, code?: AuthdockErrorCode): value is AuthdockError {
   return value instanceof AuthdockError && (code === undefined || value.code === code)
 }

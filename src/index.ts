@@ -1,5 +1,6 @@
 /**
- * authdock's public API. Every export is listed by hand; nothing else is part of the contract.
+ * authdock's public API. Every export is listed by hand; nothing else is part of the contract
+ * (README "Public API" lists each with one line).
  */
 export { createAuthdock, type Authdock } from './authdock.js'
 export { AuthdockError, isAuthdockError, ERROR_CODES, type AuthdockErrorCode } from './errors.js'
@@ -14,7 +15,7 @@ export { StoreSessionStore } from './store/session-store.js'
 export { verifyCsrf, csrfToken } from './http/csrf.js'
 export type { LayoutPage, LayoutFunction } from './http/layout.js'
 export type { Language, Translate } from './http/i18n.js'
-export { wellKnownHandler, testWellKnown, safeReturnTo } from './login/index.js'
+export { safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
 export type { DeviceReusedEvent } from './login/device.js'
 export {
@@ -50,6 +51,6 @@ export type {
 } from './tokens/index.js'
 export type { ProfilesModule } from './profiles/types.js'
 export type { ProfileManager, ProfileFields, NewProfile, ActorOption, ProfileRow } from './profiles/index.js'
-export { ProfileService, parseProfileInput, presetValues, microsoft365Preset, googlePreset, isValidTenantId, profilesCsv } from './profiles/index.js'
+export { parseProfileInput, presetValues, microsoft365Preset, googlePreset, isValidTenantId, profilesCsv } from './profiles/index.js'
 export { redactSecrets, checkSecrets, type SecretFinding, type ReadinessReport, type DailyCheckResult } from './ops/index.js'
 export type { ReadinessSummary } from './ops/index.js'

@@ -12,7 +12,12 @@ declare module 'express-session' {
   }
 }
 
-/** The session's CSRF token, created on first use. */
+/**
+ * The session's CSRF token, created on first use.
+ *
+ * @example
+ * res.send(`<form method="post" action="/auth/logout"><input type="hidden" name="_csrf" value="${csrfToken(req)}"><button>Log out</button></form>`)
+ */
 export function csrfToken(req: Request): string {
   if (!req.session) throw new AuthdockError('INTERNAL', 'CSRF needs a session: mount dock.session before the routers')
   req.session.authdockCsrf ??= randomBytes(32).toString('base64url')
@@ -25,7 +30,12 @@ function sameToken(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
-/** Refuses state-changing requests without the session's token (403 CSRF_INVALID). */
+/**
+ * Refuses state-changing requests without the session's token (403 CSRF_INVALID).
+ *
+ * @example
+ * app.post('/mail-accounts', express.urlencoded({ extended: false }), verifyCsrf, saveAccount)
+ */
 export const verifyCsrf: RequestHandler = (req, _res, next) => {
   if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS') return next()
   const expected = req.session?.authdockCsrf

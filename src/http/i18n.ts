@@ -9,6 +9,12 @@ import type { Request } from 'express'
 import { packageViewsDir } from './package-dir.js'
 
 export const LANGUAGES = ['en', 'de'] as const
+/**
+ * A language of authdock's pages.
+ *
+ * @example
+ * const lang: Language = dock.language(req) // 'en' | 'de'
+ */
 export type Language = (typeof LANGUAGES)[number]
 
 type Messages = Record<string, unknown>
@@ -27,6 +33,13 @@ function loadLanguage(lang: Language, dirs: string[]): Messages {
   return out
 }
 
+/**
+ * authdock's texts by key, with `{name}` placeholders filled from `vars`.
+ *
+ * @example
+ * const t: Translate = dock.translator(req)
+ * t('common.error.title')
+ */
 export type Translate = (key: string, vars?: Record<string, string | number>) => string
 
 export class I18n {

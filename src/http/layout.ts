@@ -5,7 +5,12 @@
 import type { Request, Response } from 'express'
 import type { Language, Translate } from './i18n.js'
 
-/** What the host's layout receives for every page of authdock. */
+/**
+ * What the host's layout receives for every page of authdock.
+ *
+ * @example
+ * views: { layout: (page: LayoutPage) => `<!doctype html><html lang="${page.lang}"><body>${nav(page.user)}${page.body}</body></html>` }
+ */
 export interface LayoutPage {
   /** The page's content (escaped by authdock): output it unescaped, `<%- body %>` in EJS. */
   body: string

@@ -14,7 +14,12 @@ import { AuthdockError } from '../errors.js'
 import type { RotatedLoginDevice } from '../store/types.js'
 import { isUserId, userKey, type UserId } from './user-id.js'
 
-/** Payload of the `login.device_reused` event. */
+/**
+ * Payload of the `login.device_reused` event.
+ *
+ * @example
+ * dock.events.on('login.device_reused', (e: DeviceReusedEvent) => alertSecurity(e.userId))
+ */
 export interface DeviceReusedEvent {
   userId: string
   providerId: string

@@ -11,12 +11,23 @@ import { errorLogFields } from '../ops/log-fields.js'
 
 export type LoginMethod = 'oidc' | 'password' | 'silent'
 
-/** Event payloads (see README "Events"). */
+/**
+ * Event payloads (see README "Events").
+ *
+ * @example
+ * dock.events.on('login.succeeded', (e: LoginSucceededEvent) => metrics.count('login', { method: e.method }))
+ */
 export interface LoginSucceededEvent {
   providerId: string | null
   userId: string
   method: LoginMethod
 }
+/**
+ * Payload of the `login.failed` event: `reason` is the error code.
+ *
+ * @example
+ * dock.events.on('login.failed', (e: LoginFailedEvent) => log.warn({ reason: e.reason, method: e.method }, 'login failed'))
+ */
 export interface LoginFailedEvent {
   providerId?: string
   reason: string

@@ -1,6 +1,12 @@
 import type { RequestHandler, Router } from 'express'
 
-/** Report of "Test well-known": reachability, issuer match, endpoints, algorithms, in plain words. */
+/**
+ * Report of "Test well-known": reachability, issuer match, endpoints, algorithms, in plain words.
+ *
+ * @example
+ * const report = await dock.login.testWellKnown('https://login.example.com/realms/staff')
+ * if (!report.issuerMatches) console.warn(report.findings)
+ */
 export interface WellKnownReport {
   issuer: string
   reachable: boolean
@@ -15,6 +21,12 @@ export interface WellKnownReport {
   findings: Array<{ level: 'ok' | 'warning' | 'error'; text: string }>
 }
 
+/**
+ * `dock.login`: the login router, silent re-login, requireLogin, and what a host's user admin needs.
+ *
+ * @example
+ * app.get('/admin/users/:id/forget-devices', async (req, res) => res.json({ forgotten: await dock.login.forgetDevices(Number(req.params.id)) }))
+ */
 export interface LoginModule {
   /** Mounted at `paths.auth`: login, callback(s), password, retry, logout, chooser. */
   router: Router

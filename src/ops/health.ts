@@ -43,6 +43,13 @@ export interface ProfileReadiness {
   secretExpiresAt: string | null
 }
 
+/**
+ * The readiness detail (`GET /healthz/ready` for callers the `health.detail` setting admits): store,
+ * sessions, each provider's discovery, each profile's token state, no secrets.
+ *
+ * @example
+ * const report: ReadinessReport = await (await fetch(`${base}/healthz/ready`, { headers: { cookie: adminSession } })).json()
+ */
 export interface ReadinessReport {
   status: 'ok' | 'degraded' | 'unavailable'
   store: boolean
@@ -52,7 +59,12 @@ export interface ReadinessReport {
   profiles: ProfileReadiness[]
 }
 
-/** What callers outside `health.detail` see: whether each component works, nothing configured. */
+/**
+ * What callers outside `health.detail` see: whether each component works, nothing configured.
+ *
+ * @example
+ * const { status, store, sessions } = (await (await fetch(`${base}/healthz/ready`)).json()) as ReadinessSummary
+ */
 export interface ReadinessSummary {
   status: ReadinessReport['status']
   store: boolean

@@ -17,6 +17,12 @@ import { checkSecrets, reportFindings, DAY_MS, type SecretFinding } from './secr
 
 export const DAILY_LEASE = 'daily-check'
 
+/**
+ * What one run of the daily check did (secret findings, pruned audit entries and devices).
+ *
+ * @example
+ * const result: DailyCheckResult = await dock.operations.runDailyCheck()
+ */
 export interface DailyCheckResult {
   /** False when another instance already ran the check today (or this one did). */
   ran: boolean

@@ -24,7 +24,12 @@ export const DAY_MS = 24 * 60 * 60 * 1000
 
 export type FindingLevel = 'info' | 'warning' | 'error'
 
-/** One secret that expires soon or has expired. Never carries the secret itself. */
+/**
+ * One secret that expires soon or has expired. Never carries the secret itself.
+ *
+ * @example
+ * dock.events.on('secret.expiring', (f: SecretFinding) => mail(admins, `${f.name}: ${f.daysLeft} days left`))
+ */
 export interface SecretFinding {
   /** 'login-client': a login provider's client secret (config.oidc[]); 'profile': an OAuth2 profile's. */
   kind: 'login-client' | 'profile'
@@ -86,7 +91,12 @@ export function profileSecrets(profiles: Profile[]): ExpiringSecret[] {
     .map((p) => ({ kind: 'profile' as const, id: p.id, name: p.name, expiresAt: p.secretExpiresAt! }))
 }
 
-/** Findings for the login clients (from the config) and every profile (from the store). */
+/**
+ * Findings for the login clients (from the config) and every profile (from the store).
+ *
+ * @example
+ * for (const f of await checkSecrets({ config: dock.config, store, now: Date.now })) console.log(f.name, f.daysLeft, f.level)
+ */
 export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles'>; now: () => number }): Promise<SecretFinding[]> {
   const profiles = await ctx.store.profiles.list()
   return evaluateSecrets([...loginClientSecrets(ctx.config), ...profileSecrets(profiles)], ctx.now())

@@ -14,7 +14,12 @@ export const CSV_HEADER = [
   'refreshTokenPresent', 'lastRefreshAt', 'lastErrorCode', 'lastErrorMessage', 'authorizedBy', 'authorizedAccount', 'authorizedAt',
 ]
 
-/** CRLF-separated rows, every cell quoted, cells starting with = + - @ TAB or CR prefixed with '. */
+/**
+ * CRLF-separated rows, every cell quoted, cells starting with = + - @ TAB or CR prefixed with '.
+ *
+ * @example
+ * res.type('text/csv').send(profilesCsv(rows)) // rows: ProfileRow[]
+ */
 export function profilesCsv(rows: ProfileRow[]): string {
   return toCsv(
     CSV_HEADER,

@@ -15,17 +15,39 @@ import { actorOf, type ProfileService } from './service.js'
 /**
  * Profile fields as the host's code passes them: those of the admin form. `clientSecret`: a
  * string sets it, null removes it, absent keeps it. `secretExpiresAt` takes a Date or `YYYY-MM-DD`.
+ *
+ * @example
+ * await dock.profiles.update('Support mailbox', { scope: 'offline_access https://outlook.office.com/IMAP.AccessAsUser.All' })
  */
 export type ProfileFields = Omit<Partial<ProfileInput>, 'secretExpiresAt'> & { secretExpiresAt?: Date | string | null }
 
-/** A new profile: the fields without which no token can be had. */
+/**
+ * A new profile: the fields without which no token can be had.
+ *
+ * @example
+ * const fields: NewProfile = { name: 'Support mailbox', ...microsoft365Preset(tenantId), clientId, clientSecret }
+ * await dock.profiles.create(fields, { actor: 'setup' })
+ */
 export type NewProfile = ProfileFields & Pick<ProfileInput, 'name' | 'tokenUrl' | 'clientId'>
 
-/** Who acts, for the audit trail (a person, or a name for a script such as `"setup"`). */
+/**
+ * Who acts, for the audit trail (a person, or a name for a script such as `"setup"`).
+ *
+ * @example
+ * await dock.profiles.delete('Old mailbox', { actor: req.user.email })
+ */
 export interface ActorOption {
   actor?: string | null
 }
 
+/**
+ * The profile operations of `dock.profiles`, one service with the admin's (README "OAuth2 profiles
+ * from your code").
+ *
+ * @example
+ * const profile = await dock.profiles.create(fields, { actor: 'setup' })
+ * const { tokensCleared } = await dock.profiles.update(profile.id, { scope }, { actor: 'alice' })
+ */
 export interface ProfileManager {
   /**
    * Every profile, by name (no secrets: `hasClientSecret` only).

@@ -43,7 +43,13 @@ const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2
 // Entra's multi-tenant aliases are accepted as well: they are not domains but valid tenant segments.
 const ENTRA_ALIASES = new Set(['organizations', 'common', 'consumers'])
 
-/** An Entra tenant: its GUID, one of its domains (contoso.onmicrosoft.com) or a multi-tenant alias. */
+/**
+ * An Entra tenant: its GUID, one of its domains (contoso.onmicrosoft.com) or a multi-tenant alias.
+ *
+ * @example
+ * isValidTenantId('contoso.onmicrosoft.com') // true
+ * isValidTenantId('not a tenant') // false
+ */
 export function isValidTenantId(value: string): boolean {
   return GUID.test(value) || DOMAIN.test(value) || ENTRA_ALIASES.has(value.toLowerCase())
 }
@@ -56,7 +62,12 @@ function fieldError(field: string, message: string): AuthdockError {
   return new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
 }
 
-/** Microsoft 365: the tenant's v2.0 endpoints and the mail scopes. */
+/**
+ * Microsoft 365: the tenant's v2.0 endpoints and the mail scopes.
+ *
+ * @example
+ * await dock.profiles.create({ name: 'Office 365 mailbox', ...microsoft365Preset('contoso.onmicrosoft.com'), clientId, clientSecret })
+ */
 export function microsoft365Preset(tenantId: string): PresetValues {
   const tenant = tenantId.trim()
   if (!isValidTenantId(tenant)) throw fieldError('tenantId', 'must be a tenant GUID or a domain name')
@@ -64,7 +75,12 @@ export function microsoft365Preset(tenantId: string): PresetValues {
   return { preset: 'microsoft365', grantType: 'authorization_code', authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token`, scope: MICROSOFT365_SCOPE, tenantId: tenant }
 }
 
-/** Google: a refresh token only comes with access_type=offline and prompt=consent (see {@link presetAuthorizationParams}). */
+/**
+ * Google: a refresh token only comes with access_type=offline and prompt=consent (see {@link presetAuthorizationParams}).
+ *
+ * @example
+ * await dock.profiles.create({ name: 'Gmail', ...googlePreset(), clientId, clientSecret })
+ */
 export function googlePreset(): PresetValues {
   return {
     preset: 'google',
@@ -134,7 +150,12 @@ export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInpu
   }
 }
 
-/** Fill values for a preset from what the administrator entered (tenant id or issuer). */
+/**
+ * Fill values for a preset from what the administrator entered (tenant id or issuer).
+ *
+ * @example
+ * const values = await presetValues('keycloak', { issuer: 'https://id.example.com/realms/staff' }, { fetch, timeoutMs: 5000 })
+ */
 export async function presetValues(
   preset: PresetId,
   input: { tenantId?: string; issuer?: string },

@@ -160,6 +160,9 @@ export function defaultRedirectUrl(config: Pick<ResolvedConfig, 'baseUrl' | 'pat
 /**
  * Validate a body into a {@link ProfileInput}. Throws `VALIDATION_FAILED` (400) whose `fields` map
  * each offending field to what is wrong. Never echoes a value, so a secret cannot leak through it.
+ *
+ * @example
+ * const input = parseProfileInput(req.body, { config: dock.config, source: 'form' }) // throws VALIDATION_FAILED with fields
  */
 export function parseProfileInput(body: unknown, options: ParseOptions): ProfileInput {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {

@@ -11,7 +11,13 @@ import type { Profile, ProfileInput, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { secretMoves } from '../store/secret-binding.js'
 
-/** A profile with its token state, for the overview, the CSV and the JSON list. */
+/**
+ * A profile with its token state, for the overview, the CSV and the JSON list.
+ *
+ * @example
+ * const rows: ProfileRow[] = await Promise.all((await dock.profiles.list()).map(async (profile) => ({ profile, token: await dock.profiles.tokenState(profile.id) })))
+ * res.type('text/csv').send(profilesCsv(rows))
+ */
 export interface ProfileRow {
   profile: Profile
   token: TokenSummary | null

@@ -1,7 +1,12 @@
 import type { Router } from 'express'
 import type { ProfileManager } from './manager.js'
 
-/** `dock.profiles`: the profile operations for the host's code, and the routers `dock.router` mounts. */
+/**
+ * `dock.profiles`: the profile operations for the host's code, and the routers `dock.router` mounts.
+ *
+ * @example
+ * await dock.profiles.create({ name: 'Support mailbox', tokenUrl, clientId, clientSecret }, { actor: 'setup' })
+ */
 export interface ProfilesModule extends ProfileManager {
   /** HTML admin, mounted at `paths.admin`. Deny by default: needs `admin.guard`. */
   adminRouter: Router

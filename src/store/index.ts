@@ -6,6 +6,12 @@ import { AuthdockError } from '../errors.js'
 import { Keyring } from './crypto.js'
 import type { Store } from './types.js'
 
+/**
+ * How openStore opens a database: the encryption keys (newest first) and the clock.
+ *
+ * @example
+ * const store = await openStore(process.env.AUTHDOCK_DATABASE!, { encryptionKeys: [process.env.AUTHDOCK_KEY!], now: Date.now })
+ */
 export interface OpenStoreOptions {
   /** Base64 keys of 32 bytes, newest first: the first encrypts, all decrypt. */
   encryptionKeys: string[]

@@ -12,7 +12,12 @@
 
 export type GrantType = 'authorization_code' | 'client_credentials'
 
-/** What an administrator edits. `clientSecret`: undefined keeps the stored one, null removes it. */
+/**
+ * What an administrator edits. `clientSecret`: undefined keeps the stored one, null removes it.
+ *
+ * @example
+ * const input: ProfileInput = parseProfileInput(body, { config: dock.config, source: 'json' })
+ */
 export interface ProfileInput {
   name: string
   grantType: GrantType
@@ -31,7 +36,13 @@ export interface ProfileInput {
   tenantId: string | null
 }
 
-/** A profile as shown: never contains the secret. */
+/**
+ * A profile as shown: never contains the secret.
+ *
+ * @example
+ * const profile: Profile = await dock.profiles.get('Support mailbox')
+ * console.log(profile.name, profile.hasClientSecret, profile.secretExpiresAt)
+ */
 export interface Profile extends Omit<ProfileInput, 'clientSecret'> {
   id: string
   hasClientSecret: boolean
@@ -68,7 +79,13 @@ export interface TokenRecord {
   version: number
 }
 
-/** The same without secrets, for overviews, CSV, JSON answers. */
+/**
+ * The same without secrets, for overviews, CSV, JSON answers.
+ *
+ * @example
+ * const state = await dock.profiles.tokenState('Support mailbox') // TokenSummary | null
+ * if (state?.status === 'reauthorization_required') notifyAdmins()
+ */
 export type TokenSummary = Omit<TokenRecord, 'accessToken' | 'refreshToken'> & {
   hasAccessToken: boolean
   hasRefreshToken: boolean
@@ -151,6 +168,14 @@ export interface AttemptCounter {
   delete(key: string): Promise<void>
 }
 
+/**
+ * The storage contract behind authdock (SQLite and PostgreSQL adapters). Hosts change profiles
+ * through `dock.profiles`, never here; `openStore` exists for tools and StoreSessionStore.
+ *
+ * @example
+ * const store: Store = await openStore('sqlite:./data/authdock.db', { encryptionKeys: [key], now: Date.now })
+ * await store.ping()
+ */
 export interface Store {
   readonly kind: 'sqlite' | 'postgres'
   /** Throws STORE_UNAVAILABLE when the database does not answer. */

@@ -10,7 +10,12 @@
 import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 
-/** What a host may say about the server's certificate. Verification itself cannot be turned off. */
+/**
+ * What a host may say about the server's certificate. Verification itself cannot be turned off.
+ *
+ * @example
+ * const input = { host: 'mail.internal.example', user, profileId, tls: { ca: readFileSync('internal-ca.pem') } }
+ */
 export interface MailTlsOptions {
   /**
    * Trusted CA certificates (PEM) for a mail server with a private CA. Replaces Node's built-in

@@ -9,6 +9,12 @@ import { AuthdockError } from '../errors.js'
 import { resolveMailTls, type MailTlsInput, type MailTlsOptions } from './mail-tls.js'
 import type { TokenProvider } from './types.js'
 
+/**
+ * The OAuth2 mail account types of ticket systems (README "Sending and reading mail").
+ *
+ * @example
+ * const type: MailAccountType = 'SMTPTLS_OAuth2'
+ */
 export type MailAccountType = 'IMAPS_OAuth2' | 'IMAPTLS_OAuth2' | 'POP3S_OAuth2' | 'SMTP_OAuth2' | 'SMTPS_OAuth2' | 'SMTPTLS_OAuth2'
 
 export interface MailTransportSpec {
@@ -24,6 +30,9 @@ export interface MailTransportSpec {
  * Port and TLS mode per account type. Every type is implicit TLS or required STARTTLS: the token
  * is a bearer credential, and STARTTLS used only "when offered" is stripped by anyone on the path.
  * So `SMTP_OAuth2` (port 25) requires STARTTLS just as `SMTPTLS_OAuth2` (587) does.
+ *
+ * @example
+ * const { port, secure } = MAIL_ACCOUNT_TYPES.IMAPS_OAuth2 // 993, implicit TLS
  */
 export const MAIL_ACCOUNT_TYPES: Readonly<Record<MailAccountType, MailTransportSpec>> = Object.freeze({
   IMAPS_OAuth2: { protocol: 'imap', port: 993, secure: true, requireStartTls: false },
@@ -34,11 +43,22 @@ export const MAIL_ACCOUNT_TYPES: Readonly<Record<MailAccountType, MailTransportS
   SMTPTLS_OAuth2: { protocol: 'smtp', port: 587, secure: false, requireStartTls: true },
 })
 
+/**
+ * Whether `value` is one of the OAuth2 account types.
+ *
+ * @example
+ * if (isMailAccountType(account.type)) transport = nodemailer.createTransport(nodemailerOptions(dock.tokens, account.type, account))
+ */
 export function isMailAccountType(value: unknown): value is MailAccountType {
   return typeof value === 'string' && Object.hasOwn(MAIL_ACCOUNT_TYPES, value)
 }
 
-/** nodemailer's provision callback signature (`transporter.set('oauth2_provision_cb', …)`). */
+/**
+ * nodemailer's provision callback signature (`transporter.set('oauth2_provision_cb', …)`).
+ *
+ * @example
+ * transporter.set('oauth2_provision_cb', nodemailerProvisionCallback(dock.tokens, 'Support mailbox'))
+ */
 export type ProvisionCallback = (
   user: string,
   renew: boolean,
@@ -49,6 +69,9 @@ export type ProvisionCallback = (
  * A nodemailer provision callback backed by the token provider. nodemailer calls it with
  * `renew: true` after the server rejected a token; that becomes `forceRefresh`. The expiry handed
  * back is shortened by the refresh margin so nodemailer asks again in time (our cache answers).
+ *
+ * @example
+ * transporter.set('oauth2_provision_cb', nodemailerProvisionCallback(dock.tokens, 'Support mailbox', 60_000))
  */
 export function nodemailerProvisionCallback(tokens: TokenProvider, profileIdOrName: string, refreshMarginMs = 0): ProvisionCallback {
   return (_user, renew, callback) => {
@@ -63,16 +86,31 @@ export function nodemailerProvisionCallback(tokens: TokenProvider, profileIdOrNa
  * nodemailer `auth` for a profile. The provision callback rides in the auth object; no token is
  * stored in the transport options. This is the auth part only: `nodemailerOptions` gives the whole
  * options, TLS included (`secure` / `requireTLS`, verified certificate).
+ *
+ * @example
+ * nodemailer.createTransport({ host: 'smtp.office365.com', port: 587, requireTLS: true, auth: nodemailerAuth(dock.tokens, 'Support mailbox', 'desk@example.com') })
  */
 export function nodemailerAuth(tokens: TokenProvider, profileIdOrName: string, user: string, refreshMarginMs = 0) {
   return { type: 'OAuth2' as const, user, provisionCallback: nodemailerProvisionCallback(tokens, profileIdOrName, refreshMarginMs) }
 }
 
-/** imapflow `auth` with a current token; `imapflowOptions` gives the whole options, TLS included. */
+/**
+ * imapflow `auth` with a current token; `imapflowOptions` gives the whole options, TLS included.
+ *
+ * @example
+ * const imap = new ImapFlow({ host: 'outlook.office365.com', port: 993, secure: true, auth: await imapflowAuth(dock.tokens, 'Support mailbox', 'desk@example.com') })
+ */
 export async function imapflowAuth(tokens: TokenProvider, profileIdOrName: string, user: string, options?: { forceRefresh?: boolean }): Promise<{ user: string; accessToken: string }> {
   return { user, accessToken: await tokens.getAccessToken(profileIdOrName, options) }
 }
 
+/**
+ * Where and as whom a mail connection logs in with a profile's token.
+ *
+ * @example
+ * const input: MailConnectionInput = { host: 'outlook.office365.com', user: 'desk@example.com', profileId }
+ * const imap = new ImapFlow(await imapflowOptions(dock.tokens, 'IMAPS_OAuth2', input))
+ */
 export interface MailConnectionInput extends MailTlsInput {
   host: string
   /** Defaults to the standard port of the account type. */
@@ -83,6 +121,13 @@ export interface MailConnectionInput extends MailTlsInput {
   tls?: MailTlsOptions
 }
 
+/**
+ * Connection settings for an account type with a current token, for mail clients other than
+ * nodemailer and imapflow.
+ *
+ * @example
+ * const { host, port, secure, requireStartTls, tls, auth } = await mailConnectionOptions(dock.tokens, 'POP3S_OAuth2', input)
+ */
 export interface MailConnectionOptions extends MailTransportSpec {
   type: MailAccountType
   host: string
@@ -134,7 +179,12 @@ export async function mailConnectionOptions(tokens: TokenProvider, type: MailAcc
   return { type, protocol, port, secure, requireStartTls, host, auth: { user: input.user, accessToken }, tls, plaintext }
 }
 
-/** What `nodemailerOptions` returns: pass it to `nodemailer.createTransport` (add pool, timeouts, …). */
+/**
+ * What `nodemailerOptions` returns: pass it to `nodemailer.createTransport` (add pool, timeouts, …).
+ *
+ * @example
+ * const transport = nodemailer.createTransport({ ...nodemailerOptions(dock.tokens, 'SMTPS_OAuth2', input), pool: true })
+ */
 export interface NodemailerTransportOptions {
   host: string
   port: number
@@ -169,7 +219,12 @@ export function nodemailerOptions(tokens: TokenProvider, type: MailAccountType, 
   }
 }
 
-/** What `imapflowOptions` returns: pass it to `new ImapFlow(…)` (add logger, timeouts, …). */
+/**
+ * What `imapflowOptions` returns: pass it to `new ImapFlow(…)` (add logger, timeouts, …).
+ *
+ * @example
+ * const imap = new ImapFlow({ ...(await imapflowOptions(dock.tokens, 'IMAPTLS_OAuth2', input)), logger: false })
+ */
 export interface ImapflowConnectOptions {
   host: string
   port: number

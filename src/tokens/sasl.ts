@@ -4,7 +4,12 @@
  * The results contain the access token: never log them.
  */
 
-/** Google/Microsoft XOAUTH2: `user=…^Aauth=Bearer …^A^A`. */
+/**
+ * Google/Microsoft XOAUTH2: `user=…^Aauth=Bearer …^A^A`.
+ *
+ * @example
+ * const raw = xoauth2Raw('desk@example.com', token) // for a client that base64-encodes itself
+ */
 export function xoauth2Raw(user: string, accessToken: string): string {
   return `user=${user}\x01auth=Bearer ${accessToken}\x01\x01`
 }
@@ -27,6 +32,9 @@ function saslName(user: string): string {
 /**
  * OAUTHBEARER (RFC 7628 section 3.1): GS2 header `n,a=user,` then `^A`-separated key/value pairs
  * (`host`, `port` when known, `auth=Bearer …`) and a closing `^A^A`.
+ *
+ * @example
+ * const raw = oauthbearerRaw('desk@example.com', token, { host: 'imap.example.com', port: 993 })
  */
 export function oauthbearerRaw(user: string, accessToken: string, host?: string, port?: number): string {
   const pairs = [
@@ -37,7 +45,12 @@ export function oauthbearerRaw(user: string, accessToken: string, host?: string,
   return `n,a=${saslName(user)},\x01${pairs.join('\x01')}\x01\x01`
 }
 
-/** OAUTHBEARER initial response, base64 encoded. */
+/**
+ * OAUTHBEARER initial response, base64 encoded.
+ *
+ * @example
+ * socket.write(`AUTH OAUTHBEARER ${oauthbearer('desk@example.com', token, { host: 'smtp.example.com', port: 587 })}\r\n`)
+ */
 export function oauthbearer(user: string, accessToken: string, host?: string, port?: number): string {
   return Buffer.from(oauthbearerRaw(user, accessToken, host, port), 'utf8').toString('base64')
 }

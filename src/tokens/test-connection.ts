@@ -15,6 +15,12 @@ import { mailTlsError, type MailTlsOptions } from './mail-tls.js'
 import { pop3XOAuth2Login, Pop3Error } from './pop3.js'
 import type { TokenProvider } from './types.js'
 
+/**
+ * What "Test connection" logs in to: the account type, host, port and mailbox, with the profile's token.
+ *
+ * @example
+ * const report = await testMailConnection(dock.tokens, { profileId, type: 'SMTPTLS_OAuth2', host: 'smtp.office365.com', user: 'desk@example.com' })
+ */
 export interface ConnectionTestInput {
   profileId: string
   type: MailAccountType
@@ -35,6 +41,12 @@ export interface ConnectionTestInput {
 
 export type ConnectionTestStepName = 'token' | 'connect' | 'auth'
 
+/**
+ * One step of "Test connection" (token, connect, auth) and how it went.
+ *
+ * @example
+ * for (const step of report.steps) console.log(step.step, step.ok, step.code ?? '', step.message ?? '')
+ */
 export interface ConnectionTestStep {
   step: ConnectionTestStepName
   /** null: not tried because an earlier step failed. */
@@ -45,6 +57,13 @@ export interface ConnectionTestStep {
   message?: string
 }
 
+/**
+ * The result of "Test connection": every step, in order, and whether all worked.
+ *
+ * @example
+ * const report: ConnectionTestReport = await testMailConnection(dock.tokens, input)
+ * if (!report.ok) console.warn(report.steps.find((s) => s.ok === false))
+ */
 export interface ConnectionTestReport {
   ok: boolean
   type: MailAccountType

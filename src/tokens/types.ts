@@ -1,10 +1,20 @@
-/** The token provider: what the host's mail module calls. */
+/**
+ * The token provider: what the host's mail module calls.
+ *
+ * @example
+ * const token = await dock.tokens.getAccessToken('Support mailbox', { forceRefresh: true }) // the server refused the last one
+ */
 export interface GetAccessTokenOptions {
   /** Refresh even if the cached token is still valid (e.g. the server just rejected it). */
   forceRefresh?: boolean
 }
 
-/** An access token with what a mail client needs beside it. */
+/**
+ * An access token with what a mail client needs beside it.
+ *
+ * @example
+ * const { accessToken, expiresAt } = await dock.tokens.getToken('Support mailbox')
+ */
 export interface AccessToken {
   profileId: string
   accessToken: string
@@ -12,7 +22,12 @@ export interface AccessToken {
   expiresAt: Date
 }
 
-/** What one keep-alive run did (profile ids only, never tokens). */
+/**
+ * What one keep-alive run did (profile ids only, never tokens).
+ *
+ * @example
+ * const { ran, refreshed, failed } = await dock.tokens.keepAlive()
+ */
 export interface KeepAliveReport {
   /** False when another instance holds the keep-alive lease and this run did nothing. */
   ran: boolean
@@ -20,6 +35,14 @@ export interface KeepAliveReport {
   failed: Array<{ profileId: string; code: string }>
 }
 
+/**
+ * The token provider (`dock.tokens`, or openTokenProvider in a worker): valid access tokens for
+ * profiles, refreshed in time and once across every instance.
+ *
+ * @example
+ * const token = await dock.tokens.getAccessToken('Support mailbox')
+ * imap.authenticate('XOAUTH2', xoauth2('desk@example.com', token))
+ */
 export interface TokenProvider {
   /** A valid access token for the profile (by id or name); refreshed in time, once across instances. */
   getAccessToken(profileIdOrName: string, options?: GetAccessTokenOptions): Promise<string>

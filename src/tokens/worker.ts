@@ -11,7 +11,14 @@ import { openStore } from '../store/index.js'
 import { createTokenProvider } from './index.js'
 import type { TokenProvider } from './types.js'
 
-/** A token provider that owns its store. */
+/**
+ * A token provider that owns its store.
+ *
+ * @example
+ * const tokens: TokenWorker = await openTokenProvider({ database, encryptionKey })
+ * tokens.events.on('token.failed', ({ profileId, code }) => alert(profileId, code))
+ * await tokens.close()
+ */
 export interface TokenWorker extends TokenProvider {
   /** `token.refreshed`, `token.failed`, `profile.reauthorization_required` (README "Events"). */
   readonly events: EventEmitter

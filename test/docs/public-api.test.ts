@@ -38,7 +38,9 @@ describe('the public API', () => {
 
   it('lists every export in the README, one line each', () => {
     const readme = readFileSync(new URL('README.md', root), 'utf8')
-    const section = readme.slice(readme.indexOf('## Public API'))
+    const start = readme.indexOf('\n## Public API\n')
+    const end = readme.indexOf('\n## ', start + 1)
+    const section = start < 0 ? '' : readme.slice(start, end < 0 ? undefined : end)
     expect(section.length, 'README has a "## Public API" section').toBeGreaterThan(20)
     expect(exports.filter((e) => !new RegExp(`^\\| \`${e.name}\``, 'm').test(section)).map((e) => e.name)).toEqual([])
   })
