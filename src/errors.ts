@@ -45,6 +45,16 @@ export const ERROR_CODES = {
   LOGIN_PASSWORD_INVALID: 401,
   LOGIN_THROTTLED: 429,
   LOGIN_PROVIDER_UNKNOWN: 404,
+  /** The provider of a login under way was changed, deactivated or removed before its callback. */
+  LOGIN_PROVIDER_CHANGED: 409,
+  /** The identity provider says the login client's secret has expired (e.g. AADSTS7000222). */
+  OIDC_CLIENT_SECRET_EXPIRED: 502,
+  /** The identity provider refuses the login client's credentials (`invalid_client`, AADSTS7000215). */
+  OIDC_CLIENT_SECRET_INVALID: 502,
+  // login providers managed in the admin
+  LOGIN_PROVIDER_NOT_FOUND: 404,
+  LOGIN_PROVIDER_READ_ONLY: 409,
+  LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED: 409,
   // profiles
   PROFILE_NOT_FOUND: 404,
   PROFILE_NAME_TAKEN: 409,

@@ -3,6 +3,7 @@ import type { Keyring } from './crypto.js'
 import type { Db } from './db.js'
 import { auditRepo } from './repos/audit.js'
 import { countersRepo, leasesRepo } from './repos/leases.js'
+import { loginProvidersRepo } from './repos/login-providers.js'
 import { loginTokensRepo } from './repos/login-tokens.js'
 import { profilesRepo } from './repos/profiles.js'
 import { reencryptAll } from './repos/reencrypt.js'
@@ -32,6 +33,7 @@ export function buildStore(parts: AdapterParts): Store {
     },
     close: () => (closing ??= parts.close()),
     profiles: profilesRepo(db, keys, now),
+    loginProviders: loginProvidersRepo(db, keys, now),
     tokens: tokensRepo(db, io, parts.refreshLock(io)),
     loginTokens: loginTokensRepo(db, keys, now),
     sessions: sessionsRepo(db, now),

@@ -104,6 +104,37 @@ export interface AuditEntry extends Required<Omit<AuditEntryInput, 'details'>> {
   details: Record<string, unknown>
 }
 
+/** A login provider as an administrator edits it. `clientSecret`: undefined keeps the stored one, null removes it. */
+export interface LoginProviderInput {
+  label: string
+  active: boolean
+  issuer: string
+  clientId: string
+  clientSecret?: string | null
+  secretExpiresAt: Date | null
+  scope: string
+  /** The claim that identifies a user, and its label in the host's user admin. */
+  claim: string
+  claimLabel: string
+  /** Extra authorization request parameters (e.g. `domain_hint`). */
+  authorizationParams: Record<string, string>
+  /** Allowed ID token algorithms; null for authdock's default (every asymmetric one). */
+  idTokenAlgorithms: string[] | null
+  /** Which preset filled it ('entra', 'keycloak', 'gitlab', 'google') or null. */
+  preset: string | null
+  tenantId: string | null
+}
+
+/** A stored login provider as shown: never contains the secret. */
+export interface LoginProviderRecord extends Omit<LoginProviderInput, 'clientSecret'> {
+  id: string
+  hasClientSecret: boolean
+  /** Incremented on every write of this provider. */
+  version: number
+  createdAt: Date
+  updatedAt: Date
+}
+
 export interface SessionRecord {
   data: string
   expiresAt: Date
@@ -130,6 +161,28 @@ export interface Store {
     /** Deletes the profile and its tokens; false when it did not exist. */
     delete(id: string): Promise<boolean>
     getClientSecret(id: string): Promise<string | null>
+  }
+
+  /** Login providers managed in the admin (the ones from options never touch the store). */
+  loginProviders: {
+    list(): Promise<LoginProviderRecord[]>
+    get(id: string): Promise<LoginProviderRecord | null>
+    /** `id` is chosen by the caller (it is part of the redirect URI shown before saving). Throws VALIDATION_FAILED on a taken id. */
+    create(id: string, input: LoginProviderInput): Promise<LoginProviderRecord>
+    /**
+     * Throws LOGIN_PROVIDER_NOT_FOUND. When the issuer's origin changes and no new secret is given,
+     * the stored secret is removed in the same transaction (`secretDropped`): a secret belongs to
+     * the provider it was issued by.
+     */
+    update(id: string, input: LoginProviderInput): Promise<{ provider: LoginProviderRecord; secretDropped: boolean }>
+    delete(id: string): Promise<boolean>
+    getClientSecret(id: string): Promise<string | null>
+    /** The active providers with their client secrets, for the login only. */
+    activeWithSecrets(): Promise<Array<LoginProviderRecord & { clientSecret: string | null }>>
+    /** Changes with every create, update and delete: instances compare it to notice a change. */
+    version(): Promise<number>
+    /** How many distinct users logged in through the provider (login audit entries, remembered devices). */
+    userCount(id: string): Promise<number>
   }
 
   tokens: {

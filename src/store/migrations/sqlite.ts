@@ -75,4 +75,32 @@ export const sqliteMigrations: Migration[] = [
       `CREATE TABLE counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_start INTEGER NOT NULL, window_ms INTEGER NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: 'login providers managed in the admin',
+    statements: [
+      `CREATE TABLE login_providers (
+        id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        active INTEGER NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        client_secret TEXT,
+        secret_expires_at INTEGER,
+        scope TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        claim_label TEXT NOT NULL,
+        authorization_params TEXT NOT NULL,
+        id_token_algorithms TEXT,
+        preset TEXT,
+        tenant_id TEXT,
+        version INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      )`,
+      // One counter per kind of record that instances cache: a change bumps it in the same transaction.
+      `CREATE TABLE store_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL)`,
+      `INSERT INTO store_versions (name, version) VALUES ('login_providers', 0)`,
+    ],
+  },
 ]
