@@ -81,7 +81,7 @@ const base64Key = z
     message: 'must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)',
   })
 
-const providerSchema = z.object({
+export const providerSchema = z.object({
   /** Stable id of this provider; part of its callback path and of the user key. */
   id: z
     .string()
@@ -200,6 +200,10 @@ export const optionsSchema = z.object({
       /** Where a login lands when no returnTo was given. */
       afterLogin: path.default('/'),
       afterLogout: path.default('/'),
+      /** Login providers admin (HTML), next to the OAuth2 profiles. */
+      loginProviders: path.default('/admin/login-providers'),
+      /** Login providers admin as JSON. */
+      loginProvidersApi: path.default('/admin/api/login-providers'),
     })
     .prefault({}),
   admin: z
@@ -289,6 +293,16 @@ export const optionsSchema = z.object({
           message: 'must be a prom-client Registry',
         })
         .optional(),
+    })
+    .prefault({}),
+  /** Login providers managed in the admin (those in `oidc` stay as configured). */
+  loginProviders: z
+    .object({
+      /**
+       * How long an instance trusts its list of admin-managed providers before it asks the store
+       * whether they changed (one small read); a change made on another instance counts from then.
+       */
+      refreshMs: z.number().int().nonnegative().default(2_000),
     })
     .prefault({}),
   /** `auto` picks from Accept-Language. */

@@ -19,6 +19,8 @@ export const CLOCK_TOLERANCE_SEC = 30
 interface CacheEntry {
   config: Promise<client.Configuration>
   at: number
+  /** The settings it was discovered with: an edited provider is a new object and misses. */
+  provider: ProviderConfig
 }
 
 /**
@@ -42,9 +44,9 @@ export class DiscoveryCache {
   /** The provider's Configuration; rejected promises are not cached so the next login retries. */
   get(provider: ProviderConfig): Promise<client.Configuration> {
     const hit = this.entries.get(provider.id)
-    if (hit && this.ctx.now() - hit.at < DISCOVERY_TTL_MS) return hit.config
+    if (hit && hit.provider === provider && this.ctx.now() - hit.at < DISCOVERY_TTL_MS) return hit.config
     const config = discover(this.ctx, provider)
-    const entry = { config, at: this.ctx.now() }
+    const entry = { config, at: this.ctx.now(), provider }
     this.entries.set(provider.id, entry)
     config.catch(() => {
       if (this.entries.get(provider.id) === entry) this.entries.delete(provider.id)
@@ -54,6 +56,11 @@ export class DiscoveryCache {
 
   clear(): void {
     this.entries.clear()
+  }
+
+  /** Drop a removed provider's entry. */
+  forget(providerId: string): void {
+    this.entries.delete(providerId)
   }
 }
 

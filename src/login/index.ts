@@ -9,6 +9,7 @@ import type { DockContext } from '../context.js'
 import { OidcFlow, verifyFor } from './oidc-flow.js'
 import { PasswordLogin } from './password.js'
 import { Providers } from './providers.js'
+import { LOGIN_PROVIDER_EVENTS, storeProviderSource } from './provider-source.js'
 import { createRequireLogin } from './require-login.js'
 import { createLoginRouter } from './routes.js'
 import { installSerializers } from './serialize.js'
@@ -28,7 +29,10 @@ export { safeReturnTo } from './return-to.js'
  */
 export async function createLogin(ctx: DockContext, passport: PassportInstance): Promise<LoginModule> {
   installSerializers(ctx, passport)
-  const providers: Providers = new Providers(ctx, passport, (provider) => verifyFor(ctx, () => providers, provider))
+  const providers: Providers = new Providers(ctx, passport, (provider) => verifyFor(ctx, () => providers, provider), storeProviderSource(ctx))
+  // A change made through this instance's admin counts at once; other instances see it within refreshMs.
+  const invalidate = () => providers.invalidate()
+  for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.on(name, invalidate)
   const flow = new OidcFlow(ctx, passport, providers)
   const password = new PasswordLogin(ctx, passport)
   return {
@@ -36,6 +40,9 @@ export async function createLogin(ctx: DockContext, passport: PassportInstance):
     silentLogin: createSilentLogin(ctx, providers),
     requireLogin: createRequireLogin(ctx),
     testWellKnown: (issuer) => testWellKnown(ctx, issuer),
-    close: async () => providers.discovery.clear(),
+    close: async () => {
+      for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.off(name, invalidate)
+      providers.discovery.clear()
+    },
   }
 }

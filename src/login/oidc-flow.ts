@@ -14,6 +14,7 @@ import { mapOidcError } from './oidc-errors.js'
 import { recordFailure, recordSuccess, redirectToRetry } from './outcome.js'
 import type { Providers } from './providers.js'
 import { rememberDevice } from './device.js'
+import { bindLogin, checkLoginBinding } from './provider-changes.js'
 import { logIn, strategySessionKey } from './session-data.js'
 import { loginProviderOf } from './serialize.js'
 
@@ -52,6 +53,7 @@ export class OidcFlow {
       return this.fail(req, res, next, provider, err)
     }
     req.session.authdockLogin = { providerId: provider.id, returnTo, startedAt: this.ctx.now() }
+    bindLogin(req, provider)
     this.passport.authenticate(name, { session: false })(req, res, next)
   }
 
@@ -65,6 +67,7 @@ export class OidcFlow {
       if (req.query.code === undefined && req.query.error === undefined) {
         throw new AuthdockError('OIDC_STATE_INVALID', 'The login answer carries neither a code nor an error')
       }
+      if (pending?.providerId === provider.id) checkLoginBinding(req, provider)
       if (pending?.providerId === provider.id && this.ctx.now() - pending.startedAt > provider.loginTimeoutMs) {
         delete (req.session as unknown as Record<string, unknown>)[strategySessionKey(provider.id)]
         throw new AuthdockError('OIDC_LOGIN_TIMEOUT', 'The login was not finished in time')

@@ -52,6 +52,7 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
     const record = await ctx.store.loginTokens.get(hash)
     if (!record) return null
     const sealed = openRefreshToken(record.refreshToken)
+    await providers.sync()
     const provider = providers.find(record.providerId)
     if (!sealed || !provider || !provider.active || !provider.silentLogin || record.expiresAt.getTime() <= ctx.now()) {
       await ctx.store.loginTokens.delete(hash)
