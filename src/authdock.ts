@@ -22,7 +22,7 @@ import type { ProfilesModule } from './profiles/types.js'
 import type { DockContext } from './context.js'
 import { createOperations, withRedactedAudit, type OperationsModule } from './ops/index.js'
 import { requireAdmin } from './ops/admin-guard.js'
-import { wellKnownHandler } from './login/index.js'
+import { createLoginProviderAdmin, wellKnownHandler, type LoginProvidersModule } from './login/index.js'
 
 export interface Authdock {
   readonly config: ResolvedConfig
@@ -34,6 +34,8 @@ export interface Authdock {
   readonly requireLogin: RequestHandler
   readonly login: LoginModule
   readonly profiles: ProfilesModule
+  /** Login providers managed in the admin: the service and its routers (already part of `router`). */
+  readonly loginProviders: LoginProvidersModule
   readonly tokens: TokenProvider
   readonly store: Store
   /** The daily check (secret expiry, audit pruning), audit and health routers. */
@@ -78,6 +80,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const stopKeepAlive = tokens.startKeepAlive()
   const login = await createLogin(ctx, passport)
   const profiles = createProfiles(ctx, tokens)
+  const loginProviders = createLoginProviderAdmin(ctx)
   // The readiness detail is for admins: its guard needs the session's user, which probes skip.
   const operations = await createOperations(ctx, { identify: [sessionMiddleware, passport.session()] })
 
@@ -92,6 +95,9 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(login.silentLogin)
   router.use(config.paths.auth, login.router)
   router.get(`${config.paths.adminApi}/well-known`, requireAdmin(config), wellKnownHandler(ctx))
+  // Before the profiles' routers: a host may nest these paths below theirs.
+  router.use(config.paths.loginProvidersApi, loginProviders.apiRouter)
+  router.use(config.paths.loginProviders, loginProviders.adminRouter)
   router.use(config.paths.adminApi, profiles.apiRouter)
   router.use(config.paths.admin, profiles.adminRouter)
   router.use(config.paths.oauth2Redirect, profiles.oauth2RedirectRouter)
@@ -107,6 +113,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     requireLogin: login.requireLogin,
     login,
     profiles,
+    loginProviders,
     tokens,
     store,
     operations,

@@ -18,6 +18,7 @@ import type { LoginModule } from './types.js'
 import { testWellKnown } from './well-known.js'
 
 export { wellKnownHandler, testWellKnown } from './well-known.js'
+export { createLoginProviderAdmin, type LoginProvidersModule } from './provider-admin-module.js'
 export { safeReturnTo } from './return-to.js'
 
 /**

@@ -36,6 +36,15 @@ export function isStoreProviderId(id: string): boolean {
   return STORE_PROVIDER_ID.test(id)
 }
 
+/**
+ * The callback path of a provider (below `paths.auth`): `/callback` for the one provider of the
+ * options, else `/callback/<id>`. Admin-managed providers always have their own, so adding one
+ * never moves a redirect URI already registered.
+ */
+export function callbackPathOf(providerId: string, optionProviders: number): string {
+  return isStoreProviderId(providerId) || optionProviders > 1 ? `/callback/${providerId}` : '/callback'
+}
+
 /** A fresh id for a new provider. */
 export function newStoreProviderId(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'

@@ -18,7 +18,7 @@ import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { DiscoveryCache } from './discovery.js'
 import { AuthdockOidcStrategy, strategyName } from './oidc-strategy.js'
-import { isStoreProviderId } from './provider-schema.js'
+import { callbackPathOf } from './provider-schema.js'
 
 /** Where admin-managed providers come from (the store, in production). */
 export interface ProviderSource {
@@ -66,7 +66,7 @@ export class Providers {
    * moves the redirect URI registered for the options' provider.
    */
   callbackPath(providerId: string): string {
-    return isStoreProviderId(providerId) || this.fromOptions.length > 1 ? `/callback/${providerId}` : '/callback'
+    return callbackPathOf(providerId, this.fromOptions.length)
   }
 
   redirectUri(providerId: string): string {
