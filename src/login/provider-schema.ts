@@ -214,7 +214,7 @@ export const loginProviderBodySchema = z.object({
   idTokenAlgorithms,
   preset: z.preprocess(blankToUndefined, z.enum(LOGIN_PRESET_IDS, { error: `must be one of ${LOGIN_PRESET_IDS.join(', ')}` }).nullable().optional()),
   tenantId: z.preprocess(
-    blankToUndefined,
+    (v) => (v === null ? undefined : blankToUndefined(v)),
     z.string({ error: 'must be text' }).max(LOGIN_PROVIDER_LIMITS.tenantId, `must be at most ${LOGIN_PROVIDER_LIMITS.tenantId} characters`).refine((v) => !CONTROL.test(v), 'must not contain control characters').optional(),
   ),
   confirmClaimChange: checkbox,
