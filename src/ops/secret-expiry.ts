@@ -18,7 +18,7 @@
  */
 import type { DockContext } from '../context.js'
 import type { ResolvedConfig } from '../config.js'
-import type { Profile, Store } from '../store/types.js'
+import type { LoginProviderRecord, Profile, Store } from '../store/types.js'
 
 export const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -26,7 +26,7 @@ export type FindingLevel = 'info' | 'warning' | 'error'
 
 /** One secret that expires soon or has expired. Never carries the secret itself. */
 export interface SecretFinding {
-  /** 'login-client': a login provider's client secret (config.oidc[]); 'profile': an OAuth2 profile's. */
+  /** 'login-client': a login provider's client secret (config.oidc[] or managed in the admin); 'profile': an OAuth2 profile's. */
   kind: 'login-client' | 'profile'
   /** Provider id or profile id. */
   id: string
@@ -86,10 +86,22 @@ export function profileSecrets(profiles: Profile[]): ExpiringSecret[] {
     .map((p) => ({ kind: 'profile' as const, id: p.id, name: p.name, expiresAt: p.secretExpiresAt! }))
 }
 
-/** Findings for the login clients (from the config) and every profile (from the store). */
-export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles'>; now: () => number }): Promise<SecretFinding[]> {
-  const profiles = await ctx.store.profiles.list()
-  return evaluateSecrets([...loginClientSecrets(ctx.config), ...profileSecrets(profiles)], ctx.now())
+/** The secrets of login providers managed in the admin that have an expiry date (active or not: a provider may be switched on again). */
+export function storedLoginClientSecrets(providers: LoginProviderRecord[]): ExpiringSecret[] {
+  return providers
+    .filter((p) => p.secretExpiresAt && p.hasClientSecret)
+    .map((p) => ({ kind: 'login-client' as const, id: p.id, name: p.label, expiresAt: p.secretExpiresAt! }))
+}
+
+/** Every secret with a known expiry date: login clients (config and store) and profiles. */
+export async function expiringSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles' | 'loginProviders'> }): Promise<ExpiringSecret[]> {
+  const [profiles, providers] = await Promise.all([ctx.store.profiles.list(), ctx.store.loginProviders.list()])
+  return [...loginClientSecrets(ctx.config), ...storedLoginClientSecrets(providers), ...profileSecrets(profiles)]
+}
+
+/** Findings for the login clients (from the config and the store) and every profile (from the store). */
+export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles' | 'loginProviders'>; now: () => number }): Promise<SecretFinding[]> {
+  return evaluateSecrets(await expiringSecrets(ctx), ctx.now())
 }
 
 /** The exit code of `authdock check-secrets`: 0 nothing or info, 1 a warning, 2 an error. */

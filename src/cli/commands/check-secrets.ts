@@ -1,14 +1,14 @@
 /** `authdock check-secrets`: the secret-expiry check for cron and monitoring (exit 0/1/2). */
 import { parseArgs } from 'node:util'
-import { evaluateSecrets, exitCodeFor, profileSecrets, type ExpiringSecret, type SecretFinding } from '../../ops/secret-expiry.js'
+import { evaluateSecrets, exitCodeFor, profileSecrets, storedLoginClientSecrets, type ExpiringSecret, type SecretFinding } from '../../ops/secret-expiry.js'
 import { DATABASE_OPTION, STORE_HELP, openCliStore } from '../store.js'
 import { UsageError } from '../exit-codes.js'
 import type { CliIo, Command } from '../io.js'
 
 const help = `Usage: authdock check-secrets [options]
 
-Checks when the client secrets of the OAuth2 profiles (and, when given, of the login client)
-expire. Fewer than 90 days left: info; fewer than 30: warning; fewer than 7 or expired: error.
+Checks when the client secrets of the OAuth2 profiles, of the login providers managed in the
+admin and (when given) of the login clients in the configuration expire. Fewer than 90 days left: info; fewer than 30: warning; fewer than 7 or expired: error.
 
 Options:
   --login-secret-expires [ID=]YYYY-MM-DD
@@ -57,7 +57,7 @@ export const checkSecretsCommand: Command = {
     const store = await openCliStore({ database: values.database, io })
     let findings: SecretFinding[]
     try {
-      findings = evaluateSecrets([...login, ...profileSecrets(await store.profiles.list())], io.now())
+      findings = evaluateSecrets([...login, ...storedLoginClientSecrets(await store.loginProviders.list()), ...profileSecrets(await store.profiles.list())], io.now())
     } finally {
       await store.close()
     }
