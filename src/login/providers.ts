@@ -38,6 +38,7 @@ export class Providers {
   /** ctx.now() of the last version check; null forces a check. */
   private checkedAt: number | null = null
   private pending: Promise<void> | null = null
+  private lastError: string | null = null
   private readonly registered = new Map<string, { config: client.Configuration; provider: ProviderConfig }>()
 
   constructor(
@@ -112,8 +113,12 @@ export class Providers {
         this.apply(await source.load())
         this.seenVersion = version
       }
+      this.lastError = null
     } catch (err) {
-      this.ctx.logger.warn({ err: String(err) }, 'authdock: could not read the login providers; keeping the last known list')
+      // Once per distinct failure, not once per request every refreshMs.
+      const message = String(err)
+      if (message !== this.lastError) this.ctx.logger.warn({ err: message }, 'authdock: could not read the login providers; keeping the last known list')
+      this.lastError = message
     }
     this.checkedAt = at
   }
