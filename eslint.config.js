@@ -13,6 +13,20 @@ export default tseslint.config(
     },
   },
   {
+    // Express 4 (a supported peer) drops a route handler's rejected promise: async handlers go
+    // through handler() from src/http/handler.ts, which passes the failure to next().
+    files: ['src/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'CallExpression[callee.property.name=/^(get|post|put|patch|delete|all|use)$/] > :matches(ArrowFunctionExpression, FunctionExpression)[async=true]',
+          message: 'Wrap an async route handler in handler() (src/http/handler.ts): Express 4 does not forward a rejected promise.',
+        },
+      ],
+    },
+  },
+  {
     files: ['test/**', 'bench/**'],
     rules: { '@typescript-eslint/no-non-null-assertion': 'off', '@typescript-eslint/no-explicit-any': 'off' },
   },

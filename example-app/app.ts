@@ -12,16 +12,17 @@ import { createClient } from 'redis'
 import { createAuthdock, type Authdock, type Logger } from '../src/index.js'
 import { errorHandler } from '../src/http/error-handler.js'
 import { Renderer } from '../src/http/render.js'
-import { DEV_LOGIN_CLIENT, startDevIdp, type DevIdp } from './dev-idp.js'
+import { createDevTls, type DevTls } from './dev-tls.js'
+import { DEV_LOGIN_CLIENT_ID, startDevIdp, type DevIdp } from './dev-idp.js'
 import { MailAccounts } from './mail-accounts.js'
 import { mailRouter } from './mail-routes.js'
 import { homeRouter, rememberLanguage } from './pages.js'
 import { ExamplePages } from './render.js'
-import { encryptionKey, sessionSecret } from './secrets.js'
+import { devClientSecret, encryptionKey, sessionSecret } from './secrets.js'
 import { seedDevMailbox } from './seed.js'
 import { readSettings, type Env } from './settings.js'
 import { startSmtpSink, type SmtpSink } from './smtp-sink.js'
-import { demoUserCallbacks, isAdmin } from './users.js'
+import { DEMO_USERS, isAdmin, userCallbacks } from './users.js'
 
 export interface ExampleApp {
   /** The app's public origin (BASE_URL). */
@@ -32,6 +33,8 @@ export interface ExampleApp {
   smtpUrl: string
   dock: Authdock
   sink: SmtpSink
+  /** The dev CA the sink's certificate comes from, and what mail connections trust. */
+  devTls: DevTls
   close(): Promise<void>
 }
 
@@ -79,7 +82,10 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
         host: settings.host,
         port: settings.port === 0 ? 0 : settings.port + 1,
         appBaseUrl: baseUrl,
-        loginClient: { clientId: settings.oidcClientId ?? DEV_LOGIN_CLIENT.clientId, clientSecret: settings.oidcClientSecret ?? DEV_LOGIN_CLIENT.clientSecret },
+        loginClient: {
+          clientId: settings.oidcClientId ?? DEV_LOGIN_CLIENT_ID,
+          clientSecret: settings.oidcClientSecret ?? (await devClientSecret(settings.dataDir)).value,
+        },
       })
       cleanup.push(() => idp!.close())
     }
@@ -90,6 +96,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
       if (s.generated) log(`WARNING: ${name} is not set; generated one into ${s.file}. Back it up${name === 'AUTHDOCK_KEY' ? ' (without it the stored secrets cannot be decrypted)' : ''} and set ${name} in production.`)
     }
     await mkdir(settings.dataDir, { recursive: true })
+    if (!settings.demoUsers) log('Demo users are off (OIDC_ISSUER names a real provider): nobody can log in until this host maps users. Set DEMO_USERS=1 to try alice and bob anyway.')
 
     let redis: ReturnType<typeof createClient> | undefined
     if (settings.redisUrl) {
@@ -99,7 +106,9 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
       cleanup.push(() => redis!.quit())
     }
 
-    const sink = await startSmtpSink({ host: '127.0.0.1', port: settings.port === 0 ? 0 : settings.port + 2, introspection: idp?.introspection })
+    // The sink speaks STARTTLS with a certificate of a dev CA that this app (and nothing else) trusts.
+    const devTls = createDevTls()
+    const sink = await startSmtpSink({ host: '127.0.0.1', port: settings.port === 0 ? 0 : settings.port + 2, introspection: idp?.introspection, tls: devTls })
     cleanup.push(() => sink.close())
     const accounts = await MailAccounts.open(join(settings.dataDir, 'mail-accounts.json'), key.value)
 
@@ -116,13 +125,15 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
         scope: settings.oidcScope,
         claim: settings.oidcClaim,
       },
-      users: demoUserCallbacks,
+      users: userCallbacks(settings.demoUsers ? DEMO_USERS : []),
       admin: {
         guard: isAdmin,
         profileUsers: ({ profileId }) => accounts.usersOf(profileId),
         actor: (req) => (req.user as { email?: string } | undefined)?.email,
       },
       tokens: settings.httpTimeoutMs === undefined ? undefined : { httpTimeoutMs: settings.httpTimeoutMs },
+      // "Test connection" in the admin verifies the sink against the dev CA (public CAs stay trusted).
+      mail: { tls: { ca: devTls.trusted } },
       logger: consoleLogger(log),
     })
     cleanup.push(() => dock.close())
@@ -130,20 +141,23 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     for (const name of EVENTS) dock.events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
     if (idp) await seedDevMailbox({ dock, idp, baseUrl, sink, accounts })
 
-    const pages = new ExamplePages(dock.config)
+    const pages = new ExamplePages(dock.config, () => dock.login.formActionOrigins())
     const app = express()
     app.disable('x-powered-by')
+    // Behind a reverse proxy every client would otherwise share the proxy's address (and its
+    // password-login throttle); only the proxies named here may say who the client is.
+    if (settings.trustProxy !== undefined) app.set('trust proxy', settings.trustProxy)
     app.use(rememberLanguage)
     app.use(dock.router)
     app.use(homeRouter({ dock, pages, idpUrl: idp?.issuer, smtpAddress: `${sink.host}:${sink.port}` }))
-    app.use(mailRouter({ dock, pages, accounts, sink }))
+    app.use(mailRouter({ dock, pages, accounts, sink, trustedCas: devTls.trusted }))
     app.use((_req, res) => {
       res.status(404).type('text/plain').send('Not found')
     })
     app.use(errorHandler({ views: new Renderer(dock.config), logger: dock.config.logger }))
     server.on('request', app)
 
-    return { url: baseUrl, idpUrl: idp?.issuer, smtpUrl: `smtp://${sink.host}:${sink.port}`, dock, sink, close }
+    return { url: baseUrl, idpUrl: idp?.issuer, smtpUrl: `smtp://${sink.host}:${sink.port}`, dock, sink, devTls, close }
   } catch (err) {
     await close()
     throw err

@@ -46,7 +46,8 @@ export interface DevIdp {
   close(): Promise<void>
 }
 
-export const DEV_LOGIN_CLIENT: ClientCredentials = { clientId: 'authdock-example', clientSecret: 'authdock-example-dev-secret' }
+/** The app's login client at the dev IdP; its secret is generated per data folder (secrets.ts). */
+export const DEV_LOGIN_CLIENT_ID = 'authdock-example'
 const MAILBOX_CLIENT_ID = 'mailbox'
 const SINK_CLIENT_ID = 'smtp-sink'
 

@@ -5,9 +5,8 @@
  */
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
 import nodemailer from 'nodemailer'
-import { AuthdockError, isAuthdockError, type Authdock } from '../src/index.js'
+import { AuthdockError, isAuthdockError, mailTlsError, nodemailerOptions, type Authdock, type MailAccountType } from '../src/index.js'
 import { verifyCsrf } from '../src/http/csrf.js'
-import { nodemailerAuth } from '../src/tokens/mail.js'
 import { ACCOUNT_TYPES, isOAuth2Type, isSmtpType, type MailAccount, type MailAccountForm, type MailAccounts } from './mail-accounts.js'
 import type { Banner, ExamplePages } from './render.js'
 import type { SmtpSink } from './smtp-sink.js'
@@ -25,6 +24,8 @@ export interface MailRoutesDeps {
   pages: ExamplePages
   accounts: MailAccounts
   sink: SmtpSink
+  /** CA certificates mail connections trust: the public ones and the dev CA of the sink. */
+  trustedCas: string[]
 }
 
 const OAUTH2_TYPES = ACCOUNT_TYPES.filter(isOAuth2Type)
@@ -39,10 +40,8 @@ function takeFlash(req: Request): Banner[] {
   return flash ? [flash] : []
 }
 
-const isLoopback = (host: string) => host === 'localhost' || host === '::1' || host === '[::1]' || /^127\./.test(host)
-
 export function mailRouter(deps: MailRoutesDeps): Router {
-  const { dock, pages, accounts, sink } = deps
+  const { dock, pages, accounts, sink, trustedCas } = deps
   const t = (req: Request) => pages.translator(req)
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '16kb' })
@@ -100,7 +99,7 @@ export function mailRouter(deps: MailRoutesDeps): Router {
     if (!account) throw new AuthdockError('NOT_FOUND', 'This mail account does not exist')
     const to = String((req.body as MailAccountForm).to ?? '').trim()
     if (!/^[^\s@]+@[^\s@]+$/.test(to)) throw new AuthdockError('VALIDATION_FAILED', 'The recipient must be an email address', { fields: { to: 'must be an email address' } })
-    req.session.exampleFlash = await sendTestMail(dock, account, to, t(req))
+    req.session.exampleFlash = await sendTestMail(dock, account, to, trustedCas, t(req))
     res.redirect(303, '/mail-accounts')
   }))
 
@@ -110,19 +109,18 @@ export function mailRouter(deps: MailRoutesDeps): Router {
   return router
 }
 
-async function sendTestMail(dock: Authdock, account: MailAccount, to: string, t: ReturnType<ExamplePages['translator']>): Promise<Banner> {
+async function sendTestMail(dock: Authdock, account: MailAccount, to: string, trustedCas: string[], t: ReturnType<ExamplePages['translator']>): Promise<Banner> {
   if (!isOAuth2Type(account.type) || !isSmtpType(account.type) || !account.profileId) return { level: 'error', text: t('example.accounts.oauth2Only') }
-  const loopback = isLoopback(account.host)
-  const transport = nodemailer.createTransport({
+  // authdock decides TLS from the account type (implicit TLS or required STARTTLS, certificate
+  // verified); the sink on loopback is no exception, it has a certificate of the dev CA.
+  const options = nodemailerOptions(dock.tokens, account.type as MailAccountType, {
     host: account.host,
     port: account.port,
-    secure: account.type === 'SMTPS_OAuth2',
-    // The sink on loopback has no certificate; anywhere else SMTPTLS must upgrade or fail.
-    requireTLS: account.type === 'SMTPTLS_OAuth2' && !loopback,
-    ignoreTLS: loopback,
-    connectionTimeout: 10_000,
-    auth: nodemailerAuth(dock.tokens, account.profileId, account.user, dock.config.tokens.refreshMarginMs),
-  })
+    user: account.user,
+    profileId: account.profileId,
+    tls: { ca: trustedCas },
+  }, { refreshMarginMs: dock.config.tokens.refreshMarginMs })
+  const transport = nodemailer.createTransport({ ...options, connectionTimeout: 10_000 })
   try {
     // Ask the token provider first: a profile that is not authorized gets its own clear message
     // (nodemailer would only report EAUTH). nodemailer's provision callback then hits the cache.
@@ -136,9 +134,10 @@ async function sendTestMail(dock: Authdock, account: MailAccount, to: string, t:
     return { level: 'info', text: t('example.accounts.sent', { to }) }
   } catch (err) {
     // Say why in plain words; a token never appears here (nodemailer's errors carry none).
-    const reason = isAuthdockError(err)
-      ? `${err.expose ? err.message : err.code} (${err.code})`
-      : (err as { code?: string }).code === 'EAUTH'
+    const failure = mailTlsError(err) ?? err
+    const reason = isAuthdockError(failure)
+      ? `${failure.expose ? failure.message : failure.code} (${failure.code})`
+      : (failure as { code?: string }).code === 'EAUTH'
         ? t('example.accounts.refused')
         : t('example.accounts.unreachable')
     return { level: 'error', text: t('example.accounts.sendFailed', { reason }) }

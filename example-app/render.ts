@@ -21,7 +21,11 @@ export type Banner = { level: 'info' | 'warning' | 'error'; text: string }
 export class ExamplePages {
   private readonly i18n = new I18n(exampleViewsDir)
 
-  constructor(private readonly config: ResolvedConfig) {}
+  /** `formActions`: where the pages' forms may lead (the logout form: to the identity provider). */
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly formActions: () => readonly string[] = () => [],
+  ) {}
 
   /** The texts in the request's language (for messages built in routes). */
   translator(req: Request): Translate {
@@ -50,7 +54,7 @@ export class ExamplePages {
     )
     res
       .status(options.status ?? 200)
-      .set(pageHeaders(cspNonce))
+      .set(pageHeaders(cspNonce, this.formActions()))
       .send(html)
   }
 }

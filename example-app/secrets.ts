@@ -1,6 +1,8 @@
 /**
  * AUTHDOCK_KEY and SESSION_SECRET for a newcomer who set neither: generated once into the data
  * folder (mode 0600) with a warning, and read from there on later starts. Production sets both.
+ * The dev identity provider's login client secret is kept there the same way (no warning: it only
+ * exists for the embedded provider), so no two installations share a known secret.
  */
 import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -42,4 +44,9 @@ export function encryptionKey(envValue: string | undefined, dataDir: string): Pr
 export function sessionSecret(envValue: string | undefined, dataDir: string): Promise<GeneratedSecret> {
   if (envValue) return Promise.resolve({ value: envValue, generated: false })
   return fromFile(dataDir, 'session.secret', () => randomBytes(32).toString('base64url'))
+}
+
+/** The login client secret at the embedded dev identity provider: data/dev-client.secret. */
+export function devClientSecret(dataDir: string): Promise<GeneratedSecret> {
+  return fromFile(dataDir, 'dev-client.secret', () => randomBytes(32).toString('base64url'))
 }

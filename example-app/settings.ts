@@ -3,6 +3,7 @@
  * example app"). The library itself never reads process.env; this is the host's job.
  */
 import { dirname, resolve } from 'node:path'
+import express from 'express'
 
 export interface ExampleSettings {
   port: number
@@ -23,8 +24,15 @@ export interface ExampleSettings {
   sessionSecret: string | undefined
   /** Timeout of every request to a provider (authdock's `tokens.httpTimeoutMs`); undefined: its default. */
   httpTimeoutMs: number | undefined
+  /** Express `trust proxy`: which reverse proxies may name the client address; undefined: none. */
+  trustProxy: boolean | number | string | undefined
   /** Where generated secrets and the mail accounts live: the SQLite file's folder, else ./data. */
   dataDir: string
+  /**
+   * alice and bob (with their known passwords): with the embedded dev identity provider, or with
+   * DEMO_USERS=1; never silently next to a real provider.
+   */
+  demoUsers: boolean
 }
 
 export type Env = Record<string, string | undefined>
@@ -45,6 +53,27 @@ function milliseconds(env: Env, name: string): number | undefined {
   return Number(raw)
 }
 
+/** `true`/`false`, a hop count, or addresses, subnets and names (`loopback`) as Express takes them. */
+function trustProxy(env: Env): ExampleSettings['trustProxy'] {
+  const raw = nonEmpty(env.TRUST_PROXY)
+  if (raw === undefined) return undefined
+  const value = raw === 'true' || raw === 'false' ? raw === 'true' : /^\d+$/.test(raw) ? Number(raw) : raw
+  try {
+    // Express itself judges the value (it compiles the list when it is set).
+    express().set('trust proxy', value)
+  } catch (err) {
+    throw new Error(`TRUST_PROXY must be true, false, a hop count or proxy addresses/subnets such as "loopback, 10.0.0.0/8", not "${raw}" (${(err as Error).message})`)
+  }
+  return value
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = nonEmpty(env[name])?.toLowerCase()
+  if (raw === undefined || raw === '0' || raw === 'false') return false
+  if (raw === '1' || raw === 'true') return true
+  throw new Error(`${name} must be 1 or 0, not "${raw}"`)
+}
+
 export function readSettings(env: Env): ExampleSettings {
   const database = nonEmpty(env.AUTHDOCK_DATABASE) ?? 'sqlite:./data/authdock.db'
   const dataDir = database.startsWith('sqlite:') ? dirname(resolve(database.slice('sqlite:'.length))) : resolve('data')
@@ -63,6 +92,8 @@ export function readSettings(env: Env): ExampleSettings {
     authdockKey: nonEmpty(env.AUTHDOCK_KEY),
     sessionSecret: nonEmpty(env.SESSION_SECRET),
     httpTimeoutMs: milliseconds(env, 'AUTHDOCK_HTTP_TIMEOUT_MS'),
+    trustProxy: trustProxy(env),
     dataDir,
+    demoUsers: nonEmpty(env.OIDC_ISSUER) === undefined || flag(env, 'DEMO_USERS'),
   }
 }

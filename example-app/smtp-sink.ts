@@ -1,7 +1,8 @@
 /**
- * An SMTP sink for the example: accepts AUTH XOAUTH2 only, checks every token by introspection at
- * the dev identity provider (as Exchange Online checks Entra's tokens), and keeps received mails in
- * memory for the /mails page. It never delivers anything anywhere.
+ * An SMTP sink for the example: accepts AUTH XOAUTH2 only and only after STARTTLS (with a
+ * certificate of the example's dev CA), checks every token by introspection at the dev identity
+ * provider (as Exchange Online checks Entra's tokens), and keeps received mails in memory for the
+ * /mails page. It never delivers anything anywhere.
  */
 import type { AddressInfo } from 'node:net'
 import { SMTPServer } from 'smtp-server'
@@ -26,6 +27,8 @@ export interface SinkAttempt {
   at: Date
   user: string
   accepted: boolean
+  /** Whether the login came over TLS (always, since the sink offers AUTH only after STARTTLS). */
+  secure: boolean
   /** Why a login was refused, in plain words (never the token). */
   reason?: string
 }
@@ -86,7 +89,7 @@ function parseMessage(raw: string): { subject: string; text: string } {
  * Start the sink. With `introspection` it accepts a token only when the IdP says it is active and
  * issued to the mailbox user; without, it accepts any token and says so on the /mails page.
  */
-export async function startSmtpSink(options: { host: string; port: number; introspection?: Introspection }): Promise<SmtpSink> {
+export async function startSmtpSink(options: { host: string; port: number; introspection?: Introspection; tls: { key: string; cert: string } }): Promise<SmtpSink> {
   const mails: SinkMail[] = []
   const attempts: SinkAttempt[] = []
   const record = <T>(list: T[], item: T) => {
@@ -96,28 +99,31 @@ export async function startSmtpSink(options: { host: string; port: number; intro
 
   const server = new SMTPServer({
     authMethods: ['XOAUTH2'],
-    // Loopback only and without a certificate: plain AUTH is fine here and nowhere else.
-    allowInsecureAuth: true,
-    disabledCommands: ['STARTTLS'],
+    // STARTTLS on the submission port; AUTH is neither offered nor accepted before it.
+    secure: false,
+    key: options.tls.key,
+    cert: options.tls.cert,
+    allowInsecureAuth: false,
     logger: false,
     size: 1024 * 1024,
-    onAuth(auth, _session, callback) {
+    onAuth(auth, session, callback) {
       const user = auth.username ?? ''
+      const secure = session.secure
       const refuse = (reason: string) => {
-        record(attempts, { at: new Date(), user, accepted: false, reason })
+        record(attempts, { at: new Date(), user, accepted: false, secure, reason })
         // smtp-server answers a failed XOAUTH2 with this as a 334 challenge, then 535 (as Gmail does).
         callback(null, { data: { status: '401', schemes: 'bearer' } })
       }
       if (!auth.accessToken) return refuse('no token')
       if (!options.introspection) {
-        record(attempts, { at: new Date(), user, accepted: true, reason: 'token not checked' })
+        record(attempts, { at: new Date(), user, accepted: true, secure, reason: 'token not checked' })
         return callback(null, { user })
       }
       introspect(options.introspection, auth.accessToken).then(
         (info) => {
           if (!info.active) return refuse('token not active')
           if (info.sub !== user) return refuse('token belongs to another user')
-          record(attempts, { at: new Date(), user, accepted: true })
+          record(attempts, { at: new Date(), user, accepted: true, secure })
           callback(null, { user })
         },
         (err: Error) => callback(err),
@@ -145,6 +151,8 @@ export async function startSmtpSink(options: { host: string; port: number; intro
     server.server.once('error', reject)
     server.listen(options.port, options.host, () => resolve())
   })
+  // A client that refuses the certificate ends the handshake; smtp-server reports it as an error event.
+  server.on('error', () => {})
   const port = (server.server.address() as AddressInfo).port
   return {
     host: options.host,

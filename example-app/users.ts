@@ -41,16 +41,25 @@ export function findDemoUser(emailOrId: string): DemoUser | undefined {
   return DEMO_USERS.find((u) => u.email === key || u.id === key)
 }
 
-/** The `users` option of createAuthdock for the demo users. */
-export const demoUserCallbacks: UserCallbacks = {
-  findByClaim: ({ value }) => publicUser(findDemoUser(value)),
-  findByUsername: ({ username }) => publicUser(findDemoUser(username)),
-  findById: ({ id }) => publicUser(DEMO_USERS.find((u) => u.id === id)),
-  verifyPassword: ({ user, password }) => {
-    const demo = DEMO_USERS.find((u) => u.id === user.id)
-    return demo ? passwordMatches(demo, password) : false
-  },
-  isPasswordLoginEnabled: ({ user }) => DEMO_USERS.find((u) => u.id === user.id)?.passwordLogin === true,
+/**
+ * The `users` option of createAuthdock over `users`: the demo users, or none (a real provider
+ * without DEMO_USERS=1, where a real host would read its own user table instead).
+ */
+export function userCallbacks(users: readonly DemoUser[]): UserCallbacks {
+  const byKey = (emailOrId: string) => {
+    const key = emailOrId.trim().toLowerCase()
+    return users.find((u) => u.email === key || u.id === key)
+  }
+  return {
+    findByClaim: ({ value }) => publicUser(byKey(value)),
+    findByUsername: ({ username }) => publicUser(byKey(username)),
+    findById: ({ id }) => publicUser(users.find((u) => u.id === id)),
+    verifyPassword: ({ user, password }) => {
+      const demo = users.find((u) => u.id === user.id)
+      return demo ? passwordMatches(demo, password) : false
+    },
+    isPasswordLoginEnabled: ({ user }) => users.find((u) => u.id === user.id)?.passwordLogin === true,
+  }
 }
 
 /** The admin guard: only a logged-in admin (alice) passes. */

@@ -12,7 +12,7 @@ import type { Store } from './store/types.js'
 import { Renderer } from './http/render.js'
 import { errorHandler } from './http/error-handler.js'
 import { rememberLanguage } from './http/language.js'
-import { createSession } from './http/session.js'
+import { createSession, loadRedisStore } from './http/session.js'
 import { createLogin } from './login/index.js'
 import type { LoginModule } from './login/types.js'
 import { createTokenProvider } from './tokens/index.js'
@@ -56,6 +56,7 @@ export interface Authdock {
 export async function createAuthdock(options: AuthdockOptions): Promise<Authdock> {
   const config = resolveConfig(options)
   const now = config.now
+  const redisStore = await loadRedisStore(config)
   // Every audit entry passes through redaction, whoever writes it.
   const store = withRedactedAudit(await openStore(config.database, { encryptionKeys: config.encryptionKey, now }))
   const events = new EventEmitter()
@@ -72,7 +73,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     views,
   }
 
-  const sessions = createSession(config, store, { logger: config.logger, now })
+  const sessions = createSession(config, store, { logger: config.logger, now, redisStore })
   const sessionMiddleware = sessions.middleware
 
   const passport = new Passport()

@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { AuthdockError } from './errors.js'
 import type { Request } from 'express'
+import type { LookupFunction } from 'node:net'
 
 /** A host user as authdock sees it. `id` must be stable; the rest is shown on pages. */
 export interface AuthdockUser {
@@ -51,6 +52,12 @@ const isLoopbackHost = (hostname: string): boolean =>
   hostname === '[::1]' ||
   /^127(?:\.\d{1,3}){3}$/.test(hostname)
 
+/** A PEM certificate as text or as the Buffer `readFileSync` gives. */
+const pem = z.union([
+  z.string().refine((v) => v.includes('-----BEGIN CERTIFICATE-----'), { message: 'must be a PEM certificate' }),
+  z.instanceof(Buffer),
+])
+
 /** http:// is allowed only for loopback hosts (tests, the example app); everything else needs https. */
 export function isSecureOrLoopbackUrl(value: string): boolean {
   try {
@@ -94,7 +101,9 @@ export const providerSchema = z.object({
   issuer: httpsOrLoopback.refine((url) => !ENTRA_MULTI_TENANT.test(url), {
     message:
       "must name your tenant (https://login.microsoftonline.com/<tenant-id>/v2.0): the discovery of /common, /organizations and /consumers names the issuer '{tenantid}', which no ID token matches",
-  }),
+  })
+    // OpenID Connect issuers have no query or fragment; one here would aim discovery at another path.
+    .refine((url) => !/[?#]/.test(url), { message: 'must not contain a query (?) or fragment (#): an OpenID Connect issuer has neither' }),
   clientId: z.string().min(1),
   /** Omit for a public client (PKCE alone). */
   clientSecret: z.string().min(1).optional(),
@@ -246,6 +255,21 @@ export const optionsSchema = z.object({
       message: 'must be greater than tokens.httpTimeoutMs: a refresh slower than its lock lets a second refresh spend the same refresh token',
     })
     .prefault({}),
+  /** Mail servers that the admin's "Test connection" logs in to (always over verified TLS). */
+  mail: z
+    .object({
+      tls: z
+        .strictObject(
+          {
+            /** Trusted CA certificates (PEM) for mail servers with a private CA; replaces Node's list for these connections. */
+            ca: z.union([pem, z.array(pem).min(1)]).optional(),
+          },
+          // No switch turns verification off: a bearer token crosses these connections.
+          { error: (issue) => (issue.code === 'unrecognized_keys' ? `accepts only \`ca\`; certificates are always verified (got ${issue.keys.join(', ')})` : undefined) },
+        )
+        .prefault({}),
+    })
+    .prefault({}),
   /** Login behaviour beyond the providers: silent re-login and password throttling. */
   login: z
     .object({
@@ -253,11 +277,19 @@ export const optionsSchema = z.object({
       deviceCookieName: z.string().min(1).default('authdock.device'),
       /** How long a browser stays remembered for silent re-login. */
       rememberDeviceMs: z.number().int().positive().default(30 * 24 * 60 * 60_000),
-      /** Failed password logins allowed per window, per account and per client address. */
+      /**
+       * Password attempts allowed per window. Each attempt is counted before its password is
+       * checked; a successful login takes its own attempt back.
+       */
       passwordThrottle: z
         .object({
-          windowMs: z.number().int().positive().default(15 * 60_000),
-          maxPerAccount: z.number().int().positive().default(5),
+          /** Whole seconds: the counters keep their expiry in seconds. */
+          windowMs: z.number().int().positive().multipleOf(1000, { message: 'must be whole seconds (a multiple of 1000)' }).default(15 * 60_000),
+          /** Per account from all addresses together: bounds the guesses of a distributed attack. */
+          maxPerAccount: z.number().int().positive().default(30),
+          /** Per account from one client address: that address alone is refused beyond it. */
+          maxPerAccountAndAddress: z.number().int().positive().default(5),
+          /** Per client address across all accounts (password spraying). */
           maxPerAddress: z.number().int().positive().default(20),
         })
         .prefault({}),
@@ -318,6 +350,11 @@ export const optionsSchema = z.object({
   now: fn<() => number>('now').default(() => Date.now),
   /** Injectable fetch for calls to providers. */
   fetch: fn<typeof fetch>('fetch').optional(),
+  /**
+   * Injectable DNS lookup (node's `dns.lookup` signature) for every outbound connection: token
+   * URLs, discovery, proxies, mail hosts. Whatever it answers passes the outbound address check.
+   */
+  lookup: fn<LookupFunction>('lookup').optional(),
 })
 
 export type AuthdockOptions = z.input<typeof optionsSchema>

@@ -25,5 +25,5 @@ export interface DockContext {
  * `openTokenProvider`) builds just this, so a mail daemon never loads the web side.
  */
 export type TokenContext = Pick<DockContext, 'store' | 'now' | 'fetch' | 'logger' | 'events'> & {
-  config: Pick<ResolvedConfig, 'tokens'>
+  config: Pick<ResolvedConfig, 'tokens' | 'lookup'>
 }

@@ -14,6 +14,8 @@ export const ERROR_CODES = {
   REQUEST_TOO_LARGE: 413,
   CSRF_INVALID: 403,
   FORBIDDEN: 403,
+  /** A URL or host resolves to a link-local or cloud metadata address, which authdock never connects to. */
+  OUTBOUND_ADDRESS_REFUSED: 400,
   UNAUTHENTICATED: 401,
   // store
   STORE_UNAVAILABLE: 503,
@@ -39,6 +41,8 @@ export const ERROR_CODES = {
   OIDC_ACCESS_DENIED: 400,
   OIDC_LOGIN_TIMEOUT: 400,
   OIDC_CLAIM_MISSING: 400,
+  /** The identifying claim is `email` and the provider says `email_verified: false`. */
+  OIDC_EMAIL_NOT_VERIFIED: 403,
   LOGIN_USER_UNKNOWN: 403,
   /** A host callback in `users` threw; its error is the cause (logged, never shown). */
   LOGIN_HOST_CALLBACK_FAILED: 500,
@@ -59,6 +63,8 @@ export const ERROR_CODES = {
   PROFILE_NOT_FOUND: 404,
   PROFILE_NAME_TAKEN: 409,
   PROFILE_IN_USE: 409,
+  /** The token URL, authorization URL or grant type moved to another server: enter the client secret again. */
+  PROFILE_SECRET_REQUIRED: 400,
   AUTHORIZATION_STATE_INVALID: 400,
   AUTHORIZATION_FAILED: 400,
   // tokens
@@ -71,6 +77,11 @@ export const ERROR_CODES = {
   TOKEN_REFRESH_FAILED: 502,
   TOKEN_PROVIDER_UNREACHABLE: 503,
   TOKEN_BACKOFF: 503,
+  // mail connections
+  /** A mail server offered no TLS (no STARTTLS, or cleartext on an implicit-TLS port): the token was not sent. */
+  MAIL_TLS_REQUIRED: 502,
+  /** A mail server's certificate did not verify (unknown CA, wrong name, expired): the token was not sent. */
+  MAIL_TLS_CERT_INVALID: 502,
 } as const satisfies Record<string, number>
 
 export type AuthdockErrorCode = keyof typeof ERROR_CODES

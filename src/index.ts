@@ -18,6 +18,7 @@ export { StoreSessionStore } from './store/session-store.js'
 export { verifyCsrf, csrfToken } from './http/csrf.js'
 export { wellKnownHandler, testWellKnown, safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
+export type { DeviceReusedEvent } from './login/device.js'
 export {
   xoauth2,
   xoauth2Raw,
@@ -27,6 +28,9 @@ export {
   nodemailerProvisionCallback,
   imapflowAuth,
   mailConnectionOptions,
+  nodemailerOptions,
+  imapflowOptions,
+  mailTlsError,
   MAIL_ACCOUNT_TYPES,
   isMailAccountType,
   testMailConnection,
@@ -38,6 +42,9 @@ export type {
   MailAccountType,
   MailConnectionInput,
   MailConnectionOptions,
+  MailTlsOptions,
+  NodemailerTransportOptions,
+  ImapflowConnectOptions,
   ProvisionCallback,
   ConnectionTestInput,
   ConnectionTestReport,

@@ -27,11 +27,29 @@ export interface PageLocals {
   [key: string]: unknown
 }
 
+/** Origins of http(s) URLs, each once; anything else is left out (it could not be a source). */
+export function originsOf(urls: Iterable<string | null | undefined>): string[] {
+  const out = new Set<string>()
+  for (const url of urls) {
+    if (!url || !URL.canParse(url)) continue
+    const { protocol, origin } = new URL(url)
+    if (protocol === 'https:' || protocol === 'http:') out.add(origin)
+  }
+  return [...out]
+}
+
 /**
  * The headers of every page: never cached, not framed, no referrer to other sites, and a
  * Content-Security-Policy that admits only the page's own inline style and script (by nonce).
+ * Forms may only be sent to this site and to `formActions` (origins): Chromium applies form-action
+ * to the redirects after a submit too, so the origins a post redirects to (the identity provider
+ * after logout, a profile's authorization URL) must be listed.
+ *
+ * @example
+ * res.set(pageHeaders(nonce, ['https://idp.example.com']))
  */
-export function pageHeaders(cspNonce: string): Record<string, string> {
+export function pageHeaders(cspNonce: string, formActions: readonly string[] = []): Record<string, string> {
+  const formAction = ["'self'", ...originsOf(formActions)].join(' ')
   return {
     'Content-Type': 'text/html; charset=utf-8',
     'Cache-Control': 'no-store',
@@ -39,15 +57,19 @@ export function pageHeaders(cspNonce: string): Record<string, string> {
     'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
     // connect-src 'self': a page's own (nonce'd) script may call back to this origin ("Test well-known").
-    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}'; script-src 'nonce-${cspNonce}'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'`,
+    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}'; script-src 'nonce-${cspNonce}'; connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action ${formAction}`,
   }
 }
 
 export type BannerSource = (req: Request) => Promise<PageLocals['banners']> | PageLocals['banners']
 
+/** Origins every page's forms may lead to (the login providers), asked at each render. */
+export type FormActionSource = () => readonly string[]
+
 export class Renderer {
   readonly i18n: I18n
   private readonly bannerSources: BannerSource[] = []
+  private readonly formActionSources: FormActionSource[] = []
 
   constructor(private readonly config: ResolvedConfig) {
     this.i18n = new I18n(config.viewsDir)
@@ -56,6 +78,16 @@ export class Renderer {
   /** Register something that contributes banners to admin pages (e.g. the secret-expiry check). */
   addBannerSource(source: BannerSource): void {
     this.bannerSources.push(source)
+  }
+
+  /** Register origins that every page's form-action admits (the login registers its providers). */
+  addFormActionSource(source: FormActionSource): void {
+    this.formActionSources.push(source)
+  }
+
+  /** The origins of every registered source. */
+  formActions(): string[] {
+    return originsOf(this.formActionSources.flatMap((s) => s()))
   }
 
   language(req: Request): Language {
@@ -75,13 +107,16 @@ export class Renderer {
     return join(packageViewsDir, file)
   }
 
-  /** Render `view` (e.g. 'login/retry') with the common locals and send it. */
+  /**
+   * Render `view` (e.g. 'login/retry') with the common locals and send it. `formActions`: origins
+   * this page's forms redirect to, beyond the registered ones.
+   */
   async render(
     req: Request,
     res: Response,
     view: string,
     locals: Record<string, unknown> = {},
-    options: { status?: number; banners?: boolean } = {},
+    options: { status?: number; banners?: boolean; formActions?: readonly string[] } = {},
   ): Promise<void> {
     const lang = this.language(req)
     const cspNonce = randomBytes(16).toString('base64')
@@ -99,7 +134,7 @@ export class Renderer {
     const html = this.renderFile(this.resolve(view), all)
     res
       .status(options.status ?? 200)
-      .set(pageHeaders(cspNonce))
+      .set(pageHeaders(cspNonce, [...this.formActions(), ...(options.formActions ?? [])]))
       .send(html)
   }
 

@@ -23,9 +23,10 @@
 import type { Request, RequestHandler } from 'express'
 import session from 'express-session'
 import type { SessionData } from 'express-session'
-import { RedisStore } from 'connect-redis'
+import type { RedisStore } from 'connect-redis'
 import type { Logger, ResolvedConfig } from '../config.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
+import { importOptionalPeer } from '../optional-peer.js'
 import { keepCookieExpiry, StoreSessionStore } from '../store/session-store.js'
 import type { Store } from '../store/types.js'
 
@@ -50,11 +51,28 @@ export interface SessionSetup {
   close(): void
 }
 
-/** Build the session middleware for one authdock instance. */
-export function createSession(config: ResolvedConfig, store: Store, options: { logger: Logger; now: () => number }): SessionSetup {
+/** connect-redis's store class (connect-redis is an optional peer dependency). */
+export type RedisStoreClass = typeof RedisStore
+
+/**
+ * Load connect-redis when `session.redis` is given (else undefined): before anything is opened, so a
+ * missing package (CONFIG_INVALID naming it) leaves nothing to close.
+ */
+export async function loadRedisStore(config: ResolvedConfig): Promise<RedisStoreClass | undefined> {
+  if (!config.session.redis) return undefined
+  const mod = await importOptionalPeer('connect-redis', 'session.redis', () => import('connect-redis'))
+  return mod.RedisStore
+}
+
+/** Build the session middleware for one authdock instance (`redisStore` from loadRedisStore). */
+export function createSession(
+  config: ResolvedConfig,
+  store: Store,
+  options: { logger: Logger; now: () => number; redisStore?: RedisStoreClass },
+): SessionSetup {
   const redis = config.session.redis as RedisClientLike | undefined
   const timeoutMs = config.session.redisTimeoutMs
-  const sessionStore = redis ? untouchedRedisStore(guardedClient(redis, timeoutMs), config.session.redisPrefix) : new StoreSessionStore(store, { now: options.now })
+  const sessionStore = redis ? untouchedRedisStore(redisStoreClass(options.redisStore), guardedClient(redis, timeoutMs), config.session.redisPrefix) : new StoreSessionStore(store, { now: options.now })
   const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
   const middleware = session({
     name: config.session.cookieName,
@@ -126,12 +144,17 @@ function toDictionary(o: Record<symbol, unknown>): void {
  * connect-redis without touch (see the file comment). Hiding the method, not just disabling it,
  * also spares express-session its per-request "should I touch?" check, which hashes the session.
  */
-function untouchedRedisStore(client: RedisClientLike, prefix: string): RedisStore {
-  const redisStore = new RedisStore({ client: client as never, prefix, disableTouch: true })
+function untouchedRedisStore(Store: RedisStoreClass, client: RedisClientLike, prefix: string): RedisStore {
+  const redisStore = new Store({ client: client as never, prefix, disableTouch: true })
   Object.defineProperty(redisStore, 'touch', { value: undefined })
   const load = redisStore.createSession.bind(redisStore)
   Object.defineProperty(redisStore, 'createSession', { value: (req: Request, data: SessionData) => keepCookieExpiry(load(req, data)) })
   return redisStore
+}
+
+function redisStoreClass(loaded: RedisStoreClass | undefined): RedisStoreClass {
+  if (!loaded) throw new AuthdockError('INTERNAL', 'session.redis: connect-redis was not loaded (call loadRedisStore first)')
+  return loaded
 }
 
 function unavailable(reason: 'offline' | 'timeout' | 'error', cause?: unknown): AuthdockError {

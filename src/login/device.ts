@@ -2,10 +2,29 @@
  * The device cookie of silent re-login: a random id in a long-lived HttpOnly, SameSite=Lax cookie
  * (Secure under https). The store keeps only its SHA-256, so a database leak cannot replay it, and
  * the refresh token beside it is encrypted at rest by the store.
+ *
+ * Every silent login replaces the id (rotation), and the device lives `login.rememberDeviceMs` from
+ * the interactive login that remembered it, however often it is used. An id that was replaced and
+ * is presented again means two browsers hold the cookie: the device is forgotten for both.
  */
 import { createHash, randomBytes } from 'node:crypto'
 import type { CookieOptions, Request, Response } from 'express'
 import type { DockContext } from '../context.js'
+import { AuthdockError } from '../errors.js'
+import type { RotatedLoginDevice } from '../store/types.js'
+
+/** Payload of the `login.device_reused` event. */
+export interface DeviceReusedEvent {
+  userId: string
+  providerId: string
+}
+
+/**
+ * How long after a rotation the replaced id is refused without treating it as a copy: requests a
+ * browser sent before the answer with the new id reached it (several tabs restored at once) still
+ * carry the old one. They get no login, but the device is kept.
+ */
+export const DEVICE_ROTATION_GRACE_MS = 10_000
 
 /**
  * What goes into LoginTokenRecord.refreshToken: the token and the subject it was issued for, so a
@@ -61,6 +80,21 @@ export function deviceHashOf(ctx: DockContext, req: Request): string | undefined
   return id && /^[A-Za-z0-9_-]{43}$/.test(id) ? hashDevice(id) : undefined
 }
 
+/** A fresh device id (256 random bits, the cookie's value). */
+export function newDeviceId(): string {
+  return randomBytes(32).toString('base64url')
+}
+
+/** Send the device cookie; it ends when the device does. */
+export function setDeviceCookie(ctx: DockContext, res: Response, deviceId: string, expiresAt: Date): void {
+  res.cookie(ctx.config.login.deviceCookieName, deviceId, { ...cookieOptions(ctx), maxAge: Math.max(0, expiresAt.getTime() - ctx.now()) })
+}
+
+/** When a device remembered at `createdAt` ends: its stored expiry, capped by the current option. */
+export function deviceEnd(ctx: DockContext, record: { createdAt: Date; expiresAt: Date }): Date {
+  return new Date(Math.min(record.expiresAt.getTime(), record.createdAt.getTime() + ctx.config.login.rememberDeviceMs))
+}
+
 /** Store the refresh token under a fresh device id (replacing this browser's old one). */
 export async function rememberDevice(
   ctx: DockContext,
@@ -70,16 +104,46 @@ export async function rememberDevice(
 ): Promise<void> {
   const old = deviceHashOf(ctx, req)
   if (old) await ctx.store.loginTokens.delete(old)
-  const deviceId = randomBytes(32).toString('base64url')
-  const maxAge = ctx.config.login.rememberDeviceMs
+  const deviceId = newDeviceId()
+  const expiresAt = new Date(ctx.now() + ctx.config.login.rememberDeviceMs)
   await ctx.store.loginTokens.put({
     deviceHash: hashDevice(deviceId),
     providerId: input.providerId,
     userId: input.userId,
     refreshToken: sealRefreshToken(input.refreshToken, input.sub),
-    expiresAt: new Date(ctx.now() + maxAge),
+    expiresAt,
   })
-  res.cookie(ctx.config.login.deviceCookieName, deviceId, { ...cookieOptions(ctx), maxAge })
+  setDeviceCookie(ctx, res, deviceId, expiresAt)
+}
+
+/**
+ * A replaced device id was presented again after the grace: someone holds a copy of the cookie.
+ * Forget the device (so the newest id stops working too, whoever holds it), audit and announce it.
+ */
+export async function deviceReused(ctx: DockContext, rotated: RotatedLoginDevice): Promise<void> {
+  const forgotten = await ctx.store.loginTokens.deleteFamily(rotated.familyId)
+  const details = { providerId: rotated.providerId, rotatedAt: rotated.rotatedAt.toISOString(), deviceForgotten: forgotten > 0 }
+  ctx.logger.warn({ userId: rotated.userId, providerId: rotated.providerId }, 'authdock: a replaced device cookie was used again; the device is forgotten')
+  try {
+    await ctx.store.audit.add({ kind: 'login.device_reused', actor: rotated.userId, details })
+  } catch (err) {
+    // The device is already forgotten; a failing audit must not turn that into an error page.
+    ctx.logger.error({ err: String(err) }, 'authdock could not write the audit entry')
+  }
+  ctx.events.emit('login.device_reused', { userId: rotated.userId, providerId: rotated.providerId } satisfies DeviceReusedEvent)
+}
+
+/**
+ * Forget every remembered device of a user (their refresh tokens for silent login); resolves to
+ * how many there were. Sessions already open stay until they end.
+ */
+export async function forgetDevices(ctx: DockContext, userId: string, via: 'api' | 'logout', actor: string | null): Promise<number> {
+  if (typeof userId !== 'string' || userId === '') {
+    throw new AuthdockError('VALIDATION_FAILED', '"userId" must be a non-empty string', { fields: { userId: 'required' } })
+  }
+  const count = await ctx.store.loginTokens.deleteForUser(userId)
+  await ctx.store.audit.add({ kind: 'login.devices_forgotten', actor, details: { userId, count, via } })
+  return count
 }
 
 /** Forget this browser: the stored token and the cookie. */

@@ -29,7 +29,7 @@ interface CacheEntry {
  * since a network that needs a proxy for one needs it for the other.
  */
 export function loginFetch(ctx: DockContext): client.CustomFetch {
-  return providerFetch({ fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null })
+  return providerFetch({ fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null, lookup: ctx.config.lookup })
 }
 
 export function isLoopbackHttp(url: string): boolean {
@@ -38,6 +38,8 @@ export function isLoopbackHttp(url: string): boolean {
 
 export class DiscoveryCache {
   private readonly entries = new Map<string, CacheEntry>()
+  /** end_session_endpoint per provider, once discovered (pages admit their origins as form-action). */
+  readonly endSessionEndpoints = new Map<string, string>()
 
   constructor(private readonly ctx: DockContext) {}
 
@@ -48,6 +50,13 @@ export class DiscoveryCache {
     const config = discover(this.ctx, provider)
     const entry = { config, at: this.ctx.now(), provider }
     this.entries.set(provider.id, entry)
+    config.then(
+      (c) => {
+        const endSession = c.serverMetadata().end_session_endpoint
+        if (endSession) this.endSessionEndpoints.set(provider.id, endSession)
+      },
+      () => undefined,
+    )
     config.catch(() => {
       if (this.entries.get(provider.id) === entry) this.entries.delete(provider.id)
     })
@@ -61,6 +70,7 @@ export class DiscoveryCache {
   /** Drop a removed provider's entry. */
   forget(providerId: string): void {
     this.entries.delete(providerId)
+    this.endSessionEndpoints.delete(providerId)
   }
 }
 

@@ -1,7 +1,8 @@
 /**
  * From a verified token response to a host user: the checks openid-client leaves to us (`azp` on a
- * single audience, UserInfo `sub`), the identifying claim (ID token first, else UserInfo), and the
- * host's findByClaim keyed by provider and issuer so two providers cannot collide.
+ * single audience, UserInfo `sub`), the identifying claim (ID token first, else UserInfo), an
+ * `email` claim the provider says is unverified, and the host's findByClaim keyed by provider and
+ * issuer so two providers cannot collide.
  */
 import * as client from 'openid-client'
 import type { AuthdockUser, ProviderConfig } from '../config.js'
@@ -53,6 +54,13 @@ export async function identify(
       details: { claim: provider.claim },
     })
   }
+  if (provider.claim === 'email' && saysNotVerified(claims.email_verified)) {
+    // Anyone can put someone else's address on an account at many providers; matching a user by
+    // it unverified would log them in as that user.
+    throw new AuthdockError('OIDC_EMAIL_NOT_VERIFIED', 'The identity provider has not verified this e-mail address', {
+      details: { claim: 'email_verified' },
+    })
+  }
   const issuer = config.serverMetadata().issuer
   let user
   try {
@@ -70,4 +78,12 @@ export async function identify(
     })
   }
   return { user, sub }
+}
+
+/**
+ * `email_verified` is false (some providers send the string). Absent is not false: Entra ID never
+ * sends it, and refusing every Entra login would leave only the choice of another claim.
+ */
+function saysNotVerified(value: unknown): boolean {
+  return value === false || (typeof value === 'string' && value.trim().toLowerCase() === 'false')
 }

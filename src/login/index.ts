@@ -14,6 +14,7 @@ import { createRequireLogin } from './require-login.js'
 import { createLoginRouter } from './routes.js'
 import { installSerializers } from './serialize.js'
 import { createSilentLogin } from './silent-login.js'
+import { forgetDevices } from './device.js'
 import type { LoginModule } from './types.js'
 import { testWellKnown } from './well-known.js'
 
@@ -36,11 +37,14 @@ export async function createLogin(ctx: DockContext, passport: PassportInstance):
   for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.on(name, invalidate)
   const flow = new OidcFlow(ctx, passport, providers)
   const password = new PasswordLogin(ctx, passport)
+  ctx.views.addFormActionSource(() => providers.formActionOrigins())
   return {
     router: createLoginRouter({ ctx, providers, flow, password }),
     silentLogin: createSilentLogin(ctx, providers),
     requireLogin: createRequireLogin(ctx),
     testWellKnown: (issuer) => testWellKnown(ctx, issuer),
+    forgetDevices: (userId, options) => forgetDevices(ctx, userId, 'api', options?.actor ?? null),
+    formActionOrigins: () => providers.formActionOrigins(),
     close: async () => {
       for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.off(name, invalidate)
       providers.discovery.clear()

@@ -6,6 +6,7 @@
 import * as client from 'openid-client'
 import { AuthdockError, type AuthdockErrorCode } from '../errors.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
+import { outboundRefusal } from '../http/outbound-address.js'
 
 /** Where the error happened: the same oauth4webapi code means different things per step. */
 export type OidcPhase = 'discovery' | 'callback' | 'userinfo' | 'refresh'
@@ -77,6 +78,8 @@ export function unavailableReason(err: unknown): 'timeout' | 'network' | null {
 /** Map any error from an OIDC step to an AuthdockError (already mapped errors pass through). */
 export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
   if (err instanceof AuthdockError) return err
+  const refused = outboundRefusal(err)
+  if (refused) return refused
   const wrap = (code: AuthdockErrorCode, message: string, details: Record<string, unknown> = {}) =>
     new AuthdockError(code, message, { cause: err, details: { phase, ...details } })
 
@@ -138,7 +141,9 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
   }
   if (phase === 'userinfo') return wrap('OIDC_PROVIDER_ERROR', 'The UserInfo answer could not be used', { reason: inner?.code ?? 'network' })
   if (inner?.code && UNUSABLE_BODY.has(inner.code)) {
-    const status = inner.cause instanceof Response ? inner.cause.status : undefined
+    // By shape: undici's own fetch (proxy, outbound check) answers with its own Response class.
+    const answer = inner.cause as { status?: unknown; headers?: { get?: unknown } } | undefined
+    const status = typeof answer?.status === 'number' && typeof answer.headers?.get === 'function' ? answer.status : undefined
     return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code, ...(status ? { status } : {}) })
   }
   if (inner?.code === INVALID_RESPONSE && /"response" body/.test(message)) {

@@ -17,6 +17,7 @@ import { rememberDevice } from './device.js'
 import { bindLogin, checkLoginBinding } from './provider-changes.js'
 import { logIn, strategySessionKey } from './session-data.js'
 import { loginProviderOf } from './serialize.js'
+import { safeReturnTo } from './return-to.js'
 
 /** What the verify callback hands to the route (passport calls it "user"). */
 interface VerifiedLogin extends Identified {
@@ -50,7 +51,7 @@ export class OidcFlow {
     } catch (err) {
       // Discovery failed (provider down, issuer mismatch …): the retry page says so and offers the
       // password where possible, instead of a bare error page.
-      return this.fail(req, res, next, provider, err)
+      return this.fail(req, res, next, provider, err, returnTo)
     }
     req.session.authdockLogin = { providerId: provider.id, returnTo, startedAt: this.ctx.now() }
     bindLogin(req, provider)
@@ -62,6 +63,7 @@ export class OidcFlow {
     // Read the pending login now: passport regenerates the session at req.login.
     const pending = req.session.authdockLogin
     if (pending?.providerId === provider.id) delete req.session.authdockLogin
+    const returnTo = pending?.providerId === provider.id ? pending.returnTo : undefined
     try {
       // Without code or error the Strategy would start a new login instead of answering.
       if (req.query.code === undefined && req.query.error === undefined) {
@@ -80,13 +82,13 @@ export class OidcFlow {
           reject(failureFromInfo(info))
         })(req, res, next)
       })
-      await this.complete(req, res, provider, verified, pending?.providerId === provider.id ? pending.returnTo : undefined)
+      await this.complete(req, res, provider, verified, returnTo)
     } catch (err) {
-      await this.fail(req, res, next, provider, err)
+      await this.fail(req, res, next, provider, err, returnTo)
     }
   }
 
-  private async fail(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, err: unknown): Promise<void> {
+  private async fail(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, err: unknown, returnTo?: string): Promise<void> {
     const error = isAuthdockError(err) ? err : mapOidcError(err, 'callback')
     await recordFailure(this.ctx, { providerId: provider.id, reason: error.code, method: 'oidc', details: safeDetails(error) })
     if (error.code === 'LOGIN_USER_UNKNOWN') {
@@ -94,7 +96,7 @@ export class OidcFlow {
       return
     }
     if (error.status >= 500 && !error.code.startsWith('OIDC_')) return next(error)
-    redirectToRetry(this.ctx, req, res, error, provider.id)
+    redirectToRetry(this.ctx, req, res, error, provider.id, returnTo)
   }
 
   private async complete(req: Request, res: Response, provider: ProviderConfig, verified: VerifiedLogin, returnTo: string | undefined): Promise<void> {
@@ -105,7 +107,8 @@ export class OidcFlow {
       await rememberDevice(this.ctx, req, res, { providerId: provider.id, userId: verified.user.id, refreshToken: verified.refreshToken, sub: verified.sub })
     }
     await recordSuccess(this.ctx, { providerId: provider.id, userId: verified.user.id, method: 'oidc' })
-    const target = returnTo ?? this.ctx.config.paths.afterLogin
+    // Checked again on the way out: a session written by an older version may hold any value.
+    const target = safeReturnTo(returnTo) ?? this.ctx.config.paths.afterLogin
     req.session.save((err) => (err ? res.status(500).end() : res.redirect(303, target)))
   }
 }

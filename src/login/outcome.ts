@@ -5,6 +5,7 @@
 import type { Request, Response } from 'express'
 import type { DockContext } from '../context.js'
 import type { AuthdockError } from '../errors.js'
+import { safeReturnTo } from './return-to.js'
 import type { RetryInfo } from './session-data.js'
 
 export type LoginMethod = 'oidc' | 'password' | 'silent'
@@ -49,9 +50,9 @@ export function retryReason(error: AuthdockError): RetryInfo['reason'] {
 }
 
 /** Keep why the login failed in the session and send the browser to the retry page. */
-export function redirectToRetry(ctx: DockContext, req: Request, res: Response, error: AuthdockError, providerId?: string): void {
+export function redirectToRetry(ctx: DockContext, req: Request, res: Response, error: AuthdockError, providerId?: string, returnTo?: string): void {
   const reason = retryReason(error)
   const providerText = typeof error.details?.providerText === 'string' ? error.details.providerText.slice(0, 500) : undefined
-  req.session.authdockRetry = { reason, code: error.code, providerId, providerText }
+  req.session.authdockRetry = { reason, code: error.code, providerId, providerText, returnTo: safeReturnTo(returnTo) }
   req.session.save(() => res.redirect(303, `${ctx.config.paths.auth}/retry?reason=${reason}`))
 }

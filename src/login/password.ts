@@ -1,17 +1,20 @@
 /**
  * Password fallback (passport-local) for users whose password login is enabled. Unknown user,
- * disabled password login and wrong password get the same answer, in about the same time (the host's
- * password check is timed and imitated where it is skipped); the audit says which. Failures
- * are counted per account and per client address (fixed windows in the store) and a full counter
- * refuses further attempts with LOGIN_THROTTLED before any password is checked.
+ * disabled password login and wrong password get the same answer, in about the same time (the
+ * host's password check runs against a decoy user where there is no real one: check-duration.ts);
+ * the audit says which. Every attempt is counted before its password is checked
+ * (password-throttle.ts), and a full counter refuses it with LOGIN_THROTTLED.
  */
+import { randomBytes } from 'node:crypto'
 import type { NextFunction, Request, Response } from 'express'
 import type { PassportInstance } from './passport-instance.js'
 import { Strategy as LocalStrategy } from 'passport-local'
 import type { AuthdockUser } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
+import { TypicalDuration } from './check-duration.js'
 import { recordFailure, recordSuccess } from './outcome.js'
+import { PasswordThrottle } from './password-throttle.js'
 import { logIn } from './session-data.js'
 import { safeReturnTo } from './return-to.js'
 
@@ -22,18 +25,24 @@ export function passwordLoginPossible(ctx: DockContext): boolean {
   return typeof ctx.config.users.verifyPassword === 'function' && typeof ctx.config.users.isPasswordLoginEnabled === 'function'
 }
 
-const accountKey = (username: string) => `login:password:account:${username.trim().toLowerCase()}`
-const addressKey = (req: Request) => `login:password:address:${req.ip ?? req.socket.remoteAddress ?? 'unknown'}`
+/** The client address as Express sees it: behind a reverse proxy only with the host's `trust proxy`. */
+const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown'
+
+/** Whom an answer that skips the password check asks the host about instead: no host has this user. */
+const decoyUser = (): AuthdockUser => ({ id: 'authdock:decoy', username: 'authdock:decoy', displayName: 'authdock decoy' })
 
 const invalid = () => new AuthdockError('LOGIN_PASSWORD_INVALID', 'Unknown user or wrong password')
 
 export class PasswordLogin {
   private readonly verifyTime = new TypicalDuration()
+  private readonly throttle: PasswordThrottle
+  private decoyReported = false
 
   constructor(
     private readonly ctx: DockContext,
     private readonly passport: PassportInstance,
   ) {
+    this.throttle = new PasswordThrottle(ctx.store, ctx.config.login.passwordThrottle)
     passport.use(
       STRATEGY,
       new LocalStrategy({ usernameField: 'username', passwordField: 'password', passReqToCallback: true, session: false }, (req, username, password, done) => {
@@ -46,10 +55,11 @@ export class PasswordLogin {
   }
 
   private async check(req: Request, username: string, password: string): Promise<AuthdockUser> {
-    const { windowMs, maxPerAccount, maxPerAddress } = this.ctx.config.login.passwordThrottle
-    const counters = this.ctx.store.counters
-    if ((await counters.get(accountKey(username))) >= maxPerAccount || (await counters.get(addressKey(req))) >= maxPerAddress) {
-      throw new AuthdockError('LOGIN_THROTTLED', 'Too many failed logins. Wait a few minutes and try again.', { details: { reason: 'throttled' } })
+    const address = clientAddress(req)
+    try {
+      await this.throttle.admit(username, address)
+    } catch (err) {
+      throw isAuthdockError(err, 'LOGIN_THROTTLED') ? Object.assign(err, { auditReason: `throttled_${String(err.details?.scope)}` }) : err
     }
     const users = this.ctx.config.users
     const user = username.length > 0 && username.length <= 256 ? await users.findByUsername({ username }) : null
@@ -64,14 +74,23 @@ export class PasswordLogin {
     }
     // The host's password check (bcrypt, argon2) is the slow part; an answer that skipped it would
     // tell by its speed that the user does not exist or has no password login.
-    if (reason === 'unknown_user' || reason === 'password_disabled') await this.verifyTime.wait()
-    if (reason || !user) {
-      await counters.hit(accountKey(username), windowMs)
-      await counters.hit(addressKey(req), windowMs)
-      throw Object.assign(invalid(), { auditReason: reason, actor: user?.id ?? null })
-    }
-    await counters.reset(accountKey(username))
+    if (reason === 'unknown_user' || reason === 'password_disabled') await this.imitateCheck()
+    if (reason || !user) throw Object.assign(invalid(), { auditReason: reason, actor: user?.id ?? null })
+    await this.throttle.succeeded(username, address)
     return user
+  }
+
+  private async imitateCheck(): Promise<void> {
+    const verify = this.ctx.config.users.verifyPassword
+    if (!verify) return
+    const { failed, quick } = await this.verifyTime.imitate(() => verify({ user: decoyUser(), password: randomBytes(18).toString('base64url') }))
+    if ((failed || quick) && !this.decoyReported) {
+      this.decoyReported = true
+      this.ctx.logger.warn(
+        { decoy: failed ? 'threw' : 'quick' },
+        'authdock: users.verifyPassword did not take its usual time for a user it does not know; let it compare against a dummy hash, or unknown users answer faster until the first password check after each start',
+      )
+    }
   }
 
   /** POST <auth>/password (body parsed and CSRF verified by the router). */
@@ -97,26 +116,5 @@ export class PasswordLogin {
       await recordFailure(this.ctx, { reason: err.code, method: 'password', actor: extra.actor ?? null, details: { detail: extra.auditReason ?? err.details?.reason } })
       await render(err.status, err)
     }
-  }
-}
-
-/**
- * How long the host's password check usually takes (a moving average of the last checks), so that
- * answers that skip it can take as long. Until a check has been timed there is nothing to imitate.
- */
-class TypicalDuration {
-  private averageMs = 0
-  private samples = 0
-
-  add(ms: number): void {
-    this.samples = Math.min(this.samples + 1, 20)
-    this.averageMs += (ms - this.averageMs) / this.samples
-  }
-
-  /** Sleep about one typical check (±10 %, so the pause itself is not a fixed fingerprint). */
-  wait(): Promise<void> {
-    if (this.samples === 0 || this.averageMs < 1) return Promise.resolve()
-    const ms = this.averageMs * (0.9 + Math.random() * 0.2)
-    return new Promise((resolve) => setTimeout(resolve, ms))
   }
 }

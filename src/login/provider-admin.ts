@@ -6,12 +6,12 @@
  */
 import type { ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
-import { AuthdockError } from '../errors.js'
+import { AuthdockError, isAuthdockError } from '../errors.js'
 import { addAuditEntry } from '../ops/redact.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
 import type { WellKnownReport } from './types.js'
-import { testWellKnown } from './well-known.js'
+import { refusedReport, testWellKnown } from './well-known.js'
 
 /** A provider as the admin lists it: from the options (read-only) or from the store. */
 export type ListedLoginProvider =
@@ -145,8 +145,19 @@ export class LoginProviderService {
     return this.ctx.store.loginProviders.userCount(id)
   }
 
-  /** "Test well-known" for an issuer as entered (through `tokens.proxy`, as a login would go). */
-  testWellKnown(issuer: string): Promise<WellKnownReport> {
-    return testWellKnown(this.ctx, issuer.trim())
+  /**
+   * "Test well-known" for an issuer as entered (through `tokens.proxy` and the outbound address
+   * check, as a login would go). An issuer refused before any request (a query or fragment, a
+   * link-local or metadata address) is a report too, so the page shows every outcome the same way.
+   */
+  async testWellKnown(issuer: string): Promise<WellKnownReport> {
+    const entered = issuer.trim()
+    try {
+      return await testWellKnown(this.ctx, entered)
+    } catch (err) {
+      if (isAuthdockError(err, 'OUTBOUND_ADDRESS_REFUSED')) return refusedReport(this.ctx, entered, 'address_refused')
+      if (isAuthdockError(err, 'VALIDATION_FAILED') && err.fields?.issuer) return refusedReport(this.ctx, entered, 'issuer_query')
+      throw err
+    }
   }
 }

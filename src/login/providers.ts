@@ -16,6 +16,7 @@ import type { VerifyFunctionWithRequest } from 'openid-client/passport'
 import type { ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
+import { originsOf } from '../http/render.js'
 import { DiscoveryCache } from './discovery.js'
 import { AuthdockOidcStrategy, strategyName } from './oidc-strategy.js'
 import { callbackPathOf } from './provider-schema.js'
@@ -140,6 +141,14 @@ export class Providers {
     }
     this.stored = next
     this.current = [...this.fromOptions, ...[...next.values()].map((e) => e.config)]
+  }
+
+  /**
+   * Where a login or logout form may lead: the issuers' origins and the end-session endpoints
+   * discovered so far (RP-initiated logout redirects there right after the form is posted).
+   */
+  formActionOrigins(): string[] {
+    return originsOf([...this.all.map((p) => p.issuer), ...this.discovery.endSessionEndpoints.values()])
   }
 
   /** Discover (cached) and make sure passport has a strategy built on the current metadata and settings. */

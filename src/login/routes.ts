@@ -6,6 +6,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
+import { handler } from '../http/handler.js'
 import { logout } from './logout.js'
 import { hasPendingLogin, providerGone } from './provider-changes.js'
 import type { OidcFlow } from './oidc-flow.js'
@@ -18,15 +19,14 @@ const REASONS: ReadonlyArray<RetryInfo['reason']> = ['error', 'cancel', 'timeout
 /** Codes whose cause the user can act on get a sentence of their own on the retry page. */
 const RETRY_HINTS: Partial<Record<string, string>> = {
   OIDC_PROVIDER_UNAVAILABLE: 'login.retry.hint.unavailable',
+  OIDC_EMAIL_NOT_VERIFIED: 'login.retry.hint.emailNotVerified',
   OIDC_CLIENT_SECRET_EXPIRED: 'providers.retry.secretExpired',
   OIDC_CLIENT_SECRET_INVALID: 'providers.retry.secretInvalid',
   LOGIN_PROVIDER_CHANGED: 'providers.retry.providerChanged',
 }
 
-type Handler = (req: Request, res: Response, next: NextFunction) => Promise<void> | void
-const wrap = (fn: Handler) => (req: Request, res: Response, next: NextFunction) => {
-  Promise.resolve(fn(req, res, next)).catch(next)
-}
+// The shared async wrapper: Express 4 does not forward rejected promises.
+const wrap = handler
 
 export function createLoginRouter(deps: { ctx: DockContext; providers: Providers; flow: OidcFlow; password: PasswordLogin }): Router {
   const { ctx, providers, flow, password } = deps
@@ -96,6 +96,8 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
       const reason = REASONS.find((r) => r === req.query.reason) ?? 'error'
       const info = req.session?.authdockRetry?.reason === reason ? req.session.authdockRetry : undefined
       const provider = providers.find(info?.providerId)
+      const returnTo = safeReturnTo(info?.returnTo)
+      const query = returnTo ? `?returnTo=${encodeURIComponent(returnTo)}` : ''
       return ctx.views.render(req, res, 'login/retry', {
         title: undefined,
         reason,
@@ -103,8 +105,8 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
         providerText: info?.providerText ?? null,
         hint: (info?.code && RETRY_HINTS[info.code]) ?? null,
         providerLabel: provider ? (provider.label ?? provider.id) : null,
-        tryAgainHref: provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`,
-        passwordHref: withPassword ? `${auth}/password` : null,
+        tryAgainHref: `${provider && providers.active.length > 1 ? `${auth}/login/${provider.id}` : `${auth}/login`}${query}`,
+        passwordHref: withPassword ? `${auth}/password${query}` : null,
       })
     }),
   )

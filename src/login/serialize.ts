@@ -17,7 +17,7 @@ export interface SerializedUser {
  * The provider of the login in progress on this request. passport serializes after regenerating
  * the session, so the session cannot carry it; the request object can.
  */
-export const loginProviderOf = new WeakMap<Request, string>()
+export const loginProviderOf: WeakMap<Request, string> = new WeakMap<Request, string>()
 
 export function installSerializers(ctx: DockContext, passport: PassportInstance): void {
   passport.serializeUser<SerializedUser, Request>((req, user, done) => {

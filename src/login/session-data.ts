@@ -20,6 +20,8 @@ export interface RetryInfo {
   providerId?: string
   /** The provider's error_description: shown escaped, never trusted. */
   providerText?: string
+  /** The failed login's returnTo, so that "Try again" lands where the first attempt would have. */
+  returnTo?: string
 }
 
 /** The logged-in OIDC login: needed for RP-initiated logout. */

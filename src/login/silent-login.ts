@@ -2,15 +2,27 @@
  * Silent re-login: a page request without a logged-in user but with a device cookie gets its
  * session back through a refresh grant, without any interaction. The refreshed identity must be the
  * same (ID token `sub`, or UserInfo `sub` when the provider sends no new ID token, and the same host
- * user); the stored refresh token is rotated. A refused refresh forgets the token and the request
- * continues anonymously; an unreachable provider keeps it for the next visit.
+ * user); the stored refresh token and the device id are rotated. A refused refresh forgets the token
+ * and the request continues anonymously; an unreachable provider keeps it for the next visit. A
+ * replaced device id presented again forgets the device (see device.ts).
  */
 import * as client from 'openid-client'
 import type { Request, RequestHandler, Response } from 'express'
 import type { AuthdockUser } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { deviceHashOf, forgetDevice, openRefreshToken, sealRefreshToken } from './device.js'
+import {
+  DEVICE_ROTATION_GRACE_MS,
+  deviceEnd,
+  deviceHashOf,
+  deviceReused,
+  forgetDevice,
+  hashDevice,
+  newDeviceId,
+  openRefreshToken,
+  sealRefreshToken,
+  setDeviceCookie,
+} from './device.js'
 import { identify } from './identify.js'
 import { mapOidcError } from './oidc-errors.js'
 import { recordFailure, recordSuccess } from './outcome.js'
@@ -19,10 +31,23 @@ import { logIn } from './session-data.js'
 import { loginProviderOf } from './serialize.js'
 
 interface Restored {
+  kind: 'restored'
   user: AuthdockUser
   providerId: string
   idToken?: string
+  /** The device's new id, for the cookie of every request that shared this restore. */
+  deviceId: string
+  expiresAt: Date
 }
+
+/** No login; `forget`: the browser's cookie names no usable device and is cleared. */
+interface Refused {
+  kind: 'refused'
+  forget: boolean
+}
+
+type Outcome = Restored | Refused
+const refused = (forget: boolean): Refused => ({ kind: 'refused', forget })
 
 /**
  * After the provider was unreachable or slow, page requests skip silent login for this long
@@ -44,21 +69,31 @@ function isTransient(error: AuthdockError): boolean {
 export function createSilentLogin(ctx: DockContext, providers: Providers): RequestHandler {
   // Concurrent page requests of one browser share one refresh: with rotation a second grant with
   // the same refresh token would fail and throw the device away.
-  const inFlight = new Map<string, Promise<Restored | null>>()
+  const inFlight = new Map<string, Promise<Outcome>>()
   /** Provider id → ctx.now() until which silent login does not ask it (see SILENT_LOGIN_COOLDOWN_MS). */
   const unavailableUntil = new Map<string, number>()
 
-  async function restore(hash: string): Promise<Restored | null> {
+  /** An id that is no device's current one: a replaced one presented again, or nothing. */
+  async function unknownId(hash: string): Promise<Refused> {
+    const rotated = await ctx.store.loginTokens.getRotated(hash)
+    if (!rotated) return refused(true)
+    if (ctx.now() - rotated.rotatedAt.getTime() < DEVICE_ROTATION_GRACE_MS) return refused(false)
+    await deviceReused(ctx, rotated)
+    return refused(true)
+  }
+
+  async function restore(hash: string): Promise<Outcome> {
     const record = await ctx.store.loginTokens.get(hash)
-    if (!record) return null
+    if (!record) return unknownId(hash)
     const sealed = openRefreshToken(record.refreshToken)
     await providers.sync()
     const provider = providers.find(record.providerId)
-    if (!sealed || !provider || !provider.active || !provider.silentLogin || record.expiresAt.getTime() <= ctx.now()) {
+    const expiresAt = deviceEnd(ctx, record)
+    if (!sealed || !provider || !provider.active || !provider.silentLogin || expiresAt.getTime() <= ctx.now()) {
       await ctx.store.loginTokens.delete(hash)
-      return null
+      return refused(true)
     }
-    if ((unavailableUntil.get(provider.id) ?? 0) > ctx.now()) return null
+    if ((unavailableUntil.get(provider.id) ?? 0) > ctx.now()) return refused(false)
     try {
       const { config } = await providers.strategy(provider)
       let tokens
@@ -71,18 +106,24 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
       if (user.id !== record.userId) {
         throw new AuthdockError('OIDC_CLAIM_INVALID', 'The refreshed identity belongs to another user', { details: { claim: provider.claim } })
       }
-      await ctx.store.loginTokens.update(hash, sealRefreshToken(tokens.refresh_token ?? sealed.rt, sealed.sub), new Date(ctx.now() + ctx.config.login.rememberDeviceMs))
-      return { user, providerId: provider.id, idToken: tokens.id_token }
+      // A new id at every use: a copy of the cookie taken before this works no more, and when the
+      // copy is used first, this browser's next visit with the old id reveals it.
+      const deviceId = newDeviceId()
+      const next = { deviceHash: hashDevice(deviceId), refreshToken: sealRefreshToken(tokens.refresh_token ?? sealed.rt, sealed.sub) }
+      // Lost to a concurrent rotation (another instance): that request logs this browser in.
+      if (!(await ctx.store.loginTokens.rotate(hash, next))) return refused(false)
+      return { kind: 'restored', user, providerId: provider.id, idToken: tokens.id_token, deviceId, expiresAt }
     } catch (err) {
       const error = isAuthdockError(err) ? err : mapOidcError(err, 'refresh')
       if (error.code === 'OIDC_PROVIDER_UNAVAILABLE') unavailableUntil.set(provider.id, ctx.now() + SILENT_LOGIN_COOLDOWN_MS)
-      if (!isTransient(error)) await ctx.store.loginTokens.delete(hash)
+      const transient = isTransient(error)
+      if (!transient) await ctx.store.loginTokens.delete(hash)
       await recordFailure(ctx, { providerId: provider.id, reason: error.code, method: 'silent', actor: record.userId })
-      return null
+      return refused(!transient)
     }
   }
 
-  function restoreOnce(hash: string): Promise<Restored | null> {
+  function restoreOnce(hash: string): Promise<Outcome> {
     let pending = inFlight.get(hash)
     if (!pending) {
       pending = restore(hash).finally(() => inFlight.delete(hash))
@@ -99,10 +140,11 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
     if (!hash) return next()
     restoreOnce(hash)
       .then(async (restored) => {
-        if (!restored) {
-          if (!(await ctx.store.loginTokens.get(hash))) await forgetDevice(ctx, req, res)
+        if (restored.kind === 'refused') {
+          if (restored.forget) await forgetDevice(ctx, req, res)
           return next()
         }
+        setDeviceCookie(ctx, res, restored.deviceId, restored.expiresAt)
         loginProviderOf.set(req, restored.providerId)
         await logIn(req, restored.user as Express.User)
         req.session.authdockOidc = { providerId: restored.providerId, idToken: restored.idToken }

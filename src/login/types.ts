@@ -26,6 +26,7 @@ export interface WellKnownReport {
 export type WellKnownFindingCode =
   | 'issuer_invalid'
   | 'issuer_query'
+  | 'address_refused'
   | 'entra_multi_tenant'
   | 'unreachable'
   | 'timeout'
@@ -58,5 +59,24 @@ export interface LoginModule {
   /** 401 JSON / redirect to login for requests without a logged-in user. */
   requireLogin: RequestHandler
   testWellKnown(issuer: string): Promise<WellKnownReport>
+  /**
+   * Forget every remembered device of a user (e.g. after a password change or a lost laptop): no
+   * device logs them in silently any more. Sessions already open stay until they end. Resolves to
+   * the number of devices forgotten; audited as `login.devices_forgotten`.
+   *
+   * @example
+   * await dock.login.forgetDevices(user.id, { actor: adminName })
+   */
+  forgetDevices(userId: string, options?: { actor?: string | null }): Promise<number>
+
+  /**
+   * Origins a page's forms must be allowed to reach (CSP `form-action`): the providers' issuers and
+   * their end-session endpoints. Chromium applies form-action to the redirect after posting the
+   * logout form, so a host page with its own CSP and a logout button lists these.
+   *
+   * @example
+   * res.set('Content-Security-Policy', `form-action 'self' ${dock.login.formActionOrigins().join(' ')}`)
+   */
+  formActionOrigins(): string[]
   close(): Promise<void>
 }

@@ -4,14 +4,17 @@
  * whether it names the same issuer, which endpoints and algorithms it offers, PKCE and RP-initiated
  * logout. Each failure has its own finding code (unreachable, timeout, untrusted certificate, HTTP
  * status, not JSON, issuer mismatch, Entra's multi-tenant endpoints), so pages can say it in the
- * reader's language. An issuer with a query or fragment, or one of Entra's multi-tenant endpoints,
- * is refused before any request. Reports, never throws for a bad provider.
+ * reader's language. Entra's multi-tenant endpoints are reported before any request; an issuer with
+ * a query or fragment (VALIDATION_FAILED) and one on a link-local or metadata address
+ * (OUTBOUND_ADDRESS_REFUSED) are refused by throwing, both naming the `issuer` field. Everything
+ * else the provider does wrong is reported, never thrown.
  */
 import type { Request, RequestHandler } from 'express'
 import { isSecureOrLoopbackUrl } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
-import { providerFetch } from '../oauth/fetch.js'
+import { outboundRefusal } from '../http/outbound-address.js'
+import { loginFetch } from './discovery.js'
 import type { WellKnownFinding, WellKnownFindingCode, WellKnownReport } from './types.js'
 
 const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint'] as const
@@ -21,10 +24,23 @@ const ENTRA_MULTI_TENANT = /^https:\/\/login\.microsoftonline\.com\/(common|orga
 /** What Node and undici call a certificate the connection does not trust. */
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/
 
+/**
+ * OpenID Connect issuers have neither a query nor a fragment (Discovery 1.0, section 2). Refused
+ * before any request: with one, the appended `/.well-known/…` would land in the query and any
+ * path of the host could be fetched and partly shown.
+ */
+export function refuseIssuerQuery(issuer: string, field = 'issuer'): void {
+  if (issuer.includes('?') || issuer.includes('#')) {
+    const message = 'must not contain a query (?) or fragment (#): an issuer has neither'
+    throw new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
+  }
+}
+
 /** The English text of each finding (pages translate by `code`, with the same `params`). */
 const TEXT: Record<WellKnownFindingCode, (p: Record<string, string | number>) => string> = {
   issuer_invalid: () => 'The issuer must be an https URL (http only for this machine).',
   issuer_query: () => 'The issuer must not contain a query (?) or a fragment (#); nothing was fetched.',
+  address_refused: () => 'The issuer resolves to a link-local or cloud metadata address, which authdock never connects to; nothing was fetched.',
   entra_multi_tenant: () =>
     "Entra ID's /common, /organizations and /consumers cannot be used for login: their metadata names the issuer '{tenantid}', which no ID token matches. Use https://login.microsoftonline.com/<tenant-id>/v2.0.",
   unreachable: (p) => `The provider could not be reached${p.proxy ? ' through the configured proxy' : ''} (connection refused, unknown host or no route).`,
@@ -56,41 +72,21 @@ function fetchFailure(err: unknown): { code: 'tls' | 'timeout' | 'unreachable'; 
   return { code: 'unreachable' }
 }
 
-export async function testWellKnown(ctx: Pick<DockContext, 'config' | 'fetch'>, issuer: string): Promise<WellKnownReport> {
-  const proxy = ctx.config.tokens.proxy ?? null
-  const report: WellKnownReport = {
-    issuer,
-    reachable: false,
-    issuerMatches: null,
-    endpoints: Object.fromEntries(ENDPOINTS.map((e) => [e, null])),
-    idTokenSigningAlgorithms: [],
-    codeChallengeMethods: [],
-    pkceS256: false,
-    authorizationResponseIssParameter: false,
-    endSession: false,
-    viaProxy: proxy !== null,
-    failure: null,
-    findings: [],
-  }
-  const add = (level: WellKnownFinding['level'], code: WellKnownFindingCode, params: Record<string, string | number> = {}) =>
-    report.findings.push({ level, code, text: TEXT[code](params), ...(Object.keys(params).length ? { params } : {}) })
-  const fail = (code: WellKnownFindingCode, params: Record<string, string | number> = {}): WellKnownReport => {
-    add('error', code, params)
-    report.failure = code
-    return report
-  }
+export async function testWellKnown(ctx: DockContext, issuer: string): Promise<WellKnownReport> {
+  refuseIssuerQuery(issuer)
+  const report = emptyReport(ctx, issuer)
+  const fail = (code: WellKnownFindingCode, params: Record<string, string | number> = {}): WellKnownReport => failWith(report, code, params)
 
-  // Refused before any request: nothing is fetched for an issuer that could never work.
-  if (issuer.includes('?') || issuer.includes('#')) return fail('issuer_query')
   if (!URL.canParse(issuer) || !isSecureOrLoopbackUrl(issuer)) return fail('issuer_invalid')
+  // Refused before any request: its metadata could never match a login.
   if (ENTRA_MULTI_TENANT.test(issuer)) return fail('entra_multi_tenant')
 
   const url = `${issuer.replace(/\/+$/, '')}/.well-known/openid-configuration`
   const timeoutMs = ctx.config.tokens.httpTimeoutMs
   let doc: Record<string, unknown>
   try {
-    const get = providerFetch({ fetch: ctx.fetch, timeoutMs, proxy })
-    const res = await get(url, { headers: { accept: 'application/json' }, redirect: 'manual' } as never)
+    // The login's own fetch: its timeout, proxy and outbound address check.
+    const res = await loginFetch(ctx)(url, { method: 'GET', body: undefined, headers: { accept: 'application/json' }, redirect: 'manual' })
     if (!res.ok) {
       await res.body?.cancel()
       return fail('http_status', { status: res.status })
@@ -103,11 +99,56 @@ export async function testWellKnown(ctx: Pick<DockContext, 'config' | 'fetch'>, 
     }
     if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return fail('not_json', { contentType: 'JSON, but not an object' })
   } catch (err) {
+    const refused = outboundRefusal(err)
+    if (refused) throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' } })
     const why = fetchFailure(err)
     if (why.code === 'tls') return fail('tls', { reason: why.reason ?? 'certificate' })
     if (why.code === 'timeout') return fail('timeout', { seconds: Math.round(timeoutMs / 100) / 10 })
-    return fail('unreachable', proxy ? { proxy: 1 } : {})
+    return fail('unreachable', report.viaProxy ? { proxy: 1 } : {})
   }
+  return describeDocument(report, doc)
+}
+
+/** A report with nothing found yet. */
+function emptyReport(ctx: Pick<DockContext, 'config'>, issuer: string): WellKnownReport {
+  return {
+    issuer,
+    reachable: false,
+    issuerMatches: null,
+    endpoints: Object.fromEntries(ENDPOINTS.map((e) => [e, null])),
+    idTokenSigningAlgorithms: [],
+    codeChallengeMethods: [],
+    pkceS256: false,
+    authorizationResponseIssParameter: false,
+    endSession: false,
+    viaProxy: Boolean(ctx.config.tokens.proxy),
+    failure: null,
+    findings: [],
+  }
+}
+
+function addFinding(report: WellKnownReport, level: WellKnownFinding['level'], code: WellKnownFindingCode, params: Record<string, string | number> = {}): void {
+  report.findings.push({ level, code, text: TEXT[code](params), ...(Object.keys(params).length ? { params } : {}) })
+}
+
+function failWith(report: WellKnownReport, code: WellKnownFindingCode, params: Record<string, string | number> = {}): WellKnownReport {
+  addFinding(report, 'error', code, params)
+  report.failure = code
+  return report
+}
+
+/**
+ * A report for an issuer refused before any request (`issuer_query`, `address_refused`), for pages
+ * that show every outcome the same way.
+ */
+export function refusedReport(ctx: Pick<DockContext, 'config'>, issuer: string, code: 'issuer_query' | 'address_refused'): WellKnownReport {
+  return failWith(emptyReport(ctx, issuer), code)
+}
+
+/** What the discovery document says, in findings (worst first). */
+function describeDocument(report: WellKnownReport, doc: Record<string, unknown>): WellKnownReport {
+  const add = (level: WellKnownFinding['level'], code: WellKnownFindingCode, params: Record<string, string | number> = {}) => addFinding(report, level, code, params)
+  const issuer = report.issuer
   report.reachable = true
   report.issuerMatches = doc.issuer === issuer
   for (const e of ENDPOINTS) report.endpoints[e] = typeof doc[e] === 'string' ? (doc[e] as string) : null

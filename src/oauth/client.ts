@@ -46,6 +46,7 @@ export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSe
     fetch: ctx.fetch,
     timeoutMs,
     proxy: profile.proxy ?? ctx.config.tokens.proxy ?? null,
+    lookup: ctx.config.lookup,
   })
   config[client.customFetch] = async (url, init) => withoutIdToken(await fetchViaProxy(url, init))
   return config

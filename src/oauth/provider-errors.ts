@@ -6,6 +6,7 @@
  */
 import type { AuthdockErrorCode } from '../errors.js'
 import { isAuthdockError } from '../errors.js'
+import { outboundRefusal } from '../http/outbound-address.js'
 import type { TokenStatus } from '../store/types.js'
 
 /** Keys of the hints; the texts live in views/locales/<lang>/tokens.json under `hint.<key>`. */
@@ -27,6 +28,7 @@ export type ProviderErrorKey =
   | 'providerTimeout'
   | 'providerServerError'
   | 'providerRejected'
+  | 'addressRefused'
   | 'unexpected'
 
 export interface ProviderErrorClass {
@@ -61,6 +63,7 @@ const HINTS: Record<ProviderErrorKey, { code: AuthdockErrorCode; status: TokenSt
   providerTimeout: { code: 'TOKEN_PROVIDER_UNREACHABLE', status: 'error', transient: true, hint: 'The provider did not answer in time. The refresh is retried automatically; check the network and proxy if this persists.' },
   providerServerError: { code: 'TOKEN_REFRESH_FAILED', status: 'error', transient: true, hint: 'The provider had an internal error. The refresh is retried automatically.' },
   providerRejected: { code: 'TOKEN_REFRESH_FAILED', status: 'error', transient: true, hint: 'The provider refused the token request. Check the profile settings; the refresh is retried automatically.' },
+  addressRefused: { code: 'OUTBOUND_ADDRESS_REFUSED', status: 'error', transient: false, hint: 'The token URL or proxy points to a link-local or cloud metadata address, which authdock never connects to. Correct the profile.' },
   unexpected: { code: 'TOKEN_REFRESH_FAILED', status: 'error', transient: true, hint: 'The token request failed unexpectedly. The refresh is retried automatically.' },
 }
 
@@ -111,6 +114,7 @@ export function providerErrorClass(key: ProviderErrorKey, providerCode?: string)
  * catch (err) { const c = classifyProviderError(err); throw new AuthdockError(c.code, c.hint) }
  */
 export function classifyProviderError(err: unknown): ProviderErrorClass {
+  if (outboundRefusal(err)) return providerErrorClass('addressRefused')
   if (isAuthdockError(err)) {
     const key: ProviderErrorKey = err.code === 'TOKEN_PROVIDER_UNREACHABLE' ? 'providerUnreachable' : 'unexpected'
     return { ...providerErrorClass(key), code: err.code, hint: err.expose ? err.message : HINTS[key].hint }
@@ -163,7 +167,9 @@ function safeCode(code: string): string | undefined {
 }
 
 function responseStatus(cause: unknown): number | undefined {
-  if (typeof Response !== 'undefined' && cause instanceof Response) return cause.status
+  // By shape: a response from the undici package (proxy, outbound check) is no instance of Node's Response.
+  const c = cause as { status?: unknown; headers?: { get?: unknown } } | null
+  if (c && typeof c === 'object' && typeof c.status === 'number' && typeof c.headers?.get === 'function') return c.status
   return undefined
 }
 

@@ -9,6 +9,7 @@ import express, { type ErrorRequestHandler, type Router } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
+import { handler } from '../http/handler.js'
 import { requireAdmin } from './admin-guard.js'
 import { auditCsv, auditPage, parseAuditFilter } from './audit-query.js'
 
@@ -37,7 +38,7 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
   const adminRouter = express.Router()
   adminRouter.use(requireAdmin(config))
   adminRouter.use(verifyCsrf)
-  adminRouter.get('/', async (req, res) => {
+  adminRouter.get('/', handler(async (req, res) => {
     const filter = parseAuditFilter(req.query as Record<string, unknown>)
     const [page, profiles] = await Promise.all([auditPage(store, filter), store.profiles.list()])
     const query = (extra: Record<string, string | number | undefined>) => {
@@ -61,8 +62,8 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
       },
       { banners: true },
     )
-  })
-  adminRouter.get('/export.csv', async (req, res) => {
+  }))
+  adminRouter.get('/export.csv', handler(async (req, res) => {
     const { limit: _limit, ...filter } = parseAuditFilter(req.query as Record<string, unknown>)
     const csv = await auditCsv(store, filter)
     const day = new Date(ctx.now()).toISOString().slice(0, 10)
@@ -73,16 +74,16 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
       .set('Cache-Control', 'no-store')
       .set('X-Content-Type-Options', 'nosniff')
       .send(csv)
-  })
+  }))
   adminRouter.use(noOtherRoutes)
 
   const apiRouter = express.Router()
   apiRouter.use(requireAdmin(config))
   apiRouter.use(verifyCsrf)
-  apiRouter.get('/', async (req, res) => {
+  apiRouter.get('/', handler(async (req, res) => {
     const filter = parseAuditFilter(req.query as Record<string, unknown>, { allowLimit: true })
     res.set('Cache-Control', 'no-store').json(await auditPage(store, filter))
-  })
+  }))
   apiRouter.use(noOtherRoutes)
   apiRouter.use(jsonErrors)
 

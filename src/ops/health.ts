@@ -17,6 +17,7 @@
  */
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
 import type { DockContext } from '../context.js'
+import { handler } from '../http/handler.js'
 import { providerFetch } from '../oauth/fetch.js'
 import type { TokenStatus } from '../store/types.js'
 import { requireAdmin } from './admin-guard.js'
@@ -186,7 +187,7 @@ export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): 
   // A session store that does not answer, or a refusing or failing guard: no detail, still a report.
   const showsDetail = (req: Request, res: Response): Promise<boolean> =>
     ctx.config.health.detail === 'public' ? Promise.resolve(true) : runMiddleware(admitted, req, res).then(() => true, () => false)
-  router.get('/', async (_req, res) => {
+  router.get('/', handler(async (_req, res) => {
     res.set('Cache-Control', 'no-store')
     try {
       await ctx.store.ping()
@@ -194,10 +195,10 @@ export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): 
     } catch {
       res.status(503).json({ status: 'unavailable', reason: 'store' })
     }
-  })
-  router.get('/ready', async (req, res) => {
+  }))
+  router.get('/ready', handler(async (req, res) => {
     const [detail, report] = await Promise.all([showsDetail(req, res), readinessReport(ctx, { ...deps, probe })])
     res.set('Cache-Control', 'no-store').status(report.status === 'unavailable' ? 503 : 200).json(detail ? report : readinessSummary(report))
-  })
+  }))
   return router
 }

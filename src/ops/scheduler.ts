@@ -1,6 +1,6 @@
 /**
  * The daily check: the secret-expiry check (log lines, events, audit entries) and pruning of the
- * audit trail. It runs at start and then every 24 h on every instance, but does its work only once
+ * audit trail and of expired login devices. It runs at start and then every 24 h on every instance, but does its work only once
  * per (UTC) day across all instances that share the store:
  *
  * - The lease `daily-check` is taken with a TTL that ends at the next UTC midnight. Whoever takes it
@@ -23,6 +23,8 @@ export interface DailyCheckResult {
   findings: SecretFinding[]
   /** Audit entries removed by the retention rule (0 when not ran). */
   pruned: number
+  /** Expired remembered devices and replaced device ids removed (0 when not ran). */
+  prunedDevices: number
 }
 
 export interface Operations {
@@ -66,7 +68,12 @@ async function dailyWork(ctx: DockContext): Promise<Omit<DailyCheckResult, 'ran'
   const cutoff = new Date(ctx.now() - ctx.config.audit.retentionDays * DAY_MS)
   const pruned = await ctx.store.audit.pruneOlderThan(cutoff)
   if (pruned > 0) ctx.logger.info({ pruned, before: cutoff.toISOString() }, 'authdock: pruned old audit entries')
-  return { findings, pruned }
+  // Also login attempt counters whose window has ended (a row per account or address tried).
+  await ctx.store.attempts.pruneExpired()
+  // Devices refuse themselves once expired; this only keeps the table from growing.
+  const prunedDevices = await ctx.store.loginTokens.pruneExpired()
+  if (prunedDevices > 0) ctx.logger.info({ prunedDevices }, 'authdock: pruned expired login devices')
+  return { findings, pruned, prunedDevices }
 }
 
 /**
@@ -88,9 +95,9 @@ export function startOperations(ctx: DockContext, options: OperationsOptions = {
   const attempt = async (): Promise<DailyCheckResult> => {
     const now = ctx.now()
     const day = utcDay(now)
-    if (lastRunDay === day) return { ran: false, findings: [], pruned: 0 }
+    if (lastRunDay === day) return { ran: false, findings: [], pruned: 0, prunedDevices: 0 }
     const held = await ctx.store.leases.acquire(DAILY_LEASE, instanceId, msUntilNextUtcDay(now))
-    if (!held) return { ran: false, findings: [], pruned: 0 }
+    if (!held) return { ran: false, findings: [], pruned: 0, prunedDevices: 0 }
     try {
       const result = await dailyWork(ctx)
       lastRunDay = day

@@ -12,7 +12,7 @@ import { requireAdmin } from '../ops/admin-guard.js'
 import { startAuthorization } from './authorize.js'
 import { csvFileName, profilesCsv } from './csv.js'
 import { formBody, handler, profileIdParam } from './http.js'
-import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetValues } from './presets.js'
+import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetDeps, presetValues } from './presets.js'
 import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { addTestConnectionRoutes } from './test-connection-routes.js'
@@ -32,6 +32,7 @@ interface FormPage {
 
 export function createAdminRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {
   const router = express.Router()
+  const newFormValues = (): FormValues => ({ ...formFromBody({}, 'form'), valid: true, redirectUrl: defaultRedirectUrl(ctx.config) })
   router.use(requireAdmin(ctx.config))
   router.use(formBody)
   router.use(verifyCsrf)
@@ -70,38 +71,43 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         authorizedAccount: token?.authorizedAccount ?? '',
         state: tokenState(t, profile, token),
         canAuthorize: profile.grantType === 'authorization_code' && Boolean(profile.authorizationUrl),
+        authorizationUrl: profile.authorizationUrl ?? '',
       }))
       const done = typeof req.query.done === 'string' && DONE.has(req.query.done) ? req.query.done : null
-      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl }, { banners: true })
+      // "Renew authorization" posts here and is redirected to each profile's authorization URL.
+      const formActions = rows.filter((r) => r.canAuthorize).map((r) => r.authorizationUrl)
+      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl }, { banners: true, formActions })
     }),
   )
 
   router.get(
     '/new',
     handler(async (req, res) => {
-      const empty = formFromBody({}, 'form')
-      const values: FormValues = { ...empty, valid: true, redirectUrl: defaultRedirectUrl(ctx.config) }
-      const q = req.query
-      const presetForm = {
-        preset: typeof q.preset === 'string' ? q.preset.slice(0, 40) : '',
-        tenantId: typeof q.tenantId === 'string' ? q.tenantId.slice(0, FIELD_LIMITS.tenantId) : '',
-        issuer: typeof q.issuer === 'string' ? q.issuer.slice(0, 2000) : '',
-        errors: {} as Record<string, string>,
-      }
-      if (presetForm.preset) {
-        if (!isPresetId(presetForm.preset)) {
-          presetForm.errors.preset = `must be one of ${PRESET_IDS.join(', ')}`
-        } else {
-          const need = PRESET_NEEDS[presetForm.preset]
-          // A preset needing input is only applied once that input was given (the page asks for it).
-          if (!need || presetForm[need]) {
-            try {
-              const filled = await presetValues(presetForm.preset, presetForm, { fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs })
-              Object.assign(values, { ...filled, tenantId: filled.tenantId ?? '' })
-            } catch (err) {
-              if (!isAuthdockError(err) || !err.fields) throw err
-              Object.assign(presetForm.errors, err.fields)
-            }
+      await renderForm(req, res, { mode: 'new', values: newFormValues(), errors: {}, hasClientSecret: false })
+    }),
+  )
+
+  // A POST with the CSRF token: discovery fetches a URL the admin typed, which a cross-site link
+  // (a GET navigation) must not be able to trigger.
+  router.post(
+    '/new/preset',
+    handler(async (req, res) => {
+      const values = newFormValues()
+      const body = (req.body ?? {}) as Record<string, unknown>
+      const text = (name: string, max: number) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, max) : '')
+      const presetForm = { preset: text('preset', 40), tenantId: text('tenantId', FIELD_LIMITS.tenantId), issuer: text('issuer', 2000), errors: {} as Record<string, string> }
+      if (!isPresetId(presetForm.preset)) {
+        presetForm.errors.preset = `must be one of ${PRESET_IDS.join(', ')}`
+      } else {
+        const need = PRESET_NEEDS[presetForm.preset]
+        // A preset needing input is only applied once that input was given (the page asks for it).
+        if (!need || presetForm[need]) {
+          try {
+            const filled = await presetValues(presetForm.preset, presetForm, presetDeps(ctx))
+            Object.assign(values, { ...filled, tenantId: filled.tenantId ?? '' })
+          } catch (err) {
+            if (!isAuthdockError(err) || !err.fields) throw err
+            Object.assign(presetForm.errors, err.fields)
           }
         }
       }

@@ -12,7 +12,7 @@ import { requireAdmin } from '../ops/admin-guard.js'
 import { startAuthorization } from './authorize.js'
 import { csvFileName, profilesCsv } from './csv.js'
 import { handler, jsonBody, profileIdParam } from './http.js'
-import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams, presetValues } from './presets.js'
+import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams, presetDeps, presetValues } from './presets.js'
 import { mergeForPatch, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { profileJson, rowsJson } from './view-model.js'
@@ -39,16 +39,18 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
     })
   })
 
-  router.get(
+  // POST (with the CSRF header): discovery fetches a URL from the request, which a cross-site
+  // GET must not be able to trigger.
+  router.post(
     '/presets/:preset',
     handler(async (req, res) => {
       const preset = req.params.preset
       if (!isPresetId(preset)) throw new AuthdockError('NOT_FOUND', `There is no preset "${String(preset).slice(0, 40)}".`)
-      const q = req.query
+      const b = (req.body ?? {}) as Record<string, unknown>
       const values = await presetValues(
         preset,
-        { tenantId: typeof q.tenantId === 'string' ? q.tenantId : undefined, issuer: typeof q.issuer === 'string' ? q.issuer : undefined },
-        { fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs },
+        { tenantId: typeof b.tenantId === 'string' ? b.tenantId : undefined, issuer: typeof b.issuer === 'string' ? b.issuer : undefined },
+        presetDeps(ctx),
       )
       res.json({ values })
     }),
@@ -122,7 +124,8 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
   )
 
   // "Test connection": get a token and try a real AUTH at the given mail host. Certificates are always
-  // verified (the token crosses this connection), so no option turns verification off.
+  // verified (the token crosses this connection), so no option turns verification off; `mail.tls.ca`
+  // only adds a private CA. Cleartext is never allowed from here.
   router.post(
     '/:id/test-connection',
     handler(async (req, res) => {
@@ -135,6 +138,8 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
         host: body.host as string,
         port,
         user: body.user as string,
+        tls: ctx.config.mail.tls,
+        lookup: ctx.config.lookup,
       })
       res.json({ report })
     }),

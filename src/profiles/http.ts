@@ -23,10 +23,10 @@ function wrap(parser: RequestHandler): RequestHandler {
 }
 
 /** Form posts: flat string fields only (extended: false), at most 100 of them. */
-export const formBody = wrap(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 100 }))
+export const formBody: RequestHandler = wrap(express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 100 }))
 
 /** JSON bodies (only objects and arrays: `strict`). */
-export const jsonBody = wrap(express.json({ limit: BODY_LIMIT, strict: true }))
+export const jsonBody: RequestHandler = wrap(express.json({ limit: BODY_LIMIT, strict: true }))
 
 /** Route ids are opaque but short; anything else cannot be a profile. */
 export function profileIdParam(req: Request): string {
@@ -37,9 +37,5 @@ export function profileIdParam(req: Request): string {
   return id
 }
 
-/** Express 5 forwards rejected promises; this keeps handlers typed as async functions. */
-export function handler(fn: (req: Request, res: Response, next: NextFunction) => Promise<void>): RequestHandler {
-  return (req, res, next) => {
-    fn(req, res, next).catch(next)
-  }
-}
+/** Async handlers go through the shared wrapper (Express 4 does not forward rejected promises). */
+export { handler } from '../http/handler.js'

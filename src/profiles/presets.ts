@@ -3,8 +3,12 @@
  * administrator sees them in the form and may change anything before saving.
  */
 import { isSecureOrLoopbackUrl } from '../config.js'
+import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import type { GrantType } from '../store/types.js'
+import { outboundRefusal, type DnsLookup } from '../http/outbound-address.js'
+import { refuseIssuerQuery } from '../login/well-known.js'
+import { providerFetch } from '../oauth/fetch.js'
 
 export const PRESET_IDS = ['microsoft365', 'google', 'keycloak', 'gitlab'] as const
 export type PresetId = (typeof PRESET_IDS)[number]
@@ -72,26 +76,45 @@ export function googlePreset(): PresetValues {
   }
 }
 
+/** How discovery reaches the network: ctx.fetch, the timeout, and the login's proxy and lookup. */
+export interface PresetDeps {
+  fetch: typeof fetch
+  timeoutMs: number
+  /** Outbound proxy (`tokens.proxy`); none when absent. */
+  proxy?: string | null
+  /** DNS lookup for the outbound address check (`lookup` option); node's when absent. */
+  lookup?: DnsLookup
+}
+
+/** The deps of an authdock instance: its fetch, timeout, proxy and lookup. */
+export function presetDeps(ctx: DockContext): PresetDeps {
+  return { fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null, lookup: ctx.config.lookup }
+}
+
 /**
- * Keycloak or GitLab: the endpoints from the issuer's discovery document (fetched with `fetchFn`,
- * i.e. ctx.fetch). Throws VALIDATION_FAILED on the `issuer` field when it is not https (loopback
- * excepted), cannot be read, or names another issuer or insecure endpoints.
+ * Keycloak or GitLab: the endpoints from the issuer's discovery document. Throws VALIDATION_FAILED
+ * on the `issuer` field when it is not https (loopback excepted), has a query or fragment, cannot
+ * be read, or names another issuer or insecure endpoints; OUTBOUND_ADDRESS_REFUSED when it
+ * resolves to a link-local or metadata address.
  */
-export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInput: string, fetchFn: typeof fetch, timeoutMs: number): Promise<PresetValues> {
+export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInput: string, deps: PresetDeps): Promise<PresetValues> {
   const issuer = issuerInput.trim().replace(/\/+$/, '')
   if (issuer.length > 2000 || !URL.canParse(issuer) || !isSecureOrLoopbackUrl(issuer)) {
     throw fieldError('issuer', 'must be an https URL (http only for loopback hosts)')
   }
+  refuseIssuerQuery(issuer)
   let meta: { issuer?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown }
   try {
-    const res = await fetchFn(`${issuer}/.well-known/openid-configuration`, {
-      headers: { accept: 'application/json' },
-      redirect: 'error',
-      signal: AbortSignal.timeout(timeoutMs),
-    })
+    const fetchVia = providerFetch({ fetch: deps.fetch, timeoutMs: deps.timeoutMs, proxy: deps.proxy ?? null, lookup: deps.lookup })
+    const res = await fetchVia(`${issuer}/.well-known/openid-configuration`, { method: 'GET', body: undefined, headers: { accept: 'application/json' }, redirect: 'manual' })
+    // A redirect (3xx) is no discovery document either: it is not followed.
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
     meta = (await res.json()) as typeof meta
-  } catch {
+  } catch (err) {
+    const refused = outboundRefusal(err)
+    if (refused) {
+      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' } })
+    }
     throw fieldError('issuer', 'has no readable discovery document (/.well-known/openid-configuration)')
   }
   const sameIssuer = typeof meta.issuer === 'string' && meta.issuer.replace(/\/+$/, '') === issuer
@@ -115,7 +138,7 @@ export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInpu
 export async function presetValues(
   preset: PresetId,
   input: { tenantId?: string; issuer?: string },
-  deps: { fetch: typeof fetch; timeoutMs: number },
+  deps: PresetDeps,
 ): Promise<PresetValues> {
   switch (preset) {
     case 'microsoft365':
@@ -126,7 +149,7 @@ export async function presetValues(
     case 'keycloak':
     case 'gitlab':
       if (!input.issuer?.trim()) throw fieldError('issuer', 'is required to discover the endpoints')
-      return discoveredPreset(preset, input.issuer, deps.fetch, deps.timeoutMs)
+      return discoveredPreset(preset, input.issuer, deps)
   }
 }
 

@@ -9,6 +9,7 @@ import { AuthdockError, isAuthdockError } from '../errors.js'
 import { addAuditEntry } from '../ops/redact.js'
 import type { Profile, ProfileInput, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
+import { secretMoves } from '../store/secret-binding.js'
 
 /** A profile with its token state, for the overview, the CSV and the JSON list. */
 export interface ProfileRow {
@@ -36,6 +37,17 @@ function nameTaken(): AuthdockError {
   return new AuthdockError('PROFILE_NAME_TAKEN', 'Another profile already has this name. Choose a different name.', {
     fields: { name: 'is already used by another profile' },
   })
+}
+
+const MOVED_NAMES: Record<string, string> = { grantType: 'the grant type', tokenUrl: 'the server of the token URL', authorizationUrl: 'the server of the authorization URL' }
+
+function secretRequired(moved: string[]): AuthdockError {
+  const what = moved.map((f) => MOVED_NAMES[f]).join(' and ')
+  return new AuthdockError(
+    'PROFILE_SECRET_REQUIRED',
+    `${what[0].toUpperCase()}${what.slice(1)} changed, so the stored client secret is not kept: enter the client secret again, or remove it.`,
+    { fields: { clientSecret: `must be entered again because ${what} changed (the stored secret is never sent to another server), or removed` }, details: { moved } },
+  )
 }
 
 export class ProfileService {
@@ -83,6 +95,9 @@ export class ProfileService {
     const before = await this.get(id)
     const other = await this.ctx.store.profiles.getByName(input.name)
     if (other && other.id !== id) throw nameTaken()
+    // The stored secret stays with the server it was entered for: a move needs it entered again.
+    const moved = before.hasClientSecret && input.clientSecret === undefined ? secretMoves(before, input) : []
+    if (moved.length > 0) throw secretRequired(moved)
     const secretChanged = input.clientSecret !== undefined && input.clientSecret !== (await this.ctx.store.profiles.getClientSecret(id))
     const result = await this.withNameCheck(() => this.ctx.store.profiles.update(id, input))
     // Any change may alter what the cached token was obtained with; the cache must re-read.

@@ -1,7 +1,8 @@
 /**
  * "Test connection" in the HTML admin: a form per profile (account type, host, port, mailbox user)
  * that gets the profile's token and tries a real AUTH, then shows each step's result. The report
- * never holds a token; certificates are always verified because the token crosses the connection.
+ * never holds a token; the login goes only over TLS whose certificate verifies (`mail.tls.ca` adds a
+ * private CA), because the token crosses the connection.
  */
 import type { Router } from 'express'
 import type { DockContext } from '../context.js'
@@ -49,11 +50,13 @@ export function addTestConnectionRoutes(router: Router, ctx: DockContext, servic
           host: values.host,
           port: values.port === '' ? undefined : Number(values.port),
           user: values.user,
+          tls: ctx.config.mail.tls,
+          lookup: ctx.config.lookup,
         })
         await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, {}, report) }, { banners: true })
       } catch (err) {
-        if (!isAuthdockError(err, 'VALIDATION_FAILED')) throw err
-        await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, err.fields ?? {}, null) }, { status: 400, banners: true })
+        if (!isAuthdockError(err, 'VALIDATION_FAILED') && !isAuthdockError(err, 'OUTBOUND_ADDRESS_REFUSED')) throw err
+        await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, err.fields ?? {}, null) }, { status: err.status, banners: true })
       }
     }),
   )

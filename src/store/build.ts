@@ -1,8 +1,9 @@
 /** Assembles a Store from an adapter's Db, the keyring and the adapter's refresh lock. */
 import type { Keyring } from './crypto.js'
 import type { Db } from './db.js'
+import { attemptsRepo, type AttemptsBackend } from './repos/attempts.js'
 import { auditRepo } from './repos/audit.js'
-import { countersRepo, leasesRepo } from './repos/leases.js'
+import { leasesRepo } from './repos/leases.js'
 import { loginProvidersRepo } from './repos/login-providers.js'
 import { loginTokensRepo } from './repos/login-tokens.js'
 import { profilesRepo } from './repos/profiles.js'
@@ -20,6 +21,8 @@ export interface AdapterParts {
   close(): Promise<void>
   /** The adapter's cross-process refresh lock, given how token records are read and written. */
   refreshLock(io: TokenIo): Store['tokens']['withRefreshLock']
+  /** rate-limiter-flexible on the adapter's connection (attempt counters). */
+  attempts: AttemptsBackend
 }
 
 export function buildStore(parts: AdapterParts): Store {
@@ -39,7 +42,7 @@ export function buildStore(parts: AdapterParts): Store {
     sessions: sessionsRepo(db, now),
     audit: auditRepo(db, now),
     leases: leasesRepo(db, now),
-    counters: countersRepo(db, now),
+    attempts: attemptsRepo(db, parts.attempts),
     reencryptAll: () => reencryptAll(db, keys),
   }
 }

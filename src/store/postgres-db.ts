@@ -1,5 +1,5 @@
 /** The Db surface over a pg Pool (or one checked-out client inside a transaction). */
-import pg from 'pg'
+import type pg from 'pg'
 import { AuthdockError } from '../errors.js'
 import type { Db, Row } from './db.js'
 

@@ -3,7 +3,7 @@
  * (PostgreSQL BIGINT arrives as a string), booleans are 0/1 in SQLite and true/false in PostgreSQL.
  */
 import type { Row } from './db.js'
-import type { AuditEntry, GrantType, LoginProviderRecord, LoginTokenRecord, Profile, TokenRecord, TokenStatus, TokenSummary } from './types.js'
+import type { AuditEntry, GrantType, LoginProviderRecord, LoginTokenRecord, Profile, RotatedLoginDevice, TokenRecord, TokenStatus, TokenSummary } from './types.js'
 
 export function toDate(value: unknown): Date | null {
   return value === null || value === undefined ? null : new Date(Number(value))
@@ -90,11 +90,23 @@ export function toTokenRecord(r: Row, accessToken: string | null, refreshToken: 
 export function toLoginToken(r: Row, refreshToken: string): LoginTokenRecord {
   return {
     deviceHash: String(r.device_hash),
+    familyId: String(r.family_id ?? r.device_hash),
     providerId: String(r.provider_id),
     userId: String(r.user_id),
     refreshToken,
     createdAt: toDate(r.created_at) as Date,
     lastUsedAt: toDate(r.last_used_at) as Date,
+    expiresAt: toDate(r.expires_at) as Date,
+  }
+}
+
+export function toRotatedLoginDevice(r: Row): RotatedLoginDevice {
+  return {
+    deviceHash: String(r.device_hash),
+    familyId: String(r.family_id),
+    providerId: String(r.provider_id),
+    userId: String(r.user_id),
+    rotatedAt: toDate(r.rotated_at) as Date,
     expiresAt: toDate(r.expires_at) as Date,
   }
 }

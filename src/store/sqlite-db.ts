@@ -97,6 +97,20 @@ export class SqliteDb implements Db {
     })
   }
 
+  /**
+   * Runs `call`, which uses the raw connection itself (a library's own statements), in the queue:
+   * its statements then never land inside a transaction another caller holds open.
+   */
+  exclusive<T>(call: () => Promise<T>): Promise<T> {
+    return this.#serial(async () => {
+      try {
+        return await call()
+      } catch (error) {
+        throw mapError(error)
+      }
+    })
+  }
+
   /** Waits for the queued calls, then closes the connection. */
   async close(): Promise<void> {
     await this.#serial(async () => this.raw.close())

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import Database from 'better-sqlite3'
+import { RateLimiterSQLite } from 'rate-limiter-flexible'
 import { AuthdockError } from '../errors.js'
 import { buildStore } from './build.js'
 import type { Keyring } from './crypto.js'
@@ -42,5 +43,9 @@ export async function openSqliteStore(file: string, keys: Keyring, now: () => nu
     now,
     close: () => db.close(),
     refreshLock: sqliteRefreshLock(db, now),
+    attempts: {
+      limiter: (options) => new RateLimiterSQLite({ ...options, storeClient: raw, storeType: 'better-sqlite3' }),
+      run: (call) => db.exclusive(call),
+    },
   })
 }

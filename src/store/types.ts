@@ -77,20 +77,39 @@ export type TokenSummary = Omit<TokenRecord, 'accessToken' | 'refreshToken'> & {
 /** A partial write of token state; fields left undefined are kept. */
 export type TokenPatch = Partial<Omit<TokenRecord, 'profileId' | 'version'>>
 
-/** A stored login refresh token for silent re-login, keyed by the hash of a device cookie. */
+/**
+ * A stored login refresh token for silent re-login, keyed by the hash of the device cookie's
+ * current id. The id is replaced at every silent login; the record (its family) stays.
+ */
 export interface LoginTokenRecord {
   deviceHash: string
+  /** Stays the same while the device id is rotated: the hash of the family's first id. */
+  familyId: string
   providerId: string
   userId: string
   refreshToken: string
+  /** The interactive login that remembered the device; rotation keeps it. */
   createdAt: Date
   lastUsedAt: Date
+  /** Fixed when the device is remembered; rotation does not move it. */
+  expiresAt: Date
+}
+
+/** A device id that was replaced by a newer one of its family (presented again, it is a copy). */
+export interface RotatedLoginDevice {
+  deviceHash: string
+  familyId: string
+  providerId: string
+  userId: string
+  rotatedAt: Date
+  /** The family's expiry: until then the id is recognised. */
   expiresAt: Date
 }
 
 export interface AuditEntryInput {
   /** e.g. 'profile.created', 'profile.updated', 'profile.deleted', 'profile.authorized',
-   * 'token.failed', 'login.failed', 'login.succeeded', 'secret.expiry' */
+   * 'token.failed', 'login.failed', 'login.succeeded', 'login.device_reused',
+   * 'login.devices_forgotten', 'secret.expiry' */
   kind: string
   actor: string | null
   profileId?: string | null
@@ -138,6 +157,29 @@ export interface LoginProviderRecord extends Omit<LoginProviderInput, 'clientSec
 export interface SessionRecord {
   data: string
   expiresAt: Date
+}
+
+/** One attempt as counted by an {@link AttemptCounter}. */
+export interface AttemptCount {
+  /** False when this attempt is over the limit (it is counted all the same). */
+  allowed: boolean
+  /** Attempts in the current window, this one included. */
+  count: number
+  /** Until the window ends. */
+  msBeforeReset: number
+}
+
+/**
+ * Fixed-window attempt counters for one purpose. The window of a key starts at its first attempt.
+ * Keys may be any string (they are stored as a digest).
+ */
+export interface AttemptCounter {
+  /** Count one attempt for `key` and say whether it is within the limit. */
+  consume(key: string): Promise<AttemptCount>
+  /** Take one attempt back: it turned out fine, or it was refused before anything was tried. */
+  reward(key: string): Promise<void>
+  /** Forget every attempt of `key`. */
+  delete(key: string): Promise<void>
 }
 
 export interface Store {
@@ -208,12 +250,25 @@ export interface Store {
   }
 
   loginTokens: {
-    put(record: Omit<LoginTokenRecord, 'createdAt' | 'lastUsedAt'>): Promise<void>
+    /** Remember a device after an interactive login: a new family whose id is this device hash. */
+    put(record: Omit<LoginTokenRecord, 'createdAt' | 'lastUsedAt' | 'familyId'>): Promise<void>
+    /** The record whose current id this is; null for an unknown, expired or rotated id. */
     get(deviceHash: string): Promise<LoginTokenRecord | null>
-    /** Replace the refresh token (rotation) and mark it used. */
-    update(deviceHash: string, refreshToken: string, expiresAt: Date): Promise<void>
+    /** The replaced id `deviceHash`, until its family's expiry; null otherwise. */
+    getRotated(deviceHash: string): Promise<RotatedLoginDevice | null>
+    /**
+     * Give the device a new id and refresh token and keep the old id as rotated, in one
+     * transaction; createdAt and expiresAt stay. False (nothing written) when `deviceHash` is not
+     * the current id of a live record, e.g. because a concurrent request rotated it first.
+     */
+    rotate(deviceHash: string, next: { deviceHash: string; refreshToken: string }): Promise<boolean>
+    /** Forget the device whose current id this is (its rotated ids stay recognisable). */
     delete(deviceHash: string): Promise<void>
+    /** Forget the device of this family; resolves to the number of records deleted (0 or 1). */
+    deleteFamily(familyId: string): Promise<number>
+    /** Forget every device of a user; resolves to how many there were. */
     deleteForUser(userId: string): Promise<number>
+    /** Delete expired devices and rotated ids; resolves to how many rows went. */
     pruneExpired(): Promise<number>
   }
 
@@ -239,12 +294,16 @@ export interface Store {
     release(name: string, holder: string): Promise<void>
   }
 
-  /** Fixed-window counters (password throttling). */
-  counters: {
-    /** Increments and returns the count within the window that started at the first hit. */
-    hit(key: string, windowMs: number): Promise<number>
-    get(key: string): Promise<number>
-    reset(key: string): Promise<void>
+  /**
+   * Attempt counters (password throttling), in the store's database so that every instance sees
+   * the same counts. Counting is atomic: parallel attempts never read the same count. Windows run on
+   * the system clock (rate-limiter-flexible reads `Date.now()`), not on the injected `now`.
+   */
+  attempts: {
+    /** A family of counters named `name`: at most `max` attempts per key per window. */
+    counter(name: string, limits: { max: number; windowMs: number }): AttemptCounter
+    /** Delete the counters whose window has ended; returns how many. */
+    pruneExpired(): Promise<number>
   }
 
   /** Re-encrypt every secret under the newest key; returns how many values were rewritten. */

@@ -43,7 +43,7 @@ const HINT_KEYS: ProviderErrorKey[] = [
   'grantInvalid', 'consentRevoked', 'consentMissing', 'secretExpired', 'secretInvalid', 'clientInvalid',
   'inactivityExpired', 'credentialsChanged', 'signInFrequency', 'refreshTokenExpired', 'interactionRequired',
   'unauthorizedClient', 'scopeMissing', 'providerUnreachable', 'providerTimeout', 'providerServerError',
-  'providerRejected', 'unexpected',
+  'providerRejected', 'addressRefused', 'unexpected',
 ]
 const KEY_BY_HINT = new Map(HINT_KEYS.map((key) => [providerErrorClass(key).hint, key]))
 

@@ -63,12 +63,17 @@ export {
   nodemailerProvisionCallback,
   imapflowAuth,
   mailConnectionOptions,
+  nodemailerOptions,
+  imapflowOptions,
   type MailAccountType,
   type MailTransportSpec,
   type MailConnectionInput,
   type MailConnectionOptions,
+  type NodemailerTransportOptions,
+  type ImapflowConnectOptions,
   type ProvisionCallback,
 } from './mail.js'
+export { mailTlsError, isLoopbackHost, type MailTlsOptions } from './mail-tls.js'
 export { storedErrorHint } from './failure.js'
 export {
   testMailConnection,

@@ -4,7 +4,9 @@
  * into connection options. The token provider stays the single source of tokens: nodemailer asks
  * it through a provision callback instead of keeping its own refresh token.
  */
+import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError } from '../errors.js'
+import { resolveMailTls, type MailTlsInput, type MailTlsOptions } from './mail-tls.js'
 import type { TokenProvider } from './types.js'
 
 export type MailAccountType = 'IMAPS_OAuth2' | 'IMAPTLS_OAuth2' | 'POP3S_OAuth2' | 'SMTP_OAuth2' | 'SMTPS_OAuth2' | 'SMTPTLS_OAuth2'
@@ -19,14 +21,15 @@ export interface MailTransportSpec {
 }
 
 /**
- * Port and TLS mode per account type. `SMTP_OAuth2` is plain SMTP on port 25 where nodemailer still
- * upgrades with STARTTLS when the server offers it; prefer SMTPTLS (587) or SMTPS (465).
+ * Port and TLS mode per account type. Every type is implicit TLS or required STARTTLS: the token
+ * is a bearer credential, and STARTTLS used only "when offered" is stripped by anyone on the path.
+ * So `SMTP_OAuth2` (port 25) requires STARTTLS just as `SMTPTLS_OAuth2` (587) does.
  */
 export const MAIL_ACCOUNT_TYPES: Readonly<Record<MailAccountType, MailTransportSpec>> = Object.freeze({
   IMAPS_OAuth2: { protocol: 'imap', port: 993, secure: true, requireStartTls: false },
   IMAPTLS_OAuth2: { protocol: 'imap', port: 143, secure: false, requireStartTls: true },
   POP3S_OAuth2: { protocol: 'pop3', port: 995, secure: true, requireStartTls: false },
-  SMTP_OAuth2: { protocol: 'smtp', port: 25, secure: false, requireStartTls: false },
+  SMTP_OAuth2: { protocol: 'smtp', port: 25, secure: false, requireStartTls: true },
   SMTPS_OAuth2: { protocol: 'smtp', port: 465, secure: true, requireStartTls: false },
   SMTPTLS_OAuth2: { protocol: 'smtp', port: 587, secure: false, requireStartTls: true },
 })
@@ -57,44 +60,143 @@ export function nodemailerProvisionCallback(tokens: TokenProvider, profileIdOrNa
 }
 
 /**
- * nodemailer `auth` for a profile: `createTransport({ host, port, secure, auth: nodemailerAuth(…) })`.
- * The provision callback rides in the auth object; no token is stored in the transport options.
+ * nodemailer `auth` for a profile. The provision callback rides in the auth object; no token is
+ * stored in the transport options. This is the auth part only: `nodemailerOptions` gives the whole
+ * options, TLS included (`secure` / `requireTLS`, verified certificate).
  */
 export function nodemailerAuth(tokens: TokenProvider, profileIdOrName: string, user: string, refreshMarginMs = 0) {
   return { type: 'OAuth2' as const, user, provisionCallback: nodemailerProvisionCallback(tokens, profileIdOrName, refreshMarginMs) }
 }
 
-/** imapflow `auth` with a current token: `new ImapFlow({ host, port, secure, auth: await imapflowAuth(…) })`. */
+/** imapflow `auth` with a current token; `imapflowOptions` gives the whole options, TLS included. */
 export async function imapflowAuth(tokens: TokenProvider, profileIdOrName: string, user: string, options?: { forceRefresh?: boolean }): Promise<{ user: string; accessToken: string }> {
   return { user, accessToken: await tokens.getAccessToken(profileIdOrName, options) }
 }
 
-export interface MailConnectionInput {
+export interface MailConnectionInput extends MailTlsInput {
   host: string
   /** Defaults to the standard port of the account type. */
   port?: number
   user: string
   profileId: string
+  /** The server's certificate is always verified; `ca` adds a private CA. */
+  tls?: MailTlsOptions
 }
 
 export interface MailConnectionOptions extends MailTransportSpec {
   type: MailAccountType
   host: string
   auth: { user: string; accessToken: string }
+  /** For `tls.connect` / the mail library's `tls` option: `rejectUnauthorized: true`, plus `ca` if given. */
+  tls: ConnectionOptions
+  /** True only with `allowPlaintextOnLoopback` on a loopback host: then `secure` and `requireStartTls` are false. */
+  plaintext: boolean
+}
+
+interface ResolvedTransport extends MailTransportSpec {
+  host: string
+  tls: ConnectionOptions
+  plaintext: boolean
+}
+
+/** Check the type and the TLS wishes; the one place that decides how a mail connection is secured. */
+export function resolveTransport(type: MailAccountType, input: Omit<MailConnectionInput, 'user' | 'profileId'>, protocol?: MailTransportSpec['protocol']): ResolvedTransport {
+  if (!isMailAccountType(type)) {
+    throw new AuthdockError('VALIDATION_FAILED', `Unknown mail account type "${String(type)}"`, { fields: { type: `must be one of ${Object.keys(MAIL_ACCOUNT_TYPES).join(', ')}` } })
+  }
+  const spec = MAIL_ACCOUNT_TYPES[type]
+  if (protocol && spec.protocol !== protocol) {
+    const types = Object.keys(MAIL_ACCOUNT_TYPES).filter((t) => MAIL_ACCOUNT_TYPES[t as MailAccountType].protocol === protocol)
+    throw new AuthdockError('VALIDATION_FAILED', `"${type}" is not a ${protocol.toUpperCase()} account type`, { fields: { type: `must be one of ${types.join(', ')}` } })
+  }
+  const { plaintext, tls } = resolveMailTls(input)
+  return {
+    ...spec,
+    ...(plaintext ? { secure: false, requireStartTls: false } : {}),
+    host: input.host,
+    port: input.port ?? spec.port,
+    tls,
+    plaintext,
+  }
 }
 
 /**
  * Connection options for a ticket-system account type, with a current token of the profile.
+ * Prefer `nodemailerOptions` / `imapflowOptions`, which map these onto the libraries' options.
  *
  * @example
  * const o = await mailConnectionOptions(dock.tokens, 'IMAPS_OAuth2', { host: 'outlook.office365.com', user, profileId })
- * const imap = new ImapFlow({ host: o.host, port: o.port, secure: o.secure, doSTARTTLS: o.requireStartTls || undefined, auth: o.auth })
+ * // o.secure, o.requireStartTls, o.tls ({ rejectUnauthorized: true, ca? }), o.auth
  */
 export async function mailConnectionOptions(tokens: TokenProvider, type: MailAccountType, input: MailConnectionInput): Promise<MailConnectionOptions> {
-  const spec = MAIL_ACCOUNT_TYPES[type]
-  if (!isMailAccountType(type)) {
-    throw new AuthdockError('VALIDATION_FAILED', `Unknown mail account type "${String(type)}"`, { fields: { type: `must be one of ${Object.keys(MAIL_ACCOUNT_TYPES).join(', ')}` } })
-  }
+  const { host, protocol, port, secure, requireStartTls, tls, plaintext } = resolveTransport(type, input)
   const accessToken = await tokens.getAccessToken(input.profileId)
-  return { type, ...spec, host: input.host, port: input.port ?? spec.port, auth: { user: input.user, accessToken } }
+  return { type, protocol, port, secure, requireStartTls, host, auth: { user: input.user, accessToken }, tls, plaintext }
+}
+
+/** What `nodemailerOptions` returns: pass it to `nodemailer.createTransport` (add pool, timeouts, …). */
+export interface NodemailerTransportOptions {
+  host: string
+  port: number
+  /** Implicit TLS (SMTPS). */
+  secure: boolean
+  /** STARTTLS is sent and must succeed before AUTH, whether or not the server advertised it. */
+  requireTLS: boolean
+  /** True only for an allowed loopback plaintext server. */
+  ignoreTLS: boolean
+  tls: ConnectionOptions
+  auth: ReturnType<typeof nodemailerAuth>
+}
+
+/**
+ * Complete nodemailer transport options for an SMTP account type: implicit TLS or required
+ * STARTTLS with a verified certificate, and the provision callback for the token. No token is
+ * fetched here; nodemailer asks when it connects.
+ *
+ * @example
+ * const transport = nodemailer.createTransport(nodemailerOptions(dock.tokens, 'SMTPTLS_OAuth2', { host: 'smtp.office365.com', user: 'desk@example.com', profileId }))
+ */
+export function nodemailerOptions(tokens: TokenProvider, type: MailAccountType, input: MailConnectionInput, options: { refreshMarginMs?: number } = {}): NodemailerTransportOptions {
+  const t = resolveTransport(type, input, 'smtp')
+  return {
+    host: t.host,
+    port: t.port,
+    secure: t.secure,
+    requireTLS: t.requireStartTls,
+    ignoreTLS: t.plaintext,
+    tls: t.tls,
+    auth: nodemailerAuth(tokens, input.profileId, input.user, options.refreshMarginMs ?? 0),
+  }
+}
+
+/** What `imapflowOptions` returns: pass it to `new ImapFlow(…)` (add logger, timeouts, …). */
+export interface ImapflowConnectOptions {
+  host: string
+  port: number
+  /** Implicit TLS (IMAPS). */
+  secure: boolean
+  /** true: STARTTLS must succeed before AUTHENTICATE; false only for an allowed loopback plaintext server. */
+  doSTARTTLS?: boolean
+  tls: ConnectionOptions
+  auth: { user: string; accessToken: string }
+}
+
+/**
+ * Complete imapflow options for an IMAP account type, with a current token: implicit TLS or
+ * required STARTTLS with a verified certificate. Call it per connection (the token is fresh).
+ *
+ * @example
+ * const imap = new ImapFlow(await imapflowOptions(dock.tokens, 'IMAPS_OAuth2', { host: 'outlook.office365.com', user: 'desk@example.com', profileId }))
+ */
+export async function imapflowOptions(tokens: TokenProvider, type: MailAccountType, input: MailConnectionInput): Promise<ImapflowConnectOptions> {
+  const t = resolveTransport(type, input, 'imap')
+  return {
+    host: t.host,
+    port: t.port,
+    secure: t.secure,
+    // imapflow refuses secure together with doSTARTTLS; implicit TLS needs no STARTTLS.
+    ...(t.secure ? {} : { doSTARTTLS: t.requireStartTls }),
+    tls: t.tls,
+    auth: await imapflowAuth(tokens, input.profileId, input.user),
+  }
 }

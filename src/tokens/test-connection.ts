@@ -6,12 +6,14 @@
  * nodemailer and imapflow are loaded when a test needs them, so hosts that do not use this pay
  * nothing for them.
  */
+import net from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
-import { isAuthdockError } from '../errors.js'
-import { MAIL_ACCOUNT_TYPES, isMailAccountType, type MailAccountType } from './mail.js'
+import { AuthdockError, isAuthdockError } from '../errors.js'
+import { outboundRefusal, resolveOutbound, type DnsLookup } from '../http/outbound-address.js'
+import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './mail.js'
+import { mailTlsError, type MailTlsOptions } from './mail-tls.js'
 import { pop3XOAuth2Login, Pop3Error } from './pop3.js'
 import type { TokenProvider } from './types.js'
-import { AuthdockError } from '../errors.js'
 
 export interface ConnectionTestInput {
   profileId: string
@@ -23,8 +25,12 @@ export interface ConnectionTestInput {
   user: string
   /** Per network step; default 15 s. */
   timeoutMs?: number
-  /** TLS options (e.g. a private CA); certificates are verified unless told otherwise. */
-  tls?: ConnectionOptions
+  /** Trust for the server's certificate (a private CA as `ca`); certificates are always verified. */
+  tls?: MailTlsOptions
+  /** Test a cleartext server; honoured only for 127.0.0.1, ::1 and localhost, refused otherwise. */
+  allowPlaintextOnLoopback?: boolean
+  /** DNS lookup for the host (the `lookup` option); node's dns.lookup when absent. */
+  lookup?: DnsLookup
 }
 
 export type ConnectionTestStepName = 'token' | 'connect' | 'auth'
@@ -49,7 +55,12 @@ export interface ConnectionTestReport {
 }
 
 /**
- * Run the test. Never throws for a failed step; throws VALIDATION_FAILED for bad input.
+ * Run the test. Never throws for a failed step; throws VALIDATION_FAILED for bad input and
+ * OUTBOUND_ADDRESS_REFUSED (on `host`) for a host on a link-local or cloud metadata address,
+ * before a token is fetched. The connection goes to the address that was checked, so a name that
+ * resolves elsewhere a moment later (DNS rebinding) cannot redirect it. The login happens only over
+ * verified TLS: a server without TLS fails the connect step with MAIL_TLS_REQUIRED, a certificate
+ * that does not verify with MAIL_TLS_CERT_INVALID, and neither receives AUTH.
  *
  * @example
  * const report = await testMailConnection(dock.tokens, { profileId, type: 'IMAPS_OAuth2', host: 'outlook.office365.com', user: 'box@example.com' })
@@ -62,8 +73,17 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
   if (typeof input.user !== 'string' || input.user.length === 0 || input.user.length > 320) fields.user = 'must be the mailbox user name'
   if (Object.keys(fields).length) throw new AuthdockError('VALIDATION_FAILED', `Invalid connection test: ${Object.keys(fields).join(', ')}`, { fields })
 
-  const spec = MAIL_ACCOUNT_TYPES[input.type]
-  const port = input.port ?? spec.port
+  const spec = resolveTransport(input.type, input)
+  const port = spec.port
+  let address: string | undefined
+  let resolveError: unknown
+  try {
+    address = await resolveOutbound(input.host, input.lookup)
+  } catch (err) {
+    const refused = outboundRefusal(err)
+    if (refused) throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { host: 'is a link-local or cloud metadata address, which authdock never connects to' } })
+    resolveError = err
+  }
   const timeoutMs = input.timeoutMs ?? 15_000
   const report: ConnectionTestReport = { ok: false, type: input.type, host: input.host, port, user: input.user, steps: [] }
   const skip = (...names: ConnectionTestStepName[]) => names.forEach((step) => report.steps.push({ step, ok: null, ms: 0 }))
@@ -80,8 +100,13 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
   }
 
   started = Date.now()
-  const target = { host: input.host, port, secure: spec.secure, requireStartTls: spec.requireStartTls, user: input.user, accessToken, timeoutMs, tls: input.tls }
-  const outcome = await (spec.protocol === 'smtp' ? trySmtp(target) : spec.protocol === 'imap' ? tryImap(target) : tryPop3(target))
+  // The checked address is connected to; the name stays the TLS server name (SNI and certificate).
+  const tls = net.isIP(input.host.replace(/^\[(.*)\]$/, '$1')) ? spec.tls : { servername: input.host, ...spec.tls }
+  const target: Target = { host: address ?? input.host, port, secure: spec.secure, requireStartTls: spec.requireStartTls, plaintext: spec.plaintext, user: input.user, accessToken, timeoutMs, tls }
+  const outcome: Outcome =
+    address === undefined
+      ? { ok: false, stage: 'connect', error: resolveError }
+      : await (spec.protocol === 'smtp' ? trySmtp(target) : spec.protocol === 'imap' ? tryImap(target) : tryPop3(target))
   const ms = Date.now() - started
   if (outcome.ok) {
     report.steps.push({ step: 'connect', ok: true, ms }, { step: 'auth', ok: true, ms })
@@ -100,10 +125,11 @@ interface Target {
   port: number
   secure: boolean
   requireStartTls: boolean
+  plaintext: boolean
   user: string
   accessToken: string
   timeoutMs: number
-  tls?: ConnectionOptions
+  tls: ConnectionOptions
 }
 
 type Outcome = { ok: true } | { ok: false; stage: 'connect' | 'auth'; error: unknown }
@@ -115,6 +141,7 @@ async function trySmtp(t: Target): Promise<Outcome> {
     port: t.port,
     secure: t.secure,
     requireTLS: t.requireStartTls,
+    ignoreTLS: t.plaintext,
     auth: { type: 'OAuth2', user: t.user, accessToken: t.accessToken },
     tls: t.tls,
     connectionTimeout: t.timeoutMs,
@@ -139,7 +166,7 @@ async function tryImap(t: Target): Promise<Outcome> {
     host: t.host,
     port: t.port,
     secure: t.secure,
-    doSTARTTLS: t.requireStartTls ? true : undefined,
+    ...(t.secure ? {} : { doSTARTTLS: t.requireStartTls }),
     auth: { user: t.user, accessToken: t.accessToken },
     tls: t.tls,
     logger: false,
@@ -168,6 +195,7 @@ async function tryPop3(t: Target): Promise<Outcome> {
 
 /** Code and short message of an error, with the token cut out in case a server echoed it. */
 function describe(err: unknown, accessToken: string): { code?: string; message?: string } {
+  err = mailTlsError(err) ?? err
   if (isAuthdockError(err)) return { code: err.code, message: err.message }
   const e = err as { code?: unknown; responseText?: unknown; response?: unknown; message?: unknown }
   const code = typeof e?.code === 'string' ? e.code : undefined

@@ -83,6 +83,9 @@ describe.skipIf(chromiumMissing)('login in a real browser', () => {
     const context = await newContext(browser)
     const page = await context.newPage()
     await loginAtIdp(page, app.url)
+    // Chromium checks form-action on the redirect after the logout post: the provider must be admitted.
+    const home = await page.goto(`${app.url}/`)
+    expect(home?.headers()['content-security-policy']).toContain(`form-action 'self' ${new URL(app.idpUrl!).origin}`)
     await page.locator('#logout').click()
     await page.waitForURL(`${app.idpUrl}/**`)
     await screenshot(page, 'idp-logout')

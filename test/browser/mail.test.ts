@@ -111,8 +111,9 @@ describe.skipIf(chromiumMissing)('mail accounts and test mail in a real browser'
     expect(await mail.locator('.subject').textContent()).toContain('authdock test mail from “Demo outbox”')
     await mail.locator('summary').click()
     await screenshot(page, 'mails')
-    // The sink accepted the token for alice's mailbox after asking the identity provider.
-    expect(app.sink.attempts[0]).toMatchObject({ user: 'alice@example.com', accepted: true })
+    // The sink accepted the token for alice's mailbox after asking the identity provider, over
+    // STARTTLS with the sink's certificate verified against the example's dev CA.
+    expect(app.sink.attempts[0]).toMatchObject({ user: 'alice@example.com', accepted: true, secure: true })
     expect(app.sink.mails[0]).toMatchObject({ user: 'alice@example.com', to: ['bob@example.com'] })
     // Neither the page nor the console ever shows the token.
     const profile = (await app.dock.store.profiles.getByName('Dev mailbox'))!
@@ -122,6 +123,22 @@ describe.skipIf(chromiumMissing)('mail accounts and test mail in a real browser'
       expect(app.logLines.join('\n')).not.toContain(secret)
     }
     expect(app.logLines.some((l) => l.startsWith('[event] profile.authorized'))).toBe(true)
+    await page.context().close()
+  })
+
+  it('"Test connection" in the admin logs in at the sink over verified STARTTLS (the admin trusts the dev CA)', async () => {
+    const page = await loggedIn()
+    const profile = (await app.dock.store.profiles.getByName('Dev mailbox'))!
+    await page.goto(`${app.url}/admin/oauth2-profiles/${profile.id}/test-connection`)
+    await page.getByLabel('Account type').selectOption('SMTPTLS_OAuth2')
+    await page.getByLabel('Mail server').fill(app.sink.host)
+    await page.getByLabel('Port (empty: the type\'s standard port)').fill(String(app.sink.port))
+    await page.getByLabel('Mailbox user').fill('alice@example.com')
+    const before = app.sink.attempts.length
+    await page.getByRole('button', { name: 'Run test' }).click()
+    expect(await page.locator('#test-result').textContent()).toContain('The connection works.')
+    expect(app.sink.attempts.length).toBe(before + 1)
+    expect(app.sink.attempts[0]).toMatchObject({ user: 'alice@example.com', accepted: true, secure: true })
     await page.context().close()
   })
 })

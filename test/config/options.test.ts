@@ -65,7 +65,10 @@ describe('options', () => {
     ['database', { database: 'mysql://x' }, 'sqlite'],
     ['oidc.issuer', { oidc: { issuer: 'http://id.example.com', clientId: 'c' } }, 'https'],
     ['oidc.issuer', { oidc: { issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: 'c' } }, '<tenant-id>'],
+    ['oidc.issuer', { oidc: { issuer: 'https://idp.example.com/realms/x?next=/admin', clientId: 'c' } }, 'query (?) or fragment (#)'],
+    ['oidc.issuer', { oidc: { issuer: 'https://idp.example.com/realms/x#f', clientId: 'c' } }, 'query (?) or fragment (#)'],
     ['users.findById', { users: { findByClaim: () => null, findByUsername: () => null, findById: 'nope' } }, 'function'],
+    ['login.passwordThrottle.windowMs', { login: { passwordThrottle: { windowMs: 1500 } } }, 'whole seconds'],
   ])('refuses a bad %s with CONFIG_INVALID naming it', (field, override, expected) => {
     let error: unknown
     try {

@@ -1,5 +1,6 @@
 /**
- * A second `npm start` on the same data folder: the generated secrets are reused (no new warning),
+ * A second `npm start` on the same data folder: the generated secrets (the dev login client's
+ * secret too) are reused (no new warning),
  * and the seeded "Dev mailbox" follows the new dev identity provider (new port, new client secret,
  * tokens forgotten) instead of being seeded twice.
  */
@@ -22,6 +23,7 @@ describe('example app restarted on the same data folder', () => {
     const first = await startExampleApp(env, { log: (l) => firstLog.push(l) })
     const before = (await first.dock.store.profiles.getByName('Dev mailbox'))!
     await first.dock.store.tokens.save(before.id, { accessToken: 'old-token', status: 'ok' })
+    const devSecret = await readFile(join(dir, 'dev-client.secret'), 'utf8')
     await first.close()
 
     const secondLog: string[] = []
@@ -29,6 +31,7 @@ describe('example app restarted on the same data folder', () => {
     try {
       expect(firstLog.filter((l) => l.startsWith('WARNING:'))).toHaveLength(2)
       expect(secondLog.filter((l) => l.startsWith('WARNING:'))).toHaveLength(0)
+      expect(await readFile(join(dir, 'dev-client.secret'), 'utf8')).toBe(devSecret)
       const profiles = await second.dock.store.profiles.list()
       expect(profiles.map((p) => p.name)).toEqual(['Dev mailbox'])
       expect(profiles[0].tokenUrl).toBe(`${second.idpUrl}/token`)

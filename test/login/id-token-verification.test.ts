@@ -124,7 +124,7 @@ describe('after a refused login', () => {
   it('offers "Log in with password" only where password login is possible', async () => {
     op.fault = 'token-500'
     const withPassword = await login(await freshApp())
-    expect(withPassword.body).toContain('href="/auth/password"')
+    expect(withPassword.body).toContain('href="/auth/password?returnTo=%2Fme"')
     const app = await startTestApp({
       oidc: { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret },
       options: { users: { findByClaim: () => null, findByUsername: () => null, findById: () => null } },

@@ -112,8 +112,9 @@ describe('retry page', () => {
     expect(body).toContain('was cancelled')
     expect(shownCode(body)).toBe('OIDC_ACCESS_DENIED')
     expect(body).toContain('End-User aborted interaction')
-    expect(body).toContain('href="/auth/login"')
-    expect(body).toContain('href="/auth/password"')
+    // Both ways back keep the failed login's returnTo (/me).
+    expect(body).toContain('href="/auth/login?returnTo=%2Fme"')
+    expect(body).toContain('href="/auth/password?returnTo=%2Fme"')
     expect((await me(browser, app)).status).toBe(401)
   })
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { startOperations, msUntilNextUtcDay, type Operations } from '../../src/ops/scheduler.js'
 import { createOperations } from '../../src/ops/index.js'
 import { createPostgresDatabase, sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
@@ -70,6 +70,40 @@ describe('the daily check runs once a day across instances', () => {
     const result = await daily.runDailyCheck()
     expect(result).toMatchObject({ ran: true, pruned: 1 })
     expect((await ops.store.audit.list()).map((e) => e.actor)).toEqual(['recent-admin'])
+  })
+
+  it('prunes login attempt counters whose window has ended', async () => {
+    const url = await sqliteUrl()
+    const { ops, daily } = await instance(url)
+    const counter = ops.store.attempts.counter('login', { max: 5, windowMs: 60_000 })
+    await counter.consume('ended')
+    // The counters run on the system clock (the library reads Date.now()).
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 })
+    try {
+      await counter.consume('current')
+      expect((await daily.runDailyCheck()).ran).toBe(true)
+      expect(await ops.store.attempts.pruneExpired()).toBe(0)
+      expect(await counter.consume('current')).toMatchObject({ count: 2 })
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
+  it('prunes expired login devices and replaced device ids', async () => {
+    const url = await sqliteUrl()
+    const clock = fixedClock()
+    const { ops, daily } = await instance(url, clock)
+    const devices = ops.store.loginTokens
+    await devices.put({ deviceHash: 'short', providerId: 'p', userId: 'u1', refreshToken: 'rt-short', expiresAt: new Date(clock.now() + DAY) })
+    await devices.put({ deviceHash: 'long', providerId: 'p', userId: 'u2', refreshToken: 'rt-long', expiresAt: new Date(clock.now() + 10 * DAY) })
+    expect(await devices.rotate('short', { deviceHash: 'short-2', refreshToken: 'rt-short-2' })).toBe(true)
+    clock.advance(2 * DAY)
+    const result = await daily.runDailyCheck()
+    // The short-lived device and its replaced id; the other device stays.
+    expect(result).toMatchObject({ ran: true, prunedDevices: 2 })
+    expect(await devices.pruneExpired()).toBe(0)
+    expect(await devices.get('long')).toMatchObject({ userId: 'u2' })
+    expect(ops.logger.lines.map((l) => l.msg)).toContain('authdock: pruned expired login devices')
   })
 
   it('gives the day back when the check fails, so the next attempt retries', async () => {

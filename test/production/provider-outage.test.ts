@@ -181,7 +181,7 @@ describe('login while the identity provider is down or slow', () => {
     const { code, body } = await retryPage(browser, res!)
     expect(code).toBe('OIDC_PROVIDER_UNAVAILABLE')
     expect(body).toContain('No answer from')
-    expect(body).toContain('href="/auth/password"')
+    expect(body).toContain('href="/auth/password?returnTo=%2Fme"')
     expect((await lastLoginFailure()).details).toMatchObject({ reason: 'OIDC_PROVIDER_UNAVAILABLE', method: 'oidc', phase: 'discovery', detail: reason })
     await expectNoLogin(browser)
 

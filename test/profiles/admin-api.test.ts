@@ -169,7 +169,7 @@ describe('JSON API: presets', () => {
 
   it('fills Microsoft 365 from a tenant GUID', async () => {
     const tenant = '8f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b'
-    const res = await app.agent.get(`${app.api}/presets/microsoft365?tenantId=${tenant}`).set(ADMIN)
+    const res = await send('post', '/presets/microsoft365').send({ tenantId: tenant })
     expect(res.body.values).toMatchObject({
       authorizationUrl: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/authorize`,
       tokenUrl: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
@@ -179,19 +179,19 @@ describe('JSON API: presets', () => {
   })
 
   it('discovers Keycloak endpoints from an issuer', async () => {
-    const res = await app.agent.get(`${app.api}/presets/keycloak?issuer=${encodeURIComponent(op.issuer)}`).set(ADMIN)
+    const res = await send('post', '/presets/keycloak').send({ issuer: op.issuer })
     expect(res.status).toBe(200)
     expect(res.body.values).toMatchObject({ preset: 'keycloak', authorizationUrl: `${op.issuer}/auth`, tokenUrl: `${op.issuer}/token` })
   })
 
   it('refuses discovery from an http issuer that is not loopback', async () => {
-    const res = await app.agent.get(`${app.api}/presets/gitlab?issuer=${encodeURIComponent('http://gitlab.example.com')}`).set(ADMIN)
+    const res = await send('post', '/presets/gitlab').send({ issuer: 'http://gitlab.example.com' })
     expect(res.status).toBe(400)
     expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { issuer: expect.stringMatching(/https/) } })
   })
 
   it('refuses an issuer whose discovery document names another issuer', async () => {
-    const res = await app.agent.get(`${app.api}/presets/gitlab?issuer=${encodeURIComponent(`${op.issuer.replace('127.0.0.1', 'localhost')}`)}`).set(ADMIN)
+    const res = await send('post', '/presets/gitlab').send({ issuer: op.issuer.replace('127.0.0.1', 'localhost') })
     expect(res.status).toBe(400)
     expect(res.body.error.fields.issuer).toMatch(/does not match/)
   })

@@ -227,8 +227,11 @@ describe('HTML admin: bad input re-renders the form with field errors and stores
 })
 
 describe('HTML admin: presets fill the new form', () => {
+  const presetPost = async (fields: Record<string, string>) =>
+    app.agent.post(`${app.admin}/new/preset`).set(ADMIN).type('form').send({ ...fields, _csrf: await htmlCsrf(app) })
+
   it('fills Microsoft 365 URLs and mail scopes from the tenant id', async () => {
-    const res = await app.agent.get(`${app.admin}/new?preset=microsoft365&tenantId=contoso.onmicrosoft.com`).set(ADMIN)
+    const res = await presetPost({ preset: 'microsoft365', tenantId: 'contoso.onmicrosoft.com' })
     expect(res.status).toBe(200)
     expect(res.text).toContain('value="https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"')
     expect(res.text).toContain('value="https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"')
@@ -236,14 +239,14 @@ describe('HTML admin: presets fill the new form', () => {
   })
 
   it('shows a tenant id error for Microsoft 365 with a bad tenant', async () => {
-    const res = await app.agent.get(`${app.admin}/new?preset=microsoft365&tenantId=${encodeURIComponent('<b>x</b>')}`).set(ADMIN)
+    const res = await presetPost({ preset: 'microsoft365', tenantId: '<b>x</b>' })
     expect(res.status).toBe(400)
     expect(shownFieldErrors(res.text).tenantId).toMatch(/GUID/)
     expect(res.text).not.toContain('<b>x</b>')
   })
 
   it('fills Google endpoints and the mail scope', async () => {
-    const res = await app.agent.get(`${app.admin}/new?preset=google`).set(ADMIN)
+    const res = await presetPost({ preset: 'google' })
     expect(res.text).toContain('value="https://accounts.google.com/o/oauth2/v2/auth"')
     expect(res.text).toContain('value="https://mail.google.com/"')
   })

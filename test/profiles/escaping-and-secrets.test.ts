@@ -59,7 +59,8 @@ describe('XSS payloads are escaped on every page', () => {
     })
 
     it(`escapes ${payload} in preset input`, async () => {
-      const res = await app.agent.get(`${app.admin}/new?preset=${encodeURIComponent(payload)}&tenantId=${encodeURIComponent(payload)}&issuer=${encodeURIComponent(payload)}`).set(ADMIN)
+      const csrf = await htmlCsrf(app)
+      const res = await app.agent.post(`${app.admin}/new/preset`).set(ADMIN).type('form').send({ _csrf: csrf, preset: payload, tenantId: payload, issuer: payload })
       expectEscaped(res.text, payload, 'preset form')
     })
 

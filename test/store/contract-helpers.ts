@@ -1,7 +1,15 @@
 /** Shared pieces of the Store contract suite: the harness each adapter provides, a clock, inputs. */
+import Database from 'better-sqlite3'
+import pg from 'pg'
 import { afterEach } from 'vitest'
 import type { AuthdockErrorCode } from '../../src/errors.js'
+import type { Db } from '../../src/store/db.js'
 import { openStore } from '../../src/store/index.js'
+import { postgresMigrations } from '../../src/store/migrations/postgres.js'
+import { runMigrations } from '../../src/store/migrations/run.js'
+import { sqliteMigrations } from '../../src/store/migrations/sqlite.js'
+import { PgDb } from '../../src/store/postgres-db.js'
+import { SqliteDb } from '../../src/store/sqlite-db.js'
 import type { ProfileInput, Store } from '../../src/store/types.js'
 import { TEST_KEYS } from '../fixtures/databases.js'
 
@@ -44,6 +52,32 @@ export async function open(url: string, clock: Clock, keys: string[] = TEST_KEYS
   const store = await openStore(url, { encryptionKeys: keys, now: clock.now })
   toClose.push(store)
   return store
+}
+
+/**
+ * Bring the database at `url` to schema `version` only (as an older release left it), run `fn`
+ * on it, and close it: the next open() migrates the rest, as an upgrade does.
+ */
+export async function withSchemaVersion(url: string, version: number, clock: Clock, fn: (db: Db) => Promise<void>): Promise<void> {
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length)
+    const db = new SqliteDb(new Database(path), path)
+    try {
+      await runMigrations(db, sqliteMigrations.filter((m) => m.version <= version), clock.now)
+      await fn(db)
+    } finally {
+      await db.close()
+    }
+    return
+  }
+  const pool = new pg.Pool({ connectionString: url, max: 2 })
+  try {
+    const db = new PgDb(pool, pool)
+    await runMigrations(db, postgresMigrations.filter((m) => m.version <= version), clock.now)
+    await fn(db)
+  } finally {
+    await pool.end()
+  }
 }
 
 /** A fresh database with a store open on it. */

@@ -87,6 +87,19 @@ export function profileContract(h: StoreHarness): void {
       expect((await store.tokens.get(p.id))?.refreshToken).toBe('rt')
     })
 
+    it('drops the stored secret when the token URL, authorization URL or grant type moves to another server, and keeps it on a new path', async () => {
+      const { store } = await fresh(h)
+      const p = await store.profiles.create(profileInput())
+      await store.profiles.update(p.id, profileInput({ tokenUrl: `${new URL(p.tokenUrl).origin}/v2/token`, clientSecret: undefined }))
+      expect(await store.profiles.getClientSecret(p.id)).toBe('client-secret-value')
+      const { profile } = await store.profiles.update(p.id, profileInput({ tokenUrl: 'https://elsewhere.example.net/token', clientSecret: undefined }))
+      expect(profile.hasClientSecret).toBe(false)
+      expect(await store.profiles.getClientSecret(p.id)).toBeNull()
+      await store.profiles.update(p.id, profileInput({ tokenUrl: 'https://elsewhere.example.net/token', clientSecret: 'given-with-the-move' }))
+      await store.profiles.update(p.id, profileInput({ tokenUrl: 'https://elsewhere.example.net/token', grantType: 'client_credentials', clientSecret: undefined }))
+      expect(await store.profiles.getClientSecret(p.id)).toBeNull()
+    })
+
     it('deletes a profile with its tokens; deleting twice answers false', async () => {
       const { store } = await fresh(h)
       const p = await store.profiles.create(profileInput())

@@ -1,16 +1,20 @@
-import { describe, expect, it } from 'vitest'
-import { fresh, type StoreHarness } from './contract-helpers.js'
+import { describe, expect, it, vi } from 'vitest'
+import { Keyring } from '../../src/store/crypto.js'
+import { secretContext } from '../../src/store/secrets.js'
+import { TEST_KEYS } from '../fixtures/databases.js'
+import { Clock, fresh, open, withSchemaVersion, type StoreHarness } from './contract-helpers.js'
 
 const HOUR = 3600_000
 
 export function recordContract(h: StoreHarness): void {
   describe('loginTokens', () => {
-    it('stores a login refresh token, rotates it and forgets it after expiry', async () => {
+    it('stores a login refresh token, rotates its device id and forgets it after expiry', async () => {
       const { store, clock } = await fresh(h)
       const start = clock.t
       await store.loginTokens.put({ deviceHash: 'dev-1', providerId: 'default', userId: 'u1', refreshToken: 'login-refresh-1', expiresAt: new Date(start + HOUR) })
       expect(await store.loginTokens.get('dev-1')).toEqual({
         deviceHash: 'dev-1',
+        familyId: 'dev-1',
         providerId: 'default',
         userId: 'u1',
         refreshToken: 'login-refresh-1',
@@ -18,26 +22,98 @@ export function recordContract(h: StoreHarness): void {
         lastUsedAt: new Date(start),
         expiresAt: new Date(start + HOUR),
       })
+      expect(await store.loginTokens.getRotated('dev-1')).toBeNull()
       clock.advance(1000)
-      await store.loginTokens.update('dev-1', 'login-refresh-2', new Date(clock.t + 2 * HOUR))
-      expect(await store.loginTokens.get('dev-1')).toMatchObject({ refreshToken: 'login-refresh-2', lastUsedAt: new Date(clock.t), createdAt: new Date(start) })
-      clock.advance(2 * HOUR)
+      expect(await store.loginTokens.rotate('dev-1', { deviceHash: 'dev-2', refreshToken: 'login-refresh-2' })).toBe(true)
       expect(await store.loginTokens.get('dev-1')).toBeNull()
-      expect(await store.loginTokens.pruneExpired()).toBe(1)
+      // Same family, same first login and expiry: rotation does not extend the device's life.
+      expect(await store.loginTokens.get('dev-2')).toEqual({
+        deviceHash: 'dev-2',
+        familyId: 'dev-1',
+        providerId: 'default',
+        userId: 'u1',
+        refreshToken: 'login-refresh-2',
+        createdAt: new Date(start),
+        lastUsedAt: new Date(clock.t),
+        expiresAt: new Date(start + HOUR),
+      })
+      expect(await store.loginTokens.getRotated('dev-1')).toEqual({
+        deviceHash: 'dev-1',
+        familyId: 'dev-1',
+        providerId: 'default',
+        userId: 'u1',
+        rotatedAt: new Date(clock.t),
+        expiresAt: new Date(start + HOUR),
+      })
+      expect(await store.loginTokens.getRotated('dev-2')).toBeNull()
+      // A replaced id cannot be rotated again, nor can an unknown one.
+      expect(await store.loginTokens.rotate('dev-1', { deviceHash: 'dev-x', refreshToken: 'x' })).toBe(false)
+      expect(await store.loginTokens.rotate('unknown', { deviceHash: 'dev-y', refreshToken: 'y' })).toBe(false)
+      expect(await store.loginTokens.get('dev-x')).toBeNull()
+      clock.advance(HOUR)
+      expect(await store.loginTokens.get('dev-2')).toBeNull()
+      expect(await store.loginTokens.getRotated('dev-1')).toBeNull()
+      expect(await store.loginTokens.rotate('dev-2', { deviceHash: 'dev-3', refreshToken: 'z' })).toBe(false)
+      // The device and its replaced id.
+      expect(await store.loginTokens.pruneExpired()).toBe(2)
+      expect(await store.loginTokens.pruneExpired()).toBe(0)
       expect(await store.loginTokens.get('unknown')).toBeNull()
     })
 
-    it('deletes one device or every device of a user', async () => {
+    it('deletes one device, a family, or every device of a user; replaced ids stay recognisable', async () => {
       const { store, clock } = await fresh(h)
       const expiresAt = new Date(clock.t + HOUR)
       for (const [deviceHash, userId] of [['d1', 'u1'], ['d2', 'u1'], ['d3', 'u2']]) {
         await store.loginTokens.put({ deviceHash, providerId: 'p', userId, refreshToken: `rt-${deviceHash}`, expiresAt })
       }
+      expect(await store.loginTokens.rotate('d1', { deviceHash: 'd1b', refreshToken: 'rt-d1b' })).toBe(true)
+      expect(await store.loginTokens.deleteFamily('d1')).toBe(1)
+      expect(await store.loginTokens.get('d1b')).toBeNull()
+      expect(await store.loginTokens.deleteFamily('d1')).toBe(0)
+      expect(await store.loginTokens.getRotated('d1')).toMatchObject({ familyId: 'd1', userId: 'u1' })
       await store.loginTokens.delete('d3')
       expect(await store.loginTokens.get('d3')).toBeNull()
-      expect(await store.loginTokens.deleteForUser('u1')).toBe(2)
-      expect(await store.loginTokens.get('d1')).toBeNull()
+      expect(await store.loginTokens.deleteForUser('u1')).toBe(1)
+      expect(await store.loginTokens.get('d2')).toBeNull()
       expect(await store.loginTokens.deleteForUser('u1')).toBe(0)
+    })
+
+    it('lets exactly one of two instances rotate the same device id', async () => {
+      const { store, url, clock } = await fresh(h)
+      const other = await open(url, clock)
+      await store.loginTokens.put({ deviceHash: 'shared', providerId: 'p', userId: 'u1', refreshToken: 'rt', expiresAt: new Date(clock.t + HOUR) })
+      for (let round = 0; round < 5; round++) {
+        const current = round === 0 ? 'shared' : `winner-${round - 1}`
+        const results = await Promise.all([
+          store.loginTokens.rotate(current, { deviceHash: `a-${round}`, refreshToken: `rt-a-${round}` }),
+          other.loginTokens.rotate(current, { deviceHash: `b-${round}`, refreshToken: `rt-b-${round}` }),
+        ])
+        expect(results.filter(Boolean)).toHaveLength(1)
+        const winner = results[0] ? `a-${round}` : `b-${round}`
+        const loser = results[0] ? `b-${round}` : `a-${round}`
+        expect(await store.loginTokens.get(winner)).toMatchObject({ familyId: 'shared', refreshToken: `rt-${winner}` })
+        expect(await store.loginTokens.get(loser)).toBeNull()
+        expect(await store.loginTokens.getRotated(current)).toMatchObject({ familyId: 'shared' })
+        // Next round starts from the winner, under a name both know.
+        expect(await store.loginTokens.rotate(winner, { deviceHash: `winner-${round}`, refreshToken: `rt-w-${round}` })).toBe(true)
+      }
+    })
+
+    it('migrates devices remembered before families existed: each is a family of its own', async () => {
+      const clock = new Clock()
+      const url = await h.newDatabase()
+      await withSchemaVersion(url, 1, clock, async (db) => {
+        const sealed = new Keyring(TEST_KEYS).encrypt('old-refresh', secretContext('login_tokens', 'refresh_token', 'old-device'))
+        await db.run(
+          'INSERT INTO login_tokens (device_hash, provider_id, user_id, refresh_token, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          ['old-device', 'p', 'u1', sealed, clock.t, clock.t, clock.t + HOUR],
+        )
+      })
+      const store = await open(url, clock)
+      expect(await store.loginTokens.get('old-device')).toMatchObject({ familyId: 'old-device', refreshToken: 'old-refresh', userId: 'u1' })
+      expect(await store.loginTokens.rotate('old-device', { deviceHash: 'new-device', refreshToken: 'new-refresh' })).toBe(true)
+      expect(await store.loginTokens.getRotated('old-device')).toMatchObject({ familyId: 'old-device' })
+      expect(await store.loginTokens.get('new-device')).toMatchObject({ familyId: 'old-device', refreshToken: 'new-refresh' })
     })
   })
 
@@ -114,21 +190,74 @@ export function recordContract(h: StoreHarness): void {
     })
   })
 
-  describe('counters', () => {
-    it('counts hits in a fixed window that starts at the first hit, and resets', async () => {
-      const { store, clock } = await fresh(h)
-      expect(await store.counters.get('ip:1')).toBe(0)
-      expect(await store.counters.hit('ip:1', 60_000)).toBe(1)
-      clock.advance(30_000)
-      expect(await store.counters.hit('ip:1', 60_000)).toBe(2)
-      expect(await store.counters.hit('ip:2', 60_000)).toBe(1)
-      expect(await store.counters.get('ip:1')).toBe(2)
-      clock.advance(30_000)
-      expect(await store.counters.get('ip:1')).toBe(0)
-      expect(await store.counters.hit('ip:1', 60_000)).toBe(1)
-      await store.counters.reset('ip:1')
-      expect(await store.counters.get('ip:1')).toBe(0)
-      expect(await store.counters.get('ip:2')).toBe(1)
+  describe('attempts', () => {
+    it('counts parallel attempts atomically: exactly max of them are allowed', async () => {
+      const { store } = await fresh(h)
+      const counter = store.attempts.counter('login', { max: 5, windowMs: 60_000 })
+      const counts = await Promise.all(Array.from({ length: 40 }, () => counter.consume('alice')))
+      expect(counts.filter((c) => c.allowed)).toHaveLength(5)
+      expect(counts.map((c) => c.count).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1))
+      expect(counts.every((c) => c.allowed === c.count <= 5)).toBe(true)
+      expect(counts[0].msBeforeReset).toBeGreaterThan(50_000)
+    })
+
+    it('keeps keys and counters apart, gives attempts back and forgets a key', async () => {
+      const { store } = await fresh(h)
+      const login = store.attempts.counter('login', { max: 2, windowMs: 60_000 })
+      const other = store.attempts.counter('other', { max: 2, windowMs: 60_000 })
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 2 })
+      expect(await login.consume('alice')).toMatchObject({ allowed: false, count: 3 })
+      expect(await login.consume('bob')).toMatchObject({ allowed: true, count: 1 })
+      expect(await other.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+      await login.reward('alice')
+      await login.reward('alice')
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 2 })
+      await login.delete('alice')
+      expect(await login.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+      // Keys of any length fit (they are stored as a digest).
+      expect(await login.consume('x'.repeat(100_000))).toMatchObject({ allowed: true, count: 1 })
+    })
+
+    it('starts a new window after windowMs and prunes ended windows', async () => {
+      const { store } = await fresh(h)
+      const counter = store.attempts.counter('login', { max: 1, windowMs: 60_000 })
+      await counter.consume('alice')
+      expect((await counter.consume('alice')).allowed).toBe(false)
+      // The counters run on the system clock (the library reads Date.now()).
+      vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 61_000 })
+      try {
+        expect(await store.attempts.pruneExpired()).toBe(1)
+        expect(await counter.consume('alice')).toMatchObject({ allowed: true, count: 1 })
+        expect(await store.attempts.pruneExpired()).toBe(0)
+      } finally {
+        vi.useRealTimers()
+      }
+    })
+
+    it('shares one table between stores opened at once on a fresh database', async () => {
+      const url = await h.newDatabase()
+      const clock = new Clock()
+      const stores = await Promise.all([open(url, clock), open(url, clock), open(url, clock)])
+      const counts = await Promise.all(stores.map((s) => s.attempts.counter('login', { max: 5, windowMs: 60_000 }).consume('alice')))
+      expect(counts.map((c) => c.count).sort()).toEqual([1, 2, 3])
+    })
+
+    it('runs no timer of its own, so nothing outlives a closed store', async () => {
+      const url = await h.newDatabase()
+      vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] })
+      try {
+        const store = await open(url, new Clock())
+        await store.ping()
+        const before = vi.getTimerCount()
+        const counter = store.attempts.counter('login', { max: 5, windowMs: 60_000 })
+        await counter.consume('alice')
+        await counter.reward('alice')
+        expect(vi.getTimerCount()).toBe(before)
+        await store.close()
+      } finally {
+        vi.useRealTimers()
+      }
     })
   })
 }

@@ -125,6 +125,6 @@ describe('the authdock/tokens entry', () => {
 
   it('is the package subpath authdock/tokens, built next to the main entry', () => {
     const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> }
-    expect(pkg.exports['./tokens']).toEqual({ types: './dist/src/tokens-entry.d.ts', import: './dist/src/tokens-entry.js' })
+    expect(pkg.exports['./tokens']).toEqual({ types: './dist/src/tokens-entry.d.ts', import: './dist/src/tokens-entry.js', default: './dist/src/tokens-entry.js' })
   })
 })

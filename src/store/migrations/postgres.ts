@@ -77,6 +77,36 @@ export const postgresMigrations: Migration[] = [
   },
   {
     version: 2,
+    name: 'attempt counters of rate-limiter-flexible',
+    statements: [
+      // rate-limiter-flexible's own layout (it inserts by position: key, points, expire). Created
+      // here, under the migration lock, so that instances starting together never race to create it.
+      `CREATE TABLE rate_limits (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire BIGINT)`,
+      `DROP TABLE counters`,
+    ],
+  },
+  {
+    version: 3,
+    name: 'login device families and rotated device ids',
+    statements: [
+      // A device keeps its family id while its cookie id is rotated; each existing row is a family of its own.
+      `ALTER TABLE login_tokens ADD COLUMN family_id TEXT`,
+      `UPDATE login_tokens SET family_id = device_hash WHERE family_id IS NULL`,
+      `CREATE INDEX login_tokens_family ON login_tokens (family_id)`,
+      // Replaced device ids, kept until their family would have expired: one presented again is a copy.
+      `CREATE TABLE login_token_rotations (
+        device_hash TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL,
+        provider_id TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        rotated_at BIGINT NOT NULL,
+        expires_at BIGINT NOT NULL
+      )`,
+      `CREATE INDEX login_token_rotations_expires ON login_token_rotations (expires_at)`,
+    ],
+  },
+  {
+    version: 4,
     name: 'login providers managed in the admin',
     statements: [
       `CREATE TABLE login_providers (

@@ -1,4 +1,4 @@
-/** Named leases (periodic jobs run once across instances) and fixed-window counters. */
+/** Named leases (periodic jobs run once across instances). */
 import type { Db } from '../db.js'
 import type { Store } from '../types.js'
 
@@ -17,32 +17,6 @@ export function leasesRepo(db: Db, now: () => number): Store['leases'] {
     },
     async release(name, holder) {
       await db.run('DELETE FROM leases WHERE name = ? AND holder = ?', [name, holder])
-    },
-  }
-}
-
-export function countersRepo(db: Db, now: () => number): Store['counters'] {
-  return {
-    async hit(key, windowMs) {
-      const at = now()
-      // The window starts at the first hit; a hit after it ended starts a new window at 1.
-      const row = await db.get<{ count: unknown }>(
-        `INSERT INTO counters (key, count, window_start, window_ms) VALUES (?, 1, ?, ?)
-         ON CONFLICT (key) DO UPDATE SET
-           count = CASE WHEN counters.window_start + counters.window_ms <= ? THEN 1 ELSE counters.count + 1 END,
-           window_start = CASE WHEN counters.window_start + counters.window_ms <= ? THEN excluded.window_start ELSE counters.window_start END,
-           window_ms = CASE WHEN counters.window_start + counters.window_ms <= ? THEN excluded.window_ms ELSE counters.window_ms END
-         RETURNING count`,
-        [key, at, windowMs, at, at, at],
-      )
-      return Number(row!.count)
-    },
-    async get(key) {
-      const row = await db.get<{ count: unknown }>('SELECT count FROM counters WHERE key = ? AND window_start + window_ms > ?', [key, now()])
-      return row ? Number(row.count) : 0
-    },
-    async reset(key) {
-      await db.run('DELETE FROM counters WHERE key = ?', [key])
     },
   }
 }

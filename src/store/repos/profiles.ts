@@ -1,4 +1,7 @@
-/** Profiles: unique names, write-only client secret, token clearing when the grant settings change. */
+/**
+ * Profiles: unique names, write-only client secret, token clearing when the grant settings change,
+ * and a secret that does not follow the profile to another server (dropped unless a new one is given).
+ */
 import { randomUUID } from 'node:crypto'
 import { AuthdockError } from '../../errors.js'
 import type { Keyring } from '../crypto.js'
@@ -6,6 +9,7 @@ import { constraintKind, type Db } from '../db.js'
 import { toMs, toProfile } from '../rows.js'
 import { sealer } from '../secrets.js'
 import type { Profile, ProfileInput, Store } from '../types.js'
+import { secretMoves } from '../secret-binding.js'
 
 /** Changing one of these makes the stored tokens belong to other settings: they are cleared. */
 const TOKEN_BOUND_FIELDS = ['authorizationUrl', 'tokenUrl', 'clientId', 'scope', 'grantType'] as const
@@ -74,7 +78,9 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
         if (!existing) throw new AuthdockError('PROFILE_NOT_FOUND', `No profile with id ${id}`)
         const before = toProfile(existing)
         const keyChanged = TOKEN_BOUND_FIELDS.some((f) => before[f] !== input[f])
-        const clientSecret = input.clientSecret === undefined ? existing.client_secret : secret.seal(input.clientSecret, id)
+        // The profile service refuses such a move with a clear message; this guards every other writer.
+        const kept = secretMoves(before, input).length === 0 ? existing.client_secret : null
+        const clientSecret = input.clientSecret === undefined ? kept : secret.seal(input.clientSecret, id)
         let row
         try {
           row = await tx.get(
