@@ -58,6 +58,8 @@ export const ERROR_CODES = {
   // login providers managed in the admin
   LOGIN_PROVIDER_NOT_FOUND: 404,
   LOGIN_PROVIDER_READ_ONLY: 409,
+  /** The issuer moved to another origin: the stored client secret is not sent there; enter it again or remove it. */
+  LOGIN_PROVIDER_SECRET_REQUIRED: 400,
   LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED: 409,
   // profiles
   PROFILE_NOT_FOUND: 404,

@@ -20,7 +20,7 @@ import { ID_TOKEN_ALGORITHMS, LOGIN_PROVIDER_LIMITS, STORE_PROVIDER_ID, parseLog
 import { emptyForm, formFromBody, formFromRecord, overviewRow, type LoginProviderFormValues } from './provider-view-model.js'
 import type { WellKnownReport } from './types.js'
 
-const DONE = new Set(['created', 'updated', 'updatedSecretDropped', 'deleted'])
+const DONE = new Set(['created', 'updated', 'deleted'])
 
 interface FormPage {
   mode: 'new' | 'edit'
@@ -177,10 +177,9 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
     '/:id',
     handler(async (req, res) => {
       const provider = await service.get(providerId(req.params.id))
-      let result
       try {
         const parsed = parseLoginProviderInput(req.body, 'form')
-        result = await service.update(provider.id, parsed.input, actorOf(ctx, req), { confirmClaimChange: parsed.confirmClaimChange })
+        await service.update(provider.id, parsed.input, actorOf(ctx, req), { confirmClaimChange: parsed.confirmClaimChange })
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err
         const values = { ...formFromBody(req.body), id: provider.id }
@@ -190,7 +189,7 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
         const page: FormPage = { mode: 'edit', values, errors: claimChange ? {} : err.fields, hasClientSecret: provider.hasClientSecret, secretNotKept: hasSecret(req.body), claimChange }
         return renderForm(req, res, page, err.status)
       }
-      res.redirect(303, `${req.baseUrl}/?done=${result.secretDropped ? 'updatedSecretDropped' : 'updated'}`)
+      res.redirect(303, `${req.baseUrl}/?done=updated`)
     }),
   )
 

@@ -31,6 +31,18 @@ function auditValues(p: LoginProviderRecord): Record<string, unknown> {
   return Object.fromEntries(AUDITED.map((f) => [f, p[f] instanceof Date ? (p[f] as Date).toISOString() : p[f]]))
 }
 
+function originOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).origin : url
+}
+
+/** The stored secret was issued by the old issuer's server: it is never sent to another one. */
+function secretRequired(from: string, to: string): AuthdockError {
+  return new AuthdockError('LOGIN_PROVIDER_SECRET_REQUIRED', `The issuer moved from ${from} to ${to}, so the stored client secret is not kept: enter the client secret again, or remove it.`, {
+    fields: { clientSecret: 'must be entered again because the issuer moved to another server (the stored secret is never sent to another server), or removed' },
+    details: { from, to },
+  })
+}
+
 function notFound(): AuthdockError {
   return new AuthdockError('LOGIN_PROVIDER_NOT_FOUND', 'There is no login provider with this id. It may have been deleted.')
 }
@@ -89,16 +101,19 @@ export class LoginProviderService {
   /**
    * Save new settings. A new identifying claim on a provider that users have logged in through
    * needs `confirmClaimChange` (else LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED naming how many): every
-   * user mapping then has to be maintained again. `secretDropped` says the issuer moved to another
-   * origin and the stored secret was removed.
+   * user mapping then has to be maintained again. Moving the issuer to another origin while a
+   * secret is stored needs the secret again, or its removal (LOGIN_PROVIDER_SECRET_REQUIRED).
    */
   async update(
     id: string,
     input: LoginProviderInput,
     actor: string | null,
     options: { confirmClaimChange?: boolean } = {},
-  ): Promise<{ provider: LoginProviderRecord; secretDropped: boolean; claimChanged: boolean }> {
+  ): Promise<{ provider: LoginProviderRecord; claimChanged: boolean }> {
     const before = await this.get(id)
+    if (before.hasClientSecret && input.clientSecret === undefined && originOf(before.issuer) !== originOf(input.issuer)) {
+      throw secretRequired(originOf(before.issuer), originOf(input.issuer))
+    }
     const claimChanged = before.claim !== input.claim
     const users = claimChanged ? await this.ctx.store.loginProviders.userCount(id) : 0
     if (claimChanged && users > 0 && !options.confirmClaimChange) {
@@ -109,7 +124,7 @@ export class LoginProviderService {
       )
     }
     const secretChanged = input.clientSecret !== undefined && input.clientSecret !== (await this.ctx.store.loginProviders.getClientSecret(id))
-    const { provider, secretDropped } = await this.ctx.store.loginProviders.update(id, input)
+    const { provider } = await this.ctx.store.loginProviders.update(id, input)
     const changes: Record<string, { from: unknown; to: unknown }> = {}
     for (const field of AUDITED) {
       const from = comparable(before[field])
@@ -119,7 +134,7 @@ export class LoginProviderService {
     await addAuditEntry(this.ctx.store, {
       kind: 'loginProvider.updated',
       actor,
-      details: { providerId: id, label: provider.label, changes, secretChanged: secretChanged ? 'yes' : 'no', secretDropped },
+      details: { providerId: id, label: provider.label, changes, secretChanged: secretChanged ? 'yes' : 'no' },
     })
     if (claimChanged) {
       await addAuditEntry(this.ctx.store, {
@@ -128,8 +143,8 @@ export class LoginProviderService {
         details: { providerId: id, label: provider.label, from: before.claim, to: provider.claim, usersLoggedIn: users, confirmed: users > 0 },
       })
     }
-    this.ctx.events.emit('loginProvider.updated', { providerId: id, label: provider.label, actor, secretChanged, secretDropped, claimChanged })
-    return { provider, secretDropped, claimChanged }
+    this.ctx.events.emit('loginProvider.updated', { providerId: id, label: provider.label, actor, secretChanged, claimChanged })
+    return { provider, claimChanged }
   }
 
   async delete(id: string, actor: string | null): Promise<LoginProviderRecord> {

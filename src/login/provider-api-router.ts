@@ -90,8 +90,8 @@ export function createLoginProviderApiRouter(ctx: DockContext, service: LoginPro
         const current = await service.get(providerId(req.params.id))
         const body = method === 'patch' ? mergeLoginProviderPatch(current, req.body) : req.body
         const parsed = parseLoginProviderInput(body, 'json')
-        const { provider, secretDropped, claimChanged } = await service.update(current.id, parsed.input, actorOf(ctx, req), { confirmClaimChange: parsed.confirmClaimChange })
-        res.json({ provider: loginProviderJson({ source: 'admin', readOnly: false, provider, redirectUri: service.redirectUri(provider.id) }), secretDropped, claimChanged })
+        const { provider, claimChanged } = await service.update(current.id, parsed.input, actorOf(ctx, req), { confirmClaimChange: parsed.confirmClaimChange })
+        res.json({ provider: loginProviderJson({ source: 'admin', readOnly: false, provider, redirectUri: service.redirectUri(provider.id) }), claimChanged })
       }),
     )
   }

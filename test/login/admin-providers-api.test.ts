@@ -122,14 +122,21 @@ describe('login providers JSON API', () => {
     expect(await app.dock.store.loginProviders.list()).toEqual([])
   })
 
-  it('PATCH keeps the secret; a new issuer origin drops it (secretDropped) until it is entered again', async () => {
+  it('PATCH keeps the secret; moving the issuer to another origin needs the secret again or its removal', async () => {
     const p = await create()
     const scope = await send('patch', `/${p.id}`).send({ scope: 'email' })
-    expect(scope.body).toMatchObject({ provider: { scope: 'openid email', hasClientSecret: true }, secretDropped: false })
+    expect(scope.body).toMatchObject({ provider: { scope: 'openid email', hasClientSecret: true } })
+    // Same origin, another path: the secret stays.
+    expect((await send('patch', `/${p.id}`).send({ issuer: `https://login.microsoftonline.com/${TENANT.replace('8f', '9f')}/v2.0` })).status).toBe(200)
     const moved = await send('patch', `/${p.id}`).send({ issuer: 'https://keycloak.example.com/realms/acme' })
-    expect(moved.body).toMatchObject({ provider: { hasClientSecret: false }, secretDropped: true })
-    const again = await send('patch', `/${p.id}`).send({ clientSecret: 'a-new-secret-0123456789' })
-    expect(again.body).toMatchObject({ provider: { hasClientSecret: true }, secretDropped: false })
+    expect(moved.status).toBe(400)
+    expect(moved.body.error).toMatchObject({ code: 'LOGIN_PROVIDER_SECRET_REQUIRED', fields: { clientSecret: expect.stringContaining('must be entered again') } })
+    expect((await app.dock.store.loginProviders.get(p.id))?.issuer).toContain('login.microsoftonline.com')
+    expect(await app.dock.store.loginProviders.getClientSecret(p.id)).toBe(SECRET)
+    const again = await send('patch', `/${p.id}`).send({ issuer: 'https://keycloak.example.com/realms/acme', clientSecret: 'a-new-secret-0123456789' })
+    expect(again.body).toMatchObject({ provider: { issuer: 'https://keycloak.example.com/realms/acme', hasClientSecret: true } })
+    const removed = await send('patch', `/${p.id}`).send({ issuer: 'https://sso.example.org/realms/acme', clientSecret: null })
+    expect(removed.body).toMatchObject({ provider: { hasClientSecret: false } })
     const [updated] = await app.dock.store.audit.list({ kind: 'loginProvider.updated', limit: 1 })
     expect(updated.details).toMatchObject({ providerId: p.id, secretChanged: 'yes' })
     expect(JSON.stringify(await app.dock.store.audit.list())).not.toContain('a-new-secret-0123456789')

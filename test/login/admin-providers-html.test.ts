@@ -154,13 +154,18 @@ describe('login providers admin pages', () => {
     expect(entry.details).toMatchObject({ providerId: id, from: 'email', to: 'preferred_username', usersLoggedIn: 1, confirmed: true })
   })
 
-  it('says the secret was removed when the issuer moved to another origin', async () => {
+  it('asks for the secret again when the issuer moves to another origin, and saves nothing until then', async () => {
     const id = await createViaForm()
     const edit = await app.agent.get(`${base}/${id}/edit`).set(ADMIN)
     csrf = /name="_csrf" value="([^"]+)"/.exec(edit.text)![1]
-    const res = await post(`/${id}`, { ...form(id, { issuer: 'https://sso.other.example/realms/acme', clientSecret: '' }), editing: id })
-    expect(res.headers.location).toBe(`${base}/?done=updatedSecretDropped`)
-    expect((await app.agent.get(`${base}/?done=updatedSecretDropped`).set(ADMIN)).text).toContain('the stored client secret was removed')
+    const moved = { ...form(id, { issuer: 'https://sso.other.example/realms/acme', clientSecret: '' }), editing: id }
+    const res = await post(`/${id}`, moved)
+    expect(res.status).toBe(400)
+    expect(shownFieldErrors(res.text).clientSecret).toContain('must be entered again because the issuer moved to another server')
+    expect((await app.dock.store.loginProviders.get(id))?.issuer).toBe('https://kc.example.com/realms/acme')
+    const saved = await post(`/${id}`, { ...moved, clientSecret: 'the-new-secret-0123456789' })
+    expect(saved.headers.location).toBe(`${base}/?done=updated`)
+    expect(await app.dock.store.loginProviders.getClientSecret(id)).toBe('the-new-secret-0123456789')
   })
 
   it('tests well-known from the form: a fragment for the script, the whole form again without script (secret not kept)', async () => {
