@@ -3,7 +3,8 @@
  * peers: a good provider (oidc-provider), one that is down, one naming another issuer, one that
  * answers HTML, an https endpoint with a self-signed certificate (made with node-forge), one that
  * never answers; each with its own message. An issuer with a query or fragment, and Entra's
- * /common, are refused before any request; with `tokens.proxy` the request goes through the proxy.
+ * /common, are refused before any request, a metadata address at the connection; with
+ * `tokens.proxy` the request goes through the proxy.
  */
 import http from 'node:http'
 import https from 'node:https'
@@ -168,6 +169,12 @@ describe('Test well-known in the admin', () => {
     expect(entra.failure).toBe('entra_multi_tenant')
     expect(entra.html).toContain('their metadata names the issuer &#39;{tenantid}&#39;')
     expect(fetched.length).toBe(before)
+  })
+
+  it('refuses a link-local or cloud metadata address, saying so on the page', async () => {
+    const { failure, html } = await check('https://169.254.169.254/realms/x')
+    expect(failure).toBe('address_refused')
+    expect(html).toContain('The issuer resolves to a link-local or cloud metadata address, which authdock never connects to; nothing was fetched.')
   })
 
   it('shows each message in German too', async () => {
