@@ -180,7 +180,7 @@ describe('login providers managed in the admin', () => {
 describe('no active provider', () => {
   let only: TestApp
   beforeAll(async () => {
-    only = await startTestApp()
+    only = await startTestApp({ options: { health: { detail: 'public', probeCacheMs: 0 } } })
   })
   afterAll(async () => {
     await only?.close()
@@ -194,6 +194,9 @@ describe('no active provider', () => {
     const started = await new BrowserClient().request(`${only.url}/auth/login`)
     expect(started.status).toBe(302)
     expect(started.headers.get('location')).toContain(`${beta.issuer}/auth?`)
+    // The readiness report probes it like a configured provider.
+    const ready = await (await fetch(`${only.url}/healthz/ready`)).json()
+    expect(ready.providers).toEqual([{ id, discovery: true }])
 
     await svc.update(id, input({ clientId: 'only-app', active: false }), 'test-admin')
     const form = await new BrowserClient().request(`${only.url}/auth/login`)
@@ -201,5 +204,6 @@ describe('no active provider', () => {
     expect(form.status).toBe(200)
     expect(html).toContain('name="password"')
     expect(html).not.toContain('Beta Partners')
+    expect((await (await fetch(`${only.url}/healthz/ready`)).json()).providers).toEqual([])
   })
 })
