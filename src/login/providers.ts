@@ -38,7 +38,9 @@ export class Providers {
   private seenVersion: number | null = null
   /** ctx.now() of the last version check; null forces a check. */
   private checkedAt: number | null = null
-  private pending: Promise<void> | null = null
+  private pending: { generation: number; done: Promise<void> } | null = null
+  /** Counts local changes ({@link invalidate}), so a read begun before one is not trusted after it. */
+  private generation = 0
   private lastError: string | null = null
   private readonly registered = new Map<string, { config: client.Configuration; provider: ProviderConfig }>()
 
@@ -91,22 +93,30 @@ export class Providers {
    * the last look. Never rejects: a store that does not answer leaves the list as it was.
    */
   sync(): Promise<void> {
-    if (!this.source) return Promise.resolve()
+    const source = this.source
+    if (!source) return Promise.resolve()
     const now = this.ctx.now()
     const { refreshMs } = this.ctx.config.loginProviders
     if (this.checkedAt !== null && now >= this.checkedAt && now - this.checkedAt < refreshMs) return Promise.resolve()
-    this.pending ??= this.reload(this.source).finally(() => {
-      this.pending = null
+    // Join a read under way, unless a change was made here after it began: then read again after it.
+    if (this.pending && this.pending.generation === this.generation) return this.pending.done
+    const generation = this.generation
+    const done = (this.pending?.done ?? Promise.resolve()).then(() => this.reload(source, generation))
+    const entry = { generation, done }
+    this.pending = entry
+    void done.finally(() => {
+      if (this.pending === entry) this.pending = null
     })
-    return this.pending
+    return done
   }
 
   /** Look at the store on the next {@link sync} (after a change made on this instance). */
   invalidate(): void {
+    this.generation++
     this.checkedAt = null
   }
 
-  private async reload(source: ProviderSource): Promise<void> {
+  private async reload(source: ProviderSource, generation: number): Promise<void> {
     const at = this.ctx.now()
     try {
       const version = await source.version()
@@ -121,7 +131,8 @@ export class Providers {
       if (message !== this.lastError) this.ctx.logger.warn({ err: message }, 'authdock: could not read the login providers; keeping the last known list')
       this.lastError = message
     }
-    this.checkedAt = at
+    // A change made here meanwhile may not be in what was read: look again next time.
+    this.checkedAt = generation === this.generation ? at : null
   }
 
   private apply(loaded: Array<{ config: ProviderConfig; version: number }>): void {
