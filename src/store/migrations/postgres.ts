@@ -75,4 +75,14 @@ export const postgresMigrations: Migration[] = [
       `CREATE TABLE counters (key TEXT PRIMARY KEY, count INTEGER NOT NULL, window_start BIGINT NOT NULL, window_ms BIGINT NOT NULL)`,
     ],
   },
+  {
+    version: 2,
+    name: 'profile mailbox and revocation URL',
+    statements: [
+      // The mailbox a profile's token is for (checked against the consenting account), and the
+      // provider's RFC 7009 endpoint for "clear tokens".
+      `ALTER TABLE profiles ADD COLUMN mailbox TEXT`,
+      `ALTER TABLE profiles ADD COLUMN revocation_url TEXT`,
+    ],
+  },
 ]
