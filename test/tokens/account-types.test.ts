@@ -68,13 +68,14 @@ describe.skipIf(!available && process.env.CI !== 'true')('every account type log
     op = await startMailOp()
     ca = createTestCa('authdock account types CA')
     const certificate = ca.issueServer()
-    ;[xoauth2Only, bothMechanisms, starttls, implicit] = await Promise.all([
-      // Only xoauth2: imapflow would otherwise prefer OAUTHBEARER.
-      startDovecot({ introspection: introspectionOf(op), mechanisms: ['xoauth2'], ca }),
-      startDovecot({ introspection: introspectionOf(op), mechanisms: ['xoauth2', 'oauthbearer'], ca }),
+    ;[starttls, implicit] = await Promise.all([
       startSmtpServer(introspectionOf(op), { tls: { mode: 'starttls', ...certificate } }),
       startSmtpServer(introspectionOf(op), { tls: { mode: 'implicit', ...certificate } }),
     ])
+    // One after the other: each picks free ports before it binds them.
+    // Only xoauth2 on the first: imapflow would otherwise prefer OAUTHBEARER.
+    xoauth2Only = await startDovecot({ introspection: introspectionOf(op), mechanisms: ['xoauth2'], ca })
+    bothMechanisms = await startDovecot({ introspection: introspectionOf(op), mechanisms: ['xoauth2', 'oauthbearer'], ca })
     t = await makeContext()
     profileId = (await authorizedProfile(t, op)).profile.id
   })
