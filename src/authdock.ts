@@ -18,6 +18,7 @@ import type { LoginModule } from './login/types.js'
 import { createTokenProvider } from './tokens/index.js'
 import type { TokenProvider } from './tokens/types.js'
 import { createProfiles } from './profiles/index.js'
+import { createMailModule, type MailModule } from './mail/index.js'
 import type { ProfilesModule } from './profiles/types.js'
 import type { DockContext } from './context.js'
 import { createOperations, withRedactedAudit, type OperationsModule } from './ops/index.js'
@@ -35,6 +36,8 @@ export interface Authdock {
   readonly login: LoginModule
   readonly profiles: ProfilesModule
   readonly tokens: TokenProvider
+  /** Metadata for the host's mail-account form: account types and the profiles each may use. */
+  readonly mail: MailModule
   readonly store: Store
   /** The daily check (secret expiry, audit pruning), audit and health routers. */
   readonly operations: OperationsModule
@@ -109,6 +112,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     login,
     profiles,
     tokens,
+    mail: createMailModule(ctx, tokens),
     store,
     operations,
     events,

@@ -29,10 +29,22 @@ export interface ProfileInput {
   preset: string | null
   /** Entra tenant id when the preset needs one. */
   tenantId: string | null
+  /**
+   * The mailbox the token is for (the XOAUTH2 user, e.g. `desk@example.com`). When set, "renew
+   * authorization" warns if another account consented. Undefined: null on create, kept on update.
+   */
+  mailbox?: string | null
+  /**
+   * The provider's RFC 7009 revocation endpoint. When null, "clear tokens" looks it up in the
+   * discovery document of the token URL's issuer. Undefined: null on create, kept on update.
+   */
+  revocationUrl?: string | null
 }
 
 /** A profile as shown: never contains the secret. */
-export interface Profile extends Omit<ProfileInput, 'clientSecret'> {
+export interface Profile extends Omit<ProfileInput, 'clientSecret' | 'mailbox' | 'revocationUrl'> {
+  mailbox: string | null
+  revocationUrl: string | null
   id: string
   hasClientSecret: boolean
   createdAt: Date

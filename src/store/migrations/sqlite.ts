@@ -105,4 +105,14 @@ export const sqliteMigrations: Migration[] = [
       `CREATE INDEX login_token_rotations_expires ON login_token_rotations (expires_at)`,
     ],
   },
+  {
+    version: 4,
+    name: 'profile mailbox and revocation URL',
+    statements: [
+      // The mailbox a profile's token is for (checked against the consenting account), and the
+      // provider's RFC 7009 endpoint for "clear tokens".
+      `ALTER TABLE profiles ADD COLUMN mailbox TEXT`,
+      `ALTER TABLE profiles ADD COLUMN revocation_url TEXT`,
+    ],
+  },
 ]
