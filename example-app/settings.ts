@@ -1,6 +1,6 @@
 /**
- * The example app's configuration, read from environment variables only (see DESIGN.md, "The
- * example app"). The library itself never reads process.env; this is the host's job.
+ * The example app's configuration, read from environment variables only (see docs/example-app.md for the
+ * variables). The library itself never reads process.env; this is the host's job.
  */
 import { dirname, resolve } from 'node:path'
 import express from 'express'

@@ -31,7 +31,7 @@ export class Providers {
     return this.all.filter((p) => p.active)
   }
 
-  /** With one provider the callback is `<auth>/callback` (DESIGN's route); with several, one per provider. */
+  /** With one provider the callback is `<auth>/callback` (the documented route); with several, one per provider. */
   callbackPath(providerId: string): string {
     return this.all.length > 1 ? `/callback/${providerId}` : '/callback'
   }
