@@ -13,7 +13,8 @@ import { providerFetch } from './fetch.js'
 /**
  * Build an openid-client v6 Configuration for a profile. Profiles are plain OAuth2 clients (no
  * discovery): the server metadata is made from the profile's URLs, with the origin of the token
- * URL as issuer. Client authentication is `client_secret_post` (Entra, Google, Keycloak and GitLab
+ * URL as issuer. Client authentication is `auth` when given (a certificate's signed assertion),
+ * else `client_secret_post` (Entra, Google, Keycloak and GitLab
  * accept it) or `none` when the profile has no secret. Every request uses `ctx.fetch` with
  * `config.tokens.httpTimeoutMs` and the profile's proxy (else the global one).
  *
@@ -21,7 +22,7 @@ import { providerFetch } from './fetch.js'
  * const config = oauthConfiguration(ctx, profile, await ctx.store.profiles.getClientSecret(profile.id))
  * const tokens = await client.refreshTokenGrant(config, refreshToken)
  */
-export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSecret: string | null): client.Configuration {
+export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSecret: string | null, auth?: client.ClientAuth): client.Configuration {
   for (const [field, url] of [['tokenUrl', profile.tokenUrl], ['authorizationUrl', profile.authorizationUrl]] as const) {
     if (url !== null && !isSecureOrLoopbackUrl(url)) {
       throw new AuthdockError('TOKEN_PROFILE_INVALID', `Profile "${profile.name}": "${field}" must be an https URL (http only for loopback hosts)`, {
@@ -36,8 +37,8 @@ export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSe
     token_endpoint: profile.tokenUrl,
     ...(profile.authorizationUrl ? { authorization_endpoint: profile.authorizationUrl } : {}),
   }
-  const auth = clientSecret ? client.ClientSecretPost(clientSecret) : client.None()
-  const config = new client.Configuration(server, profile.clientId, undefined, auth)
+  const clientAuth = auth ?? (clientSecret ? client.ClientSecretPost(clientSecret) : client.None())
+  const config = new client.Configuration(server, profile.clientId, undefined, clientAuth)
   if (tokenUrl.protocol === 'http:') client.allowInsecureRequests(config)
   const timeoutMs = ctx.config.tokens.httpTimeoutMs
   // openid-client's own timeout is in whole seconds; ours (in providerFetch) is the exact one.
