@@ -19,6 +19,10 @@ const REASONS: ReadonlyArray<RetryInfo['reason']> = ['error', 'cancel', 'timeout
 const RETRY_HINTS: Partial<Record<string, string>> = {
   OIDC_PROVIDER_UNAVAILABLE: 'login.retry.hint.unavailable',
   OIDC_EMAIL_NOT_VERIFIED: 'login.retry.hint.emailNotVerified',
+  CLIENT_CERTIFICATE_UNKNOWN: 'certificates.retryHint',
+  CLIENT_ASSERTION_INVALID: 'certificates.retryHint',
+  CLIENT_CERTIFICATE_EXPIRED: 'certificates.retryHint',
+  CLIENT_CERTIFICATE_MISSING: 'certificates.retryHint',
 }
 
 // The shared async wrapper: Express 4 does not forward rejected promises.

@@ -20,12 +20,15 @@ export interface OAuthConfigurationOptions {
    * the response however it travelled.
    */
   onIdToken?: (idToken: string) => void
+  /** How the client authenticates (a certificate's `private_key_jwt`); else the secret, else none. */
+  auth?: client.ClientAuth
 }
 
 /**
  * Build an openid-client v6 Configuration for a profile. Profiles are plain OAuth2 clients (no
  * discovery): the server metadata is made from the profile's URLs, with the origin of the token
- * URL as issuer. Client authentication is `client_secret_post` (Entra, Google, Keycloak and GitLab
+ * URL as issuer. Client authentication is `auth` when given (a certificate's signed assertion),
+ * else `client_secret_post` (Entra, Google, Keycloak and GitLab
  * accept it) or `none` when the profile has no secret. Every request uses `ctx.fetch` with
  * `config.tokens.httpTimeoutMs` and the profile's proxy (else the global one).
  *
@@ -49,8 +52,8 @@ export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSe
     ...(profile.authorizationUrl ? { authorization_endpoint: profile.authorizationUrl } : {}),
     ...(options.revocationEndpoint ? { revocation_endpoint: options.revocationEndpoint } : {}),
   }
-  const auth = clientSecret ? client.ClientSecretPost(clientSecret) : client.None()
-  const config = new client.Configuration(server, profile.clientId, undefined, auth)
+  const clientAuth = options.auth ?? (clientSecret ? client.ClientSecretPost(clientSecret) : client.None())
+  const config = new client.Configuration(server, profile.clientId, undefined, clientAuth)
   if (tokenUrl.protocol === 'http:') client.allowInsecureRequests(config)
   const timeoutMs = ctx.config.tokens.httpTimeoutMs
   // openid-client's own timeout is in whole seconds; ours (in providerFetch) is the exact one.

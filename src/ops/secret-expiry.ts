@@ -19,6 +19,7 @@
 import type { DockContext } from '../context.js'
 import type { ResolvedConfig } from '../config.js'
 import type { Profile, Store } from '../store/types.js'
+import { certificateSecrets } from '../credentials/expiry.js'
 
 export const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -37,6 +38,8 @@ export interface SecretFinding {
   level: FindingLevel
   expired: boolean
   expiresAt: Date
+  /** Set when it is the owner's active certificate (not its secret) that expires. */
+  certificate?: { id: string; thumbprint: string }
 }
 
 /** A secret with a known expiry date, before the rule is applied. */
@@ -45,6 +48,7 @@ export interface ExpiringSecret {
   id: string
   name: string
   expiresAt: Date
+  certificate?: SecretFinding['certificate']
 }
 
 /** Whole days left, rounded down: 89 days and 23 hours is 89. */
@@ -86,10 +90,13 @@ export function profileSecrets(profiles: Profile[]): ExpiringSecret[] {
     .map((p) => ({ kind: 'profile' as const, id: p.id, name: p.name, expiresAt: p.secretExpiresAt! }))
 }
 
-/** Findings for the login clients (from the config) and every profile (from the store). */
-export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles'>; now: () => number }): Promise<SecretFinding[]> {
-  const profiles = await ctx.store.profiles.list()
-  return evaluateSecrets([...loginClientSecrets(ctx.config), ...profileSecrets(profiles)], ctx.now())
+/** Findings for the login clients (from the config), every profile (from the store) and their active certificates. */
+export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles' | 'credentials'>; now: () => number }): Promise<SecretFinding[]> {
+  const [profiles, certificates] = await Promise.all([ctx.store.profiles.list(), ctx.store.credentials.listActive()])
+  const profileNames = new Map(profiles.map((p) => [p.id, p.name]))
+  const providerNames = new Map(ctx.config.oidc.map((p) => [p.id, p.label ?? p.id]))
+  const nameOf = (c: { ownerKind: string; ownerId: string }) => (c.ownerKind === 'profile' ? profileNames.get(c.ownerId) : providerNames.get(c.ownerId)) ?? null
+  return evaluateSecrets([...loginClientSecrets(ctx.config), ...profileSecrets(profiles), ...certificateSecrets(certificates, nameOf)], ctx.now())
 }
 
 /** The exit code of `authdock check-secrets`: 0 nothing or info, 1 a warning, 2 an error. */
@@ -101,7 +108,7 @@ export function exitCodeFor(findings: SecretFinding[]): 0 | 1 | 2 {
 
 /** The log line's facts: ids, names and dates only. */
 export function findingLogFields(f: SecretFinding): Record<string, unknown> {
-  return { kind: f.kind, id: f.id, name: f.name, daysLeft: f.daysLeft, level: f.level, expiresAt: f.expiresAt.toISOString() }
+  return { kind: f.kind, id: f.id, name: f.name, daysLeft: f.daysLeft, level: f.level, expiresAt: f.expiresAt.toISOString(), ...(f.certificate ? { certificate: f.certificate.thumbprint } : {}) }
 }
 
 /**
@@ -110,7 +117,8 @@ export function findingLogFields(f: SecretFinding): Record<string, unknown> {
  */
 export function reportFindings(ctx: Pick<DockContext, 'logger' | 'events'>, findings: SecretFinding[]): void {
   for (const f of findings) {
-    const msg = f.expired ? 'authdock: a client secret has expired' : 'authdock: a client secret expires soon'
+    const what = f.certificate ? 'client certificate' : 'client secret'
+    const msg = f.expired ? `authdock: a ${what} has expired` : `authdock: a ${what} expires soon`
     if (f.level === 'error') ctx.logger.error(findingLogFields(f), msg)
     else if (f.level === 'warning') ctx.logger.warn(findingLogFields(f), msg)
     else ctx.logger.info(findingLogFields(f), msg)

@@ -14,6 +14,7 @@ import { AuthdockError } from '../errors.js'
 import { oauthConfiguration, tokenSetToPatch } from '../oauth/client.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
 import { addAuditEntry } from '../ops/redact.js'
+import { profileCertificateAuth } from '../credentials/profile-auth.js'
 import type { Profile } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { accountMismatch, sameMailbox } from './mailbox.js'
@@ -59,6 +60,8 @@ export interface AuthorizationResult {
  */
 export interface AuthorizationFailure {
   hintKey: string
+  /** Values for the hint's placeholders (a certificate's thumbprint). */
+  hintVars?: Record<string, string>
   providerCode?: string
   providerText?: string
   profileId?: string
@@ -133,7 +136,7 @@ function failureOf(err: unknown, profileId: string, description?: unknown): Auth
   const cls = classifyProviderError(err)
   const oauthError = (err as { error?: unknown } | null)?.error
   const hintKey = oauthError === 'access_denied' && !cls.providerCode?.startsWith('AADSTS') ? 'admin.authorize.denied' : cls.hintKey
-  return { hintKey, providerCode: cls.providerCode, providerText: providerText(description ?? (err as { error_description?: unknown } | null)?.error_description), profileId }
+  return { hintKey, hintVars: cls.hintVars, providerCode: cls.providerCode, providerText: providerText(description ?? (err as { error_description?: unknown } | null)?.error_description), profileId }
 }
 
 const ACCOUNT_CLAIMS = ['preferred_username', 'email', 'upn', 'unique_name'] as const
@@ -204,11 +207,14 @@ export async function finishAuthorization(ctx: DockContext, tokens: TokenProvide
 
   const seen: { idToken?: string } = {}
   let response: client.TokenEndpointResponse
+  let certificate: Awaited<ReturnType<typeof profileCertificateAuth>> = null
   try {
-    const config = oauthConfiguration(ctx, profile, await ctx.store.profiles.getClientSecret(profile.id), { onIdToken: (idToken) => (seen.idToken = idToken) })
+    certificate = await profileCertificateAuth(ctx, profile)
+    const secret = certificate ? null : await ctx.store.profiles.getClientSecret(profile.id)
+    const config = oauthConfiguration(ctx, profile, secret, { onIdToken: (idToken) => (seen.idToken = idToken), auth: certificate?.auth })
     response = await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: pending.verifier, expectedState: state })
   } catch (err) {
-    const failure = failureOf(err, profile.id)
+    const failure = failureOf(certificate ? certificate.explain(err) : err, profile.id)
     await audit('profile.authorization_failed', { providerCode: failure.providerCode ?? null })
     throw failed(`The code exchange at the token URL failed (${failure.providerCode ?? 'no provider code'}).`, failure)
   }

@@ -12,6 +12,7 @@ import * as client from 'openid-client'
 import type { TokenContext } from '../context.js'
 import { isSecureOrLoopbackUrl } from '../config.js'
 import { oauthConfiguration } from '../oauth/client.js'
+import { profileCertificateAuth } from '../credentials/profile-auth.js'
 import { providerFetch } from '../oauth/fetch.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
 import { addAuditEntry } from '../ops/redact.js'
@@ -113,7 +114,9 @@ const CLEARED: TokenPatch = {
  */
 export async function clearProfileTokens(ctx: TokenContext, tokens: TokenProvider, profile: Profile, actor: string | null): Promise<ClearTokensResult> {
   const endpoint = await findRevocationEndpoint(ctx, profile)
-  const secret = await ctx.store.profiles.getClientSecret(profile.id)
+  // A certificate-authenticated client revokes with its assertion, like its token requests.
+  const certificate = await profileCertificateAuth(ctx, profile)
+  const secret = certificate ? null : await ctx.store.profiles.getClientSecret(profile.id)
   const result: ClearTokensResult = {
     profileId: profile.id,
     name: profile.name,
@@ -127,7 +130,7 @@ export async function clearProfileTokens(ctx: TokenContext, tokens: TokenProvide
     if (!token) return 'absent'
     if (!endpoint) return 'no_endpoint'
     try {
-      const config = oauthConfiguration(ctx, profile, secret, { revocationEndpoint: endpoint.url })
+      const config = oauthConfiguration(ctx, profile, secret, { revocationEndpoint: endpoint.url, auth: certificate?.auth })
       await client.tokenRevocation(config, token, { token_type_hint: hint })
       return 'revoked'
     } catch (err) {

@@ -23,7 +23,7 @@ export function tokenState(t: Translate, profile: Profile, token: TokenSummary |
   const text = t(`tokens.status.${token.status}`)
   const hint = storedErrorHint(token)
   let advice = ''
-  if (hint) advice = t(hint.hintKey) + (hint.providerCode ? ` (${hint.providerCode})` : '')
+  if (hint) advice = t(hint.hintKey, hint.hintVars) + (hint.providerCode ? ` (${hint.providerCode})` : '')
   else if (token.status !== 'ok') advice = token.lastErrorMessage ?? t('admin.token.errorUnknown')
   return { text, level: token.status === 'ok' ? 'ok' : 'bad', advice }
 }

@@ -10,6 +10,8 @@
  * Times are `Date`s taken from the injected clock (`now`), never from the database server.
  */
 
+import type { CredentialsStore } from './credential-types.js'
+
 export type GrantType = 'authorization_code' | 'client_credentials'
 
 /** What an administrator edits. `clientSecret`: undefined keeps the stored one, null removes it. */
@@ -181,7 +183,7 @@ export interface Store {
      * Returns the profile and whether tokens were cleared.
      */
     update(id: string, input: ProfileInput): Promise<{ profile: Profile; tokensCleared: boolean }>
-    /** Deletes the profile and its tokens; false when it did not exist. */
+    /** Deletes the profile, its tokens and its certificates; false when it did not exist. */
     delete(id: string): Promise<boolean>
     getClientSecret(id: string): Promise<string | null>
   }
@@ -264,6 +266,9 @@ export interface Store {
     /** Delete the counters whose window has ended; returns how many. */
     pruneExpired(): Promise<number>
   }
+
+  /** How profiles and login providers authenticate at their token endpoints, and their certificates. */
+  credentials: CredentialsStore
 
   /** Re-encrypt every secret under the newest key; returns how many values were rewritten. */
   reencryptAll(): Promise<number>

@@ -8,6 +8,7 @@ import { lockContract } from './contract-lock.js'
 import { profileContract } from './contract-profiles.js'
 import { recordContract } from './contract-records.js'
 import { tokenContract } from './contract-tokens.js'
+import { credentialsContract } from './contract-credentials.js'
 
 export type { StoreHarness } from './contract-helpers.js'
 
@@ -17,4 +18,5 @@ export function storeContract(h: StoreHarness): void {
   lockContract(h)
   recordContract(h)
   keyContract(h)
+  credentialsContract(h)
 }

@@ -101,6 +101,9 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
     async delete(id) {
       return db.transaction(async (tx) => {
         await tx.run('DELETE FROM tokens WHERE profile_id = ?', [id])
+        // Its certificates (and their private keys) go with it.
+        await tx.run("DELETE FROM credentials WHERE owner_kind = 'profile' AND owner_id = ?", [id])
+        await tx.run("DELETE FROM client_auth WHERE owner_kind = 'profile' AND owner_id = ?", [id])
         return (await tx.run('DELETE FROM profiles WHERE id = ?', [id])) > 0
       })
     },
