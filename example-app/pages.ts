@@ -1,5 +1,5 @@
 /**
- * The example host's own pages: home, GET /me (DESIGN.md: 200 {"user": …} or 401 JSON), and the
+ * The example host's own pages: home, GET /me (200 {"user": …} or 401 JSON, docs/example-app.md), and the
  * language choice, which the app remembers in the `authdock.lang` cookie that authdock's pages read.
  */
 import express, { type RequestHandler, type Router } from 'express'
@@ -27,7 +27,7 @@ export function homeRouter(deps: PagesDeps): Router {
   router.get('/', (req, res, next) => {
     deps.pages.render(req, res, 'home', { idpUrl: deps.idpUrl, smtpAddress: deps.smtpAddress }).catch(next)
   })
-  // Always JSON (DESIGN.md), also for a browser: dock.requireLogin would send a browser to the login.
+  // Always JSON (the documented route), also for a browser: dock.requireLogin would send a browser to the login.
   router.get('/me', (req, res) => {
     res.set('Cache-Control', 'no-store')
     if (!req.user) {

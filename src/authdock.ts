@@ -18,11 +18,13 @@ import type { LoginModule } from './login/types.js'
 import { createTokenProvider } from './tokens/index.js'
 import type { TokenProvider } from './tokens/types.js'
 import { createProfiles } from './profiles/index.js'
+import { createMailModule, type MailModule } from './mail/index.js'
 import type { ProfilesModule } from './profiles/types.js'
 import type { DockContext } from './context.js'
 import { createOperations, withRedactedAudit, type OperationsModule } from './ops/index.js'
 import { requireAdmin } from './ops/admin-guard.js'
 import { createLoginProviderAdmin, wellKnownHandler, type LoginProvidersModule } from './login/index.js'
+import { createCredentials, type CredentialsModule } from './credentials/index.js'
 
 export interface Authdock {
   readonly config: ResolvedConfig
@@ -37,6 +39,10 @@ export interface Authdock {
   /** Login providers managed in the admin: the service and its routers (already part of `router`). */
   readonly loginProviders: LoginProvidersModule
   readonly tokens: TokenProvider
+  /** Metadata for the host's mail-account form: account types and the profiles each may use. */
+  readonly mail: MailModule
+  /** Certificates (`private_key_jwt`) of profiles and login providers: admin page, JSON API, public JWKS. */
+  readonly credentials: CredentialsModule
   readonly store: Store
   /** The daily check (secret expiry, audit pruning), audit and health routers. */
   readonly operations: OperationsModule
@@ -79,6 +85,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const passport = new Passport()
   const tokens = createTokenProvider(ctx)
   const stopKeepAlive = tokens.startKeepAlive()
+  const credentials = await createCredentials(ctx, tokens)
   const login = await createLogin(ctx, passport)
   const profiles = createProfiles(ctx, tokens)
   const loginProviders = createLoginProviderAdmin(ctx)
@@ -88,6 +95,8 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const router = express.Router()
   // Health first: a probe needs no session.
   router.use(config.paths.health, operations.healthRouter)
+  // Public keys for providers that fetch them ("Use JWKS URL"): no session either.
+  router.use(config.paths.jwks, credentials.jwksRouter)
   router.use(sessionMiddleware)
   router.use(rememberLanguage)
   // passport.session() alone: since passport 0.5.1 it adds req.login/logout itself, and
@@ -102,6 +111,8 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(config.paths.adminApi, profiles.apiRouter)
   router.use(config.paths.admin, profiles.adminRouter)
   router.use(config.paths.oauth2Redirect, profiles.oauth2RedirectRouter)
+  router.use(config.paths.credentialsApi, credentials.apiRouter)
+  router.use(config.paths.credentials, credentials.adminRouter)
   router.use(config.paths.auditApi, operations.audit.apiRouter)
   router.use(config.paths.audit, operations.audit.adminRouter)
   router.use(errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi }))
@@ -116,6 +127,8 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     profiles,
     loginProviders,
     tokens,
+    mail: createMailModule(ctx, tokens),
+    credentials,
     store,
     operations,
     events,

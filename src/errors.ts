@@ -79,6 +79,17 @@ export const ERROR_CODES = {
   TOKEN_REFRESH_FAILED: 502,
   TOKEN_PROVIDER_UNREACHABLE: 503,
   TOKEN_BACKOFF: 503,
+  // client certificates (private_key_jwt)
+  /** The provider does not accept the certificate the client assertion was signed with (e.g. AADSTS700027, or `invalid_client`). */
+  CLIENT_CERTIFICATE_UNKNOWN: 409,
+  /** The provider refused the client assertion itself: outside its validity time (AADSTS700024) or malformed for it. */
+  CLIENT_ASSERTION_INVALID: 409,
+  /** The active certificate has expired: no assertion is signed with it. */
+  CLIENT_CERTIFICATE_EXPIRED: 409,
+  /** Certificate authentication is chosen but there is no active certificate. */
+  CLIENT_CERTIFICATE_MISSING: 409,
+  /** The active certificate cannot be removed; activate another one first. */
+  CLIENT_CERTIFICATE_ACTIVE: 409,
   // mail connections
   /** A mail server offered no TLS (no STARTTLS, or cleartext on an implicit-TLS port): the token was not sent. */
   MAIL_TLS_REQUIRED: 502,

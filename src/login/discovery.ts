@@ -10,6 +10,7 @@ import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { mapOidcError } from './oidc-errors.js'
 import { providerFetch } from '../oauth/fetch.js'
+import { loginClientAuth } from '../credentials/login-auth.js'
 
 /** How long discovered metadata is trusted before it is fetched again. */
 const DISCOVERY_TTL_MS = 60 * 60_000
@@ -80,7 +81,7 @@ async function discover(ctx: DockContext, provider: ProviderConfig): Promise<cli
   }
   const execute = [client.enableNonRepudiationChecks]
   if (isLoopbackHttp(provider.issuer)) execute.unshift(client.allowInsecureRequests)
-  const auth = provider.clientSecret ? client.ClientSecretBasic(provider.clientSecret) : client.None()
+  const auth = loginClientAuth(ctx, provider) ?? (provider.clientSecret ? client.ClientSecretBasic(provider.clientSecret) : client.None())
   let config: client.Configuration
   try {
     config = await client.discovery(new URL(provider.issuer), provider.clientId, clientMetadata(provider), auth, {

@@ -18,6 +18,7 @@ import { bindLogin, checkLoginBinding } from './provider-changes.js'
 import { logIn, strategySessionKey } from './session-data.js'
 import { loginProviderOf } from './serialize.js'
 import { safeReturnTo } from './return-to.js'
+import { explainLoginError } from '../credentials/login-auth.js'
 
 /** What the verify callback hands to the route (passport calls it "user"). */
 interface VerifiedLogin extends Identified {
@@ -89,7 +90,7 @@ export class OidcFlow {
   }
 
   private async fail(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, err: unknown, returnTo?: string): Promise<void> {
-    const error = isAuthdockError(err) ? err : mapOidcError(err, 'callback')
+    const error = await explainLoginError(this.ctx, provider, isAuthdockError(err) ? err : mapOidcError(err, 'callback'))
     await recordFailure(this.ctx, { providerId: provider.id, reason: error.code, method: 'oidc', details: safeDetails(error) })
     if (error.code === 'LOGIN_USER_UNKNOWN') {
       await this.ctx.views.render(req, res, 'login/unknown-user', { title: undefined, code: error.code, claimLabel: provider.claimLabel, value: error.details?.value, providerId: provider.id }, { status: error.status })
@@ -127,5 +128,5 @@ function failureFromInfo(info: unknown): AuthdockError {
 /** Audit details without anything a provider could smuggle a token into beyond its own text. */
 function safeDetails(error: AuthdockError): Record<string, unknown> {
   const d = error.details ?? {}
-  return { claim: d.claim, providerError: d.providerError, phase: d.phase, detail: d.reason }
+  return { claim: d.claim, providerError: d.providerError, phase: d.phase, detail: d.reason, certificate: d.certificate }
 }

@@ -65,7 +65,7 @@ export class Providers {
   }
 
   /**
-   * With one provider in the options its callback is `<auth>/callback` (DESIGN's route); with
+   * With one provider in the options its callback is `<auth>/callback` (the documented route); with
    * several, one per provider. Admin-managed providers always have their own, so adding one never
    * moves the redirect URI registered for the options' provider.
    */

@@ -23,6 +23,10 @@ const RETRY_HINTS: Partial<Record<string, string>> = {
   OIDC_CLIENT_SECRET_EXPIRED: 'providers.retry.secretExpired',
   OIDC_CLIENT_SECRET_INVALID: 'providers.retry.secretInvalid',
   LOGIN_PROVIDER_CHANGED: 'providers.retry.providerChanged',
+  CLIENT_CERTIFICATE_UNKNOWN: 'certificates.retryHint',
+  CLIENT_ASSERTION_INVALID: 'certificates.retryHint',
+  CLIENT_CERTIFICATE_EXPIRED: 'certificates.retryHint',
+  CLIENT_CERTIFICATE_MISSING: 'certificates.retryHint',
 }
 
 // The shared async wrapper: Express 4 does not forward rejected promises.

@@ -10,6 +10,7 @@ import { addAuditEntry } from '../ops/redact.js'
 import type { Profile, ProfileInput, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { secretMoves } from '../store/secret-binding.js'
+import { clearProfileTokens, type ClearTokensResult } from './clear-tokens.js'
 
 /** A profile with its token state, for the overview, the CSV and the JSON list. */
 export interface ProfileRow {
@@ -18,7 +19,7 @@ export interface ProfileRow {
 }
 
 // Fields whose old and new values the audit entry records (never the secret).
-const AUDITED = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'valid', 'secretExpiresAt', 'proxy', 'preset', 'tenantId'] as const
+const AUDITED = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'valid', 'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'mailbox', 'revocationUrl'] as const
 
 /** Who is acting, for the audit trail: the host's `admin.actor`, else the logged-in user. */
 export function actorOf(ctx: DockContext, req: Request): string | null {
@@ -133,6 +134,11 @@ export class ProfileService {
     await addAuditEntry(this.ctx.store, { kind: 'profile.deleted', actor, profileId: id, details: { name: profile.name, values: this.auditValues(profile) } })
     this.ctx.events.emit('profile.deleted', { profileId: id, name: profile.name, actor })
     return profile
+  }
+
+  /** Revoke the profile's tokens at the provider (where it can) and drop them. Throws PROFILE_NOT_FOUND. */
+  async clearTokens(id: string, actor: string | null): Promise<ClearTokensResult> {
+    return clearProfileTokens(this.ctx, this.tokens, await this.get(id), actor)
   }
 
   /** Who uses the profile according to the host (`admin.profileUsers`); empty when the host does not say. */

@@ -3,6 +3,7 @@ import type { Keyring } from './crypto.js'
 import type { Db } from './db.js'
 import { attemptsRepo, type AttemptsBackend } from './repos/attempts.js'
 import { auditRepo } from './repos/audit.js'
+import { credentialsRepo } from './repos/credentials.js'
 import { leasesRepo } from './repos/leases.js'
 import { loginProvidersRepo } from './repos/login-providers.js'
 import { loginTokensRepo } from './repos/login-tokens.js'
@@ -43,6 +44,7 @@ export function buildStore(parts: AdapterParts): Store {
     audit: auditRepo(db, now),
     leases: leasesRepo(db, now),
     attempts: attemptsRepo(db, parts.attempts),
+    credentials: credentialsRepo(db, keys, now),
     reencryptAll: () => reencryptAll(db, keys),
   }
 }

@@ -33,6 +33,8 @@ export function toProfile(r: Row): Profile {
     proxy: str(r.proxy),
     preset: str(r.preset),
     tenantId: str(r.tenant_id),
+    mailbox: str(r.mailbox),
+    revocationUrl: str(r.revocation_url),
     createdAt: toDate(r.created_at) as Date,
     updatedAt: toDate(r.updated_at) as Date,
   }

@@ -10,6 +10,8 @@
  * Times are `Date`s taken from the injected clock (`now`), never from the database server.
  */
 
+import type { CredentialsStore } from './credential-types.js'
+
 export type GrantType = 'authorization_code' | 'client_credentials'
 
 /** What an administrator edits. `clientSecret`: undefined keeps the stored one, null removes it. */
@@ -29,10 +31,22 @@ export interface ProfileInput {
   preset: string | null
   /** Entra tenant id when the preset needs one. */
   tenantId: string | null
+  /**
+   * The mailbox the token is for (the XOAUTH2 user, e.g. `desk@example.com`). When set, "renew
+   * authorization" warns if another account consented. Undefined: null on create, kept on update.
+   */
+  mailbox?: string | null
+  /**
+   * The provider's RFC 7009 revocation endpoint. When null, "clear tokens" looks it up in the
+   * discovery document of the token URL's issuer. Undefined: null on create, kept on update.
+   */
+  revocationUrl?: string | null
 }
 
 /** A profile as shown: never contains the secret. */
-export interface Profile extends Omit<ProfileInput, 'clientSecret'> {
+export interface Profile extends Omit<ProfileInput, 'clientSecret' | 'mailbox' | 'revocationUrl'> {
+  mailbox: string | null
+  revocationUrl: string | null
   id: string
   hasClientSecret: boolean
   createdAt: Date
@@ -200,7 +214,7 @@ export interface Store {
      * Returns the profile and whether tokens were cleared.
      */
     update(id: string, input: ProfileInput): Promise<{ profile: Profile; tokensCleared: boolean }>
-    /** Deletes the profile and its tokens; false when it did not exist. */
+    /** Deletes the profile, its tokens and its certificates; false when it did not exist. */
     delete(id: string): Promise<boolean>
     getClientSecret(id: string): Promise<string | null>
   }
@@ -305,6 +319,9 @@ export interface Store {
     /** Delete the counters whose window has ended; returns how many. */
     pruneExpired(): Promise<number>
   }
+
+  /** How profiles and login providers authenticate at their token endpoints, and their certificates. */
+  credentials: CredentialsStore
 
   /** Re-encrypt every secret under the newest key; returns how many values were rewritten. */
   reencryptAll(): Promise<number>

@@ -9,6 +9,7 @@ import { loginProviderContract } from './contract-login-providers.js'
 import { profileContract } from './contract-profiles.js'
 import { recordContract } from './contract-records.js'
 import { tokenContract } from './contract-tokens.js'
+import { credentialsContract } from './contract-credentials.js'
 
 export type { StoreHarness } from './contract-helpers.js'
 
@@ -19,4 +20,5 @@ export function storeContract(h: StoreHarness): void {
   recordContract(h)
   keyContract(h)
   loginProviderContract(h)
+  credentialsContract(h)
 }
