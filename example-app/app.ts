@@ -5,6 +5,7 @@
  */
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { readFileSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import express from 'express'
@@ -106,6 +107,8 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
 
     // The sink speaks STARTTLS with a certificate of a dev CA that this app (and nothing else) trusts.
     const devTls = createDevTls()
+    // MAIL_CA_FILE adds the CA of a mail server with a private CA.
+    const trustedCas = settings.mailCaFile ? [...devTls.trusted, readFileSync(settings.mailCaFile, 'utf8')] : devTls.trusted
     const sink = await startSmtpSink({ host: '127.0.0.1', port: settings.port === 0 ? 0 : settings.port + 2, introspection: idp?.introspection, tls: devTls })
     cleanup.push(() => sink.close())
     const accounts = await MailAccounts.open(join(settings.dataDir, 'mail-accounts.json'), key.value)
@@ -133,7 +136,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
       },
       tokens: settings.httpTimeoutMs === undefined ? undefined : { httpTimeoutMs: settings.httpTimeoutMs },
       // "Test connection" in the admin verifies the sink against the dev CA (public CAs stay trusted).
-      mail: { tls: { ca: devTls.trusted } },
+      mail: { tls: { ca: trustedCas } },
       // Admin and login pages inside the example's frame (its navigation); its stylesheet is
       // served from this origin, so their Content-Security-Policy admits 'self' for styles.
       views: { layout: (page) => pages.layout(page), csp: { styleSrc: ["'self'"] } },
@@ -154,7 +157,7 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     // dock.router also remembers a `?lang=` choice; the example's pages ask dock.language(req).
     app.use(dock.router)
     app.use(homeRouter({ dock, pages, idpUrl: idp?.issuer, smtpAddress: `${sink.host}:${sink.port}` }))
-    app.use(mailRouter({ dock, pages, accounts, sink, trustedCas: devTls.trusted }))
+    app.use(mailRouter({ dock, pages, accounts, sink, trustedCas }))
     app.use((_req, res) => {
       res.status(404).type('text/plain').send('Not found')
     })

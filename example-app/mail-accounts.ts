@@ -6,19 +6,23 @@
  */
 import { randomUUID } from 'node:crypto'
 import { readFile, rename, writeFile } from 'node:fs/promises'
-import { AuthdockError, MAIL_ACCOUNT_TYPES, isMailAccountType } from '../src/index.js'
+import { AuthdockError, type Authdock, type MailAccountTypeInfo } from '../src/index.js'
 import { Keyring } from './secret-box.js'
 
-/** Password types first (as in the manuals' select), then the OAuth2 types. */
-export const PASSWORD_TYPES = { SMTP: 25, SMTPS: 465, SMTPTLS: 587, IMAPS: 993, IMAPTLS: 143, POP3S: 995 } as const
-export const ACCOUNT_TYPES: readonly string[] = [...Object.keys(PASSWORD_TYPES), ...Object.keys(MAIL_ACCOUNT_TYPES)]
-
-export const isOAuth2Type = (type: string): boolean => isMailAccountType(type)
-export const isSmtpType = (type: string): boolean => type.startsWith('SMTP')
-
-export function defaultPort(type: string): number {
-  return isMailAccountType(type) ? MAIL_ACCOUNT_TYPES[type].port : (PASSWORD_TYPES[type as keyof typeof PASSWORD_TYPES] ?? 25)
+/**
+ * What a submitted account is checked against: the account types and the profiles each type may
+ * use, both from authdock's `dock.mail.accountTypes()` (the example keeps no type list of its own).
+ */
+export interface AccountRules {
+  types: ReadonlyArray<Pick<MailAccountTypeInfo, 'type' | 'port' | 'usesProfile' | 'profiles'>>
 }
+
+/** The rules as authdock describes them now; `include` keeps an account's current profile listed. */
+export async function accountRules(dock: Authdock, include?: string | null): Promise<AccountRules> {
+  return { types: await dock.mail.accountTypes({ include }) }
+}
+
+const typeOf = (rules: AccountRules, type: string) => rules.types.find((t) => t.type === type)
 
 /** An account as pages show it: never the password. */
 export interface MailAccount {
@@ -87,7 +91,7 @@ export class MailAccounts {
    * fields. For an OAuth2 type the password is ignored and a stored one is removed; for a password
    * type the profile is ignored and an empty password keeps the stored one.
    */
-  async save(form: MailAccountForm, profileExists: (id: string) => Promise<boolean>, id?: string): Promise<MailAccount> {
+  async save(form: MailAccountForm, rules: AccountRules, id?: string): Promise<MailAccount> {
     const existing = id ? this.accounts.find((a) => a.id === id) : undefined
     if (id && !existing) throw new AuthdockError('NOT_FOUND', 'This mail account does not exist')
     const fields: Record<string, string> = {}
@@ -98,17 +102,18 @@ export class MailAccounts {
     const portText = text(form.port)
     const password = typeof form.password === 'string' ? form.password : ''
     const profileId = text(form.profileId)
+    const info = typeOf(rules, type)
 
     if (!name || name.length > 80) fields.name = 'required, at most 80 characters'
     else if (this.accounts.some((a) => a.name === name && a.id !== id)) fields.name = 'another account has this name'
-    if (!ACCOUNT_TYPES.includes(type)) fields.type = `must be one of ${ACCOUNT_TYPES.join(', ')}`
+    if (!info) fields.type = `must be one of ${rules.types.map((t) => t.type).join(', ')}`
     if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) && !/^\[[0-9a-fA-F:]+\]$/.test(host)) fields.host = 'must be a host name or IP address'
-    const port = portText ? Number(portText) : defaultPort(type)
+    const port = portText ? Number(portText) : (info?.port ?? 25)
     if (!Number.isInteger(port) || port < 1 || port > 65535) fields.port = 'must be a number from 1 to 65535'
     if (!user || user.length > 254) fields.user = 'required (the mailbox login, usually its address)'
-    const oauth2 = isOAuth2Type(type)
-    if (oauth2 && !(profileId && (await profileExists(profileId)))) fields.profileId = 'choose an OAuth2 profile'
-    if (!oauth2 && ACCOUNT_TYPES.includes(type) && !password && !existing?.password) fields.password = 'required for this account type'
+    const oauth2 = info?.usesProfile === true
+    if (oauth2 && !(profileId && info.profiles?.some((p) => p.id === profileId))) fields.profileId = 'choose an OAuth2 profile'
+    if (info && !oauth2 && !password && !existing?.password) fields.password = 'required for this account type'
     if (Object.keys(fields).length) {
       throw new AuthdockError('VALIDATION_FAILED', `Please correct: ${Object.keys(fields).join(', ')}`, { fields })
     }

@@ -6,7 +6,7 @@
 import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
 import nodemailer from 'nodemailer'
 import { AuthdockError, isAuthdockError, mailTlsError, nodemailerOptions, verifyCsrf, type Authdock, type MailAccountType } from '../src/index.js'
-import { ACCOUNT_TYPES, isOAuth2Type, isSmtpType, type MailAccount, type MailAccountForm, type MailAccounts } from './mail-accounts.js'
+import { accountRules, type MailAccount, type MailAccountForm, type MailAccounts } from './mail-accounts.js'
 import type { Banner, ExamplePages } from './render.js'
 import type { SmtpSink } from './smtp-sink.js'
 import { isAdmin } from './users.js'
@@ -27,8 +27,6 @@ export interface MailRoutesDeps {
   trustedCas: string[]
 }
 
-const OAUTH2_TYPES = ACCOUNT_TYPES.filter(isOAuth2Type)
-
 const requireAdmin: RequestHandler = (req, _res, next) => {
   next(isAdmin(req) ? undefined : new AuthdockError('FORBIDDEN', 'Only an administrator may manage mail accounts.'))
 }
@@ -48,16 +46,21 @@ export function mailRouter(deps: MailRoutesDeps): Router {
   const wrap = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler => (req, res, next) => {
     fn(req, res).catch(next)
   }
-  const profileExists = async (id: string) => (await dock.profiles.list()).some((p) => p.id === id)
 
+  // Types, ports, TLS modes, notes and the profiles each type may use all come from authdock.
   const renderForm = async (req: Request, res: Response, account: Partial<MailAccount>, errors: Record<string, string> = {}, status = 200) => {
-    const profiles = (await dock.profiles.list()).filter((p) => p.valid || p.id === account.profileId)
-    await pages.render(req, res, 'mail-account-form', { account, errors, types: ACCOUNT_TYPES, oauth2Types: OAUTH2_TYPES, profiles }, { status })
+    const types = await dock.mail.accountTypes({ req, include: account.profileId })
+    const profiles = types.find((t) => t.usesProfile)?.profiles ?? []
+    await pages.render(req, res, 'mail-account-form', { account, errors, types, profiles }, { status })
   }
 
   router.get('/mail-accounts', ...admin, wrap(async (req, res) => {
+    const types = await dock.mail.accountTypes({ req })
     const names = new Map((await dock.profiles.list()).map((p) => [p.id, p.name]))
-    const list = accounts.list().map((a) => ({ ...a, profileName: a.profileId ? (names.get(a.profileId) ?? null) : null, canSend: isOAuth2Type(a.type) && isSmtpType(a.type) }))
+    const list = accounts.list().map((a) => {
+      const info = types.find((t) => t.type === a.type)
+      return { ...a, profileName: a.profileId ? (names.get(a.profileId) ?? null) : null, canSend: info?.usesProfile === true && info.direction === 'outbound' }
+    })
     await pages.render(req, res, 'mail-accounts', { accounts: list }, { banners: takeFlash(req) })
   }))
 
@@ -74,7 +77,7 @@ export function mailRouter(deps: MailRoutesDeps): Router {
   const save = (id?: string) => wrap(async (req, res) => {
     const body = req.body as MailAccountForm
     try {
-      const saved = await accounts.save(body, profileExists, id)
+      const saved = await accounts.save(body, await accountRules(dock, id ? accounts.get(id)?.profileId : null), id)
       req.session.exampleFlash = { level: 'info', text: t(req)('example.accounts.saved', { name: saved.name }) }
       res.redirect(303, '/mail-accounts')
     } catch (err) {
@@ -109,7 +112,8 @@ export function mailRouter(deps: MailRoutesDeps): Router {
 }
 
 async function sendTestMail(dock: Authdock, account: MailAccount, to: string, trustedCas: string[], t: ReturnType<ExamplePages['translator']>): Promise<Banner> {
-  if (!isOAuth2Type(account.type) || !isSmtpType(account.type) || !account.profileId) return { level: 'error', text: t('example.accounts.oauth2Only') }
+  const info = (await dock.mail.accountTypes()).find((i) => i.type === account.type)
+  if (!info?.usesProfile || info.direction !== 'outbound' || !account.profileId) return { level: 'error', text: t('example.accounts.oauth2Only') }
   // authdock decides TLS from the account type (implicit TLS or required STARTTLS, certificate
   // verified); the sink on loopback is no exception, it has a certificate of the dev CA.
   const options = nodemailerOptions(dock.tokens, account.type as MailAccountType, {

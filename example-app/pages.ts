@@ -19,7 +19,7 @@ export function homeRouter(deps: PagesDeps): Router {
   router.get('/', (req, res, next) => {
     deps.pages.render(req, res, 'home', { idpUrl: deps.idpUrl, smtpAddress: deps.smtpAddress }).catch(next)
   })
-  // Always JSON (DESIGN.md), also for a browser: dock.requireLogin would send a browser to the login.
+  // Always JSON (the documented route), also for a browser: dock.requireLogin would send a browser to the login.
   router.get('/me', (req, res) => {
     res.set('Cache-Control', 'no-store')
     if (!req.user) {

@@ -5,7 +5,7 @@
  */
 import type { Authdock } from '../src/index.js'
 import type { DevIdp } from './dev-idp.js'
-import type { MailAccounts } from './mail-accounts.js'
+import { accountRules, type MailAccounts } from './mail-accounts.js'
 import type { SmtpSink } from './smtp-sink.js'
 
 export const DEV_PROFILE_NAME = 'Dev mailbox'
@@ -42,12 +42,12 @@ export async function seedDevMailbox(input: { dock: Authdock; idp: DevIdp; baseU
   // The sink's port follows PORT (PORT+2, or a free one with PORT=0): keep the demo account on it.
   const demo = accounts.list().find((a) => a.name === DEMO_ACCOUNT_NAME && a.host === sink.host)
   if (demo && demo.port !== sink.port) {
-    await accounts.save({ ...demo, port: String(sink.port), profileId: demo.profileId ?? '' }, async () => true, demo.id)
+    await accounts.save({ ...demo, port: String(sink.port), profileId: demo.profileId ?? '' }, await accountRules(dock, demo.profileId), demo.id)
   }
   if (profile && accounts.list().length === 0) {
     await accounts.save(
       { name: DEMO_ACCOUNT_NAME, type: 'SMTPTLS_OAuth2', host: sink.host, port: String(sink.port), user: 'alice@example.com', profileId: profile.id },
-      async () => true,
+      await accountRules(dock, profile.id),
     )
   }
 }

@@ -1,5 +1,5 @@
 /**
- * `npm start`: the example app with the settings from the environment (see DESIGN.md).
+ * `npm start`: the example app with the settings from the environment (variables: docs/example-app.md).
  */
 import { startExampleApp } from './app.js'
 

@@ -1,6 +1,6 @@
 /**
- * The example app's configuration, read from environment variables only (see DESIGN.md, "The
- * example app"). The library itself never reads process.env; this is the host's job.
+ * The example app's configuration, read from environment variables only (see docs/example-app.md for the
+ * variables). The library itself never reads process.env; this is the host's job.
  */
 import { dirname, resolve } from 'node:path'
 import express from 'express'
@@ -24,6 +24,8 @@ export interface ExampleSettings {
   sessionSecret: string | undefined
   /** Timeout of every request to a provider (authdock's `tokens.httpTimeoutMs`); undefined: its default. */
   httpTimeoutMs: number | undefined
+  /** A PEM file of CA certificates the mail connections trust besides the public CAs (a private mail CA). */
+  mailCaFile: string | undefined
   /** Express `trust proxy`: which reverse proxies may name the client address; undefined: none. */
   trustProxy: boolean | number | string | undefined
   /** Where generated secrets and the mail accounts live: the SQLite file's folder, else ./data. */
@@ -92,6 +94,7 @@ export function readSettings(env: Env): ExampleSettings {
     authdockKey: nonEmpty(env.AUTHDOCK_KEY),
     sessionSecret: nonEmpty(env.SESSION_SECRET),
     httpTimeoutMs: milliseconds(env, 'AUTHDOCK_HTTP_TIMEOUT_MS'),
+    mailCaFile: nonEmpty(env.MAIL_CA_FILE),
     trustProxy: trustProxy(env),
     dataDir,
     demoUsers: nonEmpty(env.OIDC_ISSUER) === undefined || flag(env, 'DEMO_USERS'),

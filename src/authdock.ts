@@ -19,11 +19,13 @@ import type { LoginModule } from './login/types.js'
 import { createTokenProvider } from './tokens/index.js'
 import type { TokenProvider } from './tokens/types.js'
 import { createProfiles } from './profiles/index.js'
+import { createMailModule, type MailModule } from './mail/index.js'
 import type { ProfilesModule } from './profiles/types.js'
 import type { DockContext } from './context.js'
 import { createOperations, withRedactedAudit, type OperationsModule } from './ops/index.js'
 import { requireAdmin } from './ops/admin-guard.js'
-import { wellKnownHandler } from './login/index.js'
+import { createLoginProviderAdmin, wellKnownHandler, type LoginProvidersModule } from './login/index.js'
+import { createCredentials, type CredentialsModule } from './credentials/index.js'
 
 /**
  * What createAuthdock returns: the routers and middleware to mount, the services (login, profiles,
@@ -48,7 +50,13 @@ export interface Authdock {
    * admin's own service (validated, audited, events, token cache dropped) — and its routers.
    */
   readonly profiles: ProfilesModule
+  /** Login providers managed in the admin: the service and its routers (already part of `router`). */
+  readonly loginProviders: LoginProvidersModule
   readonly tokens: TokenProvider
+  /** Metadata for the host's mail-account form: account types and the profiles each may use. */
+  readonly mail: MailModule
+  /** Certificates (`private_key_jwt`) of profiles and login providers: admin page, JSON API, public JWKS. */
+  readonly credentials: CredentialsModule
   /**
    * The error handler of authdock's routers, for the host's routes after them: an AuthdockError
    * becomes its status with authdock's error page (inside `views.layout`) or JSON (by `Accept`);
@@ -117,14 +125,18 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const passport = new Passport()
   const tokens = createTokenProvider(ctx)
   const stopKeepAlive = tokens.startKeepAlive()
+  const credentials = await createCredentials(ctx, tokens)
   const login = await createLogin(ctx, passport)
   const profiles = createProfiles(ctx, tokens)
+  const loginProviders = createLoginProviderAdmin(ctx)
   // The readiness detail is for admins: its guard needs the session's user, which probes skip.
   const operations = await createOperations(ctx, { identify: [sessionMiddleware, passport.session()] })
 
   const router = express.Router()
   // Health first: a probe needs no session.
   router.use(config.paths.health, operations.healthRouter)
+  // Public keys for providers that fetch them ("Use JWKS URL"): no session either.
+  router.use(config.paths.jwks, credentials.jwksRouter)
   router.use(sessionMiddleware)
   router.use(rememberLanguage)
   // passport.session() alone: since passport 0.5.1 it adds req.login/logout itself, and
@@ -133,9 +145,14 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(login.silentLogin)
   router.use(config.paths.auth, login.router)
   router.get(`${config.paths.adminApi}/well-known`, requireAdmin(config), wellKnownHandler(ctx))
+  // Before the profiles' routers: a host may nest these paths below theirs.
+  router.use(config.paths.loginProvidersApi, loginProviders.apiRouter)
+  router.use(config.paths.loginProviders, loginProviders.adminRouter)
   router.use(config.paths.adminApi, profiles.apiRouter)
   router.use(config.paths.admin, profiles.adminRouter)
   router.use(config.paths.oauth2Redirect, profiles.oauth2RedirectRouter)
+  router.use(config.paths.credentialsApi, credentials.apiRouter)
+  router.use(config.paths.credentials, credentials.adminRouter)
   router.use(config.paths.auditApi, operations.audit.apiRouter)
   router.use(config.paths.audit, operations.audit.adminRouter)
   const errors = errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi })
@@ -149,10 +166,13 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     requireLogin: login.requireLogin,
     login,
     profiles,
+    loginProviders,
     tokens,
     errorHandler: errors,
     language: (req) => views.language(req),
     translator: (req) => views.translator(req),
+    mail: createMailModule(ctx, tokens),
+    credentials,
     operations,
     events,
     async close() {

@@ -123,7 +123,7 @@ const base64Key = z
     message: 'must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)',
   })
 
-const providerSchema = z.object({
+export const providerSchema = z.object({
   /** Stable id of this provider; part of its callback path and of the user key. */
   id: z
     .string()
@@ -144,6 +144,20 @@ const providerSchema = z.object({
   clientSecret: z.string().min(1).optional(),
   /** When the client secret expires; drives the expiry warnings. */
   clientSecretExpiresAt: z.coerce.date().optional(),
+  /**
+   * How the client authenticates at the token endpoint: `client_secret` (the secret above, or none)
+   * or `private_key_jwt` (a client assertion signed with a certificate that authdock generates and
+   * keeps; upload it at the provider from the admin's certificates page).
+   */
+  clientAuth: z
+    .object({
+      kind: z.enum(['client_secret', 'private_key_jwt']).default('client_secret'),
+      /** Validity of the certificate generated at the first start (days). */
+      certificateValidityDays: z.number().int().min(1).max(3650).default(365),
+      /** The assertion's `aud`: the token endpoint (Entra needs it; Keycloak and oidc-provider accept it) or the issuer. */
+      audience: z.enum(['token_endpoint', 'issuer']).default('token_endpoint'),
+    })
+    .prefault({}),
   /** Space-separated; `openid` is added when missing. */
   scope: z
     .string()
@@ -244,6 +258,16 @@ export const optionsSchema = z.object({
       /** Where a login lands when no returnTo was given. */
       afterLogin: path.default('/'),
       afterLogout: path.default('/'),
+      /** Certificates of profiles and login providers (HTML admin). */
+      credentials: path.default('/admin/credentials'),
+      /** The same as JSON. */
+      credentialsApi: path.default('/admin/api/credentials'),
+      /** Public JWKS of each owner's certificates (for a provider's "JWKS URL"); public keys only. */
+      jwks: path.default('/.well-known/authdock'),
+      /** Login providers admin (HTML), next to the OAuth2 profiles. */
+      loginProviders: path.default('/admin/login-providers'),
+      /** Login providers admin as JSON. */
+      loginProvidersApi: path.default('/admin/api/login-providers'),
     })
     .prefault({}),
   admin: z
@@ -361,6 +385,16 @@ export const optionsSchema = z.object({
         .optional(),
     })
     .prefault({}),
+  /** Login providers managed in the admin (those in `oidc` stay as configured). */
+  loginProviders: z
+    .object({
+      /**
+       * How long an instance trusts its list of admin-managed providers before it asks the store
+       * whether they changed (one small read); a change made on another instance counts from then.
+       */
+      refreshMs: z.number().int().nonnegative().default(2_000),
+    })
+    .prefault({}),
   /** `auto` picks from Accept-Language. */
   language: z.enum(['auto', 'en', 'de']).default('auto'),
   /** A folder whose templates override the package's views (same file names). */
@@ -447,6 +481,12 @@ export function resolveConfig(options: AuthdockOptions): ResolvedConfig {
       })
     }
     ids.add(p.id)
+    // A secret beside the certificate would never be sent, yet keep its expiry warnings going.
+    if (p.clientAuth.kind === 'private_key_jwt' && p.clientSecret) {
+      throw new AuthdockError('CONFIG_INVALID', `Invalid authdock options: "oidc.clientSecret" of provider "${p.id}" must be omitted with "oidc.clientAuth.kind" private_key_jwt: the certificate replaces it`, {
+        fields: { 'oidc.clientSecret': 'must be omitted with oidc.clientAuth.kind private_key_jwt' },
+      })
+    }
   }
   return deepFreeze(config)
 }

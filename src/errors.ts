@@ -52,6 +52,18 @@ export const ERROR_CODES = {
   LOGIN_PASSWORD_INVALID: 401,
   LOGIN_THROTTLED: 429,
   LOGIN_PROVIDER_UNKNOWN: 404,
+  /** The provider of a login under way was changed, deactivated or removed before its callback. */
+  LOGIN_PROVIDER_CHANGED: 409,
+  /** The identity provider says the login client's secret has expired (e.g. AADSTS7000222). */
+  OIDC_CLIENT_SECRET_EXPIRED: 502,
+  /** The identity provider refuses the login client's credentials (`invalid_client`, AADSTS7000215). */
+  OIDC_CLIENT_SECRET_INVALID: 502,
+  // login providers managed in the admin
+  LOGIN_PROVIDER_NOT_FOUND: 404,
+  LOGIN_PROVIDER_READ_ONLY: 409,
+  /** The issuer moved to another origin: the stored client secret is not sent there; enter it again or remove it. */
+  LOGIN_PROVIDER_SECRET_REQUIRED: 400,
+  LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED: 409,
   // profiles
   PROFILE_NOT_FOUND: 404,
   PROFILE_NAME_TAKEN: 409,
@@ -70,6 +82,17 @@ export const ERROR_CODES = {
   TOKEN_REFRESH_FAILED: 502,
   TOKEN_PROVIDER_UNREACHABLE: 503,
   TOKEN_BACKOFF: 503,
+  // client certificates (private_key_jwt)
+  /** The provider does not accept the certificate the client assertion was signed with (e.g. AADSTS700027, or `invalid_client`). */
+  CLIENT_CERTIFICATE_UNKNOWN: 409,
+  /** The provider refused the client assertion itself: outside its validity time (AADSTS700024) or malformed for it. */
+  CLIENT_ASSERTION_INVALID: 409,
+  /** The active certificate has expired: no assertion is signed with it. */
+  CLIENT_CERTIFICATE_EXPIRED: 409,
+  /** Certificate authentication is chosen but there is no active certificate. */
+  CLIENT_CERTIFICATE_MISSING: 409,
+  /** The active certificate cannot be removed; activate another one first. */
+  CLIENT_CERTIFICATE_ACTIVE: 409,
   // mail connections
   /** A mail server offered no TLS (no STARTTLS, or cleartext on an implicit-TLS port): the token was not sent. */
   MAIL_TLS_REQUIRED: 502,

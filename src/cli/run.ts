@@ -9,9 +9,10 @@ import { checkSecretsCommand } from './commands/check-secrets.js'
 import { tokenCommand } from './commands/token.js'
 import { rotateKeyCommand } from './commands/rotate-key.js'
 import { migrateCommand } from './commands/migrate.js'
+import { providersCommand } from './commands/providers.js'
 import { isAuthdockError } from '../errors.js'
 
-export const COMMANDS: Command[] = [profilesCommand, checkSecretsCommand, tokenCommand, rotateKeyCommand, migrateCommand]
+export const COMMANDS: Command[] = [profilesCommand, providersCommand, checkSecretsCommand, tokenCommand, rotateKeyCommand, migrateCommand]
 
 export const MAIN_HELP = `Usage: authdock <command> [options]
 

@@ -56,7 +56,7 @@ export function originsOf(urls: Iterable<string | null | undefined>): string[] {
 export function pageHeaders(cspNonce: string, formActions: readonly string[] = [], sources: Partial<CspSources> = {}): Record<string, string> {
   const formAction = ["'self'", ...originsOf(formActions)].join(' ')
   const add = (list: readonly string[] | undefined) => (list?.length ? ` ${list.join(' ')}` : '')
-  // default-src 'none' already refuses fonts and connections: their directives appear only when given.
+  // default-src 'none' already refuses fonts: font-src appears only when given.
   const own = (name: string, list: readonly string[] | undefined) => (list?.length ? `; ${name} ${list.join(' ')}` : '')
   return {
     'Content-Type': 'text/html; charset=utf-8',
@@ -64,7 +64,8 @@ export function pageHeaders(cspNonce: string, formActions: readonly string[] = [
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}'${add(sources.styleSrc)}; script-src 'nonce-${cspNonce}'${add(sources.scriptSrc)}; img-src 'self' data:${add(sources.imgSrc)}${own('font-src', sources.fontSrc)}${own('connect-src', sources.connectSrc)}; frame-ancestors 'none'; base-uri 'none'; form-action ${formAction}`,
+    // connect-src 'self': a page's own (nonce'd) script may call back to this origin ("Test well-known").
+    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}'${add(sources.styleSrc)}; script-src 'nonce-${cspNonce}'${add(sources.scriptSrc)}; connect-src 'self'${add(sources.connectSrc)}; img-src 'self' data:${add(sources.imgSrc)}${own('font-src', sources.fontSrc)}; frame-ancestors 'none'; base-uri 'none'; form-action ${formAction}`,
   }
 }
 
@@ -132,8 +133,9 @@ export class Renderer {
     const cspNonce = randomBytes(16).toString('base64')
     const banners = options.banners ? (await Promise.all(this.bannerSources.map((s) => s(req)))).flat() : []
     const layout = this.config.views.layout
-    // partials/head records the page's title here, for the host's layout.
-    const page: { title?: string } = {}
+    // partials/head records the page's title here, for the host's layout, and that the page has a
+    // frame: a template without it (a fragment a page's script inserts) gets no layout either.
+    const page: { title?: string; framed?: boolean } = {}
     const all: PageLocals = {
       t: this.i18n.translator(lang),
       lang,
@@ -147,7 +149,7 @@ export class Renderer {
       ...locals,
     }
     let html = this.renderFile(this.resolve(view), all)
-    if (layout !== undefined) {
+    if (layout !== undefined && page.framed) {
       const frame: LayoutPage = { body: html, title: page.title, lang, t: all.t, cspNonce, csrfToken: all.csrfToken, user: all.user, paths: this.config.paths, req, res }
       html = typeof layout === 'function' ? await layout(frame) : this.renderLayout(layout, frame)
       if (typeof html !== 'string') throw new AuthdockError('INTERNAL', 'views.layout must return the page as a string')

@@ -10,6 +10,7 @@ import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { mapOidcError } from './oidc-errors.js'
 import { providerFetch } from '../oauth/fetch.js'
+import { loginClientAuth } from '../credentials/login-auth.js'
 
 /** How long discovered metadata is trusted before it is fetched again. */
 const DISCOVERY_TTL_MS = 60 * 60_000
@@ -19,6 +20,8 @@ export const CLOCK_TOLERANCE_SEC = 30
 interface CacheEntry {
   config: Promise<client.Configuration>
   at: number
+  /** The settings it was discovered with: an edited provider is a new object and misses. */
+  provider: ProviderConfig
 }
 
 /**
@@ -44,9 +47,9 @@ export class DiscoveryCache {
   /** The provider's Configuration; rejected promises are not cached so the next login retries. */
   get(provider: ProviderConfig): Promise<client.Configuration> {
     const hit = this.entries.get(provider.id)
-    if (hit && this.ctx.now() - hit.at < DISCOVERY_TTL_MS) return hit.config
+    if (hit && hit.provider === provider && this.ctx.now() - hit.at < DISCOVERY_TTL_MS) return hit.config
     const config = discover(this.ctx, provider)
-    const entry = { config, at: this.ctx.now() }
+    const entry = { config, at: this.ctx.now(), provider }
     this.entries.set(provider.id, entry)
     config.then(
       (c) => {
@@ -64,6 +67,12 @@ export class DiscoveryCache {
   clear(): void {
     this.entries.clear()
   }
+
+  /** Drop a removed provider's entry. */
+  forget(providerId: string): void {
+    this.entries.delete(providerId)
+    this.endSessionEndpoints.delete(providerId)
+  }
 }
 
 async function discover(ctx: DockContext, provider: ProviderConfig): Promise<client.Configuration> {
@@ -72,7 +81,7 @@ async function discover(ctx: DockContext, provider: ProviderConfig): Promise<cli
   }
   const execute = [client.enableNonRepudiationChecks]
   if (isLoopbackHttp(provider.issuer)) execute.unshift(client.allowInsecureRequests)
-  const auth = provider.clientSecret ? client.ClientSecretBasic(provider.clientSecret) : client.None()
+  const auth = loginClientAuth(ctx, provider) ?? (provider.clientSecret ? client.ClientSecretBasic(provider.clientSecret) : client.None())
   let config: client.Configuration
   try {
     config = await client.discovery(new URL(provider.issuer), provider.clientId, clientMetadata(provider), auth, {

@@ -9,6 +9,7 @@ import type { DockContext } from '../context.js'
 import { OidcFlow, verifyFor } from './oidc-flow.js'
 import { PasswordLogin } from './password.js'
 import { Providers } from './providers.js'
+import { LOGIN_PROVIDER_EVENTS, storeProviderSource } from './provider-source.js'
 import { createRequireLogin } from './require-login.js'
 import { createLoginRouter } from './routes.js'
 import { installSerializers } from './serialize.js'
@@ -18,6 +19,7 @@ import type { LoginModule } from './types.js'
 import { testWellKnown } from './well-known.js'
 
 export { wellKnownHandler, testWellKnown } from './well-known.js'
+export { createLoginProviderAdmin, type LoginProvidersModule } from './provider-admin-module.js'
 export { safeReturnTo } from './return-to.js'
 
 /**
@@ -29,7 +31,10 @@ export { safeReturnTo } from './return-to.js'
  */
 export async function createLogin(ctx: DockContext, passport: PassportInstance): Promise<LoginModule> {
   installSerializers(ctx, passport)
-  const providers: Providers = new Providers(ctx, passport, (provider) => verifyFor(ctx, () => providers, provider))
+  const providers: Providers = new Providers(ctx, passport, (provider) => verifyFor(ctx, () => providers, provider), storeProviderSource(ctx))
+  // A change made through this instance's admin counts at once; other instances see it within refreshMs.
+  const invalidate = () => providers.invalidate()
+  for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.on(name, invalidate)
   const flow = new OidcFlow(ctx, passport, providers)
   const password = new PasswordLogin(ctx, passport)
   ctx.views.addFormActionSource(() => providers.formActionOrigins())
@@ -40,6 +45,9 @@ export async function createLogin(ctx: DockContext, passport: PassportInstance):
     testWellKnown: (issuer) => testWellKnown(ctx, issuer),
     forgetDevices: (userId, options) => forgetDevices(ctx, userId, 'api', options?.actor ?? null),
     formActionOrigins: () => providers.formActionOrigins(),
-    close: async () => providers.discovery.clear(),
+    close: async () => {
+      for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.off(name, invalidate)
+      providers.discovery.clear()
+    },
   }
 }

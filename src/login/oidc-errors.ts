@@ -5,6 +5,7 @@
  */
 import * as client from 'openid-client'
 import { AuthdockError, type AuthdockErrorCode } from '../errors.js'
+import { classifyProviderError } from '../oauth/provider-errors.js'
 import { outboundRefusal } from '../http/outbound-address.js'
 
 /** Where the error happened: the same oauth4webapi code means different things per step. */
@@ -97,6 +98,8 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
     if (err.error === 'access_denied') return wrap('OIDC_ACCESS_DENIED', 'The login was cancelled at the identity provider', { providerError: err.error, providerText })
     return wrap('OIDC_PROVIDER_ERROR', `The identity provider answered with the error "${err.error}"`, { providerError: err.error, providerText })
   }
+  const credentials = clientCredentialsRefused(err, phase)
+  if (credentials) return wrap(credentials.code, credentials.message, credentials.details)
   if (err instanceof client.ResponseBodyError) {
     const code: AuthdockErrorCode = phase === 'userinfo' ? 'OIDC_PROVIDER_ERROR' : 'OIDC_TOKEN_ENDPOINT_FAILED'
     return wrap(code, `The identity provider refused the request ("${err.error}")`, { providerError: err.error, providerText: err.error_description, status: err.status })
@@ -150,4 +153,24 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
     return wrap('OIDC_ID_TOKEN_INVALID', 'The ID token is malformed', { reason: inner.code })
   }
   return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider gave an answer that could not be used', { reason: inner?.code ?? 'unknown' })
+}
+
+/**
+ * The token endpoint refused the login client itself (`invalid_client`; Entra AADSTS7000222 for
+ * an expired secret, AADSTS7000215 for a wrong one), in a JSON body or a WWW-Authenticate
+ * challenge: an administrator must act, so it gets its own code instead of
+ * OIDC_TOKEN_ENDPOINT_FAILED. The provider's text is not kept (it names the app registration).
+ */
+function clientCredentialsRefused(err: unknown, phase: OidcPhase): { code: AuthdockErrorCode; message: string; details: Record<string, unknown> } | null {
+  if (phase !== 'callback' && phase !== 'refresh') return null
+  if (!(err instanceof client.ResponseBodyError) && !(err instanceof client.WWWAuthenticateChallengeError)) return null
+  const found = classifyProviderError(err)
+  const details = { providerError: 'invalid_client', providerCode: found.providerCode, status: err.status }
+  if (found.code === 'TOKEN_SECRET_EXPIRED') {
+    return { code: 'OIDC_CLIENT_SECRET_EXPIRED', message: 'The identity provider says the client secret of this application has expired', details }
+  }
+  if (found.code === 'TOKEN_SECRET_INVALID') {
+    return { code: 'OIDC_CLIENT_SECRET_INVALID', message: 'The identity provider refuses the client ID or client secret of this application', details }
+  }
+  return null
 }

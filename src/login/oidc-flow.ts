@@ -14,10 +14,12 @@ import { mapOidcError } from './oidc-errors.js'
 import { recordFailure, recordSuccess, redirectToRetry } from './outcome.js'
 import type { Providers } from './providers.js'
 import { rememberDevice } from './device.js'
+import { bindLogin, checkLoginBinding } from './provider-changes.js'
 import { logIn, strategySessionKey } from './session-data.js'
 import { userIdOf } from './user-id.js'
 import { loginProviderOf } from './serialize.js'
 import { safeReturnTo } from './return-to.js'
+import { explainLoginError } from '../credentials/login-auth.js'
 
 /** What the verify callback hands to the route (passport calls it "user"). */
 interface VerifiedLogin extends Identified {
@@ -54,6 +56,7 @@ export class OidcFlow {
       return this.fail(req, res, next, provider, err, returnTo)
     }
     req.session.authdockLogin = { providerId: provider.id, returnTo, startedAt: this.ctx.now() }
+    bindLogin(req, provider)
     this.passport.authenticate(name, { session: false })(req, res, next)
   }
 
@@ -68,6 +71,7 @@ export class OidcFlow {
       if (req.query.code === undefined && req.query.error === undefined) {
         throw new AuthdockError('OIDC_STATE_INVALID', 'The login answer carries neither a code nor an error')
       }
+      if (pending?.providerId === provider.id) checkLoginBinding(req, provider)
       if (pending?.providerId === provider.id && this.ctx.now() - pending.startedAt > provider.loginTimeoutMs) {
         delete (req.session as unknown as Record<string, unknown>)[strategySessionKey(provider.id)]
         throw new AuthdockError('OIDC_LOGIN_TIMEOUT', 'The login was not finished in time')
@@ -87,7 +91,7 @@ export class OidcFlow {
   }
 
   private async fail(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, err: unknown, returnTo?: string): Promise<void> {
-    const error = isAuthdockError(err) ? err : mapOidcError(err, 'callback')
+    const error = await explainLoginError(this.ctx, provider, isAuthdockError(err) ? err : mapOidcError(err, 'callback'))
     await recordFailure(this.ctx, { providerId: provider.id, reason: error.code, method: 'oidc', details: safeDetails(error), error })
     if (error.code === 'LOGIN_USER_UNKNOWN') {
       await this.ctx.views.render(req, res, 'login/unknown-user', { title: undefined, code: error.code, claimLabel: provider.claimLabel, value: error.details?.value, providerId: provider.id }, { status: error.status })
@@ -125,5 +129,5 @@ function failureFromInfo(info: unknown): AuthdockError {
 /** Audit details without anything a provider could smuggle a token into beyond its own text. */
 function safeDetails(error: AuthdockError): Record<string, unknown> {
   const d = error.details ?? {}
-  return { claim: d.claim, providerError: d.providerError, phase: d.phase, detail: d.reason }
+  return { claim: d.claim, providerError: d.providerError, phase: d.phase, detail: d.reason, certificate: d.certificate }
 }

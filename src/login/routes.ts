@@ -2,12 +2,13 @@
  * The login router, mounted at `paths.auth`. It adds only what is configured: callbacks per
  * provider, the password routes only where password login is possible.
  */
-import express, { type Request, type Response, type Router } from 'express'
+import express, { type NextFunction, type Request, type Response, type Router } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
 import { handler } from '../http/handler.js'
 import { logout } from './logout.js'
+import { hasPendingLogin, providerGone } from './provider-changes.js'
 import type { OidcFlow } from './oidc-flow.js'
 import { passwordLoginPossible, type PasswordLogin } from './password.js'
 import type { Providers } from './providers.js'
@@ -19,6 +20,13 @@ const REASONS: ReadonlyArray<RetryInfo['reason']> = ['error', 'cancel', 'timeout
 const RETRY_HINTS: Partial<Record<string, string>> = {
   OIDC_PROVIDER_UNAVAILABLE: 'login.retry.hint.unavailable',
   OIDC_EMAIL_NOT_VERIFIED: 'login.retry.hint.emailNotVerified',
+  OIDC_CLIENT_SECRET_EXPIRED: 'providers.retry.secretExpired',
+  OIDC_CLIENT_SECRET_INVALID: 'providers.retry.secretInvalid',
+  LOGIN_PROVIDER_CHANGED: 'providers.retry.providerChanged',
+  CLIENT_CERTIFICATE_UNKNOWN: 'certificates.retryHint',
+  CLIENT_ASSERTION_INVALID: 'certificates.retryHint',
+  CLIENT_CERTIFICATE_EXPIRED: 'certificates.retryHint',
+  CLIENT_CERTIFICATE_MISSING: 'certificates.retryHint',
 }
 
 // The shared async wrapper: Express 4 does not forward rejected promises.
@@ -30,6 +38,16 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '16kb' })
   const withPassword = passwordLoginPossible(ctx)
+  // Admin-managed providers: every route below sees the list as it is now on every instance.
+  router.use((_req, _res, next) => void providers.sync().then(() => next()))
+
+  /** A provider answers at its own callback path only; a login whose provider went away gets the retry page. */
+  const callbackAt = async (id: string, path: string, req: Request, res: Response, next: NextFunction) => {
+    const provider = providers.find(id)
+    if (provider?.active && providers.callbackPath(id) === path) return flow.callback(req, res, next, provider)
+    if (!provider?.active && hasPendingLogin(req, id)) return providerGone(ctx, req, res, id)
+    throw new AuthdockError('LOGIN_PROVIDER_UNKNOWN', 'There is no such login provider')
+  }
 
   const renderPassword = (req: Request, res: Response, status = 200, error?: AuthdockError) =>
     ctx.views.render(
@@ -70,10 +88,10 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
     wrap((req, res, next) => flow.start(req, res, next, providers.require(String(req.params.provider)), safeReturnTo(req.query.returnTo))),
   )
 
-  if (providers.all.length > 1) {
-    router.get('/callback/:provider', wrap((req, res, next) => flow.callback(req, res, next, providers.require(String(req.params.provider)))))
-  } else if (providers.all.length === 1) {
-    router.get('/callback', wrap((req, res, next) => flow.callback(req, res, next, providers.require(providers.all[0].id))))
+  // Admin-managed providers come and go at run time, so their callback route is always there.
+  router.get('/callback/:provider', wrap((req, res, next) => callbackAt(String(req.params.provider), `/callback/${String(req.params.provider)}`, req, res, next)))
+  if (providers.fromOptions.length === 1) {
+    router.get('/callback', wrap((req, res, next) => callbackAt(providers.fromOptions[0].id, '/callback', req, res, next)))
   }
 
   router.get(

@@ -30,6 +30,7 @@ import type { Providers } from './providers.js'
 import { logIn } from './session-data.js'
 import { loginProviderOf } from './serialize.js'
 import { userIdOf } from './user-id.js'
+import { explainLoginError } from '../credentials/login-auth.js'
 
 interface Restored {
   kind: 'restored'
@@ -60,6 +61,8 @@ export const SILENT_LOGIN_COOLDOWN_MS = 30_000
 /** Errors after which the stored refresh token is kept (the provider may answer next time). */
 function isTransient(error: AuthdockError): boolean {
   if (error.code === 'OIDC_PROVIDER_UNAVAILABLE' || error.code === 'OIDC_DISCOVERY_FAILED') return true
+  // The provider refused our client assertion, not the refresh token: it works once the certificate is fixed.
+  if (error.code.startsWith('CLIENT_')) return true
   if (error.code !== 'OIDC_TOKEN_ENDPOINT_FAILED') return false
   // A 5xx (often a proxy in front of a provider that is down), or a failure that is no answer of
   // the provider at all, says nothing about the token.
@@ -87,6 +90,7 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
     const record = await ctx.store.loginTokens.get(hash)
     if (!record) return unknownId(hash)
     const sealed = openRefreshToken(record.refreshToken)
+    await providers.sync()
     const provider = providers.find(record.providerId)
     const expiresAt = deviceEnd(ctx, record)
     if (!sealed || !provider || !provider.active || !provider.silentLogin || expiresAt.getTime() <= ctx.now()) {
@@ -115,7 +119,7 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
       if (!(await ctx.store.loginTokens.rotate(hash, next))) return refused(false)
       return { kind: 'restored', user, providerId: provider.id, idToken: tokens.id_token, deviceId, expiresAt }
     } catch (err) {
-      const error = isAuthdockError(err) ? err : mapOidcError(err, 'refresh')
+      const error = await explainLoginError(ctx, provider, isAuthdockError(err) ? err : mapOidcError(err, 'refresh'))
       if (error.code === 'OIDC_PROVIDER_UNAVAILABLE') unavailableUntil.set(provider.id, ctx.now() + SILENT_LOGIN_COOLDOWN_MS)
       const transient = isTransient(error)
       if (!transient) await ctx.store.loginTokens.delete(hash)

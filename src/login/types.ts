@@ -14,11 +14,58 @@ export interface WellKnownReport {
   endpoints: Record<string, string | null>
   idTokenSigningAlgorithms: string[]
   codeChallengeMethods: string[]
+  /** PKCE with S256 is advertised. */
+  pkceS256: boolean
   /** RFC 9207 `iss` in authorization responses. */
   authorizationResponseIssParameter: boolean
+  /** RP-initiated logout (an end_session_endpoint). */
   endSession: boolean
-  /** Plain-language findings, worst first: { level, text }. */
-  findings: Array<{ level: 'ok' | 'warning' | 'error'; text: string }>
+  /** The request went through `tokens.proxy`. */
+  viaProxy: boolean
+  /** The code of the first error finding, or null when the provider can be used. */
+  failure: WellKnownFindingCode | null
+  /** Plain-language findings, worst first. */
+  findings: WellKnownFinding[]
+}
+
+/**
+ * What a finding is about; pages translate it (`providers.wellKnown.finding.<code>`) with `params`.
+ *
+ * @example
+ * if (report.findings.some((f) => f.code === 'issuer_mismatch')) console.warn('wrong issuer')
+ */
+export type WellKnownFindingCode =
+  | 'issuer_invalid'
+  | 'issuer_query'
+  | 'address_refused'
+  | 'entra_multi_tenant'
+  | 'unreachable'
+  | 'timeout'
+  | 'tls'
+  | 'http_status'
+  | 'not_json'
+  | 'issuer_mismatch'
+  | 'endpoint_missing'
+  | 'endpoint_insecure'
+  | 'alg_unsupported'
+  | 'pkce_missing'
+  | 'no_userinfo'
+  | 'no_end_session'
+  | 'no_iss_param'
+  | 'usable'
+
+/**
+ * One finding of "Test well-known": its level, code and text.
+ *
+ * @example
+ * for (const f of (await dock.login.testWellKnown(issuer)).findings) console.log(f.level, f.code, f.text)
+ */
+export interface WellKnownFinding {
+  level: 'ok' | 'warning' | 'error'
+  code: WellKnownFindingCode
+  /** English text (logs, JSON clients). */
+  text: string
+  params?: Record<string, string | number>
 }
 
 /**

@@ -10,10 +10,25 @@ import { isSecureOrLoopbackUrl } from '../config.js'
 import { AuthdockError } from '../errors.js'
 import { providerFetch } from './fetch.js'
 
+/** Extras of {@link oauthConfiguration}. */
+export interface OAuthConfigurationOptions {
+  /** The RFC 7009 endpoint, for `client.tokenRevocation`. */
+  revocationEndpoint?: string
+  /**
+   * Receives the ID token of a token response before it is dropped (see {@link withoutIdToken}):
+   * "renew authorization" reads the consenting account from it. Sits after the proxy, so it sees
+   * the response however it travelled.
+   */
+  onIdToken?: (idToken: string) => void
+  /** How the client authenticates (a certificate's `private_key_jwt`); else the secret, else none. */
+  auth?: client.ClientAuth
+}
+
 /**
  * Build an openid-client v6 Configuration for a profile. Profiles are plain OAuth2 clients (no
  * discovery): the server metadata is made from the profile's URLs, with the origin of the token
- * URL as issuer. Client authentication is `client_secret_post` (Entra, Google, Keycloak and GitLab
+ * URL as issuer. Client authentication is `auth` when given (a certificate's signed assertion),
+ * else `client_secret_post` (Entra, Google, Keycloak and GitLab
  * accept it) or `none` when the profile has no secret. Every request uses `ctx.fetch` with
  * `config.tokens.httpTimeoutMs` and the profile's proxy (else the global one).
  *
@@ -21,7 +36,7 @@ import { providerFetch } from './fetch.js'
  * const config = oauthConfiguration(ctx, profile, await ctx.store.profiles.getClientSecret(profile.id))
  * const tokens = await client.refreshTokenGrant(config, refreshToken)
  */
-export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSecret: string | null): client.Configuration {
+export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSecret: string | null, options: OAuthConfigurationOptions = {}): client.Configuration {
   for (const [field, url] of [['tokenUrl', profile.tokenUrl], ['authorizationUrl', profile.authorizationUrl]] as const) {
     if (url !== null && !isSecureOrLoopbackUrl(url)) {
       throw new AuthdockError('TOKEN_PROFILE_INVALID', `Profile "${profile.name}": "${field}" must be an https URL (http only for loopback hosts)`, {
@@ -35,9 +50,10 @@ export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSe
     issuer: tokenUrl.origin,
     token_endpoint: profile.tokenUrl,
     ...(profile.authorizationUrl ? { authorization_endpoint: profile.authorizationUrl } : {}),
+    ...(options.revocationEndpoint ? { revocation_endpoint: options.revocationEndpoint } : {}),
   }
-  const auth = clientSecret ? client.ClientSecretPost(clientSecret) : client.None()
-  const config = new client.Configuration(server, profile.clientId, undefined, auth)
+  const clientAuth = options.auth ?? (clientSecret ? client.ClientSecretPost(clientSecret) : client.None())
+  const config = new client.Configuration(server, profile.clientId, undefined, clientAuth)
   if (tokenUrl.protocol === 'http:') client.allowInsecureRequests(config)
   const timeoutMs = ctx.config.tokens.httpTimeoutMs
   // openid-client's own timeout is in whole seconds; ours (in providerFetch) is the exact one.
@@ -48,7 +64,7 @@ export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSe
     proxy: profile.proxy ?? ctx.config.tokens.proxy ?? null,
     lookup: ctx.config.lookup,
   })
-  config[client.customFetch] = async (url, init) => withoutIdToken(await fetchViaProxy(url, init))
+  config[client.customFetch] = async (url, init) => withoutIdToken(await fetchViaProxy(url, init), options.onIdToken)
   return config
 }
 
@@ -58,7 +74,7 @@ export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSe
  * the origin of the token URL that we have to assume, so openid-client would reject the whole
  * response. Dropping the ID token keeps the access and refresh tokens usable.
  */
-async function withoutIdToken(response: Response): Promise<Response> {
+async function withoutIdToken(response: Response, onIdToken?: (idToken: string) => void): Promise<Response> {
   if (!response.ok || !/json/i.test(response.headers.get('content-type') ?? '')) return response
   const text = await response.text()
   let body: unknown
@@ -67,7 +83,11 @@ async function withoutIdToken(response: Response): Promise<Response> {
   } catch {
     return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers })
   }
-  if (body && typeof body === 'object' && 'id_token' in body) delete (body as Record<string, unknown>).id_token
+  if (body && typeof body === 'object' && 'id_token' in body) {
+    const idToken = (body as Record<string, unknown>).id_token
+    if (typeof idToken === 'string') onIdToken?.(idToken)
+    delete (body as Record<string, unknown>).id_token
+  }
   const headers = new Headers(response.headers)
   headers.delete('content-length')
   headers.delete('content-encoding')

@@ -30,6 +30,11 @@ export type ProviderErrorKey =
   | 'providerRejected'
   | 'addressRefused'
   | 'unexpected'
+  | 'certificateUnknown'
+  | 'assertionTime'
+  | 'assertionInvalid'
+  | 'certificateExpired'
+  | 'certificateMissing'
 
 export interface ProviderErrorClass {
   code: AuthdockErrorCode
@@ -43,6 +48,8 @@ export interface ProviderErrorClass {
   providerCode?: string
   /** Worth trying again later by itself (network, 5xx); false when a person has to act. */
   transient: boolean
+  /** Values of the hint's placeholders (`{certificate}`: a SHA-1 thumbprint, `{date}`), for the translated text. */
+  hintVars?: Record<string, string>
 }
 
 const HINTS: Record<ProviderErrorKey, { code: AuthdockErrorCode; status: TokenStatus; transient: boolean; hint: string }> = {
@@ -65,6 +72,11 @@ const HINTS: Record<ProviderErrorKey, { code: AuthdockErrorCode; status: TokenSt
   providerRejected: { code: 'TOKEN_REFRESH_FAILED', status: 'error', transient: true, hint: 'The provider refused the token request. Check the profile settings; the refresh is retried automatically.' },
   addressRefused: { code: 'OUTBOUND_ADDRESS_REFUSED', status: 'error', transient: false, hint: 'The token URL or proxy points to a link-local or cloud metadata address, which authdock never connects to. Correct the profile.' },
   unexpected: { code: 'TOKEN_REFRESH_FAILED', status: 'error', transient: true, hint: 'The token request failed unexpectedly. The refresh is retried automatically.' },
+  certificateUnknown: { code: 'CLIENT_CERTIFICATE_UNKNOWN', status: 'error', transient: false, hint: 'The provider does not accept the certificate {certificate} that the client assertion was signed with. Upload this certificate at the provider (Keycloak: client authenticator "Signed JWT"), or activate the certificate the provider knows.' },
+  assertionTime: { code: 'CLIENT_ASSERTION_INVALID', status: 'error', transient: true, hint: 'The provider refused the client assertion signed with certificate {certificate} as outside its validity time. Check that this server\'s clock is right; the request is retried automatically.' },
+  assertionInvalid: { code: 'CLIENT_ASSERTION_INVALID', status: 'error', transient: false, hint: 'The provider refused the client assertion signed with certificate {certificate}. Check the client ID and that the provider expects a signed JWT (private_key_jwt) from this client.' },
+  certificateExpired: { code: 'CLIENT_CERTIFICATE_EXPIRED', status: 'error', transient: false, hint: 'The certificate {certificate} expired on {date}. Generate a new certificate, upload it at the provider and activate it.' },
+  certificateMissing: { code: 'CLIENT_CERTIFICATE_MISSING', status: 'error', transient: false, hint: 'Certificate authentication is chosen, but no certificate is active. Generate a certificate, upload it at the provider and activate it.' },
 }
 
 /** Entra (AADSTS) codes that say more than the OAuth error code does. */
@@ -101,10 +113,28 @@ const OAUTH: Record<string, ProviderErrorKey> = {
 
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_ABORTED'])
 
-/** Build the class of a known case (also used for checks we make ourselves, e.g. a missing scope). */
-export function providerErrorClass(key: ProviderErrorKey, providerCode?: string): ProviderErrorClass {
+/**
+ * Build the class of a known case (also used for checks we make ourselves, e.g. a missing scope).
+ * `hintVars` fill the hint's placeholders; without them a templated hint keeps its `{name}`s.
+ */
+export function providerErrorClass(key: ProviderErrorKey, providerCode?: string, hintVars?: Record<string, string>): ProviderErrorClass {
   const { code, status, hint, transient } = HINTS[key]
-  return { code, status, hint, hintKey: `tokens.hint.${key}`, transient, ...(providerCode ? { providerCode } : {}) }
+  const filled = hintVars ? hint.replace(/\{(\w+)\}/g, (m, name: string) => hintVars[name] ?? m) : hint
+  return { code, status, hint: filled, hintKey: `tokens.hint.${key}`, transient, ...(providerCode ? { providerCode } : {}), ...(hintVars ? { hintVars } : {}) }
+}
+
+/**
+ * An error whose class is already known where it happened (a refused client assertion, named by
+ * its certificate): {@link classifyProviderError} returns that class as it is.
+ */
+export class ClassifiedProviderError extends Error {
+  override readonly name = 'ClassifiedProviderError'
+  constructor(
+    readonly cls: ProviderErrorClass,
+    options?: { cause?: unknown },
+  ) {
+    super(cls.hint, options)
+  }
 }
 
 /**
@@ -114,6 +144,7 @@ export function providerErrorClass(key: ProviderErrorKey, providerCode?: string)
  * catch (err) { const c = classifyProviderError(err); throw new AuthdockError(c.code, c.hint) }
  */
 export function classifyProviderError(err: unknown): ProviderErrorClass {
+  if (err instanceof ClassifiedProviderError) return err.cls
   if (outboundRefusal(err)) return providerErrorClass('addressRefused')
   if (isAuthdockError(err)) {
     const key: ProviderErrorKey = err.code === 'TOKEN_PROVIDER_UNREACHABLE' ? 'providerUnreachable' : 'unexpected'

@@ -15,11 +15,12 @@ export const BANNER_CACHE_MS = 60_000
 /** The banner text for one finding, in the request's language. */
 export function bannerText(t: Translate, f: SecretFinding): string {
   const kind = t(`ops.secrets.kind.${f.kind}`)
-  const vars = { kind, name: f.name, days: Math.abs(f.daysLeft), date: f.expiresAt.toISOString().slice(0, 10) }
-  if (f.expired) return t('ops.secrets.banner.expired', vars)
-  if (f.daysLeft === 0) return t('ops.secrets.banner.today', vars)
-  if (f.daysLeft === 1) return t('ops.secrets.banner.oneDay', vars)
-  return t('ops.secrets.banner.days', vars)
+  const vars = { kind, name: f.name, days: Math.abs(f.daysLeft), date: f.expiresAt.toISOString().slice(0, 10), thumbprint: f.certificate?.thumbprint ?? '' }
+  const texts = f.certificate ? 'certificates.banner' : 'ops.secrets.banner'
+  if (f.expired) return t(`${texts}.expired`, vars)
+  if (f.daysLeft === 0) return t(`${texts}.today`, vars)
+  if (f.daysLeft === 1) return t(`${texts}.oneDay`, vars)
+  return t(`${texts}.days`, vars)
 }
 
 /**

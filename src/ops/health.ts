@@ -131,7 +131,10 @@ export function cachedDiscoveryProbe(ctx: DockContext, timeoutMs: number, cacheM
 export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}): Promise<ReadinessReport> {
   const timeoutMs = deps.discoveryTimeoutMs ?? 3000
   const probe = deps.probe ?? ((issuer: string) => probeDiscovery(ctx, issuer, timeoutMs))
-  const providersPromise = Promise.all(ctx.config.oidc.map(async (p) => ({ id: p.id, ...(await probe(p.issuer)) })))
+  // The active providers managed in the admin count as much as those of the options; a store that
+  // does not answer shows below as `store: false`.
+  const managed = ctx.store.loginProviders.list().then((list) => list.filter((p) => p.active), () => [])
+  const providersPromise = managed.then((stored) => Promise.all([...ctx.config.oidc, ...stored].map(async (p) => ({ id: p.id, ...(await probe(p.issuer)) }))))
   let store = true
   let profiles: ProfileReadiness[] = []
   try {

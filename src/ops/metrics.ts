@@ -16,7 +16,7 @@
  */
 import type { Registry } from 'prom-client'
 import type { DockContext } from '../context.js'
-import { loginClientSecrets, profileSecrets } from './secret-expiry.js'
+import { expiringSecrets } from './secret-expiry.js'
 
 export interface Metrics {
   /** Stop listening and remove authdock's metrics from the registry. */
@@ -64,7 +64,7 @@ export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
     registers,
     async collect() {
       this.reset()
-      const secrets = [...loginClientSecrets(ctx.config), ...profileSecrets(await ctx.store.profiles.list())]
+      const secrets = await expiringSecrets(ctx)
       for (const s of secrets) this.set({ kind: s.kind, id: s.id }, Math.round((s.expiresAt.getTime() - ctx.now()) / 1000))
     },
   })

@@ -18,7 +18,8 @@
  */
 import type { DockContext } from '../context.js'
 import type { ResolvedConfig } from '../config.js'
-import type { Profile, Store } from '../store/types.js'
+import type { LoginProviderRecord, Profile, Store } from '../store/types.js'
+import { certificateSecrets } from '../credentials/expiry.js'
 
 export const DAY_MS = 24 * 60 * 60 * 1000
 
@@ -31,7 +32,7 @@ export type FindingLevel = 'info' | 'warning' | 'error'
  * dock.events.on('secret.expiring', (f: SecretFinding) => mail(admins, `${f.name}: ${f.daysLeft} days left`))
  */
 export interface SecretFinding {
-  /** 'login-client': a login provider's client secret (config.oidc[]); 'profile': an OAuth2 profile's. */
+  /** 'login-client': a login provider's client secret (config.oidc[] or managed in the admin); 'profile': an OAuth2 profile's. */
   kind: 'login-client' | 'profile'
   /** Provider id or profile id. */
   id: string
@@ -42,6 +43,8 @@ export interface SecretFinding {
   level: FindingLevel
   expired: boolean
   expiresAt: Date
+  /** Set when it is the owner's active certificate (not its secret) that expires. */
+  certificate?: { id: string; thumbprint: string }
 }
 
 /** A secret with a known expiry date, before the rule is applied. */
@@ -50,6 +53,7 @@ export interface ExpiringSecret {
   id: string
   name: string
   expiresAt: Date
+  certificate?: SecretFinding['certificate']
 }
 
 /** Whole days left, rounded down: 89 days and 23 hours is 89. */
@@ -91,15 +95,32 @@ export function profileSecrets(profiles: Profile[]): ExpiringSecret[] {
     .map((p) => ({ kind: 'profile' as const, id: p.id, name: p.name, expiresAt: p.secretExpiresAt! }))
 }
 
+/** The secrets of login providers managed in the admin that have an expiry date (active or not: a provider may be switched on again). */
+export function storedLoginClientSecrets(providers: LoginProviderRecord[]): ExpiringSecret[] {
+  return providers
+    .filter((p) => p.secretExpiresAt && p.hasClientSecret)
+    .map((p) => ({ kind: 'login-client' as const, id: p.id, name: p.label, expiresAt: p.secretExpiresAt! }))
+}
+
+/** Every client secret with a known expiry date: login clients (config and store) and profiles. */
+export async function expiringSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles' | 'loginProviders'> }): Promise<ExpiringSecret[]> {
+  const [profiles, providers] = await Promise.all([ctx.store.profiles.list(), ctx.store.loginProviders.list()])
+  return [...loginClientSecrets(ctx.config), ...storedLoginClientSecrets(providers), ...profileSecrets(profiles)]
+}
+
 /**
- * Findings for the login clients (from the config) and every profile (from the store).
+ * Findings for the login clients (from the config and the store), every profile (from the store) and their active certificates.
  *
  * @example
  * for (const f of await checkSecrets({ config: dock.config, store, now: Date.now })) console.log(f.name, f.daysLeft, f.level)
  */
-export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles'>; now: () => number }): Promise<SecretFinding[]> {
-  const profiles = await ctx.store.profiles.list()
-  return evaluateSecrets([...loginClientSecrets(ctx.config), ...profileSecrets(profiles)], ctx.now())
+export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles' | 'loginProviders' | 'credentials'>; now: () => number }): Promise<SecretFinding[]> {
+  const [profiles, providers, certificates] = await Promise.all([ctx.store.profiles.list(), ctx.store.loginProviders.list(), ctx.store.credentials.listActive()])
+  const profileNames = new Map(profiles.map((p) => [p.id, p.name]))
+  const providerNames = new Map(ctx.config.oidc.map((p) => [p.id, p.label ?? p.id]))
+  const nameOf = (c: { ownerKind: string; ownerId: string }) => (c.ownerKind === 'profile' ? profileNames.get(c.ownerId) : providerNames.get(c.ownerId)) ?? null
+  const secrets = [...loginClientSecrets(ctx.config), ...storedLoginClientSecrets(providers), ...profileSecrets(profiles), ...certificateSecrets(certificates, nameOf)]
+  return evaluateSecrets(secrets, ctx.now())
 }
 
 /** The exit code of `authdock check-secrets`: 0 nothing or info, 1 a warning, 2 an error. */
@@ -111,7 +132,7 @@ export function exitCodeFor(findings: SecretFinding[]): 0 | 1 | 2 {
 
 /** The log line's facts: ids, names and dates only. */
 export function findingLogFields(f: SecretFinding): Record<string, unknown> {
-  return { kind: f.kind, id: f.id, name: f.name, daysLeft: f.daysLeft, level: f.level, expiresAt: f.expiresAt.toISOString() }
+  return { kind: f.kind, id: f.id, name: f.name, daysLeft: f.daysLeft, level: f.level, expiresAt: f.expiresAt.toISOString(), ...(f.certificate ? { certificate: f.certificate.thumbprint } : {}) }
 }
 
 /**
@@ -120,7 +141,8 @@ export function findingLogFields(f: SecretFinding): Record<string, unknown> {
  */
 export function reportFindings(ctx: Pick<DockContext, 'logger' | 'events'>, findings: SecretFinding[]): void {
   for (const f of findings) {
-    const msg = f.expired ? 'authdock: a client secret has expired' : 'authdock: a client secret expires soon'
+    const what = f.certificate ? 'client certificate' : 'client secret'
+    const msg = f.expired ? `authdock: a ${what} has expired` : `authdock: a ${what} expires soon`
     if (f.level === 'error') ctx.logger.error(findingLogFields(f), msg)
     else if (f.level === 'warning') ctx.logger.warn(findingLogFields(f), msg)
     else ctx.logger.info(findingLogFields(f), msg)

@@ -10,16 +10,18 @@ import { verifyCsrf } from '../http/csrf.js'
 import { errorHandler } from '../http/error-handler.js'
 import { requireAdmin } from '../ops/admin-guard.js'
 import { startAuthorization } from './authorize.js'
+import { accountMismatch } from './mailbox.js'
 import { csvFileName, profilesCsv } from './csv.js'
 import { formBody, handler, profileIdParam } from './http.js'
 import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetDeps, presetValues } from './presets.js'
 import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { addTestConnectionRoutes } from './test-connection-routes.js'
+import { addClearTokensRoutes } from './clear-tokens-routes.js'
 import type { TokenProvider } from '../tokens/types.js'
-import { formFromBody, formFromProfile, formatDate, tokenState, type FormValues } from './view-model.js'
+import { formFromBody, formFromProfile, formatDate, tokenHeld, tokenState, type FormValues } from './view-model.js'
 
-const DONE = new Set(['created', 'updated', 'updatedTokensCleared', 'deleted'])
+const DONE = new Set(['created', 'updated', 'updatedTokensCleared', 'deleted', 'tokensCleared', 'tokensClearedNotRevoked', 'tokensClearedRevokeFailed'])
 
 interface FormPage {
   mode: 'new' | 'edit'
@@ -65,8 +67,12 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         clientId: profile.clientId,
         scope: profile.scope,
         valid: profile.valid,
-        tokenPresent: token?.hasAccessToken ?? false,
+        // The check mark stands for any stored token: a refresh token alone still gets mail through.
+        tokenPresent: Boolean(token?.hasAccessToken || token?.hasRefreshToken),
+        tokenHeld: tokenHeld(t, token),
         accessTokenExpiresAt: formatDate(token?.accessTokenExpiresAt),
+        mailbox: profile.mailbox ?? '',
+        accountMismatch: accountMismatch(profile.mailbox, token?.authorizedAccount ?? null),
         lastRefreshAt: formatDate(token?.lastRefreshAt),
         authorizedAccount: token?.authorizedAccount ?? '',
         state: tokenState(t, profile, token),
@@ -205,6 +211,7 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
   )
 
   addTestConnectionRoutes(router, ctx, service, tokens)
+  addClearTokensRoutes(router, ctx, service)
 
   router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such page in the OAuth2 profiles admin.')))
   // Own handler so the router also works when a host mounts it without dock.router.

@@ -123,6 +123,16 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
     }),
   )
 
+  // "Clear tokens": revoked at the provider where it offers RFC 7009, then dropped here.
+  router.post(
+    '/:id/clear-tokens',
+    handler(async (req, res) => {
+      const result = await service.clearTokens(profileIdParam(req), actorOf(ctx, req))
+      const { profile, token } = await service.row(result.profileId)
+      res.json({ result, profile: profileJson(profile, token) })
+    }),
+  )
+
   // "Test connection": get a token and try a real AUTH at the given mail host. Certificates are always
   // verified (the token crosses this connection), so no option turns verification off; `mail.tls.ca`
   // only adds a private CA. Cleartext is never allowed from here.

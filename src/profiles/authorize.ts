@@ -14,8 +14,10 @@ import { AuthdockError } from '../errors.js'
 import { oauthConfiguration, tokenSetToPatch } from '../oauth/client.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
 import { addAuditEntry } from '../ops/redact.js'
+import { profileCertificateAuth } from '../credentials/profile-auth.js'
 import type { Profile } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
+import { accountMismatch, sameMailbox } from './mailbox.js'
 import { presetAuthorizationParams } from './presets.js'
 import { defaultRedirectUrl, plainText } from './schema.js'
 
@@ -48,6 +50,8 @@ export interface AuthorizationResult {
   grantedScope: string | null
   accessTokenExpiresAt: Date
   hasRefreshToken: boolean
+  /** The profile's mailbox and another account consented (see {@link accountMismatch}). */
+  accountMismatch: boolean
 }
 
 /**
@@ -56,6 +60,8 @@ export interface AuthorizationResult {
  */
 export interface AuthorizationFailure {
   hintKey: string
+  /** Values for the hint's placeholders (a certificate's thumbprint). */
+  hintVars?: Record<string, string>
   providerCode?: string
   providerText?: string
   profileId?: string
@@ -130,51 +136,42 @@ function failureOf(err: unknown, profileId: string, description?: unknown): Auth
   const cls = classifyProviderError(err)
   const oauthError = (err as { error?: unknown } | null)?.error
   const hintKey = oauthError === 'access_denied' && !cls.providerCode?.startsWith('AADSTS') ? 'admin.authorize.denied' : cls.hintKey
-  return { hintKey, providerCode: cls.providerCode, providerText: providerText(description ?? (err as { error_description?: unknown } | null)?.error_description), profileId }
+  return { hintKey, hintVars: cls.hintVars, providerCode: cls.providerCode, providerText: providerText(description ?? (err as { error_description?: unknown } | null)?.error_description), profileId }
 }
 
-/** The account that consented: from the ID token (when the provider sent one) or the token response. */
-function consentingAccount(idToken: string | undefined, response: Record<string, unknown>): string | null {
+const ACCOUNT_CLAIMS = ['preferred_username', 'email', 'upn', 'unique_name'] as const
+
+/**
+ * The account that consented, from the ID token (when the provider sent one) or the token
+ * response. A provider names an account several ways (Entra: `preferred_username` is the UPN,
+ * `email` may be another address): when one of them is the profile's mailbox, that one is kept, so
+ * the mailbox check and the overview compare like with like.
+ */
+export function consentingAccount(idToken: string | undefined, response: Record<string, unknown>, mailbox: string | null = null): string | null {
   let claims: Record<string, unknown> = {}
   if (idToken) {
     try {
-      // Straight from the token endpoint over TLS (or loopback), used only as a label: OIDC Core
-      // 3.1.3.7 allows TLS server validation in place of the signature check here.
+      // Straight from the token endpoint over TLS (or loopback), used only as a label and a
+      // comparison: OIDC Core 3.1.3.7 allows TLS server validation in place of the signature check.
       claims = decodeJwt(idToken)
     } catch {
       claims = {}
     }
   }
+  const names: string[] = []
   for (const source of [claims, response]) {
-    for (const key of ['preferred_username', 'email', 'upn', 'unique_name']) {
+    for (const key of ACCOUNT_CLAIMS) {
       const v = source[key]
-      if (typeof v === 'string' && v.trim()) return plainText(v, 200)
+      if (typeof v === 'string' && v.trim()) names.push(plainText(v, 200))
     }
   }
   const sub = claims.sub
-  return typeof sub === 'string' && sub ? sub.slice(0, 200) : null
-}
-
-/**
- * A ctx whose fetch remembers the ID token of the token response. oauthConfiguration drops ID
- * tokens (profiles are plain OAuth2), but the account name in it is worth recording. With a proxy
- * the fetch must stay untouched (the proxy dispatcher belongs to one undici), so no capture then.
- */
-function capturingContext(ctx: DockContext, profile: Profile, seen: { idToken?: string }): DockContext {
-  if (profile.proxy ?? ctx.config.tokens.proxy) return ctx
-  const capture: typeof fetch = async (input, init) => {
-    const res = await ctx.fetch(input, init)
-    if (res.ok && /json/i.test(res.headers.get('content-type') ?? '')) {
-      try {
-        const body = (await res.clone().json()) as { id_token?: unknown }
-        if (typeof body.id_token === 'string') seen.idToken = body.id_token
-      } catch {
-        // not JSON after all: nothing to remember
-      }
-    }
-    return res
+  if (typeof sub === 'string' && sub) names.push(plainText(sub, 200))
+  if (mailbox) {
+    const same = names.find((n) => sameMailbox(n, mailbox))
+    if (same) return same
   }
-  return { ...ctx, fetch: capture }
+  return names[0] ?? null
 }
 
 /**
@@ -210,18 +207,22 @@ export async function finishAuthorization(ctx: DockContext, tokens: TokenProvide
 
   const seen: { idToken?: string } = {}
   let response: client.TokenEndpointResponse
+  let certificate: Awaited<ReturnType<typeof profileCertificateAuth>> = null
   try {
-    const config = oauthConfiguration(capturingContext(ctx, profile, seen), profile, await ctx.store.profiles.getClientSecret(profile.id))
+    certificate = await profileCertificateAuth(ctx, profile)
+    const secret = certificate ? null : await ctx.store.profiles.getClientSecret(profile.id)
+    const config = oauthConfiguration(ctx, profile, secret, { onIdToken: (idToken) => (seen.idToken = idToken), auth: certificate?.auth })
     response = await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: pending.verifier, expectedState: state })
   } catch (err) {
-    const failure = failureOf(err, profile.id)
+    const failure = failureOf(certificate ? certificate.explain(err) : err, profile.id)
     await audit('profile.authorization_failed', { providerCode: failure.providerCode ?? null })
     throw failed(`The code exchange at the token URL failed (${failure.providerCode ?? 'no provider code'}).`, failure)
   }
 
   const now = ctx.now()
   const at = new Date(now)
-  const account = consentingAccount(seen.idToken, response as unknown as Record<string, unknown>)
+  const account = consentingAccount(seen.idToken, response as unknown as Record<string, unknown>, profile.mailbox)
+  const mismatch = accountMismatch(profile.mailbox, account)
   const patch = {
     ...tokenSetToPatch(response, now, ctx.config.tokens.defaultExpiresInSec),
     // A renewal replaces the grant: a refresh token of the previous authorization must not survive.
@@ -239,8 +240,14 @@ export async function finishAuthorization(ctx: DockContext, tokens: TokenProvide
   })
   tokens.invalidate(profile.id)
   const hasRefreshToken = Boolean(response.refresh_token)
-  await audit('profile.authorized', { account, grantedScope: patch.scope, refreshTokenIssued: hasRefreshToken ? 'yes' : 'no' })
-  ctx.events.emit('profile.authorized', { profileId: profile.id, name: profile.name, authorizedBy: pending.startedBy, authorizedAccount: account })
+  await audit('profile.authorized', { account, mailbox: profile.mailbox, grantedScope: patch.scope, refreshTokenIssued: hasRefreshToken ? 'yes' : 'no' })
+  if (mismatch) {
+    // The token acts for whoever consented: worth a trail entry of its own (wrong person, or a
+    // delegate of a shared mailbox, which is fine when that is intended).
+    await audit('profile.account_mismatch', { mailbox: profile.mailbox, account })
+    ctx.logger.warn({ profileId: profile.id }, 'authdock: another account than the profile\'s mailbox consented')
+  }
+  ctx.events.emit('profile.authorized', { profileId: profile.id, name: profile.name, authorizedBy: pending.startedBy, authorizedAccount: account, accountMismatch: mismatch })
   return {
     profile,
     authorizedBy: pending.startedBy,
@@ -248,5 +255,6 @@ export async function finishAuthorization(ctx: DockContext, tokens: TokenProvide
     grantedScope: patch.scope,
     accessTokenExpiresAt: patch.accessTokenExpiresAt!,
     hasRefreshToken,
+    accountMismatch: mismatch,
   }
 }

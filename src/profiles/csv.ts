@@ -12,6 +12,7 @@ export const CSV_HEADER = [
   'id', 'name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'clientSecretSet', 'scope', 'valid',
   'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'tokenStatus', 'accessTokenPresent', 'accessTokenExpiresAt',
   'refreshTokenPresent', 'lastRefreshAt', 'lastErrorCode', 'lastErrorMessage', 'authorizedBy', 'authorizedAccount', 'authorizedAt',
+  'mailbox', 'revocationUrl',
 ]
 
 /**
@@ -27,6 +28,7 @@ export function profilesCsv(rows: ProfileRow[]): string {
       p.id, p.name, p.grantType, p.authorizationUrl, p.tokenUrl, p.redirectUrl, p.clientId, yesNo(p.hasClientSecret), p.scope, yesNo(p.valid),
       p.secretExpiresAt, p.proxy, p.preset, p.tenantId, t?.status ?? 'not_authorized', yesNo(t?.hasAccessToken ?? false), t?.accessTokenExpiresAt,
       yesNo(t?.hasRefreshToken ?? false), t?.lastRefreshAt, t?.lastErrorCode, t?.lastErrorMessage, t?.authorizedBy, t?.authorizedAccount, t?.authorizedAt,
+      p.mailbox, p.revocationUrl,
     ]),
   )
 }

@@ -11,6 +11,7 @@ import type { Profile, ProfileInput, TokenSummary } from '../store/types.js'
 import { startAuthorization } from './authorize.js'
 import { mergeForPatch, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
+import type { ClearTokensResult } from './clear-tokens.js'
 
 /**
  * Profile fields as the host's code passes them: those of the admin form. `clientSecret`: a
@@ -99,13 +100,14 @@ export interface ProfileManager {
    */
   delete(idOrName: string, options?: ActorOption): Promise<Profile>
   /**
-   * Drop the stored tokens of a profile (it then needs "Renew authorization"). Audited as
-   * `profile.tokens_cleared`.
+   * Revoke the tokens of a profile at the provider (RFC 7009, where it offers it) and drop them:
+   * it then needs "Renew authorization". Audited and emitted as `profile.tokens_cleared`; the
+   * result says what the provider revoked.
    *
    * @example
-   * await dock.profiles.clearTokens('Dev mailbox', { actor: 'setup' })
+   * const { refreshToken } = await dock.profiles.clearTokens('Dev mailbox', { actor: 'setup' }) // 'revoked', 'no_endpoint' …
    */
-  clearTokens(idOrName: string, options?: ActorOption): Promise<void>
+  clearTokens(idOrName: string, options?: ActorOption): Promise<ClearTokensResult>
   /**
    * Start "Renew authorization" for the administrator of this request (the host's own button):
    * returns the provider's authorization URL to redirect the browser to. The provider sends it
@@ -156,7 +158,7 @@ export function createProfileManager(ctx: DockContext, service: ProfileService):
       return service.delete((await find(idOrName)).id, actor(options))
     },
     async clearTokens(idOrName, options) {
-      await service.clearTokens((await find(idOrName)).id, actor(options))
+      return service.clearTokens((await find(idOrName)).id, actor(options))
     },
     async authorize(idOrName, req) {
       return startAuthorization(ctx, req, await find(idOrName), actorOf(ctx, req))

@@ -29,14 +29,27 @@ export interface PresetValues {
   tokenUrl: string
   scope: string
   tenantId: string | null
+  /** The provider's RFC 7009 revocation endpoint, when it has one ("clear tokens" calls it). */
+  revocationUrl: string | null
 }
 
-/** Delegated mailbox access in Microsoft 365 (Exchange Online): IMAP, POP and SMTP AUTH. */
+/**
+ * Delegated mailbox access in Microsoft 365 (Exchange Online): IMAP, POP and SMTP AUTH. `openid
+ * profile email` add an ID token that names the account which consented (`preferred_username`),
+ * so "renew authorization" can tell whether the mailbox user consented; Entra allows these OpenID
+ * scopes beside one resource's scopes.
+ */
 export const MICROSOFT365_SCOPE =
-  'offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/SMTP.Send'
+  'openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/SMTP.Send'
 
-/** Full Gmail access over IMAP/POP/SMTP; Google has no narrower scope for these protocols. */
-export const GOOGLE_SCOPE = 'https://mail.google.com/'
+/**
+ * Full Gmail access over IMAP/POP/SMTP (Google has no narrower scope for these protocols), plus
+ * `openid email` for an ID token naming the Google account that consented.
+ */
+export const GOOGLE_SCOPE = 'openid email https://mail.google.com/'
+
+/** Google's RFC 7009 endpoint (not in its discovery document's issuer origin, so named here). */
+export const GOOGLE_REVOCATION_URL = 'https://oauth2.googleapis.com/revoke'
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 const DOMAIN = /^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i
@@ -72,7 +85,8 @@ export function microsoft365Preset(tenantId: string): PresetValues {
   const tenant = tenantId.trim()
   if (!isValidTenantId(tenant)) throw fieldError('tenantId', 'must be a tenant GUID or a domain name')
   const base = `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0`
-  return { preset: 'microsoft365', grantType: 'authorization_code', authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token`, scope: MICROSOFT365_SCOPE, tenantId: tenant }
+  // Entra has no RFC 7009 endpoint: tokens are revoked by revoking the user's sessions in Entra.
+  return { preset: 'microsoft365', grantType: 'authorization_code', authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token`, scope: MICROSOFT365_SCOPE, tenantId: tenant, revocationUrl: null }
 }
 
 /**
@@ -89,6 +103,7 @@ export function googlePreset(): PresetValues {
     tokenUrl: 'https://oauth2.googleapis.com/token',
     scope: GOOGLE_SCOPE,
     tenantId: null,
+    revocationUrl: GOOGLE_REVOCATION_URL,
   }
 }
 
@@ -119,7 +134,7 @@ export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInpu
     throw fieldError('issuer', 'must be an https URL (http only for loopback hosts)')
   }
   refuseIssuerQuery(issuer)
-  let meta: { issuer?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown }
+  let meta: { issuer?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown; revocation_endpoint?: unknown }
   try {
     const fetchVia = providerFetch({ fetch: deps.fetch, timeoutMs: deps.timeoutMs, proxy: deps.proxy ?? null, lookup: deps.lookup })
     const res = await fetchVia(`${issuer}/.well-known/openid-configuration`, { method: 'GET', body: undefined, headers: { accept: 'application/json' }, redirect: 'manual' })
@@ -147,6 +162,7 @@ export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInpu
     // Keycloak issues a long-lived refresh token for offline_access; GitLab refreshes any token.
     scope: preset === 'keycloak' ? 'openid offline_access' : 'openid',
     tenantId: null,
+    revocationUrl: typeof meta.revocation_endpoint === 'string' && isSecureOrLoopbackUrl(meta.revocation_endpoint) ? meta.revocation_endpoint : null,
   }
 }
 

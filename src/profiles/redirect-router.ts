@@ -38,6 +38,7 @@ export function createRedirectRouter(ctx: DockContext, tokens: TokenProvider): R
             code: err.code,
             message: err.message,
             hintKey: typeof d.hintKey === 'string' ? d.hintKey : null,
+            hintVars: d.hintVars ?? undefined,
             providerCode: typeof d.providerCode === 'string' ? d.providerCode : null,
             providerText: typeof d.providerText === 'string' ? d.providerText : null,
             overview: ctx.config.paths.admin,

@@ -20,6 +20,8 @@ export const FIELD_LIMITS = {
   scope: 2000,
   proxy: 2000,
   tenantId: 100,
+  mailbox: 320,
+  revocationUrl: 2000,
 } as const
 
 export const GRANT_TYPES = ['authorization_code', 'client_credentials'] as const satisfies readonly GrantType[]
@@ -129,6 +131,9 @@ export const profileBodySchema = z
     proxy: proxyUrl,
     preset: z.preprocess(blankToUndefined, z.enum(PRESET_IDS, { error: `must be one of ${PRESET_IDS.join(', ')}` }).nullable().optional()),
     tenantId: optionalText(FIELD_LIMITS.tenantId).refine((v) => v === undefined || isValidTenantId(v), 'must be a tenant GUID or a domain name'),
+    // The XOAUTH2 user name: an address at Microsoft and Google, a plain name at some servers.
+    mailbox: optionalText(FIELD_LIMITS.mailbox).refine((v) => v === undefined || !/\s/.test(v), 'must be a mailbox address or user name without spaces'),
+    revocationUrl: optionalUrl(FIELD_LIMITS.revocationUrl),
   })
   .superRefine(
     (p, issues) => {
@@ -194,6 +199,8 @@ export function parseProfileInput(body: unknown, options: ParseOptions): Profile
     proxy: p.proxy ?? null,
     preset: p.preset ?? null,
     tenantId: p.tenantId ?? null,
+    mailbox: p.mailbox ?? null,
+    revocationUrl: p.revocationUrl ?? null,
   }
 }
 
@@ -212,6 +219,8 @@ export function profileToBody(profile: Profile): Record<string, unknown> {
     proxy: profile.proxy ?? '',
     preset: profile.preset ?? '',
     tenantId: profile.tenantId ?? '',
+    mailbox: profile.mailbox ?? '',
+    revocationUrl: profile.revocationUrl ?? '',
   }
 }
 

@@ -10,6 +10,7 @@ import { addAuditEntry } from '../ops/redact.js'
 import type { Profile, ProfileInput, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { secretMoves } from '../store/secret-binding.js'
+import { clearProfileTokens, type ClearTokensResult } from './clear-tokens.js'
 
 /**
  * A profile with its token state, for the overview, the CSV and the JSON list.
@@ -24,7 +25,7 @@ export interface ProfileRow {
 }
 
 // Fields whose old and new values the audit entry records (never the secret).
-const AUDITED = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'valid', 'secretExpiresAt', 'proxy', 'preset', 'tenantId'] as const
+const AUDITED = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'valid', 'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'mailbox', 'revocationUrl'] as const
 
 /**
  * Who is acting, for the audit trail and "Renewed by": the host's `admin.actor`, else the
@@ -147,12 +148,9 @@ export class ProfileService {
     return profile
   }
 
-  /** Drop the profile's stored tokens: it needs "Renew authorization" again. Throws PROFILE_NOT_FOUND. */
-  async clearTokens(id: string, actor: string | null): Promise<void> {
-    const profile = await this.get(id)
-    await this.ctx.store.tokens.clear(id)
-    this.tokens.invalidate(id)
-    await addAuditEntry(this.ctx.store, { kind: 'profile.tokens_cleared', actor, profileId: id, details: { name: profile.name } })
+  /** Revoke the profile's tokens at the provider (where it can) and drop them. Throws PROFILE_NOT_FOUND. */
+  async clearTokens(id: string, actor: string | null): Promise<ClearTokensResult> {
+    return clearProfileTokens(this.ctx, this.tokens, await this.get(id), actor)
   }
 
   /**

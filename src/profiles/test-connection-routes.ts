@@ -32,7 +32,8 @@ export function addTestConnectionRoutes(router: Router, ctx: DockContext, servic
     handler(async (req, res) => {
       const profile = await service.get(profileIdParam(req))
       const summary = await ctx.store.tokens.summary(profile.id)
-      const values = { type: 'IMAPS_OAuth2', host: '', port: '', user: summary?.authorizedAccount ?? '' }
+      // The XOAUTH2 user is the mailbox (a shared mailbox's address), which may differ from who consented.
+      const values = { type: 'IMAPS_OAuth2', host: '', port: '', user: profile.mailbox ?? summary?.authorizedAccount ?? '' }
       await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, {}, null) }, { banners: true })
     }),
   )

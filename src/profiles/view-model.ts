@@ -23,9 +23,22 @@ export function tokenState(t: Translate, profile: Profile, token: TokenSummary |
   const text = t(`tokens.status.${token.status}`)
   const hint = storedErrorHint(token)
   let advice = ''
-  if (hint) advice = t(hint.hintKey) + (hint.providerCode ? ` (${hint.providerCode})` : '')
+  if (hint) advice = t(hint.hintKey, hint.hintVars) + (hint.providerCode ? ` (${hint.providerCode})` : '')
   else if (token.status !== 'ok') advice = token.lastErrorMessage ?? t('admin.token.errorUnknown')
   return { text, level: token.status === 'ok' ? 'ok' : 'bad', advice }
+}
+
+/**
+ * Which tokens a profile holds, in words for the token column: an access token (until when), a
+ * refresh token, or both. '' when it holds none.
+ */
+export function tokenHeld(t: Translate, token: TokenSummary | null): string {
+  if (!token) return ''
+  const until = formatDate(token.accessTokenExpiresAt)
+  if (token.hasAccessToken && token.hasRefreshToken) return t('admin.tokenHeld.both', { time: until })
+  if (token.hasAccessToken) return t('admin.tokenHeld.accessOnly', { time: until })
+  if (token.hasRefreshToken) return t('admin.tokenHeld.refreshOnly')
+  return ''
 }
 
 /** The JSON shape of a profile with its token summary (no secrets; `hasClientSecret` only). */
@@ -45,6 +58,8 @@ export function profileJson(profile: Profile, token: TokenSummary | null): Recor
     proxy: profile.proxy,
     preset: profile.preset,
     tenantId: profile.tenantId,
+    mailbox: profile.mailbox,
+    revocationUrl: profile.revocationUrl,
     createdAt: profile.createdAt,
     updatedAt: profile.updatedAt,
     token: token
@@ -84,9 +99,11 @@ export interface FormValues {
   proxy: string
   preset: string
   tenantId: string
+  mailbox: string
+  revocationUrl: string
 }
 
-const TEXT_FIELDS = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'secretExpiresAt', 'proxy', 'preset', 'tenantId'] as const
+const TEXT_FIELDS = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'mailbox', 'revocationUrl'] as const
 
 /** Values of a stored profile for the edit form. */
 export function formFromProfile(profile: Profile): FormValues {

@@ -3,7 +3,9 @@ import type { Keyring } from './crypto.js'
 import type { Db } from './db.js'
 import { attemptsRepo, type AttemptsBackend } from './repos/attempts.js'
 import { auditRepo } from './repos/audit.js'
+import { credentialsRepo } from './repos/credentials.js'
 import { leasesRepo } from './repos/leases.js'
+import { loginProvidersRepo } from './repos/login-providers.js'
 import { loginTokensRepo } from './repos/login-tokens.js'
 import { profilesRepo } from './repos/profiles.js'
 import { reencryptAll } from './repos/reencrypt.js'
@@ -35,12 +37,14 @@ export function buildStore(parts: AdapterParts): Store {
     },
     close: () => (closing ??= parts.close()),
     profiles: profilesRepo(db, keys, now),
+    loginProviders: loginProvidersRepo(db, keys, now),
     tokens: tokensRepo(db, io, parts.refreshLock(io)),
     loginTokens: loginTokensRepo(db, keys, now),
     sessions: sessionsRepo(db, now),
     audit: auditRepo(db, now),
     leases: leasesRepo(db, now),
     attempts: attemptsRepo(db, parts.attempts),
+    credentials: credentialsRepo(db, keys, now),
     reencryptAll: () => reencryptAll(db, keys),
   }
 }

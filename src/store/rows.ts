@@ -3,7 +3,7 @@
  * (PostgreSQL BIGINT arrives as a string), booleans are 0/1 in SQLite and true/false in PostgreSQL.
  */
 import type { Row } from './db.js'
-import type { AuditEntry, GrantType, LoginTokenRecord, Profile, RotatedLoginDevice, TokenRecord, TokenStatus, TokenSummary } from './types.js'
+import type { AuditEntry, GrantType, LoginProviderRecord, LoginTokenRecord, Profile, RotatedLoginDevice, TokenRecord, TokenStatus, TokenSummary } from './types.js'
 
 export function toDate(value: unknown): Date | null {
   return value === null || value === undefined ? null : new Date(Number(value))
@@ -33,6 +33,8 @@ export function toProfile(r: Row): Profile {
     proxy: str(r.proxy),
     preset: str(r.preset),
     tenantId: str(r.tenant_id),
+    mailbox: str(r.mailbox),
+    revocationUrl: str(r.revocation_url),
     createdAt: toDate(r.created_at) as Date,
     updatedAt: toDate(r.updated_at) as Date,
   }
@@ -120,5 +122,32 @@ export function toAuditEntry(r: Row): AuditEntry {
     actor: str(r.actor),
     profileId: str(r.profile_id),
     details: details ?? {},
+  }
+}
+
+function jsonOf<T>(value: unknown, fallback: T): T {
+  if (value === null || value === undefined) return fallback
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T
+}
+
+export function toLoginProvider(r: Row): LoginProviderRecord {
+  return {
+    id: String(r.id),
+    label: String(r.label),
+    active: r.active === true || r.active === 1,
+    issuer: String(r.issuer),
+    clientId: String(r.client_id),
+    hasClientSecret: r.client_secret !== null && r.client_secret !== undefined,
+    secretExpiresAt: toDate(r.secret_expires_at),
+    scope: String(r.scope),
+    claim: String(r.claim),
+    claimLabel: String(r.claim_label),
+    authorizationParams: jsonOf<Record<string, string>>(r.authorization_params, {}),
+    idTokenAlgorithms: jsonOf<string[] | null>(r.id_token_algorithms, null),
+    preset: str(r.preset),
+    tenantId: str(r.tenant_id),
+    version: Number(r.version),
+    createdAt: toDate(r.created_at) as Date,
+    updatedAt: toDate(r.updated_at) as Date,
   }
 }

@@ -16,6 +16,8 @@ export const ENCRYPTED_COLUMNS: readonly EncryptedColumn[] = [
   { table: 'tokens', key: 'profile_id', column: 'access_token' },
   { table: 'tokens', key: 'profile_id', column: 'refresh_token' },
   { table: 'login_tokens', key: 'device_hash', column: 'refresh_token' },
+  { table: 'login_providers', key: 'id', column: 'client_secret' },
+  { table: 'credentials', key: 'id', column: 'private_key' },
 ]
 
 export function secretContext(table: string, column: string, rowKey: string): string {

@@ -10,6 +10,8 @@
  * Times are `Date`s taken from the injected clock (`now`), never from the database server.
  */
 
+import type { CredentialsStore } from './credential-types.js'
+
 export type GrantType = 'authorization_code' | 'client_credentials'
 
 /**
@@ -34,6 +36,16 @@ export interface ProfileInput {
   preset: string | null
   /** Entra tenant id when the preset needs one. */
   tenantId: string | null
+  /**
+   * The mailbox the token is for (the XOAUTH2 user, e.g. `desk@example.com`). When set, "renew
+   * authorization" warns if another account consented. Undefined: null on create, kept on update.
+   */
+  mailbox?: string | null
+  /**
+   * The provider's RFC 7009 revocation endpoint. When null, "clear tokens" looks it up in the
+   * discovery document of the token URL's issuer. Undefined: null on create, kept on update.
+   */
+  revocationUrl?: string | null
 }
 
 /**
@@ -43,7 +55,9 @@ export interface ProfileInput {
  * const profile: Profile = await dock.profiles.get('Support mailbox')
  * console.log(profile.name, profile.hasClientSecret, profile.secretExpiresAt)
  */
-export interface Profile extends Omit<ProfileInput, 'clientSecret'> {
+export interface Profile extends Omit<ProfileInput, 'clientSecret' | 'mailbox' | 'revocationUrl'> {
+  mailbox: string | null
+  revocationUrl: string | null
   id: string
   hasClientSecret: boolean
   createdAt: Date
@@ -140,6 +154,47 @@ export interface AuditEntry extends Required<Omit<AuditEntryInput, 'details'>> {
   details: Record<string, unknown>
 }
 
+/**
+ * A login provider as an administrator edits it. `clientSecret`: undefined keeps the stored one, null removes it.
+ *
+ * @example
+ * await dock.loginProviders.service.create({ label: 'Staff', active: true, issuer, clientId, clientSecret, secretExpiresAt: null, scope: 'openid email', claim: 'email', claimLabel: 'E-Mail', ...rest }, 'setup')
+ */
+export interface LoginProviderInput {
+  label: string
+  active: boolean
+  issuer: string
+  clientId: string
+  clientSecret?: string | null
+  secretExpiresAt: Date | null
+  scope: string
+  /** The claim that identifies a user, and its label in the host's user admin. */
+  claim: string
+  claimLabel: string
+  /** Extra authorization request parameters (e.g. `domain_hint`). */
+  authorizationParams: Record<string, string>
+  /** Allowed ID token algorithms; null for authdock's default (every asymmetric one). */
+  idTokenAlgorithms: string[] | null
+  /** Which preset filled it ('entra', 'keycloak', 'gitlab', 'google') or null. */
+  preset: string | null
+  tenantId: string | null
+}
+
+/**
+ * A stored login provider as shown: never contains the secret.
+ *
+ * @example
+ * const { label, issuer, hasClientSecret } = await dock.loginProviders.service.get(id)
+ */
+export interface LoginProviderRecord extends Omit<LoginProviderInput, 'clientSecret'> {
+  id: string
+  hasClientSecret: boolean
+  /** Incremented on every write of this provider. */
+  version: number
+  createdAt: Date
+  updatedAt: Date
+}
+
 export interface SessionRecord {
   data: string
   expiresAt: Date
@@ -194,9 +249,31 @@ export interface Store {
      * Returns the profile and whether tokens were cleared.
      */
     update(id: string, input: ProfileInput): Promise<{ profile: Profile; tokensCleared: boolean }>
-    /** Deletes the profile and its tokens; false when it did not exist. */
+    /** Deletes the profile, its tokens and its certificates; false when it did not exist. */
     delete(id: string): Promise<boolean>
     getClientSecret(id: string): Promise<string | null>
+  }
+
+  /** Login providers managed in the admin (the ones from options never touch the store). */
+  loginProviders: {
+    list(): Promise<LoginProviderRecord[]>
+    get(id: string): Promise<LoginProviderRecord | null>
+    /** `id` is chosen by the caller (it is part of the redirect URI shown before saving). Throws VALIDATION_FAILED on a taken id. */
+    create(id: string, input: LoginProviderInput): Promise<LoginProviderRecord>
+    /**
+     * Throws LOGIN_PROVIDER_NOT_FOUND. When the issuer's origin changes and no new secret is given,
+     * the stored secret is removed in the same transaction (`secretDropped`): a secret belongs to
+     * the provider it was issued by.
+     */
+    update(id: string, input: LoginProviderInput): Promise<{ provider: LoginProviderRecord; secretDropped: boolean }>
+    delete(id: string): Promise<boolean>
+    getClientSecret(id: string): Promise<string | null>
+    /** The active providers with their client secrets, for the login only. */
+    activeWithSecrets(): Promise<Array<LoginProviderRecord & { clientSecret: string | null }>>
+    /** Changes with every create, update and delete: instances compare it to notice a change. */
+    version(): Promise<number>
+    /** How many distinct users logged in through the provider (login audit entries, remembered devices). */
+    userCount(id: string): Promise<number>
   }
 
   tokens: {
@@ -277,6 +354,9 @@ export interface Store {
     /** Delete the counters whose window has ended; returns how many. */
     pruneExpired(): Promise<number>
   }
+
+  /** How profiles and login providers authenticate at their token endpoints, and their certificates. */
+  credentials: CredentialsStore
 
   /** Re-encrypt every secret under the newest key; returns how many values were rewritten. */
   reencryptAll(): Promise<number>

@@ -35,7 +35,7 @@ export function failurePatch(config: Pick<ResolvedConfig, 'tokens'>, now: number
 /** The error thrown to the caller for a classified failure. */
 export function tokenError(profile: Profile, cls: ProviderErrorClass): AuthdockError {
   return new AuthdockError(cls.code, `OAuth2 profile "${profile.name}": ${storedMessage(cls)}`, {
-    details: { profileId: profile.id, hintKey: cls.hintKey, ...(cls.providerCode ? { providerCode: cls.providerCode } : {}) },
+    details: { profileId: profile.id, hintKey: cls.hintKey, ...(cls.hintVars ? { hintVars: cls.hintVars } : {}), ...(cls.providerCode ? { providerCode: cls.providerCode } : {}) },
   })
 }
 
@@ -44,8 +44,26 @@ const HINT_KEYS: ProviderErrorKey[] = [
   'inactivityExpired', 'credentialsChanged', 'signInFrequency', 'refreshTokenExpired', 'interactionRequired',
   'unauthorizedClient', 'scopeMissing', 'providerUnreachable', 'providerTimeout', 'providerServerError',
   'providerRejected', 'addressRefused', 'unexpected',
+  'certificateUnknown', 'assertionTime', 'assertionInvalid', 'certificateExpired', 'certificateMissing',
 ]
 const KEY_BY_HINT = new Map(HINT_KEYS.map((key) => [providerErrorClass(key).hint, key]))
+/** Hints with placeholders (`{certificate}`) match by pattern; the placeholders come back as hintVars. */
+const TEMPLATED = HINT_KEYS.flatMap((key) => {
+  const template = providerErrorClass(key).hint
+  if (!/\{\w+\}/.test(template)) return []
+  const source = template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\\?\{(\w+)\\?\}/g, '(?<$1>[^ ]+?)')
+  return [{ key, pattern: new RegExp(`^${source}$`) }]
+})
+
+function matchHint(text: string): { key: ProviderErrorKey; hintVars?: Record<string, string> } | undefined {
+  const key = KEY_BY_HINT.get(text)
+  if (key) return { key }
+  for (const t of TEMPLATED) {
+    const m = t.pattern.exec(text)
+    if (m) return { key: t.key, hintVars: { ...m.groups } }
+  }
+  return undefined
+}
 
 /**
  * Read back a stored error for display: the i18n key of its hint (`tokens.hint.<key>`, so a page
@@ -54,12 +72,12 @@ const KEY_BY_HINT = new Map(HINT_KEYS.map((key) => [providerErrorClass(key).hint
  * @example
  * const h = storedErrorHint(summary); if (h) t(h.hintKey) + (h.providerCode ? ` (${h.providerCode})` : '')
  */
-export function storedErrorHint(record: { lastErrorMessage: string | null }): { hintKey: string; providerCode?: string } | null {
+export function storedErrorHint(record: { lastErrorMessage: string | null }): { hintKey: string; hintVars?: Record<string, string>; providerCode?: string } | null {
   if (!record.lastErrorMessage) return null
   const match = /^(.*?)(?: \(([A-Za-z0-9_. -]{1,64})\))?$/.exec(record.lastErrorMessage)
-  const key = match ? KEY_BY_HINT.get(match[1]) : undefined
-  if (!key) return null
-  return { hintKey: `tokens.hint.${key}`, ...(match?.[2] ? { providerCode: match[2] } : {}) }
+  const hint = match ? matchHint(match[1]) : undefined
+  if (!hint) return null
+  return { hintKey: `tokens.hint.${hint.key}`, ...(hint.hintVars ? { hintVars: hint.hintVars } : {}), ...(match?.[2] ? { providerCode: match[2] } : {}) }
 }
 
 /** The error for a call refused without asking the provider (status or backoff from an earlier failure). */

@@ -8,6 +8,7 @@ import * as client from 'openid-client'
 import type { TokenContext } from '../context.js'
 import type { Profile, TokenPatch, TokenRecord } from '../store/types.js'
 import { oauthConfiguration, tokenSetToPatch } from '../oauth/client.js'
+import { profileCertificateAuth } from '../credentials/profile-auth.js'
 
 export interface GrantResult {
   patch: TokenPatch
@@ -34,12 +35,18 @@ export function missingScopes(requested: string, granted: string | undefined): s
 
 /** Ask the provider for new tokens. `current` is the record read under the refresh lock. */
 export async function requestTokens(ctx: TokenContext, profile: Profile, current: TokenRecord | null): Promise<GrantResult> {
-  const secret = await ctx.store.profiles.getClientSecret(profile.id)
-  const config = oauthConfiguration(ctx, profile, secret)
-  const response =
-    profile.grantType === 'client_credentials'
-      ? await client.clientCredentialsGrant(config, profile.scope ? { scope: profile.scope } : {})
-      : await client.refreshTokenGrant(config, current?.refreshToken ?? '')
+  const certificate = await profileCertificateAuth(ctx, profile)
+  const secret = certificate ? null : await ctx.store.profiles.getClientSecret(profile.id)
+  const config = oauthConfiguration(ctx, profile, secret, { auth: certificate?.auth })
+  let response: client.TokenEndpointResponse
+  try {
+    response =
+      profile.grantType === 'client_credentials'
+        ? await client.clientCredentialsGrant(config, profile.scope ? { scope: profile.scope } : {})
+        : await client.refreshTokenGrant(config, current?.refreshToken ?? '')
+  } catch (err) {
+    throw certificate ? certificate.explain(err) : err
+  }
   const at = ctx.now()
   const patch = tokenSetToPatch(response, at, ctx.config.tokens.defaultExpiresInSec)
   // Using a refresh token keeps it alive at the provider, rotated or not.

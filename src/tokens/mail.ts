@@ -15,32 +15,68 @@ import type { TokenProvider } from './types.js'
  * @example
  * const type: MailAccountType = 'SMTPTLS_OAuth2'
  */
-export type MailAccountType = 'IMAPS_OAuth2' | 'IMAPTLS_OAuth2' | 'POP3S_OAuth2' | 'SMTP_OAuth2' | 'SMTPS_OAuth2' | 'SMTPTLS_OAuth2'
+export type MailAccountType =
+  | 'IMAP_OAuth2'
+  | 'IMAPS_OAuth2'
+  | 'IMAPTLS_OAuth2'
+  | 'POP3_OAuth2'
+  | 'POP3S_OAuth2'
+  | 'POP3TLS_OAuth2'
+  | 'SMTP_OAuth2'
+  | 'SMTPS_OAuth2'
+  | 'SMTPTLS_OAuth2'
 
 export interface MailTransportSpec {
   protocol: 'imap' | 'pop3' | 'smtp'
+  /** `inbound` reads mail (IMAP, POP3), `outbound` sends it (SMTP). */
+  direction: 'inbound' | 'outbound'
   port: number
+  /** `implicit`: TLS from the first byte; `starttls`: cleartext greeting, then STARTTLS/STLS, required. */
+  tlsMode: 'implicit' | 'starttls'
   /** Implicit TLS from the first byte (IMAPS 993, POP3S 995, SMTPS 465). */
   secure: boolean
   /** Upgrade with STARTTLS and refuse to continue without it. */
   requireStartTls: boolean
 }
 
+const implicit = (protocol: MailTransportSpec['protocol'], port: number): MailTransportSpec => ({
+  protocol,
+  direction: protocol === 'smtp' ? 'outbound' : 'inbound',
+  port,
+  tlsMode: 'implicit',
+  secure: true,
+  requireStartTls: false,
+})
+const starttls = (protocol: MailTransportSpec['protocol'], port: number): MailTransportSpec => ({
+  protocol,
+  direction: protocol === 'smtp' ? 'outbound' : 'inbound',
+  port,
+  tlsMode: 'starttls',
+  secure: false,
+  requireStartTls: true,
+})
+
 /**
- * Port and TLS mode per account type. Every type is implicit TLS or required STARTTLS: the token
- * is a bearer credential, and STARTTLS used only "when offered" is stripped by anyone on the path.
- * So `SMTP_OAuth2` (port 25) requires STARTTLS just as `SMTPTLS_OAuth2` (587) does.
+ * Port and TLS mode per account type, named as ticket systems name them: `…S` is implicit TLS,
+ * `…TLS` is STARTTLS, the plain name is the protocol's cleartext port. Every type is implicit TLS
+ * or required STARTTLS: the token is a bearer credential, and STARTTLS used only "when offered" is
+ * stripped by anyone on the path. So the plain `IMAP_OAuth2`, `POP3_OAuth2` and `SMTP_OAuth2`,
+ * which a ticket system would run without TLS, exist for compatibility and behave like their
+ * `…TLS` siblings (SMTP keeps port 25, SMTPTLS uses the submission port 587).
  *
  * @example
  * const { port, secure } = MAIL_ACCOUNT_TYPES.IMAPS_OAuth2 // 993, implicit TLS
  */
-export const MAIL_ACCOUNT_TYPES: Readonly<Record<MailAccountType, MailTransportSpec>> = Object.freeze({
-  IMAPS_OAuth2: { protocol: 'imap', port: 993, secure: true, requireStartTls: false },
-  IMAPTLS_OAuth2: { protocol: 'imap', port: 143, secure: false, requireStartTls: true },
-  POP3S_OAuth2: { protocol: 'pop3', port: 995, secure: true, requireStartTls: false },
-  SMTP_OAuth2: { protocol: 'smtp', port: 25, secure: false, requireStartTls: true },
-  SMTPS_OAuth2: { protocol: 'smtp', port: 465, secure: true, requireStartTls: false },
-  SMTPTLS_OAuth2: { protocol: 'smtp', port: 587, secure: false, requireStartTls: true },
+export const MAIL_ACCOUNT_TYPES: Readonly<Record<MailAccountType, Readonly<MailTransportSpec>>> = Object.freeze({
+  IMAP_OAuth2: starttls('imap', 143),
+  IMAPS_OAuth2: implicit('imap', 993),
+  IMAPTLS_OAuth2: starttls('imap', 143),
+  POP3_OAuth2: starttls('pop3', 110),
+  POP3S_OAuth2: implicit('pop3', 995),
+  POP3TLS_OAuth2: starttls('pop3', 110),
+  SMTP_OAuth2: starttls('smtp', 25),
+  SMTPS_OAuth2: implicit('smtp', 465),
+  SMTPTLS_OAuth2: starttls('smtp', 587),
 })
 
 /**
@@ -174,9 +210,9 @@ export function resolveTransport(type: MailAccountType, input: Omit<MailConnecti
  * // o.secure, o.requireStartTls, o.tls ({ rejectUnauthorized: true, ca? }), o.auth
  */
 export async function mailConnectionOptions(tokens: TokenProvider, type: MailAccountType, input: MailConnectionInput): Promise<MailConnectionOptions> {
-  const { host, protocol, port, secure, requireStartTls, tls, plaintext } = resolveTransport(type, input)
+  const { host, protocol, direction, port, tlsMode, secure, requireStartTls, tls, plaintext } = resolveTransport(type, input)
   const accessToken = await tokens.getAccessToken(input.profileId)
-  return { type, protocol, port, secure, requireStartTls, host, auth: { user: input.user, accessToken }, tls, plaintext }
+  return { type, protocol, direction, port, tlsMode, secure, requireStartTls, host, auth: { user: input.user, accessToken }, tls, plaintext }
 }
 
 /**

@@ -1,13 +1,13 @@
 /**
  * A tiny POP3 client that does just enough for a connection test: greeting, `STLS` when asked,
- * `AUTH XOAUTH2`, `QUIT`. There is no maintained POP3 client with XOAUTH2 on npm; this is ~130
- * lines instead. It sends AUTH only over TLS (implicit or STLS) unless told the server is a
- * cleartext loopback test server.
+ * `AUTH XOAUTH2` (or `AUTH OAUTHBEARER`), `QUIT`. There is no maintained POP3 client with XOAUTH2
+ * on npm; this is ~140 lines instead. It sends AUTH only over TLS (implicit or STLS) unless told
+ * the server is a cleartext loopback test server.
  */
 import net from 'node:net'
 import tls from 'node:tls'
 import { AuthdockError } from '../errors.js'
-import { xoauth2 } from './sasl.js'
+import { oauthbearer, xoauth2 } from './sasl.js'
 
 export class Pop3Error extends Error {
   override readonly name = 'Pop3Error'
@@ -37,6 +37,8 @@ export interface Pop3LoginOptions {
   accessToken: string
   timeoutMs: number
   tls?: tls.ConnectionOptions
+  /** SASL mechanism; default XOAUTH2 (the one Microsoft 365 and Gmail both take). */
+  mechanism?: 'XOAUTH2' | 'OAUTHBEARER'
 }
 
 /** Reads CRLF lines from one socket at a time; `attach` moves it to the TLS socket after STLS. */
@@ -96,10 +98,10 @@ class LineReader {
 
 const servername = (host: string) => (net.isIP(host) ? undefined : host)
 
-/** Connect, log in with XOAUTH2 and quit. Resolves when the server accepted the token. */
+/** Connect, log in with XOAUTH2 (or OAUTHBEARER) and quit. Resolves when the server accepted the token. */
 export async function pop3XOAuth2Login(options: Pop3LoginOptions): Promise<void> {
   if (!options.secure && !options.requireStartTls && !options.plaintext) {
-    throw new AuthdockError('MAIL_TLS_REQUIRED', 'A POP3 login needs implicit TLS or STLS; the token is not sent in cleartext.', { expose: true, details: { reason: 'no_tls' } })
+    throw new AuthdockError('MAIL_TLS_REQUIRED', 'A POP3 login needs implicit TLS or STLS; the token is not sent in cleartext (no_tls).', { expose: true, details: { reason: 'no_tls' } })
   }
   const tlsOptions = { host: options.host, servername: servername(options.host), ...options.tls, rejectUnauthorized: true }
   let socket: net.Socket = options.secure ? tls.connect({ ...tlsOptions, port: options.port }) : net.connect({ host: options.host, port: options.port })
@@ -115,11 +117,11 @@ export async function pop3XOAuth2Login(options: Pop3LoginOptions): Promise<void>
       socket.write('STLS\r\n')
       const answer = await reader.next().catch(connectStep)
       if (!answer.startsWith('+OK')) {
-        throw new AuthdockError('MAIL_TLS_REQUIRED', 'The POP3 server did not accept STLS; the token was not sent.', { expose: true, details: { reason: 'starttls_unavailable' } })
+        throw new AuthdockError('MAIL_TLS_REQUIRED', 'The POP3 server did not accept STLS; authdock sends a token only over TLS, so it was not sent (starttls_unavailable).', { expose: true, details: { reason: 'starttls_unavailable' } })
       }
       // Anything after the +OK and before the handshake was injected in cleartext (RFC 2595 section 4).
       if (!reader.detach()) {
-        throw new AuthdockError('MAIL_TLS_REQUIRED', 'The POP3 server sent data between STLS and the TLS handshake; the token was not sent.', { expose: true, details: { reason: 'starttls_injection' } })
+        throw new AuthdockError('MAIL_TLS_REQUIRED', 'The POP3 server sent data between STLS and the TLS handshake; the token was not sent (starttls_injection).', { expose: true, details: { reason: 'starttls_injection' } })
       }
       const secured = tls.connect({ ...tlsOptions, socket })
       socket = secured
@@ -129,11 +131,14 @@ export async function pop3XOAuth2Login(options: Pop3LoginOptions): Promise<void>
         secured.once('error', reject)
       }).catch(connectStep)
     }
-    socket.write(`AUTH XOAUTH2 ${xoauth2(options.user, options.accessToken)}\r\n`)
+    const bearer = options.mechanism === 'OAUTHBEARER'
+    const initial = bearer ? oauthbearer(options.user, options.accessToken, servername(options.host) ?? options.host, options.port) : xoauth2(options.user, options.accessToken)
+    socket.write(`AUTH ${bearer ? 'OAUTHBEARER' : 'XOAUTH2'} ${initial}\r\n`)
     let answer = await reader.next().catch(authStep)
     if (answer.startsWith('+ ') || answer === '+') {
-      // XOAUTH2 failure: a challenge with the error as base64 JSON; an empty line ends the exchange.
-      socket.write('\r\n')
+      // A failure: a challenge with the error as base64 JSON. XOAUTH2 ends the exchange with an
+      // empty line, OAUTHBEARER with a lone ^A (RFC 7628 section 3.2.3).
+      socket.write(bearer ? 'AQ==\r\n' : '\r\n')
       answer = await reader.next().catch(authStep)
     }
     if (!answer.startsWith('+OK')) throw new Pop3Error('auth', answer.slice(0, 200))

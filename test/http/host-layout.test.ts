@@ -6,8 +6,11 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import express from 'express'
+import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config.js'
+import { Renderer } from '../../src/http/render.js'
 import { AuthdockError, type AuthdockOptions, type LayoutPage } from '../../src/index.js'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { TEST_KEYS } from '../fixtures/databases.js'
@@ -135,6 +138,21 @@ describe('a layout function of the host (views.layout as a function)', () => {
     expect(page.paths).toMatchObject({ auth: '/auth', admin: '/admin/oauth2-profiles' })
     expect(page.csrfToken).toMatch(/^[\w-]{20,}$/)
     expect(cspOf(res)['style-src']).toBe(`'nonce-${page.cspNonce}'`)
+  })
+})
+
+describe('a fragment (a template without the page frame, which a page\'s script inserts)', () => {
+  it('is sent as it is, not wrapped in the host layout', async () => {
+    const viewsDir = mkdtempSync(join(tmpdir(), 'authdock-fragment-'))
+    writeFileSync(join(viewsDir, 'fragment.ejs'), '<p id="fragment"><%= t(\'common.product\') %></p>')
+    const views = new Renderer(resolveConfig({ ...baseOptions({ layout: LAYOUT }), viewsDir }))
+    const host = express()
+    host.locals.siteName = 'Ticket desk'
+    host.get('/fragment', (req, res, next) => void views.render(req, res, 'fragment').catch(next))
+    host.get('/page', (req, res, next) => void views.render(req, res, 'error', { error: { code: 'NOT_FOUND', message: 'gone', status: 404 } }).catch(next))
+    const fragment = await request(host).get('/fragment')
+    expect(fragment.text).toBe('<p id="fragment">authdock</p>')
+    expect((await request(host).get('/page')).text).toContain('<nav id="host-nav">')
   })
 })
 

@@ -35,7 +35,7 @@ describe('test well-known', () => {
       endSession: false,
     })
     expect(report.endpoints.token_endpoint).toBe(`${op.issuer}/token`)
-    expect(report.findings.at(-1)).toEqual({ level: 'ok', text: 'The provider can be used for login.' })
+    expect(report.findings.at(-1)).toEqual({ level: 'ok', code: 'usable', text: 'The provider can be used for login.' })
     expect(report.findings.some((f) => f.level === 'warning' && f.text.includes('RFC 9207'))).toBe(true)
   })
 

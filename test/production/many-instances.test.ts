@@ -13,6 +13,9 @@
  * Skips with a message where PostgreSQL or Redis is absent on a developer's machine; in CI it runs.
  */
 import { randomBytes } from 'node:crypto'
+import { writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openStore } from '../../src/store/index.js'
 import type { Store } from '../../src/store/types.js'
@@ -22,6 +25,7 @@ import { startExampleProcess, type ExampleProcess } from '../fixtures/example-pr
 import { REDIS_URL, clearRedisPrefix, redisAvailable } from '../fixtures/redis-server.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { sha256, startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
+import { createTestCa } from '../fixtures/test-ca.js'
 
 // Both instances listen on ports the OS picks, so the provider cannot list their redirect URIs in
 // advance. Registered as native clients, their loopback redirect URIs match on any port (RFC 8252
@@ -54,6 +58,8 @@ const MAIL_SERVER_CLIENT = {
 }
 /** Token requests per instance in the burst. */
 const BURST_PER_INSTANCE = 40
+/** The per-run mail CA, trusted by the instances through MAIL_CA_FILE. */
+const mailCaFile = join(tmpdir(), `authdock-mail-ca-${randomBytes(6).toString('hex')}.pem`)
 
 const JSON_ACCEPT = { accept: 'application/json' }
 const API = '/admin/api/oauth2-profiles'
@@ -73,10 +79,13 @@ function sharedBrowser(...origins: string[]): BrowserClient {
 /** The same secrets and services for every instance; each run its own Redis key prefix. */
 function instanceEnv(op: OidcProviderFixture, database: string): Record<string, string> {
   return {
+    MAIL_CA_FILE: mailCaFile,
     OIDC_ISSUER: op.issuer,
     OIDC_CLIENT_ID: LOGIN_CLIENT.client_id,
     OIDC_CLIENT_SECRET: LOGIN_CLIENT.client_secret,
     AUTHDOCK_DATABASE: database,
+    // The test provider's accounts are the demo users; beside a real provider they are off by default.
+    DEMO_USERS: '1',
     REDIS_URL,
     REDIS_PREFIX: `authdock-test:${randomBytes(6).toString('hex')}:sess:`,
     AUTHDOCK_KEY: randomBytes(32).toString('base64'),
@@ -95,7 +104,13 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing Po
 
   beforeAll(async () => {
     op = await startOidcProvider({ clients: [LOGIN_CLIENT, MAILBOX_CLIENT, MAIL_SERVER_CLIENT] as never })
-    smtp = await startSmtpServer({ url: `${op.issuer}/token/introspection`, clientId: MAIL_SERVER_CLIENT.client_id, clientSecret: MAIL_SERVER_CLIENT.client_secret })
+    // The mail server speaks STARTTLS with a certificate of a per-run CA that the instances trust.
+    const ca = createTestCa()
+    writeFileSync(mailCaFile, ca.cert)
+    smtp = await startSmtpServer(
+      { url: `${op.issuer}/token/introspection`, clientId: MAIL_SERVER_CLIENT.client_id, clientSecret: MAIL_SERVER_CLIENT.client_secret },
+      { tls: { mode: 'starttls', ...ca.issueServer() } },
+    )
     db = (await createPostgresDatabase())!
     env = instanceEnv(op, db.url)
     ;[a, b] = await Promise.all([startExampleProcess(env), startExampleProcess(env)])

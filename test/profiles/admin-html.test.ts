@@ -176,6 +176,8 @@ describe('HTML admin: bad input re-renders the form with field errors and stores
     ['an unknown grant type', { grantType: 'password' }, 'grantType', /authorization_code/],
     ['a tenant id that is neither GUID nor domain', { tenantId: 'not a tenant!' }, 'tenantId', /GUID/],
     ['an unknown preset', { preset: 'facebook' }, 'preset', /one of/],
+    ['a mailbox with a space', { mailbox: 'desk @example.com' }, 'mailbox', /without spaces/],
+    ['an http revocation URL on a non-loopback host', { revocationUrl: 'http://login.example.com/revoke' }, 'revocationUrl', /https/],
   ]
   for (const [what, overrides, field, message] of cases) {
     it(`rejects ${what} (400, error on "${field}")`, async () => {
@@ -248,7 +250,7 @@ describe('HTML admin: presets fill the new form', () => {
   it('fills Google endpoints and the mail scope', async () => {
     const res = await presetPost({ preset: 'google' })
     expect(res.text).toContain('value="https://accounts.google.com/o/oauth2/v2/auth"')
-    expect(res.text).toContain('value="https://mail.google.com/"')
+    expect(res.text).toContain('value="openid email https://mail.google.com/"')
   })
 })
 
@@ -276,7 +278,7 @@ describe('HTML admin: the token state in plain words', () => {
     await app.dock.store.tokens.save(profile.id, { accessToken: 'at', status: 'ok', accessTokenExpiresAt: new Date('2031-05-06T07:08:00Z'), lastRefreshAt: new Date('2031-05-06T06:08:00Z') })
     const res = await app.agent.get(`${app.admin}/`).set(ADMIN)
     expect(res.text).toContain('token-present')
-    expect(res.text).toContain('expires 2031-05-06 07:08 UTC')
+    expect(res.text).toContain('Access token until 2031-05-06 07:08 UTC, no refresh token')
     expect(res.text).toContain('2031-05-06 06:08 UTC')
   })
 })

@@ -137,8 +137,11 @@ describe('dock.profiles', () => {
     const profile = await app.dock.profiles.create(mailbox())
     await app.dock.store.tokens.save(profile.id, { accessToken: 'at', refreshToken: 'rt', status: 'ok', accessTokenExpiresAt: new Date(Date.now() + 3600_000) })
     expect(await app.dock.profiles.tokenState(profile.id)).toMatchObject({ hasAccessToken: true, hasRefreshToken: true, status: 'ok' })
-    await app.dock.profiles.clearTokens('Support mailbox', { actor: 'setup' })
-    expect(await app.dock.store.tokens.get(profile.id)).toBeNull()
+    const result = await app.dock.profiles.clearTokens('Support mailbox', { actor: 'setup' })
+    expect(result).toMatchObject({ profileId: profile.id, name: 'Support mailbox' })
+    const after = await app.dock.store.tokens.get(profile.id)
+    expect(after?.accessToken ?? null).toBeNull()
+    expect(after?.refreshToken ?? null).toBeNull()
     expect((await app.dock.store.audit.list({ kind: 'profile.tokens_cleared' }))[0]).toMatchObject({ actor: 'setup', profileId: profile.id })
   })
 

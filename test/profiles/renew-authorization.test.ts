@@ -113,7 +113,7 @@ describe('renew authorization against a real provider', () => {
 
     const [entry] = await app.dock.store.audit.list({ kind: 'profile.authorized' })
     expect(entry).toMatchObject({ actor: 'test-admin', profileId, details: { account: 'alice@example.com', refreshTokenIssued: 'yes' } })
-    expect(events).toEqual([{ profileId, name: 'Mailbox', authorizedBy: 'test-admin', authorizedAccount: 'alice@example.com' }])
+    expect(events).toEqual([{ profileId, name: 'Mailbox', authorizedBy: 'test-admin', authorizedAccount: 'alice@example.com', accountMismatch: false }])
     // The token provider hands out the token that was just stored.
     expect(await app.dock.tokens.getAccessToken(profileId)).toBe(record!.accessToken)
   })

@@ -77,7 +77,7 @@ describe('presets', () => {
   })
 
   it('asks Google for offline access with consent, and nobody else', () => {
-    expect(googlePreset().scope).toBe('https://mail.google.com/')
+    expect(googlePreset().scope).toBe('openid email https://mail.google.com/')
     expect(presetAuthorizationParams('google')).toEqual({ access_type: 'offline', prompt: 'consent' })
     expect(presetAuthorizationParams('microsoft365')).toEqual({})
   })

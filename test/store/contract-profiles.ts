@@ -56,6 +56,20 @@ export function profileContract(h: StoreHarness): void {
       expect(await store.profiles.getClientSecret(p.id)).toBeNull()
     })
 
+    it('stores the mailbox and the revocation URL, keeps them when undefined and clears them on null, without clearing tokens', async () => {
+      const { store } = await fresh(h)
+      const bare = await store.profiles.create(profileInput())
+      expect(bare).toMatchObject({ mailbox: null, revocationUrl: null })
+      const p = await store.profiles.create(profileInput({ name: 'Shared', mailbox: 'shared@example.com', revocationUrl: 'https://login.example.com/revoke' }))
+      expect(p).toMatchObject({ mailbox: 'shared@example.com', revocationUrl: 'https://login.example.com/revoke' })
+      await store.tokens.save(p.id, { accessToken: 'at', refreshToken: 'rt' })
+      const kept = await store.profiles.update(p.id, profileInput({ name: 'Shared', valid: false }))
+      expect(kept.profile).toMatchObject({ mailbox: 'shared@example.com', revocationUrl: 'https://login.example.com/revoke' })
+      const changed = await store.profiles.update(p.id, profileInput({ name: 'Shared', mailbox: 'other@example.com', revocationUrl: null }))
+      expect(changed).toMatchObject({ tokensCleared: false, profile: { mailbox: 'other@example.com', revocationUrl: null } })
+      expect(await store.tokens.summary(p.id)).toMatchObject({ hasAccessToken: true, hasRefreshToken: true })
+    })
+
     const keyChanges: Array<[string, Partial<ProfileInput>]> = [
       ['authorizationUrl', { authorizationUrl: 'https://other.example.com/authorize' }],
       ['tokenUrl', { tokenUrl: 'https://other.example.com/token' }],

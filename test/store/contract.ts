@@ -5,9 +5,11 @@
 import type { StoreHarness } from './contract-helpers.js'
 import { keyContract } from './contract-keys.js'
 import { lockContract } from './contract-lock.js'
+import { loginProviderContract } from './contract-login-providers.js'
 import { profileContract } from './contract-profiles.js'
 import { recordContract } from './contract-records.js'
 import { tokenContract } from './contract-tokens.js'
+import { credentialsContract } from './contract-credentials.js'
 
 export type { StoreHarness } from './contract-helpers.js'
 
@@ -17,4 +19,6 @@ export function storeContract(h: StoreHarness): void {
   lockContract(h)
   recordContract(h)
   keyContract(h)
+  loginProviderContract(h)
+  credentialsContract(h)
 }

@@ -25,15 +25,20 @@ describe('mail account types', () => {
   const tokens = { getAccessToken: async () => 'the-token' } as unknown as TokenProvider
 
   it.each([
+    ['IMAP_OAuth2', 'imap', 143, false, true],
     ['IMAPS_OAuth2', 'imap', 993, true, false],
     ['IMAPTLS_OAuth2', 'imap', 143, false, true],
+    ['POP3_OAuth2', 'pop3', 110, false, true],
     ['POP3S_OAuth2', 'pop3', 995, true, false],
+    ['POP3TLS_OAuth2', 'pop3', 110, false, true],
     ['SMTP_OAuth2', 'smtp', 25, false, true],
     ['SMTPS_OAuth2', 'smtp', 465, true, false],
     ['SMTPTLS_OAuth2', 'smtp', 587, false, true],
   ] as const)('%s → %s on port %i, implicit TLS %s, STARTTLS required %s', async (type, protocol, port, secure, requireStartTls) => {
     const options = await mailConnectionOptions(tokens, type, { host: 'mail.example.com', user: 'box@example.com', profileId: 'p1' })
-    expect(options).toEqual({ type, protocol, port, secure, requireStartTls, host: 'mail.example.com', auth: { user: 'box@example.com', accessToken: 'the-token' }, tls: { rejectUnauthorized: true }, plaintext: false })
+    const direction = protocol === 'smtp' ? 'outbound' : 'inbound'
+    const tlsMode = secure ? 'implicit' : 'starttls'
+    expect(options).toEqual({ type, protocol, direction, port, tlsMode, secure, requireStartTls, host: 'mail.example.com', auth: { user: 'box@example.com', accessToken: 'the-token' }, tls: { rejectUnauthorized: true }, plaintext: false })
     expect(MAIL_ACCOUNT_TYPES[type].port).toBe(port)
   })
 

@@ -1,14 +1,17 @@
 /** `authdock check-secrets`: the secret-expiry check for cron and monitoring (exit 0/1/2). */
 import { parseArgs } from 'node:util'
-import { evaluateSecrets, exitCodeFor, profileSecrets, type ExpiringSecret, type SecretFinding } from '../../ops/secret-expiry.js'
+import { evaluateSecrets, exitCodeFor, profileSecrets, storedLoginClientSecrets, type ExpiringSecret, type SecretFinding } from '../../ops/secret-expiry.js'
+import { certificateSecrets } from '../../credentials/expiry.js'
 import { DATABASE_OPTION, STORE_HELP, openCliStore } from '../store.js'
 import { UsageError } from '../exit-codes.js'
 import type { CliIo, Command } from '../io.js'
 
 const help = `Usage: authdock check-secrets [options]
 
-Checks when the client secrets of the OAuth2 profiles (and, when given, of the login client)
-expire. Fewer than 90 days left: info; fewer than 30: warning; fewer than 7 or expired: error.
+Checks when the client secrets of the OAuth2 profiles, of the login providers managed in the
+admin and (when given) of the login clients in the configuration, and the active certificates of
+profiles and login providers expire. Fewer than 90 days left: info; fewer than 30: warning; fewer
+than 7 or expired: error.
 
 Options:
   --login-secret-expires [ID=]YYYY-MM-DD
@@ -34,7 +37,8 @@ function parseLoginExpiry(value: string): ExpiringSecret {
 function describe(f: SecretFinding): string {
   const what = f.kind === 'profile' ? `profile "${f.name}"` : `login client "${f.name}"`
   const when = f.expired ? `expired ${-f.daysLeft} day(s) ago` : f.daysLeft === 0 ? 'expires today' : `expires in ${f.daysLeft} day(s)`
-  return `${f.level.toUpperCase().padEnd(7)} ${what}: client secret ${when} (${f.expiresAt.toISOString().slice(0, 10)})`
+  const credential = f.certificate ? `certificate ${f.certificate.thumbprint}` : 'client secret'
+  return `${f.level.toUpperCase().padEnd(7)} ${what}: ${credential} ${when} (${f.expiresAt.toISOString().slice(0, 10)})`
 }
 
 export const checkSecretsCommand: Command = {
@@ -57,14 +61,18 @@ export const checkSecretsCommand: Command = {
     const store = await openCliStore({ database: values.database, io })
     let findings: SecretFinding[]
     try {
-      findings = evaluateSecrets([...login, ...profileSecrets(await store.profiles.list())], io.now())
+      const profiles = await store.profiles.list()
+      const names = new Map(profiles.map((p) => [p.id, p.name]))
+      // Without the options, a login provider is named by its id.
+      const certificates = certificateSecrets(await store.credentials.listActive(), (c) => (c.ownerKind === 'profile' ? (names.get(c.ownerId) ?? null) : c.ownerId))
+      findings = evaluateSecrets([...login, ...storedLoginClientSecrets(await store.loginProviders.list()), ...profileSecrets(profiles), ...certificates], io.now())
     } finally {
       await store.close()
     }
     if (values.json) {
       io.out(JSON.stringify({ findings, exitCode: exitCodeFor(findings) }, null, 2))
     } else if (!findings.length) {
-      io.out('OK      no client secret expires within 90 days')
+      io.out('OK      no client secret or certificate expires within 90 days')
     } else {
       for (const f of findings) io.out(describe(f))
     }

@@ -105,4 +105,77 @@ export const postgresMigrations: Migration[] = [
       `CREATE INDEX login_token_rotations_expires ON login_token_rotations (expires_at)`,
     ],
   },
+  {
+    version: 4,
+    name: 'profile mailbox and revocation URL',
+    statements: [
+      // The mailbox a profile's token is for (checked against the consenting account), and the
+      // provider's RFC 7009 endpoint for "clear tokens".
+      `ALTER TABLE profiles ADD COLUMN mailbox TEXT`,
+      `ALTER TABLE profiles ADD COLUMN revocation_url TEXT`,
+    ],
+  },
+  {
+    version: 5,
+    name: 'client credentials: certificates for private_key_jwt and the authentication method per owner',
+    statements: [
+      // Keyed by owner kind and id (no foreign key): a profile or a login provider, whichever owns it.
+      `CREATE TABLE credentials (
+        id TEXT PRIMARY KEY,
+        owner_kind TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        certificate TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        kid TEXT NOT NULL,
+        thumbprint_sha1 TEXT NOT NULL,
+        thumbprint_sha256 TEXT NOT NULL,
+        key_size INTEGER NOT NULL,
+        not_before BIGINT NOT NULL,
+        not_after BIGINT NOT NULL,
+        active BOOLEAN NOT NULL DEFAULT false,
+        created_at BIGINT NOT NULL,
+        created_by TEXT,
+        activated_at BIGINT
+      )`,
+      `CREATE INDEX credentials_owner ON credentials (owner_kind, owner_id)`,
+      // At most one active certificate per owner, whatever instances do at the same time.
+      `CREATE UNIQUE INDEX credentials_one_active ON credentials (owner_kind, owner_id) WHERE active`,
+      `CREATE TABLE client_auth (
+        owner_kind TEXT NOT NULL,
+        owner_id TEXT NOT NULL,
+        method TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (owner_kind, owner_id)
+      )`,
+    ],
+  },
+  {
+    version: 6,
+    name: 'login providers managed in the admin',
+    statements: [
+      `CREATE TABLE login_providers (
+        id TEXT PRIMARY KEY,
+        label TEXT NOT NULL,
+        active BOOLEAN NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        client_secret TEXT,
+        secret_expires_at BIGINT,
+        scope TEXT NOT NULL,
+        claim TEXT NOT NULL,
+        claim_label TEXT NOT NULL,
+        authorization_params TEXT NOT NULL,
+        id_token_algorithms TEXT,
+        preset TEXT,
+        tenant_id TEXT,
+        version BIGINT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      )`,
+      // One counter per kind of record that instances cache: a change bumps it in the same transaction.
+      `CREATE TABLE store_versions (name TEXT PRIMARY KEY, version BIGINT NOT NULL)`,
+      `INSERT INTO store_versions (name, version) VALUES ('login_providers', 0)`,
+    ],
+  },
 ]

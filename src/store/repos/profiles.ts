@@ -15,9 +15,10 @@ import { secretMoves } from '../secret-binding.js'
 const TOKEN_BOUND_FIELDS = ['authorizationUrl', 'tokenUrl', 'clientId', 'scope', 'grantType'] as const
 
 const COLUMNS =
-  'name, grant_type, authorization_url, token_url, redirect_url, client_id, scope, valid, secret_expires_at, proxy, preset, tenant_id'
+  'name, grant_type, authorization_url, token_url, redirect_url, client_id, scope, valid, secret_expires_at, proxy, preset, tenant_id, mailbox, revocation_url'
 
-function values(input: ProfileInput): unknown[] {
+/** `existing`: the stored row on update, whose optional fields stay when the input leaves them undefined. */
+function values(input: ProfileInput, existing?: Record<string, unknown>): unknown[] {
   return [
     input.name,
     input.grantType,
@@ -31,6 +32,8 @@ function values(input: ProfileInput): unknown[] {
     input.proxy,
     input.preset,
     input.tenantId,
+    input.mailbox === undefined ? (existing?.mailbox ?? null) : input.mailbox,
+    input.revocationUrl === undefined ? (existing?.revocation_url ?? null) : input.revocationUrl,
   ]
 }
 
@@ -64,7 +67,7 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
       try {
         const row = await db.get(
           `INSERT INTO profiles (id, ${COLUMNS}, client_secret, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
           [id, ...values(input), secret.seal(input.clientSecret ?? null, id), at, at],
         )
         return toProfile(row!)
@@ -84,9 +87,9 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
         let row
         try {
           row = await tx.get(
-            `UPDATE profiles SET (${COLUMNS}, client_secret, updated_at) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            `UPDATE profiles SET (${COLUMNS}, client_secret, updated_at) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
              WHERE id = ? RETURNING *`,
-            [...values(input), clientSecret, now(), id],
+            [...values(input, existing), clientSecret, now(), id],
           )
         } catch (error) {
           throw nameTaken(error, input.name)
@@ -98,6 +101,9 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
     async delete(id) {
       return db.transaction(async (tx) => {
         await tx.run('DELETE FROM tokens WHERE profile_id = ?', [id])
+        // Its certificates (and their private keys) go with it.
+        await tx.run("DELETE FROM credentials WHERE owner_kind = 'profile' AND owner_id = ?", [id])
+        await tx.run("DELETE FROM client_auth WHERE owner_kind = 'profile' AND owner_id = ?", [id])
         return (await tx.run('DELETE FROM profiles WHERE id = ?', [id])) > 0
       })
     },

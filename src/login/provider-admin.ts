@@ -1,0 +1,190 @@
+/**
+ * The only writer of admin-managed login providers: create, update and delete with their audit
+ * entries (through the one redacting write path) and events, the claim-change confirmation, and
+ * what the admin pages and the JSON API list. Providers of the `oidc` option are shown, never
+ * written ("from configuration"). Nothing here returns or records a client secret.
+ */
+import type { ProviderConfig } from '../config.js'
+import type { DockContext } from '../context.js'
+import { AuthdockError, isAuthdockError } from '../errors.js'
+import { addAuditEntry } from '../ops/redact.js'
+import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
+import { callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
+import type { WellKnownReport } from './types.js'
+import { refusedReport, testWellKnown } from './well-known.js'
+
+/**
+ * A provider as the admin lists it: from the options (read-only) or from the store.
+ *
+ * @example
+ * for (const p of await dock.loginProviders.service.list()) console.log(p.source, p.provider.id, p.redirectUri)
+ */
+export type ListedLoginProvider =
+  | { source: 'options'; readOnly: true; provider: ProviderConfig; redirectUri: string }
+  | { source: 'admin'; readOnly: false; provider: LoginProviderRecord; redirectUri: string }
+
+// Fields whose old and new values the audit entry records (never the secret).
+const AUDITED = ['label', 'active', 'issuer', 'clientId', 'secretExpiresAt', 'scope', 'claim', 'claimLabel', 'authorizationParams', 'idTokenAlgorithms', 'preset', 'tenantId'] as const
+
+function comparable(value: unknown): unknown {
+  if (value instanceof Date) return value.toISOString()
+  if (value !== null && typeof value === 'object') return JSON.stringify(value)
+  return value ?? null
+}
+
+function auditValues(p: LoginProviderRecord): Record<string, unknown> {
+  return Object.fromEntries(AUDITED.map((f) => [f, p[f] instanceof Date ? (p[f] as Date).toISOString() : p[f]]))
+}
+
+function originOf(url: string): string {
+  return URL.canParse(url) ? new URL(url).origin : url
+}
+
+/** The stored secret was issued by the old issuer's server: it is never sent to another one. */
+function secretRequired(from: string, to: string): AuthdockError {
+  return new AuthdockError('LOGIN_PROVIDER_SECRET_REQUIRED', `The issuer moved from ${from} to ${to}, so the stored client secret is not kept: enter the client secret again, or remove it.`, {
+    fields: { clientSecret: 'must be entered again because the issuer moved to another server (the stored secret is never sent to another server), or removed' },
+    details: { from, to },
+  })
+}
+
+function notFound(): AuthdockError {
+  return new AuthdockError('LOGIN_PROVIDER_NOT_FOUND', 'There is no login provider with this id. It may have been deleted.')
+}
+
+/**
+ * Login providers managed in the admin (`dock.loginProviders.service`): the only writer, with audit
+ * entries and events.
+ *
+ * @example
+ * const providers = await dock.loginProviders.service.list()
+ */
+export class LoginProviderService {
+  constructor(private readonly ctx: DockContext) {}
+
+  /** The redirect URI to register at the provider (admin-managed providers always have their own callback). */
+  redirectUri(id: string): string {
+    const { baseUrl, paths, oidc } = this.ctx.config
+    return `${baseUrl}${paths.auth}${callbackPathOf(id, oidc.length)}`
+  }
+
+  /** A fresh id for the new-provider form, so its redirect URI can be registered before saving. */
+  newId(): string {
+    return newStoreProviderId()
+  }
+
+  /** The options' providers first (in their order), then the admin's by label. */
+  async list(): Promise<ListedLoginProvider[]> {
+    const stored = await this.ctx.store.loginProviders.list()
+    return [
+      ...this.ctx.config.oidc.map((provider) => ({ source: 'options' as const, readOnly: true as const, provider, redirectUri: this.redirectUri(provider.id) })),
+      ...stored.map((provider) => ({ source: 'admin' as const, readOnly: false as const, provider, redirectUri: this.redirectUri(provider.id) })),
+    ]
+  }
+
+  /** A provider of the options or the store; LOGIN_PROVIDER_NOT_FOUND otherwise. */
+  async find(id: string): Promise<ListedLoginProvider> {
+    const option = this.ctx.config.oidc.find((p) => p.id === id)
+    if (option) return { source: 'options', readOnly: true, provider: option, redirectUri: this.redirectUri(id) }
+    return { source: 'admin', readOnly: false, provider: await this.get(id), redirectUri: this.redirectUri(id) }
+  }
+
+  /** An admin-managed provider; LOGIN_PROVIDER_READ_ONLY for one of the options, else LOGIN_PROVIDER_NOT_FOUND. */
+  async get(id: string): Promise<LoginProviderRecord> {
+    if (this.ctx.config.oidc.some((p) => p.id === id)) {
+      throw new AuthdockError('LOGIN_PROVIDER_READ_ONLY', 'This login provider comes from the configuration (the oidc option) and cannot be changed here.')
+    }
+    const provider = isStoreProviderId(id) ? await this.ctx.store.loginProviders.get(id) : null
+    if (!provider) throw notFound()
+    return provider
+  }
+
+  async create(input: LoginProviderInput, actor: string | null, id: string = newStoreProviderId()): Promise<LoginProviderRecord> {
+    const provider = await this.ctx.store.loginProviders.create(id, input)
+    await addAuditEntry(this.ctx.store, {
+      kind: 'loginProvider.created',
+      actor,
+      details: { providerId: provider.id, label: provider.label, values: auditValues(provider), secretSet: input.clientSecret ? 'yes' : 'no' },
+    })
+    this.ctx.events.emit('loginProvider.created', { providerId: provider.id, label: provider.label, actor })
+    return provider
+  }
+
+  /**
+   * Save new settings. A new identifying claim on a provider that users have logged in through
+   * needs `confirmClaimChange` (else LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED naming how many): every
+   * user mapping then has to be maintained again. Moving the issuer to another origin while a
+   * secret is stored needs the secret again, or its removal (LOGIN_PROVIDER_SECRET_REQUIRED).
+   */
+  async update(
+    id: string,
+    input: LoginProviderInput,
+    actor: string | null,
+    options: { confirmClaimChange?: boolean } = {},
+  ): Promise<{ provider: LoginProviderRecord; claimChanged: boolean }> {
+    const before = await this.get(id)
+    if (before.hasClientSecret && input.clientSecret === undefined && originOf(before.issuer) !== originOf(input.issuer)) {
+      throw secretRequired(originOf(before.issuer), originOf(input.issuer))
+    }
+    const claimChanged = before.claim !== input.claim
+    const users = claimChanged ? await this.ctx.store.loginProviders.userCount(id) : 0
+    if (claimChanged && users > 0 && !options.confirmClaimChange) {
+      throw new AuthdockError(
+        'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED',
+        `${users} user(s) have logged in through this provider with the claim "${before.claim}". With "${input.claim}" every user mapping must be maintained again. Confirm the change to save it.`,
+        { fields: { claim: 'changing it means every user mapping must be maintained again: confirm the change' }, details: { users, from: before.claim, to: input.claim } },
+      )
+    }
+    const secretChanged = input.clientSecret !== undefined && input.clientSecret !== (await this.ctx.store.loginProviders.getClientSecret(id))
+    const { provider } = await this.ctx.store.loginProviders.update(id, input)
+    const changes: Record<string, { from: unknown; to: unknown }> = {}
+    for (const field of AUDITED) {
+      const from = comparable(before[field])
+      const to = comparable(provider[field])
+      if (from !== to) changes[field] = { from: auditValues(before)[field], to: auditValues(provider)[field] }
+    }
+    await addAuditEntry(this.ctx.store, {
+      kind: 'loginProvider.updated',
+      actor,
+      details: { providerId: id, label: provider.label, changes, secretChanged: secretChanged ? 'yes' : 'no' },
+    })
+    if (claimChanged) {
+      await addAuditEntry(this.ctx.store, {
+        kind: 'loginProvider.claimChanged',
+        actor,
+        details: { providerId: id, label: provider.label, from: before.claim, to: provider.claim, usersLoggedIn: users, confirmed: users > 0 },
+      })
+    }
+    this.ctx.events.emit('loginProvider.updated', { providerId: id, label: provider.label, actor, secretChanged, claimChanged })
+    return { provider, claimChanged }
+  }
+
+  async delete(id: string, actor: string | null): Promise<LoginProviderRecord> {
+    const provider = await this.get(id)
+    if (!(await this.ctx.store.loginProviders.delete(id))) throw notFound()
+    await addAuditEntry(this.ctx.store, { kind: 'loginProvider.deleted', actor, details: { providerId: id, label: provider.label, values: auditValues(provider) } })
+    this.ctx.events.emit('loginProvider.deleted', { providerId: id, label: provider.label, actor })
+    return provider
+  }
+
+  /** How many users have logged in through a provider (for the claim-change warning). */
+  userCount(id: string): Promise<number> {
+    return this.ctx.store.loginProviders.userCount(id)
+  }
+
+  /**
+   * "Test well-known" for an issuer as entered (through `tokens.proxy` and the outbound address
+   * check, as a login would go). An issuer refused before any request (a query or fragment, a
+   * link-local or metadata address) is a report too, so the page shows every outcome the same way.
+   */
+  async testWellKnown(issuer: string): Promise<WellKnownReport> {
+    const entered = issuer.trim()
+    try {
+      return await testWellKnown(this.ctx, entered)
+    } catch (err) {
+      if (isAuthdockError(err, 'OUTBOUND_ADDRESS_REFUSED')) return refusedReport(this.ctx, entered, 'address_refused')
+      if (isAuthdockError(err, 'VALIDATION_FAILED') && err.fields?.issuer) return refusedReport(this.ctx, entered, 'issuer_query')
+      throw err
+    }
+  }
+}
