@@ -7,6 +7,7 @@ import { keyContract } from './contract-keys.js'
 import { lockContract } from './contract-lock.js'
 import { profileContract } from './contract-profiles.js'
 import { recordContract } from './contract-records.js'
+import { scaleContract } from './contract-scale.js'
 import { tokenContract } from './contract-tokens.js'
 
 export type { StoreHarness } from './contract-helpers.js'
@@ -17,4 +18,5 @@ export function storeContract(h: StoreHarness): void {
   lockContract(h)
   recordContract(h)
   keyContract(h)
+  scaleContract(h)
 }
