@@ -61,7 +61,8 @@ async function exportMemory(url: string, headers: Record<string, string>): Promi
   let bytes = 0
   try {
     const res = await fetch(url, { headers })
-    for await (const chunk of res.body!) bytes += (chunk as Uint8Array).byteLength
+    const reader = res.body!.getReader()
+    for (let part = await reader.read(); !part.done; part = await reader.read()) bytes += part.value.byteLength
   } finally {
     clearInterval(sample)
   }
