@@ -82,6 +82,7 @@ interface Figures {
   jsonMs: number
   auditMs: number
   readyMs: number
+  readySummaryMs: number
   profilesCsv: { rssMb: number; heapMb: number; bytes: number }
   auditCsv: { rssMb: number; heapMb: number; bytes: number }
   mapRate: number
@@ -103,6 +104,7 @@ async function measure(n: number): Promise<Figures> {
     f.jsonMs = await medianMs(`${app.url}${app.api}/`, admin)
     f.auditMs = await medianMs(`${app.url}${app.dock.config.paths.audit}/`, admin)
     f.readyMs = await medianMs(`${app.url}${app.dock.config.paths.health}/ready`, admin)
+    f.readySummaryMs = await medianMs(`${app.url}${app.dock.config.paths.health}/ready`, {})
     f.profilesCsv = await exportMemory(`${app.url}${app.admin}/export.csv`, admin)
     f.auditCsv = await exportMemory(`${app.url}${app.dock.config.paths.audit}/export.csv`, admin)
 
@@ -150,7 +152,8 @@ row('overview page, median ms', '≤ 30 at 5,000', (f) => fmt(f.overviewMs))
 row('overview search (q, state, expiry), median ms', '≤ 30', (f) => fmt(f.searchMs))
 row('JSON list (first page), median ms', '—', (f) => fmt(f.jsonMs))
 row('audit page, median ms', '≤ 30 at 100,000', (f) => fmt(f.auditMs))
-row('readiness report (detail), median ms', '—', (f) => fmt(f.readyMs))
+row('readiness report (detail: every profile), median ms', '—', (f) => fmt(f.readyMs))
+row('readiness summary (anonymous probe), median ms', 'flat', (f) => fmt(f.readySummaryMs))
 row('profile CSV export: peak RSS / heap above idle, MB', '≤ +20', (f) => `${fmt(f.profilesCsv.rssMb)} / ${fmt(f.profilesCsv.heapMb)} (${fmt(f.profilesCsv.bytes / 2 ** 20, 2)} MB sent)`)
 row('audit CSV export: peak RSS / heap above idle, MB', '≤ +20', (f) => `${fmt(f.auditCsv.rssMb)} / ${fmt(f.auditCsv.heapMb)} (${fmt(f.auditCsv.bytes / 2 ** 20, 2)} MB sent)`)
 row('async Map lookup, calls/s', '—', (f) => Math.round(f.mapRate).toLocaleString('en'))

@@ -216,6 +216,8 @@ export interface Store {
      * counted and cut in the database, so the cost follows the page size, not the number of profiles.
      */
     page(query?: ProfilePageQuery): Promise<ProfilePage>
+    /** How many valid profiles have a token record whose status is not `ok` (readiness, counted in SQL). */
+    countNeedingAttention(): Promise<number>
     /** Names of the given ids (unknown ids are left out): for showing a page of audit entries. */
     names(ids: readonly string[]): Promise<Map<string, string>>
   }

@@ -41,6 +41,11 @@ export function scaleContract(h: StoreHarness): void {
       expect((await store.profiles.page({ page: 2, pageSize: 1 })).rows.map((r) => [r.profile.name, r.token])).toEqual([['b', null]])
       expect(await store.profiles.page({ page: 0, pageSize: 100_000 })).toMatchObject({ page: 1, pageSize: 500 })
       expect(await store.profiles.names([a.id, a.id, 'unknown'])).toEqual(new Map([[a.id, 'a']]))
+      expect(await store.profiles.countNeedingAttention()).toBe(0)
+      await store.tokens.save(a.id, { status: 'error' })
+      expect(await store.profiles.countNeedingAttention()).toBe(1)
+      await store.profiles.update(a.id, { ...profileInput({ name: 'a' }), clientSecret: undefined, valid: false })
+      expect(await store.profiles.countNeedingAttention()).toBe(0)
     })
 
     it(`pages, searches and filters ${PROFILES} profiles and ${AUDIT} audit entries right`, { timeout: 60_000 }, async () => {
@@ -61,6 +66,7 @@ export function scaleContract(h: StoreHarness): void {
       expect(errorPage.rows.every((r) => r.token?.status === 'error')).toBe(true)
       expect((await store.profiles.page({ state: 'none' })).total).toBe(all.filter((p) => p.state === 'none').length)
       expect((await store.profiles.page({ state: 'ok' })).total).toBe(all.filter((p) => p.state === 'ok').length)
+      expect(await store.profiles.countNeedingAttention()).toBe(all.filter((p) => p.state === 'error' || p.state === 'reauthorization_required').length)
 
       const within30 = all.filter((p) => p.secretExpiresAt !== null && p.secretExpiresAt <= clock.t + 30 * DAY_MS)
       const expiring = await store.profiles.page({ expiresWithinDays: 30, pageSize: 500 })

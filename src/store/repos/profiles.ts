@@ -155,6 +155,13 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
         pageSize,
       }
     },
+    async countNeedingAttention() {
+      const row = await db.get<{ n: unknown }>(
+        `SELECT count(*) AS n FROM profiles p JOIN tokens t ON t.profile_id = p.id WHERE p.valid = ? AND t.status <> 'ok'`,
+        [true],
+      )
+      return Number(row?.n ?? 0)
+    },
     async names(ids) {
       const unique = [...new Set(ids)]
       const names = new Map<string, string>()
