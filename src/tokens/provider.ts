@@ -29,9 +29,8 @@ export class TokenCache {
   /** profile id → its slot. */
   private readonly slots = new Map<string, Slot>()
   /**
-   * id or name → the profile's slot, learnt from successful loads. One lookup on the hot path
-   * (with thousands of profiles, two chained lookups cost a measurable share), and a refresh
-   * through one key is seen through the others.
+   * id or name → the profile's slot, learnt from successful loads: one lookup on the hot path,
+   * and a refresh through one key is seen through the others.
    */
   private readonly keys = new Map<string, Slot>()
   private readonly pending = new Map<string, { force: boolean; promise: Promise<AccessToken> }>()
