@@ -302,6 +302,10 @@ export const optionsSchema = z.object({
       keepAliveAfterMs: z.number().int().positive().default(14 * 24 * 60 * 60_000),
       /** How often the keep-alive job looks for such refresh tokens (once across instances). */
       keepAliveIntervalMs: z.number().int().positive().default(60 * 60_000),
+      /** At most this many keep-alive refreshes at once, so a pass over thousands of profiles does not burst at the provider. */
+      keepAliveConcurrency: z.number().int().positive().max(64).default(4),
+      /** Each keep-alive refresh waits a random 0…this long first (shortened so the pass fits in half its interval). */
+      keepAliveJitterMs: z.number().int().nonnegative().default(250),
       /** After a failed refresh, wait this long before the next try; doubled per failure. */
       backoffBaseMs: z.number().int().positive().default(15_000),
       /** Upper bound of that wait. */

@@ -56,8 +56,9 @@ export function parseAuditFilter(query: Record<string, unknown>, options: { allo
   return { profileId, kind, beforeId: before ? Number(before) : undefined, limit }
 }
 
-async function profileNames(store: Pick<Store, 'profiles'>): Promise<Map<string, string>> {
-  return new Map((await store.profiles.list()).map((p) => [p.id, p.name]))
+/** Names of the profiles these entries mention only: the cost follows the page, not the profiles. */
+async function profileNames(store: Pick<Store, 'profiles'>, entries: AuditEntry[]): Promise<Map<string, string>> {
+  return store.profiles.names(entries.flatMap((e) => (e.profileId ? [e.profileId] : [])))
 }
 
 function toRow(e: AuditEntry, names: Map<string, string>): AuditRow {
@@ -74,10 +75,8 @@ function toRow(e: AuditEntry, names: Map<string, string>): AuditRow {
 
 /** One page, newest first, and the `beforeId` of the next (older) page or null. */
 export async function auditPage(store: Pick<Store, 'audit' | 'profiles'>, filter: AuditFilter): Promise<{ entries: AuditRow[]; nextBeforeId: number | null }> {
-  const [raw, names] = await Promise.all([
-    store.audit.list({ profileId: filter.profileId, kind: filter.kind, beforeId: filter.beforeId, limit: filter.limit + 1 }),
-    profileNames(store),
-  ])
+  const raw = await store.audit.list({ profileId: filter.profileId, kind: filter.kind, beforeId: filter.beforeId, limit: filter.limit + 1 })
+  const names = await profileNames(store, raw)
   const more = raw.length > filter.limit
   const entries = raw.slice(0, filter.limit).map((e) => toRow(e, names))
   return { entries, nextBeforeId: more && entries.length ? entries[entries.length - 1].id : null }
@@ -85,19 +84,26 @@ export async function auditPage(store: Pick<Store, 'audit' | 'profiles'>, filter
 
 export const CSV_HEADER = ['id', 'at', 'kind', 'actor', 'profileId', 'profileName', 'details']
 
-/** The whole filtered trail as CSV (newest first, at most {@link CSV_MAX_ROWS} rows). */
-export async function auditCsv(store: Pick<Store, 'audit' | 'profiles'>, filter: Omit<AuditFilter, 'limit'>): Promise<string> {
-  const names = await profileNames(store)
-  const rows: unknown[][] = []
+/** The filtered trail's CSV rows, newest first, read in batches (at most {@link CSV_MAX_ROWS}). */
+export async function* auditCsvRows(store: Pick<Store, 'audit' | 'profiles'>, filter: Omit<AuditFilter, 'limit'>): AsyncGenerator<unknown[]> {
   let beforeId = filter.beforeId
-  while (rows.length < CSV_MAX_ROWS) {
-    const batch = await store.audit.list({ profileId: filter.profileId, kind: filter.kind, beforeId, limit: MAX_LIMIT })
+  let count = 0
+  while (count < CSV_MAX_ROWS) {
+    const batch = await store.audit.list({ profileId: filter.profileId, kind: filter.kind, beforeId, limit: Math.min(MAX_LIMIT, CSV_MAX_ROWS - count) })
+    const names = await profileNames(store, batch)
     for (const e of batch) {
       const r = toRow(e, names)
-      rows.push([r.id, r.at, r.kind, r.actor, r.profileId, r.profileName, JSON.stringify(r.details)])
+      yield [r.id, r.at, r.kind, r.actor, r.profileId, r.profileName, JSON.stringify(r.details)]
     }
+    count += batch.length
     if (batch.length < MAX_LIMIT) break
     beforeId = batch[batch.length - 1].id
   }
-  return toCsv(CSV_HEADER, rows.slice(0, CSV_MAX_ROWS))
+}
+
+/** The whole filtered trail as CSV (newest first, at most {@link CSV_MAX_ROWS} rows). */
+export async function auditCsv(store: Pick<Store, 'audit' | 'profiles'>, filter: Omit<AuditFilter, 'limit'>): Promise<string> {
+  const rows: unknown[][] = []
+  for await (const row of auditCsvRows(store, filter)) rows.push(row)
+  return toCsv(CSV_HEADER, rows)
 }

@@ -11,7 +11,11 @@ import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
 import { handler } from '../http/handler.js'
 import { requireAdmin } from './admin-guard.js'
-import { auditCsv, auditPage, parseAuditFilter } from './audit-query.js'
+import { CSV_HEADER, auditCsvRows, auditPage, parseAuditFilter } from './audit-query.js'
+import { writeCsv } from './csv.js'
+
+/** Up to this many profiles, the filter offers each in a select. */
+const PROFILE_CHOICES = 200
 
 export interface AuditRouters {
   /** HTML page and CSV export; mount at `paths.audit`. */
@@ -40,7 +44,13 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
   adminRouter.use(verifyCsrf)
   adminRouter.get('/', handler(async (req, res) => {
     const filter = parseAuditFilter(req.query as Record<string, unknown>)
-    const [page, profiles] = await Promise.all([auditPage(store, filter), store.profiles.list()])
+    // A select of every profile would grow with them: past PROFILE_CHOICES it offers the selected one only.
+    const [page, choices] = await Promise.all([auditPage(store, filter), store.profiles.page({ pageSize: PROFILE_CHOICES })])
+    const profiles = choices.total <= PROFILE_CHOICES ? choices.rows.map((r) => r.profile) : []
+    if (filter.profileId && !profiles.some((p) => p.id === filter.profileId)) {
+      const selected = await store.profiles.get(filter.profileId)
+      if (selected) profiles.unshift(selected)
+    }
     const query = (extra: Record<string, string | number | undefined>) => {
       const q = new URLSearchParams()
       for (const [k, v] of Object.entries({ profile: filter.profileId, kind: filter.kind, ...extra })) if (v !== undefined && v !== '') q.set(k, String(v))
@@ -65,7 +75,6 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
   }))
   adminRouter.get('/export.csv', handler(async (req, res) => {
     const { limit: _limit, ...filter } = parseAuditFilter(req.query as Record<string, unknown>)
-    const csv = await auditCsv(store, filter)
     const day = new Date(ctx.now()).toISOString().slice(0, 10)
     res
       .status(200)
@@ -73,7 +82,9 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
       .set('Content-Disposition', `attachment; filename="authdock-audit-${day}.csv"`)
       .set('Cache-Control', 'no-store')
       .set('X-Content-Type-Options', 'nosniff')
-      .send(csv)
+    // Streamed in batches with backpressure: memory does not grow with the trail.
+    await writeCsv(res, CSV_HEADER, auditCsvRows(store, filter))
+    res.end()
   }))
   adminRouter.use(noOtherRoutes)
 

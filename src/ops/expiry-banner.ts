@@ -12,6 +12,12 @@ import { checkSecrets, type SecretFinding } from './secret-expiry.js'
 /** How long computed findings are reused for banners. */
 export const BANNER_CACHE_MS = 60_000
 
+/**
+ * At most this many secrets get a banner of their own (the most urgent); the rest are counted in
+ * one more, so a page's banners do not grow with the number of profiles.
+ */
+export const BANNER_MAX = 5
+
 /** The banner text for one finding, in the request's language. */
 export function bannerText(t: Translate, f: SecretFinding): string {
   const kind = t(`ops.secrets.kind.${f.kind}`)
@@ -44,6 +50,12 @@ export function expiryBannerSource(ctx: DockContext, options: { cacheMs?: number
   }
   return async (req) => {
     const t = ctx.views.translator(req)
-    return (await findings()).map((f) => ({ level: f.level, text: bannerText(t, f) }))
+    const all = await findings()
+    const banners = all.slice(0, BANNER_MAX).map((f) => ({ level: f.level, text: bannerText(t, f) }))
+    const rest = all.slice(BANNER_MAX)
+    if (rest.length) {
+      banners.push({ level: rest.some((f) => f.level === 'error') ? 'error' : rest[0].level, text: t('ops.secrets.banner.more', { count: rest.length }) })
+    }
+    return banners
   }
 }

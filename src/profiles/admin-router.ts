@@ -11,8 +11,9 @@ import { errorHandler } from '../http/error-handler.js'
 import { requireAdmin } from '../ops/admin-guard.js'
 import { startAuthorization } from './authorize.js'
 import { accountMismatch } from './mailbox.js'
-import { csvFileName, profilesCsv } from './csv.js'
+import { csvFileName, sendProfilesCsv } from './csv.js'
 import { formBody, handler, profileIdParam } from './http.js'
+import { OVERVIEW_STATES, overviewHref, parseOverviewQuery } from './overview-query.js'
 import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetDeps, presetValues } from './presets.js'
 import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
@@ -61,7 +62,9 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
     '/',
     handler(async (req, res) => {
       const t = ctx.views.translator(req)
-      const rows = (await service.rows()).map(({ profile, token }) => ({
+      const query = parseOverviewQuery(req.query as Record<string, unknown>)
+      const page = await service.page(query)
+      const rows = page.rows.map(({ profile, token }) => ({
         id: profile.id,
         name: profile.name,
         clientId: profile.clientId,
@@ -82,7 +85,20 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
       const done = typeof req.query.done === 'string' && DONE.has(req.query.done) ? req.query.done : null
       // "Renew authorization" posts here and is redirected to each profile's authorization URL.
       const formActions = rows.filter((r) => r.canAuthorize).map((r) => r.authorizationUrl)
-      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl }, { banners: true, formActions })
+      const lastPage = Math.max(1, Math.ceil(page.total / page.pageSize))
+      const search = {
+        query,
+        states: OVERVIEW_STATES,
+        expiresChoices: [7, 30, 90],
+        filtered: Boolean(query.q || query.state || query.expiresWithinDays !== undefined),
+        total: page.total,
+        from: page.rows.length ? (page.page - 1) * page.pageSize + 1 : 0,
+        to: (page.page - 1) * page.pageSize + page.rows.length,
+        previousHref: page.page > 1 ? overviewHref(query, { page: Math.min(page.page - 1, lastPage) }) || '?' : null,
+        nextHref: page.page < lastPage ? overviewHref(query, { page: page.page + 1 }) : null,
+        pageSize: page.pageSize,
+      }
+      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl, search }, { banners: true, formActions })
     }),
   )
 
@@ -140,14 +156,10 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
   router.get(
     '/export.csv',
     handler(async (_req, res) => {
-      const csv = profilesCsv(await service.rows())
-      res
-        .status(200)
-        .set('Content-Type', 'text/csv; charset=utf-8')
-        .set('Content-Disposition', `attachment; filename="${csvFileName(ctx.now())}"`)
-        .set('Cache-Control', 'no-store')
-        .set('X-Content-Type-Options', 'nosniff')
-        .send(csv)
+      await sendProfilesCsv(res, service.eachRow(), {
+        'Content-Disposition': `attachment; filename="${csvFileName(ctx.now())}"`,
+        'Cache-Control': 'no-store',
+      })
     }),
   )
 

@@ -10,8 +10,9 @@ import { csrfToken, verifyCsrf } from '../http/csrf.js'
 import { errorHandler } from '../http/error-handler.js'
 import { requireAdmin } from '../ops/admin-guard.js'
 import { startAuthorization } from './authorize.js'
-import { csvFileName, profilesCsv } from './csv.js'
+import { csvFileName, sendProfilesCsv } from './csv.js'
 import { handler, jsonBody, profileIdParam } from './http.js'
+import { parseOverviewQuery } from './overview-query.js'
 import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams, presetDeps, presetValues } from './presets.js'
 import { mergeForPatch, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
@@ -58,8 +59,9 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
 
   router.get(
     '/',
-    handler(async (_req, res) => {
-      res.json({ profiles: rowsJson(await service.rows()) })
+    handler(async (req, res) => {
+      const page = await service.page(parseOverviewQuery(req.query as Record<string, unknown>))
+      res.json({ profiles: rowsJson(page.rows), total: page.total, page: page.page, pageSize: page.pageSize })
     }),
   )
 
@@ -75,12 +77,7 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
   router.get(
     '/export.csv',
     handler(async (_req, res) => {
-      res
-        .status(200)
-        .set('Content-Type', 'text/csv; charset=utf-8')
-        .set('Content-Disposition', `attachment; filename="${csvFileName(ctx.now())}"`)
-        .set('X-Content-Type-Options', 'nosniff')
-        .send(profilesCsv(await service.rows()))
+      await sendProfilesCsv(res, service.eachRow(), { 'Content-Disposition': `attachment; filename="${csvFileName(ctx.now())}"` })
     }),
   )
 

@@ -7,7 +7,7 @@ import type { Request } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { addAuditEntry } from '../ops/redact.js'
-import type { Profile, ProfileInput, TokenSummary } from '../store/types.js'
+import type { Profile, ProfileInput, ProfilePage, ProfilePageQuery, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { secretMoves } from '../store/secret-binding.js'
 import { clearProfileTokens, type ClearTokensResult } from './clear-tokens.js'
@@ -76,6 +76,23 @@ export class ProfileService {
     return profiles
       .map((profile) => ({ profile, token: byId.get(profile.id) ?? null }))
       .sort((a, b) => a.profile.name.localeCompare(b.profile.name))
+  }
+
+  /** One page of the overview, searched and filtered in the store (see `profiles.page`). */
+  page(query: ProfilePageQuery): Promise<ProfilePage> {
+    return this.ctx.store.profiles.page(query)
+  }
+
+  /**
+   * Every row, a page at a time, for exports: memory holds one batch, not the whole overview.
+   * Rows added or removed while it runs may shift a row across a batch boundary.
+   */
+  async *eachRow(query: Omit<ProfilePageQuery, 'page' | 'pageSize'> = {}, batch = 500): AsyncGenerator<ProfileRow> {
+    for (let page = 1; ; page++) {
+      const { rows } = await this.ctx.store.profiles.page({ ...query, page, pageSize: batch })
+      yield* rows
+      if (rows.length < batch) return
+    }
   }
 
   /** Throws PROFILE_NOT_FOUND. */

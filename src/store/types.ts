@@ -223,6 +223,33 @@ export interface AttemptCounter {
   delete(key: string): Promise<void>
 }
 
+/** The token states the overview filters by; `none` is a profile that holds no token and no error. */
+export type ProfileStateFilter = TokenStatus | 'none'
+
+/** What `profiles.page` is asked for. Everything is optional; no filter lists every profile. */
+export interface ProfilePageQuery {
+  /** Case-insensitive substring of the name, mailbox or client id. */
+  q?: string
+  state?: ProfileStateFilter
+  /** Only profiles whose client secret expires within this many days of `now` (expired ones too). */
+  expiresWithinDays?: number
+  /** 1-based. */
+  page?: number
+  /** 1 to {@link PROFILE_PAGE_MAX}; default {@link PROFILE_PAGE_DEFAULT}. */
+  pageSize?: number
+}
+
+export const PROFILE_PAGE_DEFAULT = 50
+export const PROFILE_PAGE_MAX = 500
+
+/** One page of profiles by name, each with its token summary, and how many match in all. */
+export interface ProfilePage {
+  rows: Array<{ profile: Profile; token: TokenSummary | null }>
+  total: number
+  page: number
+  pageSize: number
+}
+
 /**
  * The storage contract behind authdock (SQLite and PostgreSQL adapters). Hosts change profiles
  * through `dock.profiles`, never here; `openStore` exists for tools and StoreSessionStore.
@@ -252,6 +279,15 @@ export interface Store {
     /** Deletes the profile, its tokens and its certificates; false when it did not exist. */
     delete(id: string): Promise<boolean>
     getClientSecret(id: string): Promise<string | null>
+    /**
+     * One page of the profiles matching `query`, by name, with their token summaries: filtered,
+     * counted and cut in the database, so the cost follows the page size, not the number of profiles.
+     */
+    page(query?: ProfilePageQuery): Promise<ProfilePage>
+    /** How many valid profiles have a token record whose status is not `ok` (readiness, counted in SQL). */
+    countNeedingAttention(): Promise<number>
+    /** Names of the given ids (unknown ids are left out): for showing a page of audit entries. */
+    names(ids: readonly string[]): Promise<Map<string, string>>
   }
 
   /** Login providers managed in the admin (the ones from options never touch the store). */

@@ -21,10 +21,19 @@ type LockOutcome =
   | { kind: 'refused'; error: AuthdockError }
   | { kind: 'failed'; cls: ProviderErrorClass; previousStatus: string | null; fallback?: AccessToken; error?: unknown }
 
+/** A profile's cached token, shared by every key (id, name) that names the profile. */
+interface Slot {
+  token: AccessToken | undefined
+}
+
 export class TokenCache {
-  private readonly tokens = new Map<string, AccessToken>()
-  /** id or name → profile id, learnt from successful loads. */
-  private readonly keys = new Map<string, string>()
+  /** profile id → its slot. */
+  private readonly slots = new Map<string, Slot>()
+  /**
+   * id or name → the profile's slot, learnt from successful loads: one lookup on the hot path,
+   * and a refresh through one key is seen through the others.
+   */
+  private readonly keys = new Map<string, Slot>()
   private readonly pending = new Map<string, { force: boolean; promise: Promise<AccessToken> }>()
   /** Bumped by invalidate(): a load that started before must not put its token back. */
   private generation = 0
@@ -33,8 +42,7 @@ export class TokenCache {
 
   /** The cached token when it is valid beyond the margin; never asks the store. */
   peek(key: string): AccessToken | undefined {
-    const id = this.keys.get(key)
-    const token = id === undefined ? undefined : this.tokens.get(id)
+    const token = this.keys.get(key)?.token
     if (token && token.expiresAt.getTime() - this.ctx.config.tokens.refreshMarginMs > this.ctx.now()) return token
     return undefined
   }
@@ -49,7 +57,7 @@ export class TokenCache {
     const running = this.pending.get(key)
     if (running && (running.force || !force)) return running.promise
     // The token a forced caller holds is the one the server rejected: any other valid one will do.
-    const rejected = force ? this.tokens.get(this.keys.get(key) ?? '')?.accessToken : undefined
+    const rejected = force ? this.keys.get(key)?.token?.accessToken : undefined
     const promise = this.load(key, force, rejected).finally(() => {
       if (this.pending.get(key)?.promise === promise) this.pending.delete(key)
     })
@@ -59,20 +67,25 @@ export class TokenCache {
 
   invalidate(profileId: string): void {
     this.generation++
-    this.tokens.delete(profileId)
-    for (const [key, id] of this.keys) if (id === profileId) this.keys.delete(key)
+    const slot = this.slots.get(profileId)
+    if (!slot) return
+    slot.token = undefined
+    this.slots.delete(profileId)
+    for (const [key, s] of this.keys) if (s === slot) this.keys.delete(key)
   }
 
   clear(): void {
     this.generation++
-    this.tokens.clear()
+    this.slots.clear()
     this.keys.clear()
   }
 
   private remember(key: string, token: AccessToken, generation: number): AccessToken {
     if (generation !== this.generation) return token
-    this.keys.set(key, token.profileId)
-    this.tokens.set(token.profileId, token)
+    let slot = this.slots.get(token.profileId)
+    if (!slot) this.slots.set(token.profileId, (slot = { token }))
+    slot.token = token
+    this.keys.set(key, slot)
     return token
   }
 

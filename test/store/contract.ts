@@ -8,6 +8,7 @@ import { lockContract } from './contract-lock.js'
 import { loginProviderContract } from './contract-login-providers.js'
 import { profileContract } from './contract-profiles.js'
 import { recordContract } from './contract-records.js'
+import { scaleContract } from './contract-scale.js'
 import { tokenContract } from './contract-tokens.js'
 import { credentialsContract } from './contract-credentials.js'
 
@@ -21,4 +22,5 @@ export function storeContract(h: StoreHarness): void {
   keyContract(h)
   loginProviderContract(h)
   credentialsContract(h)
+  scaleContract(h)
 }

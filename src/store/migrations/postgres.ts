@@ -178,4 +178,16 @@ export const postgresMigrations: Migration[] = [
       `INSERT INTO store_versions (name, version) VALUES ('login_providers', 0)`,
     ],
   },
+  {
+    version: 7,
+    name: 'indexes for large overviews and audit trails',
+    statements: [
+      // The overview pages by name (ORDER BY lower(name), name with LIMIT/OFFSET), filters by the
+      // secret's expiry and by token status; the audit page filters by profile and kind together.
+      `CREATE INDEX profiles_name_order ON profiles (lower(name), name)`,
+      `CREATE INDEX profiles_secret_expires ON profiles (secret_expires_at)`,
+      `CREATE INDEX tokens_status ON tokens (status)`,
+      `CREATE INDEX audit_profile_kind ON audit (profile_id, kind, id)`,
+    ],
+  },
 ]

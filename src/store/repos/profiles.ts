@@ -6,9 +6,9 @@ import { randomUUID } from 'node:crypto'
 import { AuthdockError } from '../../errors.js'
 import type { Keyring } from '../crypto.js'
 import { constraintKind, type Db } from '../db.js'
-import { toMs, toProfile } from '../rows.js'
+import { toMs, toProfile, toTokenSummary } from '../rows.js'
 import { sealer } from '../secrets.js'
-import type { Profile, ProfileInput, Store } from '../types.js'
+import { PROFILE_PAGE_DEFAULT, PROFILE_PAGE_MAX, type Profile, type ProfileInput, type ProfilePageQuery, type Store } from '../types.js'
 import { secretMoves } from '../secret-binding.js'
 
 /** Changing one of these makes the stored tokens belong to other settings: they are cleared. */
@@ -43,6 +43,37 @@ function nameTaken(error: unknown, name: string): unknown {
     cause: error,
     fields: { name: 'A profile with this name already exists' },
   })
+}
+
+const DAY_MS = 86_400_000
+
+/** A LIKE pattern matching `text` anywhere, its own % _ and \ taken literally. */
+function containing(text: string): string {
+  return `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+}
+
+/** The WHERE clause of a page query over `profiles p LEFT JOIN tokens t`. */
+function pageWhere(query: ProfilePageQuery, now: number): { sql: string; params: unknown[] } {
+  const where: string[] = []
+  const params: unknown[] = []
+  const q = query.q?.trim()
+  if (q) {
+    const like = containing(q)
+    where.push(`(lower(p.name) LIKE ? ESCAPE '\\' OR lower(coalesce(p.mailbox, '')) LIKE ? ESCAPE '\\' OR lower(p.client_id) LIKE ? ESCAPE '\\')`)
+    params.push(like, like, like)
+  }
+  // "No token" as the overview words it: no record, or one holding neither a token nor an error.
+  const none = 't.profile_id IS NULL OR (t.access_token IS NULL AND t.refresh_token IS NULL AND t.last_error_code IS NULL)'
+  if (query.state === 'none') where.push(`(${none})`)
+  else if (query.state) {
+    where.push(`t.status = ? AND NOT (${none})`)
+    params.push(query.state)
+  }
+  if (query.expiresWithinDays !== undefined) {
+    where.push('p.secret_expires_at IS NOT NULL AND p.secret_expires_at <= ?')
+    params.push(now + query.expiresWithinDays * DAY_MS)
+  }
+  return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params }
 }
 
 export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['profiles'] {
@@ -106,6 +137,45 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
         await tx.run("DELETE FROM client_auth WHERE owner_kind = 'profile' AND owner_id = ?", [id])
         return (await tx.run('DELETE FROM profiles WHERE id = ?', [id])) > 0
       })
+    },
+    async page(query = {}) {
+      const pageSize = Math.min(Math.max(Math.trunc(query.pageSize ?? PROFILE_PAGE_DEFAULT) || PROFILE_PAGE_DEFAULT, 1), PROFILE_PAGE_MAX)
+      const page = Math.max(Math.trunc(query.page ?? 1) || 1, 1)
+      const where = pageWhere(query, now())
+      const from = `FROM profiles p LEFT JOIN tokens t ON t.profile_id = p.id ${where.sql}`
+      const [count, rows] = await Promise.all([
+        db.get<{ n: unknown }>(`SELECT count(*) AS n ${from}`, where.params),
+        // Ordered like list(); the (lower(name), name) index serves the order and the offset.
+        db.all(`SELECT p.* ${from} ORDER BY lower(p.name), p.name LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`, where.params),
+      ])
+      const ids = rows.map((r) => String(r.id))
+      const tokens = ids.length ? await db.all(`SELECT * FROM tokens WHERE profile_id IN (${ids.map(() => '?').join(', ')})`, ids) : []
+      const byId = new Map(tokens.map((t) => [String(t.profile_id), toTokenSummary(t)]))
+      return {
+        rows: rows.map((r) => ({ profile: toProfile(r), token: byId.get(String(r.id)) ?? null })),
+        total: Number(count?.n ?? 0),
+        page,
+        pageSize,
+      }
+    },
+    async countNeedingAttention() {
+      const row = await db.get<{ n: unknown }>(
+        `SELECT count(*) AS n FROM profiles p JOIN tokens t ON t.profile_id = p.id WHERE p.valid = ? AND t.status <> 'ok'`,
+        [true],
+      )
+      return Number(row?.n ?? 0)
+    },
+    async names(ids) {
+      const unique = [...new Set(ids)]
+      const names = new Map<string, string>()
+      // Bounded IN lists: SQLite allows 32,766 parameters, PostgreSQL 65,535.
+      for (let i = 0; i < unique.length; i += 500) {
+        const chunk = unique.slice(i, i + 500)
+        for (const r of await db.all(`SELECT id, name FROM profiles WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)) {
+          names.set(String(r.id), String(r.name))
+        }
+      }
+      return names
     },
     async getClientSecret(id) {
       const row = await db.get('SELECT client_secret FROM profiles WHERE id = ?', [id])
