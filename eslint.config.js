@@ -7,7 +7,14 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Type-aware: a promise nobody awaits, or one handed where a void callback is expected (an
+    // Express handler, an event listener), loses its rejection.
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js'] }, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'warn',
     },
@@ -20,8 +27,10 @@ export default tseslint.config(
       'no-restricted-syntax': [
         'error',
         {
-          selector: 'CallExpression[callee.property.name=/^(get|post|put|patch|delete|all|use)$/] > :matches(ArrowFunctionExpression, FunctionExpression)[async=true]',
-          message: 'Wrap an async route handler in handler() (src/http/handler.ts): Express 4 does not forward a rejected promise.',
+          selector:
+            'CallExpression[callee.property.name=/^(get|post|put|patch|delete|all|use)$/] > :matches(ArrowFunctionExpression, FunctionExpression)[async=true]',
+          message:
+            'Wrap an async route handler in handler() (src/http/handler.ts): Express 4 does not forward a rejected promise.',
         },
       ],
     },
@@ -36,7 +45,8 @@ export default tseslint.config(
           patterns: [
             {
               regex: '^\\.\\./src/(?!index\\.js$)',
-              message: "The example app imports authdock's public entry only ('../src/index.js'), as a host imports 'authdock'.",
+              message:
+                "The example app imports authdock's public entry only ('../src/index.js'), as a host imports 'authdock'.",
             },
           ],
         },

@@ -56,7 +56,8 @@ async function redisClient() {
   client.on('error', (err: Error) => console.error(`[${variant}] redis: ${err.message}`))
   await client.connect()
   cleanup.push(async () => {
-    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await client.del(keys)
+    for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
+      if (keys.length) await client.del(keys)
     await client.quit()
   })
   return client
@@ -78,7 +79,15 @@ async function build(): Promise<{ app: Express; login: LoginKind }> {
       passport.serializeUser((user, done) => done(null, (user as BenchUser).id))
       passport.deserializeUser((id: string, done) => done(null, USERS.get(id) ?? false))
       const disableTouch = variant === 'passport-untouched'
-      app.use(session({ store: new RedisStore({ client, prefix, disableTouch }), secret: randomBytes(24).toString('hex'), resave: false, saveUninitialized: false, cookie: { httpOnly: true, sameSite: 'lax', maxAge: 8 * 3600_000 } }))
+      app.use(
+        session({
+          store: new RedisStore({ client, prefix, disableTouch }),
+          secret: randomBytes(24).toString('hex'),
+          resave: false,
+          saveUninitialized: false,
+          cookie: { httpOnly: true, sameSite: 'lax', maxAge: 8 * 3600_000 },
+        }),
+      )
       app.use(passport.initialize())
       app.use(passport.session())
       app.get('/login', (req, res, next) => req.login(ALICE, (err) => (err ? next(err) : res.json({ ok: true }))))
@@ -96,7 +105,15 @@ async function build(): Promise<{ app: Express; login: LoginKind }> {
       const { startOidcProvider } = await import('../test/fixtures/oidc-provider.js')
       const clientSecret = randomBytes(24).toString('hex')
       const op = await startOidcProvider({
-        clients: [{ client_id: 'eoc-bench', client_secret: clientSecret, redirect_uris: [`${url}/callback`], grant_types: ['authorization_code'], response_types: ['code'] }],
+        clients: [
+          {
+            client_id: 'eoc-bench',
+            client_secret: clientSecret,
+            redirect_uris: [`${url}/callback`],
+            grant_types: ['authorization_code'],
+            response_types: ['code'],
+          },
+        ],
       })
       cleanup.push(() => op.close())
       app.use(

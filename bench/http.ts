@@ -27,7 +27,12 @@ interface AutocannonResult {
   non2xx: number
   duration: number
 }
-type Autocannon = (options: { url: string; connections: number; duration: number; headers: Record<string, string> }) => Promise<AutocannonResult>
+type Autocannon = (options: {
+  url: string
+  connections: number
+  duration: number
+  headers: Record<string, string>
+}) => Promise<AutocannonResult>
 // autocannon ships no types; this is the part of its programmatic API used here.
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon
 
@@ -53,7 +58,10 @@ interface Running {
 }
 
 async function start(id: Variant): Promise<Running> {
-  const child = fork(join(here, 'http-server.ts'), [id], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(join(here, 'http-server.ts'), [id], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  })
   const ready = await new Promise<ReadyMessage>((resolve, reject) => {
     child.once('message', (m) => resolve(m as ReadyMessage))
     child.once('exit', (code) => reject(new Error(`server "${id}" exited (${code}) before it was ready`)))
@@ -80,7 +88,9 @@ async function logIn(url: string, kind: LoginKind): Promise<string> {
       const page = await (await browser.request(`${url}/auth/password`)).text()
       const csrf = /name="_csrf" value="([^"]+)"/.exec(page)?.[1]
       if (!csrf) throw new Error('no CSRF token on the password page')
-      const res = await browser.request(`${url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password' } })
+      const res = await browser.request(`${url}/auth/password`, {
+        form: { _csrf: csrf, username: 'alice', password: 'alice-password' },
+      })
       if (res.status !== 303) throw new Error(`password login answered ${res.status}`)
       break
     }
@@ -91,9 +101,13 @@ async function logIn(url: string, kind: LoginKind): Promise<string> {
 
 /** The session must work (200 with alice) and be needed (refused without it). */
 async function check(server: Running): Promise<void> {
-  const withSession = await fetch(`${server.url}/me`, { headers: { cookie: server.cookie, accept: 'application/json' }, redirect: 'manual' })
+  const withSession = await fetch(`${server.url}/me`, {
+    headers: { cookie: server.cookie, accept: 'application/json' },
+    redirect: 'manual',
+  })
   const body = (await withSession.json()) as { user?: { id?: string } }
-  if (withSession.status !== 200 || body.user?.id !== 'u-alice') throw new Error(`${server.id}: GET /me with the session answered ${withSession.status}`)
+  if (withSession.status !== 200 || body.user?.id !== 'u-alice')
+    throw new Error(`${server.id}: GET /me with the session answered ${withSession.status}`)
   if (server.id === 'bare') return
   const without = await fetch(`${server.url}/me`, { headers: { accept: 'application/json' }, redirect: 'manual' })
   await without.arrayBuffer()
@@ -115,7 +129,9 @@ function load(server: Running, seconds: number): Promise<AutocannonResult> {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
-console.log(`protected route GET /me: ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per variant (after ${WARMUP_SECONDS} s warm-up), node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`)
+console.log(
+  `protected route GET /me: ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per variant (after ${WARMUP_SECONDS} s warm-up), node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+)
 const servers: Running[] = []
 let failed = false
 try {
@@ -146,10 +162,14 @@ try {
   }
   const rate = (id: Variant) => median(rates.get(id)!)
   const bare = rate('bare')
-  console.log('\n| variant | req/s (median) | × bare | server CPU per request | p99 latency |\n| --- | ---: | ---: | ---: | ---: |')
+  console.log(
+    '\n| variant | req/s (median) | × bare | server CPU per request | p99 latency |\n| --- | ---: | ---: | ---: | ---: |',
+  )
   for (const v of VARIANTS) {
     const cpu = median(cpuPerRequest.get(v.id)!)
-    console.log(`| ${v.label} | ${Math.round(rate(v.id)).toLocaleString('en')} | ${(rate(v.id) / bare).toFixed(2)} | ${Math.round(cpu)} µs | ${median(p99.get(v.id)!)} ms |`)
+    console.log(
+      `| ${v.label} | ${Math.round(rate(v.id)).toLocaleString('en')} | ${(rate(v.id) / bare).toFixed(2)} | ${Math.round(cpu)} µs | ${median(p99.get(v.id)!)} ms |`,
+    )
   }
   const vsPassport = rate('authdock') / rate('passport')
   const vsEoc = rate('authdock') / rate('eoc')

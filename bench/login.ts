@@ -148,7 +148,12 @@ async function startBenchOp(): Promise<BenchOp> {
         const form = new URLSearchParams(Buffer.concat(chunks).toString())
         const grant = codes.get(form.get('code') ?? '')
         codes.delete(form.get('code') ?? '')
-        if (!grant || createHash('sha256').update(form.get('code_verifier') ?? '').digest('base64url') !== grant.challenge) {
+        if (
+          !grant ||
+          createHash('sha256')
+            .update(form.get('code_verifier') ?? '')
+            .digest('base64url') !== grant.challenge
+        ) {
           return send(res, 400, '{"error":"invalid_grant"}')
         }
         return send(res, 200, grant.body)
@@ -227,7 +232,14 @@ async function startHost(op: BenchOp): Promise<Host> {
     if (!req.path.startsWith('/auth/callback')) return next()
     const start = process.hrtime.bigint()
     const [providerBefore, storeBefore, callsBefore] = [op.handlerNs, store.ns, store.calls]
-    res.on('finish', () => callbacks.push([process.hrtime.bigint() - start, op.handlerNs - providerBefore, store.ns - storeBefore, store.calls - callsBefore]))
+    res.on('finish', () =>
+      callbacks.push([
+        process.hrtime.bigint() - start,
+        op.handlerNs - providerBefore,
+        store.ns - storeBefore,
+        store.calls - callsBefore,
+      ]),
+    )
     next()
   })
   app.use(dock.router)
@@ -268,10 +280,17 @@ async function login(host: Host): Promise<void> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 const us = (ns: bigint | number) => Number(ns) / 1000
-const f = (x: number, digits = 0) => x.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+const f = (x: number, digits = 0) =>
+  x.toLocaleString('en', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 /** µs per jose jwtVerify of one of the provider's ID tokens with a cached (imported) key. */
-async function joseVerifyUs(token: string, key: CryptoKey, issuer: string, audience: string, calls: number): Promise<number> {
+async function joseVerifyUs(
+  token: string,
+  key: CryptoKey,
+  issuer: string,
+  audience: string,
+  calls: number,
+): Promise<number> {
   const options = { issuer, audience, algorithms: ['RS256'] }
   const start = process.hrtime.bigint()
   for (let i = 0; i < calls; i++) await jwtVerify(token, key, options)
@@ -286,10 +305,17 @@ async function openidClientGrantUs(op: BenchOp, config: client.Configuration, ca
     const nonce = client.randomNonce()
     const state = client.randomState()
     const code = await op.mintCode(nonce, await client.calculatePKCECodeChallenge(verifier))
-    const callbackUrl = new URL(`http://127.0.0.1:9/cb?code=${code}&state=${state}&iss=${encodeURIComponent(op.issuer)}`)
+    const callbackUrl = new URL(
+      `http://127.0.0.1:9/cb?code=${code}&state=${state}&iss=${encodeURIComponent(op.issuer)}`,
+    )
     const providerBefore = op.handlerNs
     const start = process.hrtime.bigint()
-    await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: verifier, expectedNonce: nonce, expectedState: state, idTokenExpected: true })
+    await client.authorizationCodeGrant(config, callbackUrl, {
+      pkceCodeVerifier: verifier,
+      expectedNonce: nonce,
+      expectedState: state,
+      idTokenExpected: true,
+    })
     samples.push(us(process.hrtime.bigint() - start - (op.handlerNs - providerBefore)))
   }
   return median(samples)
@@ -300,9 +326,15 @@ const op = await startBenchOp()
 const baseOp = await startBenchOp()
 const hosts: Host[] = []
 try {
-  const bareConfig = await client.discovery(new URL(baseOp.issuer), baseOp.clientId, undefined, client.ClientSecretBasic(baseOp.clientSecret), {
-    execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
-  })
+  const bareConfig = await client.discovery(
+    new URL(baseOp.issuer),
+    baseOp.clientId,
+    undefined,
+    client.ClientSecretBasic(baseOp.clientSecret),
+    {
+      execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+    },
+  )
   const cachedKey = (await importJWK(baseOp.publicJwk, 'RS256')) as CryptoKey
   const sampleToken = await baseOp.sampleIdToken()
 
@@ -315,7 +347,16 @@ try {
   const perRound = LOGINS / ROUNDS
   await joseVerifyUs(sampleToken, cachedKey, baseOp.issuer, baseOp.clientId, 500) // warm up
   const blocks: Array<{ authdock: number; jose: number; oidc: number }> = []
-  const rounds: Array<{ authdock: number; provider: number; wall: number; store: number; jose: number; oidc: number; ratioJose: number; ratioOidc: number }> = []
+  const rounds: Array<{
+    authdock: number
+    provider: number
+    wall: number
+    store: number
+    jose: number
+    oidc: number
+    ratioJose: number
+    ratioOidc: number
+  }> = []
   for (let round = 0; round < ROUNDS; round++) {
     const from = host.callbacks.length
     const roundBlocks: typeof blocks = []
@@ -345,19 +386,35 @@ try {
   const seqCounts = { ...op.requests }
   const all = host.callbacks.slice(WARMUP).map(([wall, provider]) => us(wall - provider))
 
-  console.log(`(a) login callback, ${f(LOGINS)} logins one after another in ${ROUNDS} rounds (first ${WARMUP} not timed), medians in µs; baselines measured between blocks of ${BLOCK} logins`)
-  console.log('round | callback wall | provider in it | authdock | of which store | jose jwtVerify | openid-client grant | authdock/jose | authdock/openid-client')
+  console.log(
+    `(a) login callback, ${f(LOGINS)} logins one after another in ${ROUNDS} rounds (first ${WARMUP} not timed), medians in µs; baselines measured between blocks of ${BLOCK} logins`,
+  )
+  console.log(
+    'round | callback wall | provider in it | authdock | of which store | jose jwtVerify | openid-client grant | authdock/jose | authdock/openid-client',
+  )
   for (const [i, r] of rounds.entries()) {
-    console.log(`${i + 1}     | ${f(r.wall)} | ${f(r.provider)} | ${f(r.authdock)} | ${f(r.store)} | ${f(r.jose, 1)} | ${f(r.oidc)} | ${f(r.ratioJose, 1)} | ${f(r.ratioOidc, 2)}`)
+    console.log(
+      `${i + 1}     | ${f(r.wall)} | ${f(r.provider)} | ${f(r.authdock)} | ${f(r.store)} | ${f(r.jose, 1)} | ${f(r.oidc)} | ${f(r.ratioJose, 1)} | ${f(r.ratioOidc, 2)}`,
+    )
   }
   const ratioJose = median(blocks.map((b) => b.authdock / b.jose))
   const ratioOidc = median(blocks.map((b) => b.authdock / b.oidc))
-  console.log(`authdock per callback:               ${f(median(all))} µs median, ${f(mean(all))} µs mean, p90 ${f([...all].sort((a, b) => a - b)[Math.floor(all.length * 0.9)])} µs (provider time excluded)`)
+  console.log(
+    `authdock per callback:               ${f(median(all))} µs median, ${f(mean(all))} µs mean, p90 ${f([...all].sort((a, b) => a - b)[Math.floor(all.length * 0.9)])} µs (provider time excluded)`,
+  )
   const timedAll = host.callbacks.slice(WARMUP)
-  console.log(`of which in the store:               ${f(median(timedAll.map(([, , store]) => us(store))))} µs median, ${f(median(timedAll.map(([, , , calls]) => calls)))} calls (sessions, login tokens, audit)`)
-  console.log(`store calls per login (start + callback): ${Object.entries(host.storeCalls).map(([name, n]) => `${name} ${f(n / LOGINS, 1)}`).join(', ')}`)
+  console.log(
+    `of which in the store:               ${f(median(timedAll.map(([, , store]) => us(store))))} µs median, ${f(median(timedAll.map(([, , , calls]) => calls)))} calls (sessions, login tokens, audit)`,
+  )
+  console.log(
+    `store calls per login (start + callback): ${Object.entries(host.storeCalls)
+      .map(([name, n]) => `${name} ${f(n / LOGINS, 1)}`)
+      .join(', ')}`,
+  )
   console.log(`jose jwtVerify, cached key:          ${f(median(blocks.map((b) => b.jose)), 1)} µs`)
-  console.log(`openid-client authorizationCodeGrant: ${f(median(blocks.map((b) => b.oidc)))} µs (token request + ID token checks, provider time excluded)`)
+  console.log(
+    `openid-client authorizationCodeGrant: ${f(median(blocks.map((b) => b.oidc)))} µs (token request + ID token checks, provider time excluded)`,
+  )
   console.log(`ratio authdock / jose jwtVerify:      ${f(ratioJose, 1)} (median of ${blocks.length} per-block ratios)`)
   console.log(`ratio authdock / openid-client grant: ${f(ratioOidc, 2)}`)
 
@@ -398,13 +455,17 @@ try {
   }
   const dayCounts = { ...op.requests }
   const row = (label: string, c: Record<string, number>) =>
-    console.log(`${label} | ${c['/.well-known/openid-configuration'] ?? 0} | ${c['/jwks'] ?? 0} | ${c['/token'] ?? 0} | ${c['/authorize'] ?? 0}`)
+    console.log(
+      `${label} | ${c['/.well-known/openid-configuration'] ?? 0} | ${c['/jwks'] ?? 0} | ${c['/token'] ?? 0} | ${c['/authorize'] ?? 0}`,
+    )
   console.log(`\n(b) requests at the provider per ${f(LOGINS)} logins, keys not rotating (target: 1 discovery, 1 JWKS)`)
   console.log('logins | discovery | JWKS | token | authorize')
   row('one after another', seqCounts)
   row(`${CONCURRENCY} at a time, fresh instance`, concCounts)
   row(`spread over ${DAY_MS / 3_600_000} h (moved clock), fresh instance`, dayCounts)
-  console.log(`(over hours: discovery is cached ${DISCOVERY_TTL_MIN} min by authdock; openid-client's JWKS cache (oauth4webapi) keeps a key set at most 300 s)`)
+  console.log(
+    `(over hours: discovery is cached ${DISCOVERY_TTL_MIN} min by authdock; openid-client's JWKS cache (oauth4webapi) keeps a key set at most 300 s)`,
+  )
   const met = [seqCounts, concCounts].every((c) => c['/.well-known/openid-configuration'] === 1 && c['/jwks'] === 1)
   console.log(`target met: ${met ? 'yes' : 'NO'}`)
   if (!met) process.exitCode = 1

@@ -12,7 +12,9 @@ const ALL = ['http', 'login', 'tokens', 'scale'] as const
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : [...ALL]
 const here = dirname(fileURLToPath(import.meta.url))
 
-console.log(`# authdock benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`)
+console.log(
+  `# authdock benchmarks — ${new Date().toISOString()} — node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+)
 let failed = 0
 for (const name of chosen) {
   if (!(ALL as readonly string[]).includes(name)) {

@@ -48,7 +48,10 @@ async function medianMs(url: string, headers: Record<string, string>): Promise<n
 }
 
 /** Peak RSS and heap above idle while `url` is downloaded and dropped chunk by chunk. */
-async function exportMemory(url: string, headers: Record<string, string>): Promise<{ rssMb: number; heapMb: number; bytes: number }> {
+async function exportMemory(
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ rssMb: number; heapMb: number; bytes: number }> {
   settle()
   const idle = process.memoryUsage()
   let peakRss = idle.rss
@@ -110,9 +113,23 @@ async function measure(n: number): Promise<Figures> {
 
     // The token cache: every profile holds a real (sealed) access token valid for an hour.
     const ids = Array.from({ length: n }, (_, i) => seededProfile(i, now).id)
-    for (const id of ids) await store.tokens.save(id, { accessToken: `access-token-${id}`, refreshToken: null, accessTokenExpiresAt: new Date(Date.now() + 3600_000), status: 'ok' })
+    for (const id of ids)
+      await store.tokens.save(id, {
+        accessToken: `access-token-${id}`,
+        refreshToken: null,
+        accessTokenExpiresAt: new Date(Date.now() + 3600_000),
+        status: 'ok',
+      })
     const config = app.dock.config
-    const ctx: DockContext = { config, store, now: Date.now, fetch: globalThis.fetch, logger: config.logger, events: new EventEmitter(), views: undefined as never }
+    const ctx: DockContext = {
+      config,
+      store,
+      now: Date.now,
+      fetch: globalThis.fetch,
+      logger: config.logger,
+      events: new EventEmitter(),
+      views: undefined as never,
+    }
     const tokens = createTokenProvider(ctx)
     settle()
     const before = process.memoryUsage().heapUsed
@@ -141,21 +158,41 @@ async function measure(n: number): Promise<Figures> {
 }
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits)
-console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `load average at start: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
 const results: Array<[number, Figures]> = []
 for (const n of SIZES) results.push([n, await measure(n)])
-console.log(`load average at end:   ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n`)
-console.log(`| figure | target | ${SIZES.map((n) => `${n.toLocaleString('en')} profiles / ${(n * AUDIT_PER_PROFILE).toLocaleString('en')} entries`).join(' | ')} |`)
+console.log(
+  `load average at end:   ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}\n`,
+)
+console.log(
+  `| figure | target | ${SIZES.map((n) => `${n.toLocaleString('en')} profiles / ${(n * AUDIT_PER_PROFILE).toLocaleString('en')} entries`).join(' | ')} |`,
+)
 console.log(`| --- | --- | ${SIZES.map(() => '---').join(' | ')} |`)
-const row = (name: string, target: string, value: (f: Figures) => string) => console.log(`| ${name} | ${target} | ${results.map(([, f]) => value(f)).join(' | ')} |`)
+const row = (name: string, target: string, value: (f: Figures) => string) =>
+  console.log(`| ${name} | ${target} | ${results.map(([, f]) => value(f)).join(' | ')} |`)
 row('overview page, median ms', '≤ 30 at 5,000', (f) => fmt(f.overviewMs))
 row('overview search (q, state, expiry), median ms', '≤ 30', (f) => fmt(f.searchMs))
 row('JSON list (first page), median ms', '—', (f) => fmt(f.jsonMs))
 row('audit page, median ms', '≤ 30 at 100,000', (f) => fmt(f.auditMs))
 row('readiness report (detail: every profile), median ms', '—', (f) => fmt(f.readyMs))
 row('readiness summary (anonymous probe), median ms', 'flat', (f) => fmt(f.readySummaryMs))
-row('profile CSV export: peak RSS / heap above idle, MB', '≤ +20', (f) => `${fmt(f.profilesCsv.rssMb)} / ${fmt(f.profilesCsv.heapMb)} (${fmt(f.profilesCsv.bytes / 2 ** 20, 2)} MB sent)`)
-row('audit CSV export: peak RSS / heap above idle, MB', '≤ +20', (f) => `${fmt(f.auditCsv.rssMb)} / ${fmt(f.auditCsv.heapMb)} (${fmt(f.auditCsv.bytes / 2 ** 20, 2)} MB sent)`)
+row(
+  'profile CSV export: peak RSS / heap above idle, MB',
+  '≤ +20',
+  (f) =>
+    `${fmt(f.profilesCsv.rssMb)} / ${fmt(f.profilesCsv.heapMb)} (${fmt(f.profilesCsv.bytes / 2 ** 20, 2)} MB sent)`,
+)
+row(
+  'audit CSV export: peak RSS / heap above idle, MB',
+  '≤ +20',
+  (f) => `${fmt(f.auditCsv.rssMb)} / ${fmt(f.auditCsv.heapMb)} (${fmt(f.auditCsv.bytes / 2 ** 20, 2)} MB sent)`,
+)
 row('async Map lookup, calls/s', '—', (f) => Math.round(f.mapRate).toLocaleString('en'))
 row('cached getAccessToken, calls/s', '—', (f) => Math.round(f.cachedRate).toLocaleString('en'))
 row('ratio getAccessToken / Map', '≥ 0.5', (f) => fmt(f.cachedRate / f.mapRate, 2))

@@ -87,11 +87,26 @@ async function sender(args: SenderArgs): Promise<void> {
       users: { findByClaim: () => null, findByUsername: () => null, findById: () => null },
     })
     store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now: Date.now })
-    const ctx: DockContext = { config, store, now: Date.now, fetch: globalThis.fetch, logger: config.logger, events: new EventEmitter(), views: undefined as never }
+    const ctx: DockContext = {
+      config,
+      store,
+      now: Date.now,
+      fetch: globalThis.fetch,
+      logger: config.logger,
+      events: new EventEmitter(),
+      views: undefined as never,
+    }
     tokens = createTokenProvider(ctx)
     auth = nodemailerAuth(tokens, args.profileId!, 'alice', config.tokens.refreshMarginMs)
   }
-  const transport = nodemailer.createTransport({ pool: true, host: args.smtp.host, port: args.smtp.port, secure: false, auth: auth as never, logger: false })
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: args.smtp.host,
+    port: args.smtp.port,
+    secure: false,
+    auth: auth as never,
+    logger: false,
+  })
   process.once('message', () => {
     const start = process.hrtime.bigint()
     const failed: string[] = []
@@ -115,10 +130,16 @@ async function sender(args: SenderArgs): Promise<void> {
 }
 
 /** Start `count` sender processes, let them go at once, and wait for their reports. */
-async function runSenders(count: number, args: SenderArgs): Promise<Array<{ sent: number; failed: string[]; ms: number }>> {
+async function runSenders(
+  count: number,
+  args: SenderArgs,
+): Promise<Array<{ sent: number; failed: string[]; ms: number }>> {
   const self = fileURLToPath(import.meta.url)
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, ['--import', 'tsx', self], { env: { ...process.env, AUTHDOCK_BENCH_SENDER: JSON.stringify(args) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
+    spawn(process.execPath, ['--import', 'tsx', self], {
+      env: { ...process.env, AUTHDOCK_BENCH_SENDER: JSON.stringify(args) },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    }),
   )
   const next = (child: (typeof children)[number]) =>
     new Promise<unknown>((resolve, reject) => {
@@ -149,7 +170,15 @@ async function main(): Promise<void> {
     users: { findByClaim: () => null, findByUsername: () => null, findById: () => null },
   })
   const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now: Date.now })
-  const ctx: DockContext = { config, store, now: Date.now, fetch: globalThis.fetch, logger: config.logger, events: new EventEmitter(), views: undefined as never }
+  const ctx: DockContext = {
+    config,
+    store,
+    now: Date.now,
+    fetch: globalThis.fetch,
+    logger: config.logger,
+    events: new EventEmitter(),
+    views: undefined as never,
+  }
   try {
     const profile = await store.profiles.create(profileInput(op))
     await store.tokens.save(profile.id, tokenSetToPatch(await authorize(op), Date.now(), 600))
@@ -186,7 +215,9 @@ async function main(): Promise<void> {
       await Promise.all(Array.from({ length: BURST }, () => tokens.getAccessToken(profile.id)))
       const ms = Number(process.hrtime.bigint() - start) / 1e6
       perBurst.push(op.grants.refresh_token ?? 0)
-      console.log(`burst ${i + 1}: ${BURST} concurrent callers on an expired token → ${op.grants.refresh_token ?? 0} refresh request(s), ${ms.toFixed(1)} ms`)
+      console.log(
+        `burst ${i + 1}: ${BURST} concurrent callers on an expired token → ${op.grants.refresh_token ?? 0} refresh request(s), ${ms.toFixed(1)} ms`,
+      )
     }
     console.log(`refresh requests per burst: ${perBurst.join(', ')} (expected 1 each)`)
     await tokens.close()
@@ -203,12 +234,21 @@ async function main(): Promise<void> {
 type MailOp = Awaited<ReturnType<Helpers['startMailOp']>>
 
 async function mailBench(op: MailOp): Promise<void> {
-  const { MAIL_CLIENT, authorize, introspectionOf, profileInput, startSmtpServer, createPostgresDatabase } = await fixtures()
+  const { MAIL_CLIENT, authorize, introspectionOf, profileInput, startSmtpServer, createPostgresDatabase } =
+    await fixtures()
   const smtp = await startSmtpServer(introspectionOf(op))
   const encryptionKey = Buffer.alloc(32, 7).toString('base64')
   const dir = mkdtempSync(join(tmpdir(), 'authdock-bench-mail-'))
   const pg = await createPostgresDatabase()
-  const rows: Array<{ sender: string; store: string; processes: number; sent: number; tokenRequests: number; ms: number; failed: string[] }> = []
+  const rows: Array<{
+    sender: string
+    store: string
+    processes: number
+    sent: number
+    tokenRequests: number
+    ms: number
+    failed: string[]
+  }> = []
   try {
     const measure = async (sender: string, storeName: string, processes: number, args: SenderArgs) => {
       op.resetCounters()
@@ -227,13 +267,24 @@ async function mailBench(op: MailOp): Promise<void> {
 
     // nodemailer's own OAuth2: every pooled connection keeps its own token and refreshes it.
     const refreshToken = (await authorize(op)).refresh_token!
-    const own: SenderArgs = { mode: 'nodemailer', smtp: smtpAt, sends: SENDS, accessUrl: `${op.issuer}/token`, clientId: MAIL_CLIENT.client_id, clientSecret: MAIL_CLIENT.client_secret, refreshToken }
+    const own: SenderArgs = {
+      mode: 'nodemailer',
+      smtp: smtpAt,
+      sends: SENDS,
+      accessUrl: `${op.issuer}/token`,
+      clientId: MAIL_CLIENT.client_id,
+      clientSecret: MAIL_CLIENT.client_secret,
+      refreshToken,
+    }
     // Not recorded: warms the provider and the SMTP server so that the first recorded row is not the cold one.
     await runSenders(1, { ...own, sends: 100 })
     for (const processes of [1, 2]) await measure('nodemailer pool, its own OAuth2 refresh', '—', processes, own)
 
     // authdock as the single source, the processes sharing one store; the stored token has expired.
-    const stores = [{ name: 'SQLite file', url: `sqlite:${join(dir, 'shared.db')}` }, ...(pg ? [{ name: 'PostgreSQL', url: pg.url }] : [])]
+    const stores = [
+      { name: 'SQLite file', url: `sqlite:${join(dir, 'shared.db')}` },
+      ...(pg ? [{ name: 'PostgreSQL', url: pg.url }] : []),
+    ]
     for (const { name, url } of stores) {
       const store = await openStore(url, { encryptionKeys: [encryptionKey], now: Date.now })
       try {
@@ -241,7 +292,14 @@ async function mailBench(op: MailOp): Promise<void> {
         await store.tokens.save(profile.id, tokenSetToPatch(await authorize(op), Date.now(), 600))
         for (const processes of [1, 2]) {
           await store.tokens.save(profile.id, { accessTokenExpiresAt: new Date(Date.now() - 1000) })
-          await measure('nodemailer pool, authdock token provider', name, processes, { mode: 'authdock', smtp: smtpAt, sends: SENDS, database: url, encryptionKey, profileId: profile.id })
+          await measure('nodemailer pool, authdock token provider', name, processes, {
+            mode: 'authdock',
+            smtp: smtpAt,
+            sends: SENDS,
+            database: url,
+            encryptionKey,
+            profileId: profile.id,
+          })
         }
       } finally {
         await store.close()
@@ -253,16 +311,25 @@ async function mailBench(op: MailOp): Promise<void> {
     rmSync(dir, { recursive: true, force: true })
   }
 
-  console.log(`\n${SENDS.toLocaleString('en')} mails per process through nodemailer (pool: true: 5 connections × 100 mails) to smtp-server (XOAUTH2, introspection); the access token has expired at the start`)
-  console.log('sender | shared store | processes | mails sent | token requests | per 1,000 mails per process | ms for the 1,000 (slowest process)')
+  console.log(
+    `\n${SENDS.toLocaleString('en')} mails per process through nodemailer (pool: true: 5 connections × 100 mails) to smtp-server (XOAUTH2, introspection); the access token has expired at the start`,
+  )
+  console.log(
+    'sender | shared store | processes | mails sent | token requests | per 1,000 mails per process | ms for the 1,000 (slowest process)',
+  )
   for (const r of rows) {
     const per = (r.tokenRequests / (r.sent / 1000)) * 1
-    console.log(`${r.sender} | ${r.store} | ${r.processes} | ${r.sent} | ${r.tokenRequests} | ${per.toFixed(1)} | ${r.ms.toFixed(0)}${r.failed.length ? ` | FAILED: ${r.failed.join(', ')}` : ''}`)
+    console.log(
+      `${r.sender} | ${r.store} | ${r.processes} | ${r.sent} | ${r.tokenRequests} | ${per.toFixed(1)} | ${r.ms.toFixed(0)}${r.failed.length ? ` | FAILED: ${r.failed.join(', ')}` : ''}`,
+    )
   }
   const nm = rows.find((r) => r.sender.includes('its own') && r.processes === 1)
   const ad = rows.find((r) => r.sender.includes('authdock') && r.processes === 1)
   // The wall times swing with the machine's load (the mails and introspections dominate them); the counts are the result.
-  if (nm && ad) console.log(`token requests per 1,000 mails, one process, nodemailer's own / authdock: ${nm.tokenRequests} / ${ad.tokenRequests}`)
+  if (nm && ad)
+    console.log(
+      `token requests per 1,000 mails, one process, nodemailer's own / authdock: ${nm.tokenRequests} / ${ad.tokenRequests}`,
+    )
   const ours = rows.filter((r) => r.sender.includes('authdock'))
   const met = ours.every((r) => r.tokenRequests === 1 && r.failed.length === 0 && r.sent === r.processes * SENDS)
   console.log(`target (authdock: 1 token request in all, every mail sent): ${met ? 'met' : 'NOT met'}`)

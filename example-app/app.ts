@@ -44,7 +44,19 @@ export interface ExampleAppOptions {
   dataDir?: string
 }
 
-const EVENTS = ['login.succeeded', 'login.failed', 'logout', 'profile.created', 'profile.updated', 'profile.deleted', 'profile.authorized', 'profile.reauthorization_required', 'token.refreshed', 'token.failed', 'secret.expiring']
+const EVENTS = [
+  'login.succeeded',
+  'login.failed',
+  'logout',
+  'profile.created',
+  'profile.updated',
+  'profile.deleted',
+  'profile.authorized',
+  'profile.reauthorization_required',
+  'token.refreshed',
+  'token.failed',
+  'secret.expiring',
+]
 
 function consoleLogger(log: (line: string) => void): Logger {
   const line = (level: string) => (obj: object | string, msg?: string) =>
@@ -91,11 +103,20 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
 
     const key = await encryptionKey(settings.authdockKey, settings.dataDir)
     const secret = await sessionSecret(settings.sessionSecret, settings.dataDir)
-    for (const [name, s] of [['AUTHDOCK_KEY', key], ['SESSION_SECRET', secret]] as const) {
-      if (s.generated) log(`WARNING: ${name} is not set; generated one into ${s.file}. Back it up${name === 'AUTHDOCK_KEY' ? ' (without it the stored secrets cannot be decrypted)' : ''} and set ${name} in production.`)
+    for (const [name, s] of [
+      ['AUTHDOCK_KEY', key],
+      ['SESSION_SECRET', secret],
+    ] as const) {
+      if (s.generated)
+        log(
+          `WARNING: ${name} is not set; generated one into ${s.file}. Back it up${name === 'AUTHDOCK_KEY' ? ' (without it the stored secrets cannot be decrypted)' : ''} and set ${name} in production.`,
+        )
     }
     await mkdir(settings.dataDir, { recursive: true })
-    if (!settings.demoUsers) log('Demo users are off (OIDC_ISSUER names a real provider): nobody can log in until this host maps users. Set DEMO_USERS=1 to try alice and bob anyway.')
+    if (!settings.demoUsers)
+      log(
+        'Demo users are off (OIDC_ISSUER names a real provider): nobody can log in until this host maps users. Set DEMO_USERS=1 to try alice and bob anyway.',
+      )
 
     let redis: ReturnType<typeof createClient> | undefined
     if (settings.redisUrl) {
@@ -108,8 +129,15 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     // The sink speaks STARTTLS with a certificate of a dev CA that this app (and nothing else) trusts.
     const devTls = createDevTls()
     // MAIL_CA_FILE adds the CA of a mail server with a private CA.
-    const trustedCas = settings.mailCaFile ? [...devTls.trusted, readFileSync(settings.mailCaFile, 'utf8')] : devTls.trusted
-    const sink = await startSmtpSink({ host: '127.0.0.1', port: settings.port === 0 ? 0 : settings.port + 2, introspection: idp?.introspection, tls: devTls })
+    const trustedCas = settings.mailCaFile
+      ? [...devTls.trusted, readFileSync(settings.mailCaFile, 'utf8')]
+      : devTls.trusted
+    const sink = await startSmtpSink({
+      host: '127.0.0.1',
+      port: settings.port === 0 ? 0 : settings.port + 2,
+      introspection: idp?.introspection,
+      tls: devTls,
+    })
     cleanup.push(() => sink.close())
     const accounts = await MailAccounts.open(join(settings.dataDir, 'mail-accounts.json'), key.value)
 
@@ -144,7 +172,8 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     })
     cleanup.push(() => dock.close())
     // Show a newcomer what happens; event payloads carry ids and codes, never secrets (README "Events").
-    for (const name of EVENTS) dock.events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
+    for (const name of EVENTS)
+      dock.events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
     if (idp) await seedDevMailbox({ dock, idp, baseUrl, sink, accounts })
 
     const app = express()

@@ -22,7 +22,11 @@ export type IdpView = 'login' | 'consent' | 'logout' | 'logged-out' | 'error'
 /** Render one page of the dev IdP with its security headers. */
 export async function renderIdpPage(view: IdpView, locals: Record<string, unknown>): Promise<IdpPage> {
   const cspNonce = randomBytes(16).toString('base64')
-  const html = await ejs.renderFile(join(viewsDir, `${view}.ejs`), { ...locals, cspNonce }, { async: false, cache: true })
+  const html = await ejs.renderFile(
+    join(viewsDir, `${view}.ejs`),
+    { ...locals, cspNonce },
+    { async: false, cache: true },
+  )
   return {
     html,
     headers: {

@@ -12,7 +12,13 @@
 import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider'
 
 /** Models whose entries belong to a grant (revoked together with it). */
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest'])
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+])
 /** Expired entries are swept at most this often (on a write), so no timer is needed. */
 const SWEEP_EVERY_MS = 60_000
 
@@ -56,7 +62,10 @@ export function devIdpAdapter(): AdapterFactory {
         sweep()
         const key = keyOf(id)
         remove(key)
-        entries.set(key, { payload, expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity })
+        entries.set(key, {
+          payload,
+          expiresAt: typeof expiresIn === 'number' ? Date.now() + expiresIn * 1000 : Infinity,
+        })
         if (model === 'Session' && payload.uid) sessionByUid.set(payload.uid, key)
         if (payload.userCode) keysByUserCode.set(payload.userCode, key)
         if (GRANTABLE.has(model) && payload.grantId) {

@@ -65,7 +65,12 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const mailboxClient = { clientId: MAILBOX_CLIENT_ID, clientSecret: randomBytes(18).toString('base64url') }
   const sinkClient = { clientId: SINK_CLIENT_ID, clientSecret: randomBytes(18).toString('base64url') }
   const { privateKey } = await generateKeyPair('RS256', { extractable: true })
-  const jwk = { ...(await exportJWK(privateKey)), kid: `dev-${randomBytes(4).toString('hex')}`, alg: 'RS256', use: 'sig' }
+  const jwk = {
+    ...(await exportJWK(privateKey)),
+    kid: `dev-${randomBytes(4).toString('hex')}`,
+    alg: 'RS256',
+    use: 'sig',
+  }
   const app = options.appBaseUrl
 
   const configuration: Configuration = {
@@ -113,7 +118,12 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
         postLogoutSuccessSource: async (ctx) => sendIdpPage(ctx, await renderIdpPage('logged-out', {})),
       },
     },
-    renderError: async (ctx, out) => sendIdpPage(ctx, await renderIdpPage('error', { error: out.error, description: out.error_description ?? '' }), 400),
+    renderError: async (ctx, out) =>
+      sendIdpPage(
+        ctx,
+        await renderIdpPage('error', { error: out.error, description: out.error_description ?? '' }),
+        400,
+      ),
     // A client allowed to refresh gets a refresh token (as Keycloak does), not only with offline_access.
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
     // The app's own login client is first-party: no consent page for it; the mailbox client asks.
@@ -127,13 +137,24 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       await grant.save()
       return grant
     },
-    ttl: { AccessToken: 3600, IdToken: 3600, RefreshToken: 30 * 24 * 3600, Grant: 30 * 24 * 3600, Interaction: 3600, Session: 24 * 3600, AuthorizationCode: 60 },
+    ttl: {
+      AccessToken: 3600,
+      IdToken: 3600,
+      RefreshToken: 30 * 24 * 3600,
+      Grant: 30 * 24 * 3600,
+      Interaction: 3600,
+      Session: 24 * 3600,
+      AuthorizationCode: 60,
+    },
     interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     // The account id is the email address, so `sub` is what the SMTP sink compares with the mail user.
     findAccount: async (_ctx, id) => {
       const user = findDemoUser(id)
       if (!user) return undefined
-      return { accountId: user.email, claims: async () => ({ sub: user.email, email: user.email, email_verified: true, name: user.displayName }) }
+      return {
+        accountId: user.email,
+        claims: async () => ({ sub: user.email, email: user.email, email_verified: true, name: user.displayName }),
+      }
     },
   }
 
@@ -143,7 +164,11 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const form = express.urlencoded({ extended: false, limit: '8kb' })
 
   web.get('/', (_req, res) => {
-    res.type('text/plain').send(`authdock example: development identity provider\nissuer: ${issuer}\ndemo users: ${DEMO_USERS.map((u) => u.email).join(', ')}\n`)
+    res
+      .type('text/plain')
+      .send(
+        `authdock example: development identity provider\nissuer: ${issuer}\ndemo users: ${DEMO_USERS.map((u) => u.email).join(', ')}\n`,
+      )
   })
 
   web.get('/interaction/:uid', async (req, res, next) => {
@@ -161,9 +186,22 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       // oidc-provider leaves offline_access out of the prompt unless prompt=consent was sent, yet this
       // IdP issues a refresh token to such clients anyway (issueRefreshToken): say so on the page.
       const requested = String(details.params.scope ?? '').split(' ')
-      if (requested.includes('offline_access') && client?.grantTypeAllowed('refresh_token') && !names.includes('offline_access')) names.push('offline_access')
+      if (
+        requested.includes('offline_access') &&
+        client?.grantTypeAllowed('refresh_token') &&
+        !names.includes('offline_access')
+      )
+        names.push('offline_access')
       const scopes = names.map((s) => ({ name: s, text: describeScope(s) }))
-      sendIdpPageExpress(res, await renderIdpPage('consent', { uid: details.uid, clientName, account: details.session?.accountId ?? '', scopes }))
+      sendIdpPageExpress(
+        res,
+        await renderIdpPage('consent', {
+          uid: details.uid,
+          clientName,
+          account: details.session?.accountId ?? '',
+          scopes,
+        }),
+      )
     } catch (err) {
       next(err)
     }
@@ -177,9 +215,23 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       const user = findDemoUser(email)
       if (!user || !passwordMatches(user, body.password ?? '')) {
         const client = await provider.Client.find(String(details.params.client_id))
-        return sendLogin(res, { uid: details.uid, clientName: client?.clientName ?? '', email, error: 'Unknown email address or wrong password.' }, 401)
+        return sendLogin(
+          res,
+          {
+            uid: details.uid,
+            clientName: client?.clientName ?? '',
+            email,
+            error: 'Unknown email address or wrong password.',
+          },
+          401,
+        )
       }
-      await provider.interactionFinished(req, res, { login: { accountId: user.email } }, { mergeWithLastSubmission: false })
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: user.email } },
+        { mergeWithLastSubmission: false },
+      )
     } catch (err) {
       next(err)
     }
@@ -206,7 +258,12 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   // "Cancel" on the login or consent page: the client gets error=access_denied, as from a real IdP.
   web.post('/interaction/:uid/abort', form, async (req, res, next) => {
     try {
-      await provider.interactionFinished(req, res, { error: 'access_denied', error_description: 'End-User aborted interaction' }, { mergeWithLastSubmission: false })
+      await provider.interactionFinished(
+        req,
+        res,
+        { error: 'access_denied', error_description: 'End-User aborted interaction' },
+        { mergeWithLastSubmission: false },
+      )
     } catch (err) {
       next(err)
     }
@@ -215,12 +272,25 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   web.use(provider.callback())
   web.use((err: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     // Usually an expired interaction cookie: tell the user to start over from the app.
-    void renderIdpPage('error', { error: err.name, description: err.message }).then((page) => sendIdpPageExpress(res, page, 400))
+    void renderIdpPage('error', { error: err.name, description: err.message }).then((page) =>
+      sendIdpPageExpress(res, page, 400),
+    )
   })
   server.on('request', web)
 
-  async function sendLogin(res: express.Response, locals: { uid: string; clientName: string; email: string; error: string | null }, status = 200) {
-    sendIdpPageExpress(res, await renderIdpPage('login', { ...locals, users: DEMO_USERS.map((u) => ({ email: u.email, password: u.password })) }), status)
+  async function sendLogin(
+    res: express.Response,
+    locals: { uid: string; clientName: string; email: string; error: string | null },
+    status = 200,
+  ) {
+    sendIdpPageExpress(
+      res,
+      await renderIdpPage('login', {
+        ...locals,
+        users: DEMO_USERS.map((u) => ({ email: u.email, password: u.password })),
+      }),
+      status,
+    )
   }
 
   return {

@@ -24,7 +24,11 @@ function keys() {
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
   })
-  return { publicKey: forge.pki.publicKeyFromPem(publicKey), privateKey: forge.pki.privateKeyFromPem(privateKey), privatePem: privateKey }
+  return {
+    publicKey: forge.pki.publicKeyFromPem(publicKey),
+    privateKey: forge.pki.privateKeyFromPem(privateKey),
+    privatePem: privateKey,
+  }
 }
 
 function certificate(publicKey: forge.pki.PublicKey, subject: string, days: number): forge.pki.Certificate {
@@ -55,10 +59,22 @@ export function createDevTls(): DevTls {
     { name: 'basicConstraints', cA: false },
     { name: 'extKeyUsage', serverAuth: true },
     // 2 = DNS name, 7 = IP address
-    { name: 'subjectAltName', altNames: [{ type: 2, value: 'localhost' }, { type: 7, ip: '127.0.0.1' }, { type: 7, ip: '::1' }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 2, value: 'localhost' },
+        { type: 7, ip: '127.0.0.1' },
+        { type: 7, ip: '::1' },
+      ],
+    },
   ])
   cert.sign(ca.privateKey as forge.pki.rsa.PrivateKey, forge.md.sha256.create())
 
   const caPem = forge.pki.certificateToPem(caCert)
-  return { caCert: caPem, trusted: [...rootCertificates, caPem], cert: forge.pki.certificateToPem(cert), key: server.privatePem }
+  return {
+    caCert: caPem,
+    trusted: [...rootCertificates, caPem],
+    cert: forge.pki.certificateToPem(cert),
+    key: server.privatePem,
+  }
 }

@@ -107,12 +107,14 @@ export class MailAccounts {
     if (!name || name.length > 80) fields.name = 'required, at most 80 characters'
     else if (this.accounts.some((a) => a.name === name && a.id !== id)) fields.name = 'another account has this name'
     if (!info) fields.type = `must be one of ${rules.types.map((t) => t.type).join(', ')}`
-    if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) && !/^\[[0-9a-fA-F:]+\]$/.test(host)) fields.host = 'must be a host name or IP address'
+    if (!/^[A-Za-z0-9.-]{1,253}$/.test(host) && !/^\[[0-9a-fA-F:]+\]$/.test(host))
+      fields.host = 'must be a host name or IP address'
     const port = portText ? Number(portText) : (info?.port ?? 25)
     if (!Number.isInteger(port) || port < 1 || port > 65535) fields.port = 'must be a number from 1 to 65535'
     if (!user || user.length > 254) fields.user = 'required (the mailbox login, usually its address)'
     const oauth2 = info?.usesProfile === true
-    if (oauth2 && !(profileId && info.profiles?.some((p) => p.id === profileId))) fields.profileId = 'choose an OAuth2 profile'
+    if (oauth2 && !(profileId && info.profiles?.some((p) => p.id === profileId)))
+      fields.profileId = 'choose an OAuth2 profile'
     if (info && !oauth2 && !password && !existing?.password) fields.password = 'required for this account type'
     if (Object.keys(fields).length) {
       throw new AuthdockError('VALIDATION_FAILED', `Please correct: ${Object.keys(fields).join(', ')}`, { fields })
@@ -127,7 +129,11 @@ export class MailAccounts {
       port,
       user,
       profileId: oauth2 ? profileId : null,
-      password: oauth2 ? null : password ? this.keyring.encrypt(password, `mail-account:${accountId}`) : (existing?.password ?? null),
+      password: oauth2
+        ? null
+        : password
+          ? this.keyring.encrypt(password, `mail-account:${accountId}`)
+          : (existing?.password ?? null),
     }
     await this.write((all) => (existing ? all.map((a) => (a.id === accountId ? stored : a)) : [...all, stored]))
     return show(stored)

@@ -24,12 +24,15 @@ export type Translate = (key: string, vars?: Record<string, string | number>) =>
 type Messages = Record<string, unknown>
 
 function loadTexts(lang: string): Messages {
-  return { example: JSON.parse(readFileSync(join(exampleViewsDir, 'locales', lang, 'example.json'), 'utf8')) as Messages }
+  return {
+    example: JSON.parse(readFileSync(join(exampleViewsDir, 'locales', lang, 'example.json'), 'utf8')) as Messages,
+  }
 }
 
 function lookup(messages: Messages, key: string): string | undefined {
   let node: unknown = messages
-  for (const part of key.split('.')) node = typeof node === 'object' && node !== null ? (node as Messages)[part] : undefined
+  for (const part of key.split('.'))
+    node = typeof node === 'object' && node !== null ? (node as Messages)[part] : undefined
   return typeof node === 'string' ? node : undefined
 }
 
@@ -45,7 +48,8 @@ function pageHeaders(cspNonce: string, formActions: readonly string[]): Record<s
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'same-origin',
     'X-Frame-Options': 'DENY',
-    'Content-Security-Policy': `default-src 'none'; style-src 'nonce-${cspNonce}' 'self'; script-src 'nonce-${cspNonce}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self' ${formActions.join(' ')}`.trimEnd(),
+    'Content-Security-Policy':
+      `default-src 'none'; style-src 'nonce-${cspNonce}' 'self'; script-src 'nonce-${cspNonce}'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self' ${formActions.join(' ')}`.trimEnd(),
   }
 }
 
@@ -70,7 +74,13 @@ export class ExamplePages {
     return this.textsIn(this.dock().language(req))
   }
 
-  async render(req: Request, res: Response, view: string, locals: Record<string, unknown> = {}, options: { status?: number; banners?: Banner[] } = {}): Promise<void> {
+  async render(
+    req: Request,
+    res: Response,
+    view: string,
+    locals: Record<string, unknown> = {},
+    options: { status?: number; banners?: Banner[] } = {},
+  ): Promise<void> {
     const dock = this.dock()
     const lang = dock.language(req)
     const cspNonce = randomBytes(16).toString('base64')
@@ -102,7 +112,18 @@ export class ExamplePages {
     const current = path.startsWith(admin) ? 'admin' : path.startsWith(audit) ? 'audit' : null
     return ejs.renderFile(
       join(exampleViewsDir, 'layout.ejs'),
-      { t: this.textsIn(page.lang), lang: page.lang, title: page.title, body: page.body, cspNonce: page.cspNonce, csrfToken: page.csrfToken, user: page.user, paths: page.paths, banners: [], current },
+      {
+        t: this.textsIn(page.lang),
+        lang: page.lang,
+        title: page.title,
+        body: page.body,
+        cspNonce: page.cspNonce,
+        csrfToken: page.csrfToken,
+        user: page.user,
+        paths: page.paths,
+        banners: [],
+        current,
+      },
       this.ejsOptions,
     )
   }

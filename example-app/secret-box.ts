@@ -33,7 +33,13 @@ export class Keyring {
     const cipher = createCipheriv('aes-256-gcm', key.bytes, iv)
     cipher.setAAD(Buffer.from(context, 'utf8'))
     const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
-    return ['v1', key.id, iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), ciphertext.toString('base64url')].join('.')
+    return [
+      'v1',
+      key.id,
+      iv.toString('base64url'),
+      cipher.getAuthTag().toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.')
   }
 
   /** Throws (naming the context, never the value) when the value does not decrypt. */
@@ -44,7 +50,9 @@ export class Keyring {
     if (version !== 'v1' || !key || ciphertext === undefined || tagBytes.length !== TAG_BYTES) {
       throw new Error(`The stored secret of ${context} cannot be decrypted with the configured key`)
     }
-    const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(iv, 'base64url'), { authTagLength: TAG_BYTES })
+    const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(iv, 'base64url'), {
+      authTagLength: TAG_BYTES,
+    })
     decipher.setAAD(Buffer.from(context, 'utf8'))
     decipher.setAuthTag(tagBytes)
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8')

@@ -14,7 +14,13 @@ export const DEMO_ACCOUNT_NAME = 'Demo outbox'
 /** The name the seeding's changes carry in the audit trail. */
 export const SEED_ACTOR = 'example seed'
 
-export async function seedDevMailbox(input: { dock: Authdock; idp: DevIdp; baseUrl: string; sink: SmtpSink; accounts: MailAccounts }): Promise<void> {
+export async function seedDevMailbox(input: {
+  dock: Authdock
+  idp: DevIdp
+  baseUrl: string
+  sink: SmtpSink
+  accounts: MailAccounts
+}): Promise<void> {
   const { dock, idp, baseUrl, sink, accounts } = input
   // Through dock.profiles, as the admin's changes: validated, audited, events emitted.
   const profileInput = {
@@ -42,11 +48,22 @@ export async function seedDevMailbox(input: { dock: Authdock; idp: DevIdp; baseU
   // The sink's port follows PORT (PORT+2, or a free one with PORT=0): keep the demo account on it.
   const demo = accounts.list().find((a) => a.name === DEMO_ACCOUNT_NAME && a.host === sink.host)
   if (demo && demo.port !== sink.port) {
-    await accounts.save({ ...demo, port: String(sink.port), profileId: demo.profileId ?? '' }, await accountRules(dock, demo.profileId), demo.id)
+    await accounts.save(
+      { ...demo, port: String(sink.port), profileId: demo.profileId ?? '' },
+      await accountRules(dock, demo.profileId),
+      demo.id,
+    )
   }
   if (profile && accounts.list().length === 0) {
     await accounts.save(
-      { name: DEMO_ACCOUNT_NAME, type: 'SMTPTLS_OAuth2', host: sink.host, port: String(sink.port), user: 'alice@example.com', profileId: profile.id },
+      {
+        name: DEMO_ACCOUNT_NAME,
+        type: 'SMTPTLS_OAuth2',
+        host: sink.host,
+        port: String(sink.port),
+        user: 'alice@example.com',
+        profileId: profile.id,
+      },
       await accountRules(dock, profile.id),
     )
   }

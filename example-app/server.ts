@@ -5,7 +5,10 @@ import { startExampleApp } from './app.js'
 
 const app = await startExampleApp(process.env)
 console.log(`authdock example app: ${app.url}`)
-if (app.idpUrl) console.log(`development identity provider: ${app.idpUrl} (alice@example.com / alice-password, bob@example.com / bob-password)`)
+if (app.idpUrl)
+  console.log(
+    `development identity provider: ${app.idpUrl} (alice@example.com / alice-password, bob@example.com / bob-password)`,
+  )
 console.log(`SMTP sink (STARTTLS with a dev CA, then XOAUTH2 only): ${app.smtpUrl}; received mails: ${app.url}/mails`)
 
 let stopping = false

@@ -64,7 +64,9 @@ function trustProxy(env: Env): ExampleSettings['trustProxy'] {
     // Express itself judges the value (it compiles the list when it is set).
     express().set('trust proxy', value)
   } catch (err) {
-    throw new Error(`TRUST_PROXY must be true, false, a hop count or proxy addresses/subnets such as "loopback, 10.0.0.0/8", not "${raw}" (${(err as Error).message})`)
+    throw new Error(
+      `TRUST_PROXY must be true, false, a hop count or proxy addresses/subnets such as "loopback, 10.0.0.0/8", not "${raw}" (${(err as Error).message})`,
+    )
   }
   return value
 }

@@ -47,10 +47,16 @@ export interface SmtpSink {
 const KEEP = 100
 
 async function introspect(client: Introspection, token: string): Promise<{ active: boolean; sub?: string }> {
-  const basic = Buffer.from(`${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`).toString('base64')
+  const basic = Buffer.from(
+    `${encodeURIComponent(client.clientId)}:${encodeURIComponent(client.clientSecret)}`,
+  ).toString('base64')
   const res = await fetch(client.url, {
     method: 'POST',
-    headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    headers: {
+      authorization: `Basic ${basic}`,
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'application/json',
+    },
     body: new URLSearchParams({ token }).toString(),
     signal: AbortSignal.timeout(5000),
   })
@@ -66,7 +72,12 @@ function decodeWords(value: string): string {
       const bytes =
         enc.toUpperCase() === 'B'
           ? Buffer.from(data, 'base64')
-          : Buffer.from(data.replace(/_/g, ' ').replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1')
+          : Buffer.from(
+              data
+                .replace(/_/g, ' ')
+                .replace(/=([0-9A-Fa-f]{2})/g, (_x, h: string) => String.fromCharCode(parseInt(h, 16))),
+              'latin1',
+            )
       return bytes.toString('utf8')
     })
 }
@@ -80,7 +91,10 @@ function parseMessage(raw: string): { subject: string; text: string } {
   const subject = decodeWords(/^subject:\s*(.*)$/im.exec(unfolded)?.[1] ?? '')
   const quotedPrintable = /^content-transfer-encoding:\s*quoted-printable/im.test(unfolded)
   const text = quotedPrintable
-    ? Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8')
+    ? Buffer.from(
+        body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))),
+        'latin1',
+      ).toString('utf8')
     : body
   return { subject, text: text.slice(0, 4000) }
 }
@@ -89,7 +103,12 @@ function parseMessage(raw: string): { subject: string; text: string } {
  * Start the sink. With `introspection` it accepts a token only when the IdP says it is active and
  * issued to the mailbox user; without, it accepts any token and says so on the /mails page.
  */
-export async function startSmtpSink(options: { host: string; port: number; introspection?: Introspection; tls: { key: string; cert: string } }): Promise<SmtpSink> {
+export async function startSmtpSink(options: {
+  host: string
+  port: number
+  introspection?: Introspection
+  tls: { key: string; cert: string }
+}): Promise<SmtpSink> {
   const mails: SinkMail[] = []
   const attempts: SinkAttempt[] = []
   const record = <T>(list: T[], item: T) => {

@@ -19,8 +19,22 @@ export interface DemoUser {
 }
 
 export const DEMO_USERS: readonly DemoUser[] = Object.freeze([
-  { id: 'alice', email: 'alice@example.com', displayName: 'Alice Admin', admin: true, passwordLogin: true, password: 'alice-password' },
-  { id: 'bob', email: 'bob@example.com', displayName: 'Bob Builder', admin: false, passwordLogin: false, password: 'bob-password' },
+  {
+    id: 'alice',
+    email: 'alice@example.com',
+    displayName: 'Alice Admin',
+    admin: true,
+    passwordLogin: true,
+    password: 'alice-password',
+  },
+  {
+    id: 'bob',
+    email: 'bob@example.com',
+    displayName: 'Bob Builder',
+    admin: false,
+    passwordLogin: false,
+    password: 'bob-password',
+  },
 ])
 
 /** What authdock keeps in the session and shows: never the password. */

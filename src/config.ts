@@ -68,14 +68,10 @@ export interface Logger {
 
 const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} }
 
-const fn = <T>(what: string) =>
-  z.custom<T>((v) => typeof v === 'function', { message: `must be a function (${what})` })
+const fn = <T>(what: string) => z.custom<T>((v) => typeof v === 'function', { message: `must be a function (${what})` })
 
 const isLoopbackHost = (hostname: string): boolean =>
-  hostname === 'localhost' ||
-  hostname === '::1' ||
-  hostname === '[::1]' ||
-  /^127(?:\.\d{1,3}){3}$/.test(hostname)
+  hostname === 'localhost' || hostname === '::1' || hostname === '[::1]' || /^127(?:\.\d{1,3}){3}$/.test(hostname)
 
 /** A PEM certificate as text or as the Buffer `readFileSync` gives. */
 const pem = z.union([
@@ -113,15 +109,15 @@ const cspSources = z
     z
       .string()
       // eslint-disable-next-line no-control-regex -- control characters would split the header
-      .regex(/^[^\s;,\u0000-\u001f\u007f]+$/, { message: "must be CSP source expressions, one per entry (e.g. \"'self'\", \"https://cdn.example.com\")" }),
+      .regex(/^[^\s;,\u0000-\u001f\u007f]+$/, {
+        message: 'must be CSP source expressions, one per entry (e.g. "\'self\'", "https://cdn.example.com")',
+      }),
   )
   .default([])
 
-const base64Key = z
-  .string()
-  .refine((k) => Buffer.from(k, 'base64').length === 32, {
-    message: 'must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)',
-  })
+const base64Key = z.string().refine((k) => Buffer.from(k, 'base64').length === 32, {
+  message: 'must be 32 bytes, base64 encoded (e.g. `openssl rand -base64 32`)',
+})
 
 export const providerSchema = z.object({
   /** Stable id of this provider; part of its callback path and of the user key. */
@@ -133,12 +129,15 @@ export const providerSchema = z.object({
   label: z.string().min(1).max(80).optional(),
   /** When false, /auth/login shows the password form instead. */
   active: z.boolean().default(true),
-  issuer: httpsOrLoopback.refine((url) => !ENTRA_MULTI_TENANT.test(url), {
-    message:
-      "must name your tenant (https://login.microsoftonline.com/<tenant-id>/v2.0): the discovery of /common, /organizations and /consumers names the issuer '{tenantid}', which no ID token matches",
-  })
+  issuer: httpsOrLoopback
+    .refine((url) => !ENTRA_MULTI_TENANT.test(url), {
+      message:
+        "must name your tenant (https://login.microsoftonline.com/<tenant-id>/v2.0): the discovery of /common, /organizations and /consumers names the issuer '{tenantid}', which no ID token matches",
+    })
     // OpenID Connect issuers have no query or fragment; one here would aim discovery at another path.
-    .refine((url) => !/[?#]/.test(url), { message: 'must not contain a query (?) or fragment (#): an OpenID Connect issuer has neither' }),
+    .refine((url) => !/[?#]/.test(url), {
+      message: 'must not contain a query (?) or fragment (#): an OpenID Connect issuer has neither',
+    }),
   clientId: z.string().min(1),
   /** Omit for a public client (PKCE alone). */
   clientSecret: z.string().min(1).optional(),
@@ -171,7 +170,11 @@ export const providerSchema = z.object({
   /** Label of that claim in the host's user admin. */
   claimLabel: z.string().min(1).default('E-Mail'),
   /** A login not finished within this time lands on the retry page. */
-  loginTimeoutMs: z.number().int().positive().default(5 * 60_000),
+  loginTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(5 * 60_000),
   /** Allowed ID token signature algorithms (asymmetric only). */
   idTokenAlgorithms: z
     .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
@@ -200,37 +203,41 @@ export const optionsSchema = z.object({
   /** 32-byte base64 key, or a list (newest first) so keys can be rotated. */
   encryptionKey: z
     .union([base64Key, z.array(base64Key).min(1)], {
-      error: (issue) => `${issue.input === undefined ? 'is required' : 'must be a string'}: 32 bytes, base64 encoded (e.g. \`openssl rand -base64 32\`), or a list of them`,
+      error: (issue) =>
+        `${issue.input === undefined ? 'is required' : 'must be a string'}: 32 bytes, base64 encoded (e.g. \`openssl rand -base64 32\`), or a list of them`,
     })
     .transform((k) => (Array.isArray(k) ? k : [k])),
-  session: z
-    .object({
-      /** Secret(s) that sign the session cookie; a list allows rotation (newest first). */
-      secret: z.union([z.string().min(16), z.array(z.string().min(16)).min(1)]),
-      cookieName: z.string().min(1).default('authdock.sid'),
-      /** Lifetime of a session from its last change (the login): cookie and stored session expire together. */
-      maxAgeMs: z.number().int().positive().default(8 * 60 * 60_000),
-      /**
-       * A connected node-redis client; sessions then live in Redis (for several instances). While
-       * it is not ready, requests that need a session get 503 SESSION_STORE_UNAVAILABLE at once.
-       */
-      redis: z
-        .custom<object>(
-          (v) =>
-            typeof v === 'object' &&
-            v !== null &&
-            ['get', 'set', 'del'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function') &&
-            // node-redis: isOpen stays false until connect() is called; such a client never answers.
-            (v as { isOpen?: unknown }).isOpen !== false,
-          { message: 'must be a connected node-redis client (`const c = createClient({ url }); await c.connect()`)' },
-        )
-        .optional(),
-      redisPrefix: z.string().default('authdock:sess:'),
-      /** Longest wait for Redis per session read or write; then 503 SESSION_STORE_UNAVAILABLE. */
-      redisTimeoutMs: z.number().int().positive().default(500),
-      /** Secure cookies; defaults to true when baseUrl is https. */
-      secureCookie: z.boolean().optional(),
-    }),
+  session: z.object({
+    /** Secret(s) that sign the session cookie; a list allows rotation (newest first). */
+    secret: z.union([z.string().min(16), z.array(z.string().min(16)).min(1)]),
+    cookieName: z.string().min(1).default('authdock.sid'),
+    /** Lifetime of a session from its last change (the login): cookie and stored session expire together. */
+    maxAgeMs: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 60 * 60_000),
+    /**
+     * A connected node-redis client; sessions then live in Redis (for several instances). While
+     * it is not ready, requests that need a session get 503 SESSION_STORE_UNAVAILABLE at once.
+     */
+    redis: z
+      .custom<object>(
+        (v) =>
+          typeof v === 'object' &&
+          v !== null &&
+          ['get', 'set', 'del'].every((m) => typeof (v as Record<string, unknown>)[m] === 'function') &&
+          // node-redis: isOpen stays false until connect() is called; such a client never answers.
+          (v as { isOpen?: unknown }).isOpen !== false,
+        { message: 'must be a connected node-redis client (`const c = createClient({ url }); await c.connect()`)' },
+      )
+      .optional(),
+    redisPrefix: z.string().default('authdock:sess:'),
+    /** Longest wait for Redis per session read or write; then 503 SESSION_STORE_UNAVAILABLE. */
+    redisTimeoutMs: z.number().int().positive().default(500),
+    /** Secure cookies; defaults to true when baseUrl is https. */
+    secureCookie: z.boolean().optional(),
+  }),
   /** One OpenID Connect provider, or several (a chooser page is shown). Omit for password login only. */
   oidc: z
     .union([providerSchema, z.array(providerSchema)])
@@ -241,7 +248,8 @@ export const optionsSchema = z.object({
     findByUsername: fn<UserCallbacks['findByUsername']>('findByUsername'),
     findById: fn<UserCallbacks['findById']>('findById'),
     verifyPassword: fn<NonNullable<UserCallbacks['verifyPassword']>>('verifyPassword').optional(),
-    isPasswordLoginEnabled: fn<NonNullable<UserCallbacks['isPasswordLoginEnabled']>>('isPasswordLoginEnabled').optional(),
+    isPasswordLoginEnabled:
+      fn<NonNullable<UserCallbacks['isPasswordLoginEnabled']>>('isPasswordLoginEnabled').optional(),
   }),
   /** Where the routers live (the host mounts `dock.router` at its root). */
   paths: z
@@ -278,7 +286,10 @@ export const optionsSchema = z.object({
        * Who uses a profile (mail accounts …); a profile in use cannot be deleted. Gets the id and the
        * name, so a host that keys its mail accounts by the profile's name finds them too.
        */
-      profileUsers: fn<(input: { profileId: string; profileName: string }) => string[] | Promise<string[]>>('profileUsers').optional(),
+      profileUsers:
+        fn<(input: { profileId: string; profileName: string }) => string[] | Promise<string[]>>(
+          'profileUsers',
+        ).optional(),
       /** Name of the acting admin for the audit trail (default: the user's username, displayName, name or email). */
       actor: fn<(req: Request) => string | undefined>('actor').optional(),
     })
@@ -286,7 +297,11 @@ export const optionsSchema = z.object({
   tokens: z
     .object({
       /** Refresh this long before an access token expires. */
-      refreshMarginMs: z.number().int().nonnegative().default(2 * 60_000),
+      refreshMarginMs: z
+        .number()
+        .int()
+        .nonnegative()
+        .default(2 * 60_000),
       /** Lifetime assumed when a token response has no `expires_in`. */
       defaultExpiresInSec: z.number().int().positive().default(600),
       /**
@@ -299,9 +314,17 @@ export const optionsSchema = z.object({
       /** How long a refresh lock may be held before another instance takes over. */
       lockTimeoutMs: z.number().int().positive().default(30_000),
       /** Refresh tokens unused for this long get a keep-alive refresh (Entra expires them at 90 days). */
-      keepAliveAfterMs: z.number().int().positive().default(14 * 24 * 60 * 60_000),
+      keepAliveAfterMs: z
+        .number()
+        .int()
+        .positive()
+        .default(14 * 24 * 60 * 60_000),
       /** How often the keep-alive job looks for such refresh tokens (once across instances). */
-      keepAliveIntervalMs: z.number().int().positive().default(60 * 60_000),
+      keepAliveIntervalMs: z
+        .number()
+        .int()
+        .positive()
+        .default(60 * 60_000),
       /** At most this many keep-alive refreshes at once, so a pass over thousands of profiles does not burst at the provider. */
       keepAliveConcurrency: z.number().int().positive().max(64).default(4),
       /** Each keep-alive refresh waits a random 0…this long first (shortened so the pass fits in half its interval). */
@@ -309,12 +332,17 @@ export const optionsSchema = z.object({
       /** After a failed refresh, wait this long before the next try; doubled per failure. */
       backoffBaseMs: z.number().int().positive().default(15_000),
       /** Upper bound of that wait. */
-      backoffMaxMs: z.number().int().positive().default(30 * 60_000),
+      backoffMaxMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * 60_000),
     })
     // A refresh that outlives its lock lets another instance refresh too: both spend one refresh token.
     .refine((t) => t.lockTimeoutMs > t.httpTimeoutMs, {
       path: ['lockTimeoutMs'],
-      message: 'must be greater than tokens.httpTimeoutMs: a refresh slower than its lock lets a second refresh spend the same refresh token',
+      message:
+        'must be greater than tokens.httpTimeoutMs: a refresh slower than its lock lets a second refresh spend the same refresh token',
     })
     .prefault({}),
   /** Mail servers that the admin's "Test connection" logs in to (always over verified TLS). */
@@ -327,7 +355,12 @@ export const optionsSchema = z.object({
             ca: z.union([pem, z.array(pem).min(1)]).optional(),
           },
           // No switch turns verification off: a bearer token crosses these connections.
-          { error: (issue) => (issue.code === 'unrecognized_keys' ? `accepts only \`ca\`; certificates are always verified (got ${issue.keys.join(', ')})` : undefined) },
+          {
+            error: (issue) =>
+              issue.code === 'unrecognized_keys'
+                ? `accepts only \`ca\`; certificates are always verified (got ${issue.keys.join(', ')})`
+                : undefined,
+          },
         )
         .prefault({}),
     })
@@ -338,7 +371,11 @@ export const optionsSchema = z.object({
       /** Long-lived HttpOnly cookie that ties a browser to its stored refresh token. */
       deviceCookieName: z.string().min(1).default('authdock.device'),
       /** How long a browser stays remembered for silent re-login. */
-      rememberDeviceMs: z.number().int().positive().default(30 * 24 * 60 * 60_000),
+      rememberDeviceMs: z
+        .number()
+        .int()
+        .positive()
+        .default(30 * 24 * 60 * 60_000),
       /**
        * Password attempts allowed per window. Each attempt is counted before its password is
        * checked; a successful login takes its own attempt back.
@@ -346,7 +383,12 @@ export const optionsSchema = z.object({
       passwordThrottle: z
         .object({
           /** Whole seconds: the counters keep their expiry in seconds. */
-          windowMs: z.number().int().positive().multipleOf(1000, { message: 'must be whole seconds (a multiple of 1000)' }).default(15 * 60_000),
+          windowMs: z
+            .number()
+            .int()
+            .positive()
+            .multipleOf(1000, { message: 'must be whole seconds (a multiple of 1000)' })
+            .default(15 * 60_000),
           /** Per account from all addresses together: bounds the guesses of a distributed attack. */
           maxPerAccount: z.number().int().positive().default(30),
           /** Per account from one client address: that address alone is refused beyond it. */
@@ -383,9 +425,15 @@ export const optionsSchema = z.object({
   metrics: z
     .object({
       registry: z
-        .custom<object>((v) => typeof v === 'object' && v !== null && typeof (v as { registerMetric?: unknown }).registerMetric === 'function', {
-          message: 'must be a prom-client Registry',
-        })
+        .custom<object>(
+          (v) =>
+            typeof v === 'object' &&
+            v !== null &&
+            typeof (v as { registerMetric?: unknown }).registerMetric === 'function',
+          {
+            message: 'must be a prom-client Registry',
+          },
+        )
         .optional(),
     })
     .prefault({}),
@@ -412,8 +460,12 @@ export const optionsSchema = z.object({
        * of authdock (admin, login, errors) renders inside it. See README "Your layout".
        */
       layout: z
-        .custom<string | LayoutFunction>((v) => typeof v === 'function' || (typeof v === 'string' && v !== ''), { message: 'must be the path of an EJS layout or a function (layout)' })
-        .refine((v) => typeof v === 'function' || existsSync(v), { message: 'must name an existing EJS file (absolute, or relative to the working directory)' })
+        .custom<string | LayoutFunction>((v) => typeof v === 'function' || (typeof v === 'string' && v !== ''), {
+          message: 'must be the path of an EJS layout or a function (layout)',
+        })
+        .refine((v) => typeof v === 'function' || existsSync(v), {
+          message: 'must name an existing EJS file (absolute, or relative to the working directory)',
+        })
         .optional(),
       /**
        * Sources the pages' Content-Security-Policy admits besides their own nonce: the host's
@@ -480,16 +532,24 @@ export function resolveConfig(options: AuthdockOptions): ResolvedConfig {
   const ids = new Set<string>()
   for (const p of config.oidc) {
     if (ids.has(p.id)) {
-      throw new AuthdockError('CONFIG_INVALID', `Invalid authdock options: "oidc.id" "${p.id}" is used twice; give each provider its own id`, {
-        fields: { 'oidc.id': 'must be unique' },
-      })
+      throw new AuthdockError(
+        'CONFIG_INVALID',
+        `Invalid authdock options: "oidc.id" "${p.id}" is used twice; give each provider its own id`,
+        {
+          fields: { 'oidc.id': 'must be unique' },
+        },
+      )
     }
     ids.add(p.id)
     // A secret beside the certificate would never be sent, yet keep its expiry warnings going.
     if (p.clientAuth.kind === 'private_key_jwt' && p.clientSecret) {
-      throw new AuthdockError('CONFIG_INVALID', `Invalid authdock options: "oidc.clientSecret" of provider "${p.id}" must be omitted with "oidc.clientAuth.kind" private_key_jwt: the certificate replaces it`, {
-        fields: { 'oidc.clientSecret': 'must be omitted with oidc.clientAuth.kind private_key_jwt' },
-      })
+      throw new AuthdockError(
+        'CONFIG_INVALID',
+        `Invalid authdock options: "oidc.clientSecret" of provider "${p.id}" must be omitted with "oidc.clientAuth.kind" private_key_jwt: the certificate replaces it`,
+        {
+          fields: { 'oidc.clientSecret': 'must be omitted with oidc.clientAuth.kind private_key_jwt' },
+        },
+      )
     }
   }
   return deepFreeze(config)

@@ -53,11 +53,37 @@ export type {
   ConnectionTestReport,
   ConnectionTestStep,
 } from './tokens/index.js'
-export type { MailModule, MailTextOptions, MailAccountTypeInfo, MailProfileChoice, MailAccountNote, MailNoteCode, PasswordMailAccountType } from './mail/index.js'
+export type {
+  MailModule,
+  MailTextOptions,
+  MailAccountTypeInfo,
+  MailProfileChoice,
+  MailAccountNote,
+  MailNoteCode,
+  PasswordMailAccountType,
+} from './mail/index.js'
 export type { ProfilesModule } from './profiles/types.js'
 export type { ProfileManager, ProfileFields, NewProfile, ActorOption, ProfileRow } from './profiles/index.js'
-export { parseProfileInput, presetValues, microsoft365Preset, googlePreset, isValidTenantId, profilesCsv } from './profiles/index.js'
-export { redactSecrets, checkSecrets, type SecretFinding, type ReadinessReport, type DailyCheckResult } from './ops/index.js'
+export {
+  parseProfileInput,
+  presetValues,
+  microsoft365Preset,
+  googlePreset,
+  isValidTenantId,
+  profilesCsv,
+} from './profiles/index.js'
+export {
+  redactSecrets,
+  checkSecrets,
+  type SecretFinding,
+  type ReadinessReport,
+  type DailyCheckResult,
+} from './ops/index.js'
 export type { ReadinessSummary } from './ops/index.js'
 export type { CredentialsModule } from './credentials/index.js'
-export type { CertificateRecord, ClientAuthMethod, CredentialOwner, CredentialOwnerKind } from './store/credential-types.js'
+export type {
+  CertificateRecord,
+  ClientAuthMethod,
+  CredentialOwner,
+  CredentialOwnerKind,
+} from './store/credential-types.js'

@@ -17,10 +17,14 @@ export async function importOptionalPeer<T>(name: string, option: string, load: 
     const message = err instanceof Error ? err.message : ''
     // Node names the package it could not find in quotes; another package's absence is not ours to explain.
     if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && message.includes(`'${name}'`)) {
-      throw new AuthdockError('CONFIG_INVALID', `${option} needs the package "${name}", which is not installed: install it (npm install ${name})`, {
-        cause: err,
-        details: { option, package: name },
-      })
+      throw new AuthdockError(
+        'CONFIG_INVALID',
+        `${option} needs the package "${name}", which is not installed: install it (npm install ${name})`,
+        {
+          cause: err,
+          details: { option, package: name },
+        },
+      )
     }
     throw err
   }

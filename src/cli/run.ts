@@ -12,7 +12,14 @@ import { migrateCommand } from './commands/migrate.js'
 import { providersCommand } from './commands/providers.js'
 import { isAuthdockError } from '../errors.js'
 
-export const COMMANDS: Command[] = [profilesCommand, providersCommand, checkSecretsCommand, tokenCommand, rotateKeyCommand, migrateCommand]
+export const COMMANDS: Command[] = [
+  profilesCommand,
+  providersCommand,
+  checkSecretsCommand,
+  tokenCommand,
+  rotateKeyCommand,
+  migrateCommand,
+]
 
 export const MAIN_HELP = `Usage: authdock <command> [options]
 

@@ -20,7 +20,8 @@ export const DATABASE_OPTION = { database: { type: 'string', short: 'd' } } as c
 
 export function databaseUrl(flag: string | undefined, io: CliIo): string {
   const url = flag ?? io.env.AUTHDOCK_DATABASE
-  if (!url) throw new UsageError('No database: pass --database URL or set AUTHDOCK_DATABASE (sqlite:PATH or postgres://…)')
+  if (!url)
+    throw new UsageError('No database: pass --database URL or set AUTHDOCK_DATABASE (sqlite:PATH or postgres://…)')
   if (!url.startsWith('sqlite:') && !/^postgres(ql)?:\/\//.test(url)) {
     throw new UsageError('The database must be sqlite:PATH or a postgres:// URL')
   }
@@ -32,9 +33,11 @@ export function encryptionKeys(io: CliIo, required: boolean): string[] {
     .split(',')
     .map((k) => k.trim())
     .filter(Boolean)
-  if (required && !keys.length) throw new UsageError('No encryption key: set AUTHDOCK_KEY (comma-separated, newest first)')
+  if (required && !keys.length)
+    throw new UsageError('No encryption key: set AUTHDOCK_KEY (comma-separated, newest first)')
   for (const [i, k] of keys.entries()) {
-    if (Buffer.from(k, 'base64').length !== 32) throw new UsageError(`AUTHDOCK_KEY: key ${i + 1} is not 32 bytes, base64 encoded`)
+    if (Buffer.from(k, 'base64').length !== 32)
+      throw new UsageError(`AUTHDOCK_KEY: key ${i + 1} is not 32 bytes, base64 encoded`)
   }
   return keys
 }
@@ -49,7 +52,10 @@ export async function openCliStore(options: { database?: string; io: CliIo; crea
   if (url.startsWith('sqlite:') && !options.create) {
     const file = url.slice('sqlite:'.length)
     if (file !== ':memory:' && !existsSync(file)) {
-      throw new AuthdockError('STORE_UNAVAILABLE', `The database file ${file} does not exist (run \`authdock migrate\` to create it)`)
+      throw new AuthdockError(
+        'STORE_UNAVAILABLE',
+        `The database file ${file} does not exist (run \`authdock migrate\` to create it)`,
+      )
     }
   }
   return openStore(url, { encryptionKeys: keys, now: options.io.now })

@@ -35,7 +35,13 @@ export function createCredentialsAdminRouter(ctx: DockContext, service: Credenti
   const ownerOf = (req: Request) => service.owner(String(req.params.kind), String(req.params.id))
   const pageUrl = (req: Request, owner: OwnerView) => `${req.baseUrl}/${ownerPath(owner)}`
 
-  async function renderPage(req: Request, res: Response, owner: OwnerView, state: PageState = {}, status = 200): Promise<void> {
+  async function renderPage(
+    req: Request,
+    res: Response,
+    owner: OwnerView,
+    state: PageState = {},
+    status = 200,
+  ): Promise<void> {
     const now = ctx.now()
     const certificates = (await service.list(owner)).map((c) => ({
       id: c.id,
@@ -106,10 +112,15 @@ export function createCredentialsAdminRouter(ctx: DockContext, service: Credenti
       const body = (req.body ?? {}) as Record<string, unknown>
       let active: boolean
       try {
-        active = (await service.generate(owner, { validityDays: body.validityDays, keySize: body.keySize }, actorOf(ctx, req))).active
+        active = (
+          await service.generate(owner, { validityDays: body.validityDays, keySize: body.keySize }, actorOf(ctx, req))
+        ).active
       } catch (err) {
         if (!isAuthdockError(err, 'VALIDATION_FAILED') || !err.fields) throw err
-        const values = { validityDays: String(body.validityDays ?? '').slice(0, 10), keySize: String(body.keySize ?? '').slice(0, 10) }
+        const values = {
+          validityDays: String(body.validityDays ?? '').slice(0, 10),
+          keySize: String(body.keySize ?? '').slice(0, 10),
+        }
         return renderPage(req, res, owner, { errors: err.fields, values }, err.status)
       }
       res.redirect(303, `${pageUrl(req, owner)}?done=${active ? 'generated' : 'generatedWaiting'}`)
@@ -148,7 +159,9 @@ export function createCredentialsAdminRouter(ctx: DockContext, service: Credenti
     )
   }
 
-  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such page in the certificates admin.')))
+  router.use((_req, _res, next) =>
+    next(new AuthdockError('NOT_FOUND', 'There is no such page in the certificates admin.')),
+  )
   router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
   return router
 }

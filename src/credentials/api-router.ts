@@ -67,7 +67,11 @@ export function createCredentialsApiRouter(ctx: DockContext, service: Credential
     '/:kind/:id/certificates',
     handler(async (req, res) => {
       const owner = await ownerOf(req)
-      const certificate = await service.generate(owner, { validityDays: body(req).validityDays, keySize: body(req).keySize }, actorOf(ctx, req))
+      const certificate = await service.generate(
+        owner,
+        { validityDays: body(req).validityDays, keySize: body(req).keySize },
+        actorOf(ctx, req),
+      )
       res
         .status(201)
         .location(`${base(req, owner)}/certificates/${certificate.id}`)
@@ -105,7 +109,9 @@ export function createCredentialsApiRouter(ctx: DockContext, service: Credential
     }),
   )
 
-  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such operation in the certificates API.')))
+  router.use((_req, _res, next) =>
+    next(new AuthdockError('NOT_FOUND', 'There is no such operation in the certificates API.')),
+  )
   router.use(errorHandler({ views: ctx.views, logger: ctx.logger, apiPrefix: '/' }))
   return router
 }

@@ -88,7 +88,9 @@ export async function generateCertificate(input: GenerateCertificateInput): Prom
   cert.serialNumber = `0${randomBytes(16).toString('hex').slice(1)}`
   cert.validity.notBefore = notBefore
   cert.validity.notAfter = notAfter
-  const name = [{ name: 'commonName', value: commonName(input.commonName), valueTagClass: forge.asn1.Type.UTF8 as never }]
+  const name = [
+    { name: 'commonName', value: commonName(input.commonName), valueTagClass: forge.asn1.Type.UTF8 as never },
+  ]
   cert.setSubject(name)
   cert.setIssuer(name)
   cert.setExtensions([

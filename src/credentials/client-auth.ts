@@ -42,13 +42,25 @@ export type OwnerLabel = string
  * const auth = certificateClientAuth(ctx.store.credentials, { kind: 'profile', id }, 'profile "Mailbox"', { now: ctx.now })
  * const config = new client.Configuration(server, clientId, undefined, auth)
  */
-export function certificateClientAuth(store: Pick<CredentialsStore, 'activeSigner'>, owner: CredentialOwner, label: OwnerLabel, options: CertificateAuthOptions): client.ClientAuth {
+export function certificateClientAuth(
+  store: Pick<CredentialsStore, 'activeSigner'>,
+  owner: CredentialOwner,
+  label: OwnerLabel,
+  options: CertificateAuthOptions,
+): client.ClientAuth {
+  // openid-client types ClientAuth as returning void, but oauth4webapi awaits it before every
+  // authenticated request, so an async signer is sound.
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   return async (as, metadata, body, headers) => {
     const signer = await store.activeSigner(owner)
     if (!signer) {
-      throw new AuthdockError('CLIENT_CERTIFICATE_MISSING', `${label} authenticates with a certificate, but none is active: generate one in its certificates page, upload it at the provider and activate it.`, {
-        details: { ownerKind: owner.kind, ownerId: owner.id, hintKey: 'tokens.hint.certificateMissing' },
-      })
+      throw new AuthdockError(
+        'CLIENT_CERTIFICATE_MISSING',
+        `${label} authenticates with a certificate, but none is active: generate one in its certificates page, upload it at the provider and activate it.`,
+        {
+          details: { ownerKind: owner.kind, ownerId: owner.id, hintKey: 'tokens.hint.certificateMissing' },
+        },
+      )
     }
     if (signer.notAfter.getTime() <= options.now()) throw certificateExpired(label, signer)
     const { privateKeyPem, ...certificate } = signer

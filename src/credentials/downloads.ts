@@ -17,5 +17,10 @@ export function sendCertificateFile(res: Response, owner: OwnerView, c: Certific
 }
 
 export function sendJwks(res: Response, jwks: unknown, cacheControl = 'no-store'): void {
-  res.status(200).set('Content-Type', 'application/json; charset=utf-8').set('Cache-Control', cacheControl).set('X-Content-Type-Options', 'nosniff').send(JSON.stringify(jwks, null, 2))
+  res
+    .status(200)
+    .set('Content-Type', 'application/json; charset=utf-8')
+    .set('Cache-Control', cacheControl)
+    .set('X-Content-Type-Options', 'nosniff')
+    .send(JSON.stringify(jwks, null, 2))
 }

@@ -42,7 +42,10 @@ const JWKS_MAX_AGE_SEC = 300
  * const credentials = await createCredentials(ctx, tokens)
  * router.use(ctx.config.paths.jwks, credentials.jwksRouter)
  */
-export async function createCredentials(ctx: DockContext, tokens: Pick<TokenProvider, 'invalidate'>): Promise<CredentialsModule> {
+export async function createCredentials(
+  ctx: DockContext,
+  tokens: Pick<TokenProvider, 'invalidate'>,
+): Promise<CredentialsModule> {
   const service = new CredentialService(ctx, tokens)
   await service.ensureLoginCertificates()
 
@@ -60,7 +63,8 @@ export async function createCredentials(ctx: DockContext, tokens: Pick<TokenProv
   jwksRouter.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
     if (res.headersSent) return next(err)
     const error = err instanceof AuthdockError ? err : new AuthdockError('INTERNAL', 'Internal error', { cause: err })
-    if (error.status >= 500) ctx.logger.error({ code: error.code, err: String(err).slice(0, 300) }, 'authdock: JWKS request failed')
+    if (error.status >= 500)
+      ctx.logger.error({ code: error.code, err: String(err).slice(0, 300) }, 'authdock: JWKS request failed')
     res.status(error.status).json(error.toJSON())
   })
 

@@ -25,20 +25,33 @@ export function usesCertificate(provider: Pick<ProviderConfig, 'clientAuth'>): b
  * The provider's ClientAuth when it authenticates with a certificate, else null. The active
  * certificate is read at every token request, so a switch applies without a new discovery.
  */
-export function loginClientAuth(ctx: Pick<DockContext, 'store' | 'now'>, provider: ProviderConfig): client.ClientAuth | null {
+export function loginClientAuth(
+  ctx: Pick<DockContext, 'store' | 'now'>,
+  provider: ProviderConfig,
+): client.ClientAuth | null {
   if (!usesCertificate(provider)) return null
-  return certificateClientAuth(ctx.store.credentials, loginProviderOwner(provider.id), `login provider "${provider.id}"`, {
-    now: ctx.now,
-    audience: provider.clientAuth.audience,
-  })
+  return certificateClientAuth(
+    ctx.store.credentials,
+    loginProviderOwner(provider.id),
+    `login provider "${provider.id}"`,
+    {
+      now: ctx.now,
+      audience: provider.clientAuth.audience,
+    },
+  )
 }
 
 /**
  * A login error re-told when the provider refused the client assertion (CLIENT_CERTIFICATE_UNKNOWN,
  * CLIENT_ASSERTION_INVALID, naming the active certificate); any other error as it is.
  */
-export async function explainLoginError(ctx: Pick<DockContext, 'store'>, provider: ProviderConfig, error: AuthdockError): Promise<AuthdockError> {
+export async function explainLoginError(
+  ctx: Pick<DockContext, 'store'>,
+  provider: ProviderConfig,
+  error: AuthdockError,
+): Promise<AuthdockError> {
   if (!usesCertificate(provider) || error.code.startsWith('CLIENT_')) return error
-  const active = (await ctx.store.credentials.list(loginProviderOwner(provider.id)).catch(() => [])).find((c) => c.active) ?? null
+  const active =
+    (await ctx.store.credentials.list(loginProviderOwner(provider.id)).catch(() => [])).find((c) => c.active) ?? null
   return loginCertificateError(error, provider.id, active)
 }

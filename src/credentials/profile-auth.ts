@@ -24,7 +24,10 @@ export interface ProfileCertificateAuth {
  * const config = oauthConfiguration(ctx, profile, certificate ? null : secret, { auth: certificate?.auth })
  * try { await client.refreshTokenGrant(config, rt) } catch (err) { throw certificate ? certificate.explain(err) : err }
  */
-export async function profileCertificateAuth(ctx: { store: Pick<Store, 'credentials'>; now: () => number }, profile: Pick<Profile, 'id' | 'name'>): Promise<ProfileCertificateAuth | null> {
+export async function profileCertificateAuth(
+  ctx: { store: Pick<Store, 'credentials'>; now: () => number },
+  profile: Pick<Profile, 'id' | 'name'>,
+): Promise<ProfileCertificateAuth | null> {
   const owner = { kind: 'profile' as const, id: profile.id }
   if ((await ctx.store.credentials.method(owner)) !== 'private_key_jwt') return null
   // Each request builds its own configuration, so this is the certificate of this request alone.

@@ -39,7 +39,11 @@ function entraCode(e: ProviderError): string | undefined {
 function ownRefusal(err: unknown): AuthdockError | undefined {
   let current: unknown = err
   for (let i = 0; i < 4 && current instanceof Error; i++) {
-    if (isAuthdockError(current, 'CLIENT_CERTIFICATE_EXPIRED') || isAuthdockError(current, 'CLIENT_CERTIFICATE_MISSING')) return current
+    if (
+      isAuthdockError(current, 'CLIENT_CERTIFICATE_EXPIRED') ||
+      isAuthdockError(current, 'CLIENT_CERTIFICATE_MISSING')
+    )
+      return current
     current = current.cause
   }
   return undefined
@@ -64,13 +68,20 @@ export function certificateRefusalKey(err: unknown): ProviderErrorKey | null {
  * @example
  * const cls = certificateErrorClass(err, activeCertificate) // { code: 'CLIENT_CERTIFICATE_UNKNOWN', hint: 'The provider does not accept the certificate 4D70…' }
  */
-export function certificateErrorClass(err: unknown, certificate: Pick<CertificateRecord, 'thumbprintSha1' | 'notAfter'> | null): ProviderErrorClass | null {
+export function certificateErrorClass(
+  err: unknown,
+  certificate: Pick<CertificateRecord, 'thumbprintSha1' | 'notAfter'> | null,
+): ProviderErrorClass | null {
   const key = certificateRefusalKey(err)
   if (!key) return null
   const own = ownRefusal(err)
   if (own) {
     const d = own.details ?? {}
-    return providerErrorClass(key, undefined, key === 'certificateExpired' ? { certificate: String(d.certificate), date: String(d.date) } : undefined)
+    return providerErrorClass(
+      key,
+      undefined,
+      key === 'certificateExpired' ? { certificate: String(d.certificate), date: String(d.date) } : undefined,
+    )
   }
   const e = err as ProviderError
   const entra = entraCode(e)
@@ -83,19 +94,27 @@ export function certificateErrorClass(err: unknown, certificate: Pick<Certificat
  * CLIENT_CERTIFICATE_UNKNOWN or CLIENT_ASSERTION_INVALID naming the certificate, with the
  * provider's code. Anything else is returned as it is.
  */
-export function loginCertificateError(error: AuthdockError, providerId: string, certificate: CertificateRecord | null): AuthdockError {
+export function loginCertificateError(
+  error: AuthdockError,
+  providerId: string,
+  certificate: CertificateRecord | null,
+): AuthdockError {
   if (error.code.startsWith('CLIENT_')) return error
   const original = error.cause ?? error
   const cls = certificateErrorClass(original, certificate)
   if (!cls) return error
-  return new AuthdockError(cls.code, `Login provider "${providerId}": ${cls.hint}${cls.providerCode ? ` (${cls.providerCode})` : ''}`, {
-    cause: original,
-    details: {
-      ...error.details,
-      providerError: cls.providerCode,
-      certificate: certificate?.thumbprintSha1 ?? null,
-      hintKey: cls.hintKey,
-      ...(cls.hintVars ? { hintVars: cls.hintVars } : {}),
+  return new AuthdockError(
+    cls.code,
+    `Login provider "${providerId}": ${cls.hint}${cls.providerCode ? ` (${cls.providerCode})` : ''}`,
+    {
+      cause: original,
+      details: {
+        ...error.details,
+        providerError: cls.providerCode,
+        certificate: certificate?.thumbprintSha1 ?? null,
+        hintKey: cls.hintKey,
+        ...(cls.hintVars ? { hintVars: cls.hintVars } : {}),
+      },
     },
-  })
+  )
 }

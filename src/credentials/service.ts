@@ -7,9 +7,22 @@
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { addAuditEntry } from '../ops/redact.js'
-import type { CertificateRecord, ClientAuthMethod, CredentialOwner, CredentialOwnerKind } from '../store/credential-types.js'
+import type {
+  CertificateRecord,
+  ClientAuthMethod,
+  CredentialOwner,
+  CredentialOwnerKind,
+} from '../store/credential-types.js'
 import type { TokenProvider } from '../tokens/types.js'
-import { DEFAULT_KEY_SIZE, DEFAULT_VALIDITY_DAYS, KEY_SIZES, MAX_VALIDITY_DAYS, generateCertificate, publicJwks, type KeySize } from './certificate.js'
+import {
+  DEFAULT_KEY_SIZE,
+  DEFAULT_VALIDITY_DAYS,
+  KEY_SIZES,
+  MAX_VALIDITY_DAYS,
+  generateCertificate,
+  publicJwks,
+  type KeySize,
+} from './certificate.js'
 import { loginProviderOwner } from './login-auth.js'
 
 /** An owner as the admin shows it. */
@@ -32,7 +45,9 @@ export interface GenerateInput {
 }
 
 function invalid(fields: Record<string, string>): AuthdockError {
-  const list = Object.entries(fields).map(([k, v]) => `"${k}" ${v}`).join('; ')
+  const list = Object.entries(fields)
+    .map(([k, v]) => `"${k}" ${v}`)
+    .join('; ')
   return new AuthdockError('VALIDATION_FAILED', `The request is not valid: ${list}.`, { fields })
 }
 
@@ -68,7 +83,13 @@ export class CredentialService {
     if (kind === 'login-provider') {
       const provider = this.ctx.config.oidc.find((p) => p.id === id)
       if (provider) {
-        return { ...loginProviderOwner(id), name: provider.label ?? provider.id, method: provider.clientAuth.kind, methodFixed: true, tokenUrl: null }
+        return {
+          ...loginProviderOwner(id),
+          name: provider.label ?? provider.id,
+          method: provider.clientAuth.kind,
+          methodFixed: true,
+          tokenUrl: null,
+        }
       }
     }
     throw new AuthdockError('NOT_FOUND', 'There is no profile or login provider with this id.')
@@ -119,7 +140,10 @@ export class CredentialService {
     const { certificate, previous } = await this.ctx.store.credentials.activate(target.id)
     this.invalidate(owner)
     await this.audit('certificate.activated', owner, actor, certificate, { previous: previous?.thumbprintSha1 ?? null })
-    this.ctx.events.emit('certificate.activated', { ...this.event(owner, certificate, actor), previous: previous?.thumbprintSha1 ?? null })
+    this.ctx.events.emit('certificate.activated', {
+      ...this.event(owner, certificate, actor),
+      previous: previous?.thumbprintSha1 ?? null,
+    })
     return certificate
   }
 
@@ -134,7 +158,8 @@ export class CredentialService {
 
   /** Choose secret or certificate; a certificate needs an active one first. */
   async setMethod(owner: OwnerView, method: unknown, actor: string | null): Promise<ClientAuthMethod> {
-    if (method !== 'client_secret' && method !== 'private_key_jwt') throw invalid({ method: 'must be client_secret or private_key_jwt' })
+    if (method !== 'client_secret' && method !== 'private_key_jwt')
+      throw invalid({ method: 'must be client_secret or private_key_jwt' })
     if (owner.methodFixed) {
       if (method === owner.method) return method
       throw invalid({ method: 'is set by the option oidc.clientAuth.kind of this login provider' })
@@ -166,14 +191,22 @@ export class CredentialService {
       if (provider.clientAuth.kind !== 'private_key_jwt') continue
       const owner = await this.owner('login-provider', provider.id)
       if ((await this.list(owner)).length > 0) continue
-      const certificate = await this.generate(owner, { validityDays: provider.clientAuth.certificateValidityDays }, null)
+      const certificate = await this.generate(
+        owner,
+        { validityDays: provider.clientAuth.certificateValidityDays },
+        null,
+      )
       // Another instance starting at the same moment made the first one: keep only that.
       if (!certificate.active) {
         await this.remove(owner, certificate.id, null)
         continue
       }
       this.ctx.logger.info(
-        { providerId: provider.id, thumbprint: certificate.thumbprintSha1, page: `${this.ctx.config.baseUrl}${this.ctx.config.paths.credentials}/login-provider/${provider.id}` },
+        {
+          providerId: provider.id,
+          thumbprint: certificate.thumbprintSha1,
+          page: `${this.ctx.config.baseUrl}${this.ctx.config.paths.credentials}/login-provider/${provider.id}`,
+        },
         'authdock: generated the login certificate; upload it at the identity provider',
       )
     }
@@ -184,10 +217,24 @@ export class CredentialService {
   }
 
   private event(owner: CredentialOwner, c: CertificateRecord, actor: string | null): Record<string, unknown> {
-    return { ownerKind: owner.kind, ownerId: owner.id, certificateId: c.id, thumbprint: c.thumbprintSha1, active: c.active, notAfter: c.notAfter, actor }
+    return {
+      ownerKind: owner.kind,
+      ownerId: owner.id,
+      certificateId: c.id,
+      thumbprint: c.thumbprintSha1,
+      active: c.active,
+      notAfter: c.notAfter,
+      actor,
+    }
   }
 
-  private audit(kind: string, owner: OwnerView, actor: string | null, c: CertificateRecord, extra: Record<string, unknown>): Promise<void> {
+  private audit(
+    kind: string,
+    owner: OwnerView,
+    actor: string | null,
+    c: CertificateRecord,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
     return addAuditEntry(this.ctx.store, {
       kind,
       actor,

@@ -26,7 +26,14 @@ export function publicJwksUrl(config: Pick<ResolvedConfig, 'baseUrl' | 'paths'>,
 
 /** A certificate file name: `authdock-<owner>-<first 8 of the SHA-1 thumbprint>.<ext>`, ASCII only. */
 export function certificateFileName(owner: OwnerView, c: CertificateRecord, ext: 'cer' | 'pem'): string {
-  const name = owner.name.normalize('NFKD').replace(/[\u0300-\u036f]/g, '').replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).toLowerCase() || owner.kind
+  const name =
+    owner.name
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 40)
+      .toLowerCase() || owner.kind
   return `authdock-${name}-${c.thumbprintSha1.slice(0, 8).toLowerCase()}.${ext}`
 }
 

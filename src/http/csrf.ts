@@ -42,7 +42,12 @@ export const verifyCsrf: RequestHandler = (req, _res, next) => {
   const body = req.body as Record<string, unknown> | undefined
   const given = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? req.get('x-csrf-token')
   if (!expected || typeof given !== 'string' || !sameToken(expected, given)) {
-    return next(new AuthdockError('CSRF_INVALID', 'The form has expired or was not sent from this site. Reload the page and try again.'))
+    return next(
+      new AuthdockError(
+        'CSRF_INVALID',
+        'The form has expired or was not sent from this site. Reload the page and try again.',
+      ),
+    )
   }
   next()
 }

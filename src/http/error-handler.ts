@@ -20,18 +20,30 @@ export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?
     const error =
       err instanceof AuthdockError
         ? err
-        : new AuthdockError('INTERNAL', 'Internal error', { cause: err, status: typeof err?.status === 'number' && err.status < 500 ? err.status : 500 })
+        : new AuthdockError('INTERNAL', 'Internal error', {
+            cause: err,
+            status: typeof err?.status === 'number' && err.status < 500 ? err.status : 500,
+          })
     // The session store's outage is logged once where it is noticed (src/http/session.ts), not once
     // per refused request: under load that would flood the log.
     if (error.status >= 500 && error.code !== 'SESSION_STORE_UNAVAILABLE') {
-      deps.logger.error({ code: error.code, message: errorLogFields(error).message, path: req.path, err: errorLogFields(err) }, 'authdock request failed')
+      deps.logger.error(
+        { code: error.code, message: errorLogFields(error).message, path: req.path, err: errorLogFields(err) },
+        'authdock request failed',
+      )
     }
     if (wantsJson(req, deps.apiPrefix)) {
       res.status(error.status).json(error.toJSON())
       return
     }
     deps.views
-      .render(req, res, 'error', { error: { code: error.code, message: error.expose ? error.message : null, status: error.status } }, { status: error.status })
+      .render(
+        req,
+        res,
+        'error',
+        { error: { code: error.code, message: error.expose ? error.message : null, status: error.status } },
+        { status: error.status },
+      )
       .catch(next)
   }
 }

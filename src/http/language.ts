@@ -7,7 +7,12 @@ export const rememberLanguage: RequestHandler = (req, res, next) => {
   if (!req.url.includes('?')) return next()
   const lang = req.query?.lang
   if (typeof lang === 'string' && (LANGUAGES as readonly string[]).includes(lang)) {
-    res.cookie('authdock.lang', lang as Language, { httpOnly: true, sameSite: 'lax', maxAge: 365 * 24 * 60 * 60_000, path: '/' })
+    res.cookie('authdock.lang', lang as Language, {
+      httpOnly: true,
+      sameSite: 'lax',
+      maxAge: 365 * 24 * 60 * 60_000,
+      path: '/',
+    })
   }
   next()
 }

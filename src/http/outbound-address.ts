@@ -40,9 +40,13 @@ export function isRefusedAddress(address: string): boolean {
 /** The error for a refused connection; names the host and the address (neither is a secret). */
 export function outboundRefused(host: string, address: string): AuthdockError {
   const shown = host === address ? address : `${host} (${address})`
-  return new AuthdockError('OUTBOUND_ADDRESS_REFUSED', `authdock does not connect to ${shown}: link-local and cloud metadata addresses are refused.`, {
-    details: { host, address },
-  })
+  return new AuthdockError(
+    'OUTBOUND_ADDRESS_REFUSED',
+    `authdock does not connect to ${shown}: link-local and cloud metadata addresses are refused.`,
+    {
+      details: { host, address },
+    },
+  )
 }
 
 /** The OUTBOUND_ADDRESS_REFUSED error inside `err` (fetch wraps it as the cause of "fetch failed"). */
@@ -71,7 +75,8 @@ export function guardedLookup(base: DnsLookup = dns.lookup): DnsLookup {
       if (err) return callback(err, address, family)
       const all = Array.isArray(address) ? address.map((a) => a.address) : [address]
       const refused = all.find(isRefusedAddress)
-      if (refused !== undefined) return callback(outboundRefused(hostname, refused) as unknown as NodeJS.ErrnoException, address, family)
+      if (refused !== undefined)
+        return callback(outboundRefused(hostname, refused) as unknown as NodeJS.ErrnoException, address, family)
       callback(null, address, family)
     })
   }

@@ -53,7 +53,11 @@ export function originsOf(urls: Iterable<string | null | undefined>): string[] {
  * @example
  * res.set(pageHeaders(nonce, ['https://idp.example.com'], { styleSrc: ["'self'"] }))
  */
-export function pageHeaders(cspNonce: string, formActions: readonly string[] = [], sources: Partial<CspSources> = {}): Record<string, string> {
+export function pageHeaders(
+  cspNonce: string,
+  formActions: readonly string[] = [],
+  sources: Partial<CspSources> = {},
+): Record<string, string> {
   const formAction = ["'self'", ...originsOf(formActions)].join(' ')
   const add = (list: readonly string[] | undefined) => (list?.length ? ` ${list.join(' ')}` : '')
   // default-src 'none' already refuses fonts: font-src appears only when given.
@@ -150,7 +154,18 @@ export class Renderer {
     }
     let html = this.renderFile(this.resolve(view), all)
     if (layout !== undefined && page.framed) {
-      const frame: LayoutPage = { body: html, title: page.title, lang, t: all.t, cspNonce, csrfToken: all.csrfToken, user: all.user, paths: this.config.paths, req, res }
+      const frame: LayoutPage = {
+        body: html,
+        title: page.title,
+        lang,
+        t: all.t,
+        cspNonce,
+        csrfToken: all.csrfToken,
+        user: all.user,
+        paths: this.config.paths,
+        req,
+        res,
+      }
       html = typeof layout === 'function' ? await layout(frame) : this.renderLayout(layout, frame)
       if (typeof html !== 'string') throw new AuthdockError('INTERNAL', 'views.layout must return the page as a string')
     }
@@ -180,7 +195,11 @@ export class Renderer {
    * (`async: false` and a callback), so swapping it around the call is safe. Edited templates are
    * seen after a restart.
    */
-  private renderFile(file: string, locals: ejs.Data, options: ejs.Options & { async: false } = this.ejsOptions): string {
+  private renderFile(
+    file: string,
+    locals: ejs.Data,
+    options: ejs.Options & { async: false } = this.ejsOptions,
+  ): string {
     const previous = ejs.cache
     ejs.cache = this.compiled
     let html: string | undefined
@@ -203,17 +222,18 @@ export class Renderer {
     async: false,
     cache: true,
     includer: (originalPath: string, parsedPath: string) => {
-        // Let a host override partials too: map the package path onto the override folder.
-        // parsedPath may sit in the package's views or in the host's override folder; either way
-        // the same relative name is looked up override-first.
-        // ejs gives no parsedPath when the file is missing next to the includer (a host page that
-        // includes a partial it did not override): read the name from the views root.
-        if (!parsedPath || !isAbsolute(parsedPath)) return { filename: this.resolve(originalPath.replace(/^(\.\.\/)+/, '').replace(/\.ejs$/, '')) }
-        const rel = [packageViewsDir, this.config.viewsDir]
-          .filter((d): d is string => typeof d === 'string')
-          .map((d) => relative(d, parsedPath))
-          .find((r) => !r.startsWith('..') && !isAbsolute(r))
-        return { filename: rel === undefined ? parsedPath : this.resolve(rel.replace(/\.ejs$/, '')) }
+      // Let a host override partials too: map the package path onto the override folder.
+      // parsedPath may sit in the package's views or in the host's override folder; either way
+      // the same relative name is looked up override-first.
+      // ejs gives no parsedPath when the file is missing next to the includer (a host page that
+      // includes a partial it did not override): read the name from the views root.
+      if (!parsedPath || !isAbsolute(parsedPath))
+        return { filename: this.resolve(originalPath.replace(/^(\.\.\/)+/, '').replace(/\.ejs$/, '')) }
+      const rel = [packageViewsDir, this.config.viewsDir]
+        .filter((d): d is string => typeof d === 'string')
+        .map((d) => relative(d, parsedPath))
+        .find((r) => !r.startsWith('..') && !isAbsolute(r))
+      return { filename: rel === undefined ? parsedPath : this.resolve(rel.replace(/\.ejs$/, '')) }
     },
   }
 }

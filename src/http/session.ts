@@ -72,7 +72,13 @@ export function createSession(
 ): SessionSetup {
   const redis = config.session.redis as RedisClientLike | undefined
   const timeoutMs = config.session.redisTimeoutMs
-  const sessionStore = redis ? untouchedRedisStore(redisStoreClass(options.redisStore), guardedClient(redis, timeoutMs), config.session.redisPrefix) : new StoreSessionStore(store, { now: options.now })
+  const sessionStore = redis
+    ? untouchedRedisStore(
+        redisStoreClass(options.redisStore),
+        guardedClient(redis, timeoutMs),
+        config.session.redisPrefix,
+      )
+    : new StoreSessionStore(store, { now: options.now })
   const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
   const middleware = session({
     name: config.session.cookieName,
@@ -99,7 +105,10 @@ export function createSession(
   // writes one) is refused before express-session runs: its save would otherwise fail only after
   // the page was sent. Anonymous requests elsewhere need no store and pass.
   const needsStore = (url: string, cookie: string | undefined): boolean =>
-    (cookie !== undefined && cookie.includes(cookiePrefix)) || url === authPath || url.startsWith(`${authPath}/`) || url.startsWith(`${authPath}?`)
+    (cookie !== undefined && cookie.includes(cookiePrefix)) ||
+    url === authPath ||
+    url.startsWith(`${authPath}/`) ||
+    url.startsWith(`${authPath}?`)
   const guarded: RequestHandler = (req, res, next) => {
     dictionaryProperties(req, res)
     if (redis.isReady === false && needsStore(req.originalUrl, req.headers.cookie)) {
@@ -148,21 +157,28 @@ function untouchedRedisStore(Store: RedisStoreClass, client: RedisClientLike, pr
   const redisStore = new Store({ client: client as never, prefix, disableTouch: true })
   Object.defineProperty(redisStore, 'touch', { value: undefined })
   const load = redisStore.createSession.bind(redisStore)
-  Object.defineProperty(redisStore, 'createSession', { value: (req: Request, data: SessionData) => keepCookieExpiry(load(req, data)) })
+  Object.defineProperty(redisStore, 'createSession', {
+    value: (req: Request, data: SessionData) => keepCookieExpiry(load(req, data)),
+  })
   return redisStore
 }
 
 function redisStoreClass(loaded: RedisStoreClass | undefined): RedisStoreClass {
-  if (!loaded) throw new AuthdockError('INTERNAL', 'session.redis: connect-redis was not loaded (call loadRedisStore first)')
+  if (!loaded)
+    throw new AuthdockError('INTERNAL', 'session.redis: connect-redis was not loaded (call loadRedisStore first)')
   return loaded
 }
 
 function unavailable(reason: 'offline' | 'timeout' | 'error', cause?: unknown): AuthdockError {
-  return new AuthdockError('SESSION_STORE_UNAVAILABLE', 'Sessions are unavailable for a moment: the session store does not answer. Try again shortly.', {
-    expose: true,
-    cause,
-    details: { reason },
-  })
+  return new AuthdockError(
+    'SESSION_STORE_UNAVAILABLE',
+    'Sessions are unavailable for a moment: the session store does not answer. Try again shortly.',
+    {
+      expose: true,
+      cause,
+      details: { reason },
+    },
+  )
 }
 
 /**
@@ -223,7 +239,10 @@ function watchClient(client: RedisClientLike, logger: Logger): () => void {
   const onError = (err: unknown) => {
     if (down) return
     down = true
-    logger.warn({ err: errorSummary(err) }, 'session store (Redis) unavailable: requests that need a session get 503 SESSION_STORE_UNAVAILABLE until it is back')
+    logger.warn(
+      { err: errorSummary(err) },
+      'session store (Redis) unavailable: requests that need a session get 503 SESSION_STORE_UNAVAILABLE until it is back',
+    )
   }
   const onReady = () => {
     if (!down) return
@@ -239,6 +258,7 @@ function watchClient(client: RedisClientLike, logger: Logger): () => void {
 }
 
 function errorSummary(err: unknown): { name?: string; code?: string; message: string } {
-  if (err instanceof Error) return { name: err.name, code: (err as { code?: string }).code, message: err.message.slice(0, 200) }
+  if (err instanceof Error)
+    return { name: err.name, code: (err as { code?: string }).code, message: err.message.slice(0, 200) }
   return { message: String(err).slice(0, 200) }
 }

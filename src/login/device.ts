@@ -93,7 +93,10 @@ export function newDeviceId(): string {
 
 /** Send the device cookie; it ends when the device does. */
 export function setDeviceCookie(ctx: DockContext, res: Response, deviceId: string, expiresAt: Date): void {
-  res.cookie(ctx.config.login.deviceCookieName, deviceId, { ...cookieOptions(ctx), maxAge: Math.max(0, expiresAt.getTime() - ctx.now()) })
+  res.cookie(ctx.config.login.deviceCookieName, deviceId, {
+    ...cookieOptions(ctx),
+    maxAge: Math.max(0, expiresAt.getTime() - ctx.now()),
+  })
 }
 
 /** When a device remembered at `createdAt` ends: its stored expiry, capped by the current option. */
@@ -128,24 +131,41 @@ export async function rememberDevice(
  */
 export async function deviceReused(ctx: DockContext, rotated: RotatedLoginDevice): Promise<void> {
   const forgotten = await ctx.store.loginTokens.deleteFamily(rotated.familyId)
-  const details = { providerId: rotated.providerId, rotatedAt: rotated.rotatedAt.toISOString(), deviceForgotten: forgotten > 0 }
-  ctx.logger.warn({ userId: rotated.userId, providerId: rotated.providerId }, 'authdock: a replaced device cookie was used again; the device is forgotten')
+  const details = {
+    providerId: rotated.providerId,
+    rotatedAt: rotated.rotatedAt.toISOString(),
+    deviceForgotten: forgotten > 0,
+  }
+  ctx.logger.warn(
+    { userId: rotated.userId, providerId: rotated.providerId },
+    'authdock: a replaced device cookie was used again; the device is forgotten',
+  )
   try {
     await ctx.store.audit.add({ kind: 'login.device_reused', actor: rotated.userId, details })
   } catch (err) {
     // The device is already forgotten; a failing audit must not turn that into an error page.
     ctx.logger.error({ err: String(err) }, 'authdock could not write the audit entry')
   }
-  ctx.events.emit('login.device_reused', { userId: rotated.userId, providerId: rotated.providerId } satisfies DeviceReusedEvent)
+  ctx.events.emit('login.device_reused', {
+    userId: rotated.userId,
+    providerId: rotated.providerId,
+  } satisfies DeviceReusedEvent)
 }
 
 /**
  * Forget every remembered device of a user (their refresh tokens for silent login); resolves to
  * how many there were. Sessions already open stay until they end.
  */
-export async function forgetDevices(ctx: DockContext, id: UserId, via: 'api' | 'logout', actor: string | null): Promise<number> {
+export async function forgetDevices(
+  ctx: DockContext,
+  id: UserId,
+  via: 'api' | 'logout',
+  actor: string | null,
+): Promise<number> {
   if (!isUserId(id)) {
-    throw new AuthdockError('VALIDATION_FAILED', '"userId" must be a non-empty string or a number', { fields: { userId: 'required' } })
+    throw new AuthdockError('VALIDATION_FAILED', '"userId" must be a non-empty string or a number', {
+      fields: { userId: 'required' },
+    })
   }
   const userId = userKey(id)
   const count = await ctx.store.loginTokens.deleteForUser(userId)
@@ -157,5 +177,6 @@ export async function forgetDevices(ctx: DockContext, id: UserId, via: 'api' | '
 export async function forgetDevice(ctx: DockContext, req: Request, res: Response): Promise<void> {
   const hash = deviceHashOf(ctx, req)
   if (hash) await ctx.store.loginTokens.delete(hash)
-  if (readCookie(req, ctx.config.login.deviceCookieName) !== undefined) res.clearCookie(ctx.config.login.deviceCookieName, cookieOptions(ctx))
+  if (readCookie(req, ctx.config.login.deviceCookieName) !== undefined)
+    res.clearCookie(ctx.config.login.deviceCookieName, cookieOptions(ctx))
 }

@@ -30,7 +30,12 @@ interface CacheEntry {
  * since a network that needs a proxy for one needs it for the other.
  */
 export function loginFetch(ctx: DockContext): client.CustomFetch {
-  return providerFetch({ fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null, lookup: ctx.config.lookup })
+  return providerFetch({
+    fetch: ctx.fetch,
+    timeoutMs: ctx.config.tokens.httpTimeoutMs,
+    proxy: ctx.config.tokens.proxy ?? null,
+    lookup: ctx.config.lookup,
+  })
 }
 
 export function isLoopbackHttp(url: string): boolean {
@@ -81,7 +86,9 @@ async function discover(ctx: DockContext, provider: ProviderConfig): Promise<cli
   }
   const execute = [client.enableNonRepudiationChecks]
   if (isLoopbackHttp(provider.issuer)) execute.unshift(client.allowInsecureRequests)
-  const auth = loginClientAuth(ctx, provider) ?? (provider.clientSecret ? client.ClientSecretBasic(provider.clientSecret) : client.None())
+  const auth =
+    loginClientAuth(ctx, provider) ??
+    (provider.clientSecret ? client.ClientSecretBasic(provider.clientSecret) : client.None())
   let config: client.Configuration
   try {
     config = await client.discovery(new URL(provider.issuer), provider.clientId, clientMetadata(provider), auth, {

@@ -32,10 +32,14 @@ export async function identify(
   if (idClaims) {
     // OIDC Core 3.1.3.7 (6): an azp, when present, must be our client id, even with a single audience.
     if (idClaims.azp !== undefined && idClaims.azp !== provider.clientId) {
-      throw new AuthdockError('OIDC_CLAIM_INVALID', 'The ID token claim "azp" names another client', { details: { claim: 'azp' } })
+      throw new AuthdockError('OIDC_CLAIM_INVALID', 'The ID token claim "azp" names another client', {
+        details: { claim: 'azp' },
+      })
     }
     if (expectedSub !== undefined && idClaims.sub !== expectedSub) {
-      throw new AuthdockError('OIDC_CLAIM_INVALID', 'The refreshed ID token names another subject', { details: { claim: 'sub' } })
+      throw new AuthdockError('OIDC_CLAIM_INVALID', 'The refreshed ID token names another subject', {
+        details: { claim: 'sub' },
+      })
     }
   }
   let claims: Record<string, unknown> = { ...(idClaims ?? {}) }
@@ -65,13 +69,23 @@ export async function identify(
   const issuer = config.serverMetadata().issuer
   let user
   try {
-    user = await ctx.config.users.findByClaim({ providerId: provider.id, issuer, claim: provider.claim, value: String(value), claims })
+    user = await ctx.config.users.findByClaim({
+      providerId: provider.id,
+      issuer,
+      claim: provider.claim,
+      value: String(value),
+      claims,
+    })
   } catch (err) {
     // The host's own failure (its database down, say): not the provider's, and said so.
-    throw new AuthdockError('LOGIN_HOST_CALLBACK_FAILED', 'The application could not look up the user (users.findByClaim failed)', {
-      cause: err,
-      details: { callback: 'findByClaim' },
-    })
+    throw new AuthdockError(
+      'LOGIN_HOST_CALLBACK_FAILED',
+      'The application could not look up the user (users.findByClaim failed)',
+      {
+        cause: err,
+        details: { callback: 'findByClaim' },
+      },
+    )
   }
   checkedUser(user, 'findByClaim')
   if (!user) {

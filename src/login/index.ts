@@ -31,7 +31,12 @@ export { safeReturnTo } from './return-to.js'
  */
 export async function createLogin(ctx: DockContext, passport: PassportInstance): Promise<LoginModule> {
   installSerializers(ctx, passport)
-  const providers: Providers = new Providers(ctx, passport, (provider) => verifyFor(ctx, () => providers, provider), storeProviderSource(ctx))
+  const providers: Providers = new Providers(
+    ctx,
+    passport,
+    (provider) => verifyFor(ctx, () => providers, provider),
+    storeProviderSource(ctx),
+  )
   // A change made through this instance's admin counts at once; other instances see it within refreshMs.
   const invalidate = () => providers.invalidate()
   for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.on(name, invalidate)

@@ -18,10 +18,16 @@ export async function logout(ctx: DockContext, providers: Providers, req: Reques
   const everywhere = ['1', 'true', 'on'].includes(String((req.body as Record<string, unknown> | undefined)?.everywhere))
   await forgetDevice(ctx, req, res)
   if (userId && everywhere) await forgetDevices(ctx, userId, 'logout', userId)
-  await new Promise<void>((resolve, reject) => (req.session ? req.session.destroy((err) => (err ? reject(err) : resolve())) : resolve()))
+  await new Promise<void>((resolve, reject) =>
+    req.session ? req.session.destroy((err) => (err ? reject(err) : resolve())) : resolve(),
+  )
   res.clearCookie(ctx.config.session.cookieName, { path: '/' })
   if (userId) {
-    await ctx.store.audit.add({ kind: 'logout', actor: userId, details: { providerId: oidc?.providerId ?? null, everywhere } })
+    await ctx.store.audit.add({
+      kind: 'logout',
+      actor: userId,
+      details: { providerId: oidc?.providerId ?? null, everywhere },
+    })
     ctx.events.emit('logout', { userId, providerId: oidc?.providerId ?? null })
   }
   const afterLogout = `${ctx.config.baseUrl}${ctx.config.paths.afterLogout}`

@@ -36,7 +36,8 @@ function innermost(err: unknown): Coded | undefined {
 function isUnusableKey(err: unknown): boolean {
   let current: unknown = err
   for (let i = 0; i < 5 && current instanceof Error; i++) {
-    if (current instanceof DOMException && (current.name === 'DataError' || current.name === 'InvalidAccessError')) return true
+    if (current instanceof DOMException && (current.name === 'DataError' || current.name === 'InvalidAccessError'))
+      return true
     current = (current as Error).cause
   }
   return false
@@ -68,8 +69,13 @@ export function unavailableReason(err: unknown): 'timeout' | 'network' | null {
   let current: unknown = err
   for (let i = 0; i < 6 && current !== null && typeof current === 'object'; i++) {
     const c = current as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown }
-    if (c.code === 'OAUTH_TIMEOUT' || c.code === 'OAUTH_ABORT' || c.name === 'TimeoutError' || c.name === 'AbortError') return 'timeout'
-    if ((c.name === 'TypeError' && c.message === 'fetch failed') || (typeof c.code === 'string' && c.code.startsWith('UND_ERR_'))) return 'network'
+    if (c.code === 'OAUTH_TIMEOUT' || c.code === 'OAUTH_ABORT' || c.name === 'TimeoutError' || c.name === 'AbortError')
+      return 'timeout'
+    if (
+      (c.name === 'TypeError' && c.message === 'fetch failed') ||
+      (typeof c.code === 'string' && c.code.startsWith('UND_ERR_'))
+    )
+      return 'network'
     current = c.cause
   }
   return null
@@ -88,21 +94,34 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
   if (unavailable) {
     return wrap(
       'OIDC_PROVIDER_UNAVAILABLE',
-      unavailable === 'timeout' ? 'The identity provider did not answer in time' : 'The identity provider could not be reached',
+      unavailable === 'timeout'
+        ? 'The identity provider did not answer in time'
+        : 'The identity provider could not be reached',
       { reason: unavailable },
     )
   }
 
   if (err instanceof client.AuthorizationResponseError) {
     const providerText = err.error_description ?? undefined
-    if (err.error === 'access_denied') return wrap('OIDC_ACCESS_DENIED', 'The login was cancelled at the identity provider', { providerError: err.error, providerText })
-    return wrap('OIDC_PROVIDER_ERROR', `The identity provider answered with the error "${err.error}"`, { providerError: err.error, providerText })
+    if (err.error === 'access_denied')
+      return wrap('OIDC_ACCESS_DENIED', 'The login was cancelled at the identity provider', {
+        providerError: err.error,
+        providerText,
+      })
+    return wrap('OIDC_PROVIDER_ERROR', `The identity provider answered with the error "${err.error}"`, {
+      providerError: err.error,
+      providerText,
+    })
   }
   const credentials = clientCredentialsRefused(err, phase)
   if (credentials) return wrap(credentials.code, credentials.message, credentials.details)
   if (err instanceof client.ResponseBodyError) {
     const code: AuthdockErrorCode = phase === 'userinfo' ? 'OIDC_PROVIDER_ERROR' : 'OIDC_TOKEN_ENDPOINT_FAILED'
-    return wrap(code, `The identity provider refused the request ("${err.error}")`, { providerError: err.error, providerText: err.error_description, status: err.status })
+    return wrap(code, `The identity provider refused the request ("${err.error}")`, {
+      providerError: err.error,
+      providerText: err.error_description,
+      status: err.status,
+    })
   }
 
   const inner = innermost(err)
@@ -114,7 +133,9 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
     if (inner?.code === JSON_ATTRIBUTE_COMPARISON && attribute === 'issuer') {
       return wrap('OIDC_ISSUER_MISMATCH', `The provider's metadata names another issuer than the configured one`)
     }
-    return wrap('OIDC_DISCOVERY_FAILED', 'The identity provider\'s discovery document could not be read', { reason: inner?.code ?? 'network' })
+    return wrap('OIDC_DISCOVERY_FAILED', "The identity provider's discovery document could not be read", {
+      reason: inner?.code ?? 'network',
+    })
   }
   if (/response parameter "iss"|"iss" \(issuer\) response parameter/.test(message)) {
     return wrap('OIDC_ISS_PARAM_INVALID', 'The authorization response names a wrong or no issuer (RFC 9207)')
@@ -127,24 +148,37 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
   }
   // Left after the alg check above: WebCrypto or oauth4webapi refusing the JWKS key itself.
   if (isUnusableKey(err) || inner?.code === 'OAUTH_UNSUPPORTED_OPERATION') {
-    return wrap('OIDC_SIGNATURE_INVALID', 'The provider\'s signing key cannot be used', { reason: 'key_unusable' })
+    return wrap('OIDC_SIGNATURE_INVALID', "The provider's signing key cannot be used", { reason: 'key_unusable' })
   }
   if (message === 'JWT signature verification failed' || inner?.code === KEY_SELECTION) {
-    return wrap('OIDC_SIGNATURE_INVALID', 'The ID token signature could not be verified', { reason: inner?.code === KEY_SELECTION ? 'key_selection' : 'signature' })
+    return wrap('OIDC_SIGNATURE_INVALID', 'The ID token signature could not be verified', {
+      reason: inner?.code === KEY_SELECTION ? 'key_selection' : 'signature',
+    })
   }
   if (phase === 'userinfo' && inner?.code === JSON_ATTRIBUTE_COMPARISON) {
     return wrap('OIDC_USERINFO_SUB_MISMATCH', 'UserInfo describes another subject than the ID token')
   }
-  if (inner?.code === JWT_CLAIM_COMPARISON || inner?.code === JWT_TIMESTAMP_CHECK || /JWT "?\w+"? .*claim/.test(message)) {
+  if (
+    inner?.code === JWT_CLAIM_COMPARISON ||
+    inner?.code === JWT_TIMESTAMP_CHECK ||
+    /JWT "?\w+"? .*claim/.test(message)
+  ) {
     const name = typeof claim === 'string' ? claim : 'unknown'
-    return wrap(CLAIM_CODES[name] ?? 'OIDC_CLAIM_INVALID', `The ID token claim "${name}" is missing or invalid`, { claim: name })
+    return wrap(CLAIM_CODES[name] ?? 'OIDC_CLAIM_INVALID', `The ID token claim "${name}" is missing or invalid`, {
+      claim: name,
+    })
   }
-  if (phase === 'userinfo') return wrap('OIDC_PROVIDER_ERROR', 'The UserInfo answer could not be used', { reason: inner?.code ?? 'network' })
+  if (phase === 'userinfo')
+    return wrap('OIDC_PROVIDER_ERROR', 'The UserInfo answer could not be used', { reason: inner?.code ?? 'network' })
   if (inner?.code && UNUSABLE_BODY.has(inner.code)) {
     // By shape: undici's own fetch (proxy, outbound check) answers with its own Response class.
     const answer = inner.cause as { status?: unknown; headers?: { get?: unknown } } | undefined
-    const status = typeof answer?.status === 'number' && typeof answer.headers?.get === 'function' ? answer.status : undefined
-    return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code, ...(status ? { status } : {}) })
+    const status =
+      typeof answer?.status === 'number' && typeof answer.headers?.get === 'function' ? answer.status : undefined
+    return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', {
+      reason: inner.code,
+      ...(status ? { status } : {}),
+    })
   }
   if (inner?.code === INVALID_RESPONSE && /"response" body/.test(message)) {
     return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The token endpoint gave an unusable answer', { reason: inner.code })
@@ -152,7 +186,9 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
   if (inner?.code === INVALID_RESPONSE) {
     return wrap('OIDC_ID_TOKEN_INVALID', 'The ID token is malformed', { reason: inner.code })
   }
-  return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider gave an answer that could not be used', { reason: inner?.code ?? 'unknown' })
+  return wrap('OIDC_TOKEN_ENDPOINT_FAILED', 'The identity provider gave an answer that could not be used', {
+    reason: inner?.code ?? 'unknown',
+  })
 }
 
 /**
@@ -161,16 +197,27 @@ export function mapOidcError(err: unknown, phase: OidcPhase): AuthdockError {
  * challenge: an administrator must act, so it gets its own code instead of
  * OIDC_TOKEN_ENDPOINT_FAILED. The provider's text is not kept (it names the app registration).
  */
-function clientCredentialsRefused(err: unknown, phase: OidcPhase): { code: AuthdockErrorCode; message: string; details: Record<string, unknown> } | null {
+function clientCredentialsRefused(
+  err: unknown,
+  phase: OidcPhase,
+): { code: AuthdockErrorCode; message: string; details: Record<string, unknown> } | null {
   if (phase !== 'callback' && phase !== 'refresh') return null
   if (!(err instanceof client.ResponseBodyError) && !(err instanceof client.WWWAuthenticateChallengeError)) return null
   const found = classifyProviderError(err)
   const details = { providerError: 'invalid_client', providerCode: found.providerCode, status: err.status }
   if (found.code === 'TOKEN_SECRET_EXPIRED') {
-    return { code: 'OIDC_CLIENT_SECRET_EXPIRED', message: 'The identity provider says the client secret of this application has expired', details }
+    return {
+      code: 'OIDC_CLIENT_SECRET_EXPIRED',
+      message: 'The identity provider says the client secret of this application has expired',
+      details,
+    }
   }
   if (found.code === 'TOKEN_SECRET_INVALID') {
-    return { code: 'OIDC_CLIENT_SECRET_INVALID', message: 'The identity provider refuses the client ID or client secret of this application', details }
+    return {
+      code: 'OIDC_CLIENT_SECRET_INVALID',
+      message: 'The identity provider refuses the client ID or client secret of this application',
+      details,
+    }
   }
   return null
 }

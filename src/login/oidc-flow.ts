@@ -28,12 +28,22 @@ interface VerifiedLogin extends Identified {
 }
 
 /** The Strategy's verify callback for one provider. */
-export function verifyFor(ctx: DockContext, providers: () => Providers, provider: ProviderConfig): VerifyFunctionWithRequest {
+export function verifyFor(
+  ctx: DockContext,
+  providers: () => Providers,
+  provider: ProviderConfig,
+): VerifyFunctionWithRequest {
   return (_req, tokens, done) => {
     providers()
       .strategy(provider)
       .then(({ config }) => identify(ctx, provider, config, tokens))
-      .then((identified) => done(null, { ...identified, idToken: tokens.id_token, refreshToken: tokens.refresh_token } as unknown as Express.User))
+      .then((identified) =>
+        done(null, {
+          ...identified,
+          idToken: tokens.id_token,
+          refreshToken: tokens.refresh_token,
+        } as unknown as Express.User),
+      )
       .catch((err: unknown) => done(err))
   }
 }
@@ -46,7 +56,13 @@ export class OidcFlow {
   ) {}
 
   /** GET <auth>/login[/<provider>]: remember the pending login and redirect to the provider. */
-  async start(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, returnTo: string | undefined): Promise<void> {
+  async start(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    provider: ProviderConfig,
+    returnTo: string | undefined,
+  ): Promise<void> {
     let name: string
     try {
       ;({ name } = await this.providers.strategy(provider))
@@ -90,23 +106,63 @@ export class OidcFlow {
     }
   }
 
-  private async fail(req: Request, res: Response, next: NextFunction, provider: ProviderConfig, err: unknown, returnTo?: string): Promise<void> {
-    const error = await explainLoginError(this.ctx, provider, isAuthdockError(err) ? err : mapOidcError(err, 'callback'))
-    await recordFailure(this.ctx, { providerId: provider.id, reason: error.code, method: 'oidc', details: safeDetails(error), error })
+  private async fail(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    provider: ProviderConfig,
+    err: unknown,
+    returnTo?: string,
+  ): Promise<void> {
+    const error = await explainLoginError(
+      this.ctx,
+      provider,
+      isAuthdockError(err) ? err : mapOidcError(err, 'callback'),
+    )
+    await recordFailure(this.ctx, {
+      providerId: provider.id,
+      reason: error.code,
+      method: 'oidc',
+      details: safeDetails(error),
+      error,
+    })
     if (error.code === 'LOGIN_USER_UNKNOWN') {
-      await this.ctx.views.render(req, res, 'login/unknown-user', { title: undefined, code: error.code, claimLabel: provider.claimLabel, value: error.details?.value, providerId: provider.id }, { status: error.status })
+      await this.ctx.views.render(
+        req,
+        res,
+        'login/unknown-user',
+        {
+          title: undefined,
+          code: error.code,
+          claimLabel: provider.claimLabel,
+          value: error.details?.value,
+          providerId: provider.id,
+        },
+        { status: error.status },
+      )
       return
     }
     if (error.status >= 500 && !error.code.startsWith('OIDC_')) return next(error)
     redirectToRetry(this.ctx, req, res, error, provider.id, returnTo)
   }
 
-  private async complete(req: Request, res: Response, provider: ProviderConfig, verified: VerifiedLogin, returnTo: string | undefined): Promise<void> {
+  private async complete(
+    req: Request,
+    res: Response,
+    provider: ProviderConfig,
+    verified: VerifiedLogin,
+    returnTo: string | undefined,
+  ): Promise<void> {
     loginProviderOf.set(req, provider.id)
     await logIn(req, verified.user as Express.User)
     req.session.authdockOidc = { providerId: provider.id, idToken: verified.idToken }
     if (verified.refreshToken && provider.silentLogin) {
-      await rememberDevice(this.ctx, req, res, { providerId: provider.id, userId: userIdOf(verified.user), refreshToken: verified.refreshToken, sub: verified.sub })
+      await rememberDevice(this.ctx, req, res, {
+        providerId: provider.id,
+        userId: userIdOf(verified.user),
+        refreshToken: verified.refreshToken,
+        sub: verified.sub,
+      })
     }
     await recordSuccess(this.ctx, { providerId: provider.id, userId: userIdOf(verified.user), method: 'oidc' })
     // Checked again on the way out: a session written by an older version may hold any value.
@@ -120,14 +176,26 @@ function failureFromInfo(info: unknown): AuthdockError {
   const fields = (info ?? {}) as Record<string, unknown>
   if (fields.error === 'access_denied') {
     return new AuthdockError('OIDC_ACCESS_DENIED', 'The login was cancelled at the identity provider', {
-      details: { providerError: 'access_denied', providerText: typeof fields.error_description === 'string' ? fields.error_description : undefined },
+      details: {
+        providerError: 'access_denied',
+        providerText: typeof fields.error_description === 'string' ? fields.error_description : undefined,
+      },
     })
   }
-  return new AuthdockError('OIDC_STATE_INVALID', 'The login answer does not belong to a login started in this browser session')
+  return new AuthdockError(
+    'OIDC_STATE_INVALID',
+    'The login answer does not belong to a login started in this browser session',
+  )
 }
 
 /** Audit details without anything a provider could smuggle a token into beyond its own text. */
 function safeDetails(error: AuthdockError): Record<string, unknown> {
   const d = error.details ?? {}
-  return { claim: d.claim, providerError: d.providerError, phase: d.phase, detail: d.reason, certificate: d.certificate }
+  return {
+    claim: d.claim,
+    providerError: d.providerError,
+    phase: d.phase,
+    detail: d.reason,
+    certificate: d.certificate,
+  }
 }

@@ -54,6 +54,7 @@ export function strategyName(providerId: string): string {
 export function requestedScope(provider: ProviderConfig, config: client.Configuration): string {
   const parts = provider.scope.split(' ')
   const supported = config.serverMetadata().scopes_supported ?? []
-  if (provider.silentLogin && supported.includes('offline_access') && !parts.includes('offline_access')) parts.push('offline_access')
+  if (provider.silentLogin && supported.includes('offline_access') && !parts.includes('offline_access'))
+    parts.push('offline_access')
   return parts.join(' ')
 }

@@ -35,7 +35,11 @@ export interface LoginFailedEvent {
 }
 
 export async function recordSuccess(ctx: DockContext, event: LoginSucceededEvent): Promise<void> {
-  await ctx.store.audit.add({ kind: 'login.succeeded', actor: event.userId, details: { providerId: event.providerId, method: event.method } })
+  await ctx.store.audit.add({
+    kind: 'login.succeeded',
+    actor: event.userId,
+    details: { providerId: event.providerId, method: event.method },
+  })
   ctx.events.emit('login.succeeded', event)
 }
 
@@ -50,11 +54,20 @@ export async function recordFailure(
 ): Promise<void> {
   const { actor, details, error, ...payload } = event
   ctx.logger.warn(
-    { providerId: payload.providerId, reason: payload.reason, method: payload.method, ...(error === undefined ? {} : { err: errorLogFields(error) }) },
+    {
+      providerId: payload.providerId,
+      reason: payload.reason,
+      method: payload.method,
+      ...(error === undefined ? {} : { err: errorLogFields(error) }),
+    },
     'authdock login failed',
   )
   try {
-    await ctx.store.audit.add({ kind: 'login.failed', actor: actor ?? null, details: { ...details, providerId: payload.providerId ?? null, reason: payload.reason, method: payload.method } })
+    await ctx.store.audit.add({
+      kind: 'login.failed',
+      actor: actor ?? null,
+      details: { ...details, providerId: payload.providerId ?? null, reason: payload.reason, method: payload.method },
+    })
   } catch (err) {
     // A failing audit must not turn a refused login into a 500 that hides the real reason.
     ctx.logger.error({ err: String(err) }, 'authdock could not write the audit entry')
@@ -69,9 +82,17 @@ export function retryReason(error: AuthdockError): RetryInfo['reason'] {
 }
 
 /** Keep why the login failed in the session and send the browser to the retry page. */
-export function redirectToRetry(ctx: DockContext, req: Request, res: Response, error: AuthdockError, providerId?: string, returnTo?: string): void {
+export function redirectToRetry(
+  ctx: DockContext,
+  req: Request,
+  res: Response,
+  error: AuthdockError,
+  providerId?: string,
+  returnTo?: string,
+): void {
   const reason = retryReason(error)
-  const providerText = typeof error.details?.providerText === 'string' ? error.details.providerText.slice(0, 500) : undefined
+  const providerText =
+    typeof error.details?.providerText === 'string' ? error.details.providerText.slice(0, 500) : undefined
   req.session.authdockRetry = { reason, code: error.code, providerId, providerText, returnTo: safeReturnTo(returnTo) }
   req.session.save(() => res.redirect(303, `${ctx.config.paths.auth}/retry?reason=${reason}`))
 }

@@ -26,7 +26,10 @@ export class PasswordThrottle {
   constructor(store: Store, limits: Limits) {
     const { windowMs } = limits
     this.perAddress = store.attempts.counter('password-address', { max: limits.maxPerAddress, windowMs })
-    this.perAccountAndAddress = store.attempts.counter('password-account-address', { max: limits.maxPerAccountAndAddress, windowMs })
+    this.perAccountAndAddress = store.attempts.counter('password-account-address', {
+      max: limits.maxPerAccountAndAddress,
+      windowMs,
+    })
     this.perAccount = store.attempts.counter('password-account', { max: limits.maxPerAccount, windowMs })
   }
 
@@ -49,7 +52,11 @@ export class PasswordThrottle {
   /** The password was right: this address starts afresh for the account; the shared counts get their attempt back. */
   async succeeded(username: string, address: string): Promise<void> {
     const { account, pair } = keys(username, address)
-    await Promise.all([this.perAccountAndAddress.delete(pair), this.perAccount.reward(account), this.perAddress.reward(address)])
+    await Promise.all([
+      this.perAccountAndAddress.delete(pair),
+      this.perAccount.reward(account),
+      this.perAddress.reward(address),
+    ])
   }
 }
 
@@ -59,5 +66,7 @@ function keys(username: string, address: string) {
 }
 
 function throttled(scope: ThrottleScope): AuthdockError {
-  return new AuthdockError('LOGIN_THROTTLED', 'Too many failed logins. Wait a few minutes and try again.', { details: { reason: 'throttled', scope } })
+  return new AuthdockError('LOGIN_THROTTLED', 'Too many failed logins. Wait a few minutes and try again.', {
+    details: { reason: 'throttled', scope },
+  })
 }

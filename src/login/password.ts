@@ -23,14 +23,21 @@ const STRATEGY = 'authdock-password'
 
 /** Password login is possible at all: the host can check passwords and enable them per user. */
 export function passwordLoginPossible(ctx: DockContext): boolean {
-  return typeof ctx.config.users.verifyPassword === 'function' && typeof ctx.config.users.isPasswordLoginEnabled === 'function'
+  return (
+    typeof ctx.config.users.verifyPassword === 'function' &&
+    typeof ctx.config.users.isPasswordLoginEnabled === 'function'
+  )
 }
 
 /** The client address as Express sees it: behind a reverse proxy only with the host's `trust proxy`. */
 const clientAddress = (req: Request) => req.ip ?? req.socket.remoteAddress ?? 'unknown'
 
 /** Whom an answer that skips the password check asks the host about instead: no host has this user. */
-const decoyUser = (): AuthdockUser => ({ id: 'authdock:decoy', username: 'authdock:decoy', displayName: 'authdock decoy' })
+const decoyUser = (): AuthdockUser => ({
+  id: 'authdock:decoy',
+  username: 'authdock:decoy',
+  displayName: 'authdock decoy',
+})
 
 const invalid = () => new AuthdockError('LOGIN_PASSWORD_INVALID', 'Unknown user or wrong password')
 
@@ -46,12 +53,15 @@ export class PasswordLogin {
     this.throttle = new PasswordThrottle(ctx.store, ctx.config.login.passwordThrottle)
     passport.use(
       STRATEGY,
-      new LocalStrategy({ usernameField: 'username', passwordField: 'password', passReqToCallback: true, session: false }, (req, username, password, done) => {
-        this.check(req, username, password).then(
-          (user) => done(null, user),
-          (err: unknown) => done(err),
-        )
-      }),
+      new LocalStrategy(
+        { usernameField: 'username', passwordField: 'password', passReqToCallback: true, session: false },
+        (req, username, password, done) => {
+          this.check(req, username, password).then(
+            (user) => done(null, user),
+            (err: unknown) => done(err),
+          )
+        },
+      ),
     )
   }
 
@@ -60,13 +70,19 @@ export class PasswordLogin {
     try {
       await this.throttle.admit(username, address)
     } catch (err) {
-      throw isAuthdockError(err, 'LOGIN_THROTTLED') ? Object.assign(err, { auditReason: `throttled_${String(err.details?.scope)}` }) : err
+      throw isAuthdockError(err, 'LOGIN_THROTTLED')
+        ? Object.assign(err, { auditReason: `throttled_${String(err.details?.scope)}` })
+        : err
     }
     const users = this.ctx.config.users
-    const user = checkedUser(username.length > 0 && username.length <= 256 ? await users.findByUsername({ username }) : null, 'findByUsername')
+    const user = checkedUser(
+      username.length > 0 && username.length <= 256 ? await users.findByUsername({ username }) : null,
+      'findByUsername',
+    )
     let reason: string | undefined
     if (!user) reason = 'unknown_user'
-    else if (!passwordLoginPossible(this.ctx) || !(await users.isPasswordLoginEnabled!({ user }))) reason = 'password_disabled'
+    else if (!passwordLoginPossible(this.ctx) || !(await users.isPasswordLoginEnabled!({ user })))
+      reason = 'password_disabled'
     else {
       const started = performance.now()
       const ok = await users.verifyPassword!({ user, password })
@@ -84,7 +100,9 @@ export class PasswordLogin {
   private async imitateCheck(): Promise<void> {
     const verify = this.ctx.config.users.verifyPassword
     if (!verify) return
-    const { failed, quick } = await this.verifyTime.imitate(() => verify({ user: decoyUser(), password: randomBytes(18).toString('base64url') }))
+    const { failed, quick } = await this.verifyTime.imitate(() =>
+      verify({ user: decoyUser(), password: randomBytes(18).toString('base64url') }),
+    )
     if ((failed || quick) && !this.decoyReported) {
       this.decoyReported = true
       this.ctx.logger.warn(
@@ -95,18 +113,33 @@ export class PasswordLogin {
   }
 
   /** POST <auth>/password (body parsed and CSRF verified by the router). */
-  async submit(req: Request, res: Response, next: NextFunction, render: (status: number, error?: AuthdockError) => Promise<void>): Promise<void> {
+  async submit(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    render: (status: number, error?: AuthdockError) => Promise<void>,
+  ): Promise<void> {
     const body = (req.body ?? {}) as Record<string, unknown>
-    if (typeof body.username !== 'string' || typeof body.password !== 'string' || body.username.trim() === '' || body.password === '') {
+    if (
+      typeof body.username !== 'string' ||
+      typeof body.password !== 'string' ||
+      body.username.trim() === '' ||
+      body.password === ''
+    ) {
       const error = new AuthdockError('VALIDATION_FAILED', 'Enter your user name and password', {
-        fields: { ...(typeof body.username === 'string' && body.username.trim() ? {} : { username: 'required' }), ...(typeof body.password === 'string' && body.password ? {} : { password: 'required' }) },
+        fields: {
+          ...(typeof body.username === 'string' && body.username.trim() ? {} : { username: 'required' }),
+          ...(typeof body.password === 'string' && body.password ? {} : { password: 'required' }),
+        },
       })
       return render(400, error)
     }
     const returnTo = safeReturnTo(body.returnTo)
     try {
       const user = await new Promise<AuthdockUser>((resolve, reject) => {
-        this.passport.authenticate(STRATEGY, { session: false }, (err: unknown, u: unknown) => (err ? reject(err) : u ? resolve(u as AuthdockUser) : reject(invalid())))(req, res, next)
+        this.passport.authenticate(STRATEGY, { session: false }, (err: unknown, u: unknown) =>
+          err ? reject(err) : u ? resolve(u as AuthdockUser) : reject(invalid()),
+        )(req, res, next)
       })
       await logIn(req, user as Express.User)
       await recordSuccess(this.ctx, { providerId: null, userId: userIdOf(user), method: 'password' })
@@ -114,7 +147,13 @@ export class PasswordLogin {
     } catch (err) {
       if (!isAuthdockError(err)) return next(err)
       const extra = err as AuthdockError & { auditReason?: string; actor?: string | null }
-      await recordFailure(this.ctx, { reason: err.code, method: 'password', actor: extra.actor ?? null, details: { detail: extra.auditReason ?? err.details?.reason }, error: err })
+      await recordFailure(this.ctx, {
+        reason: err.code,
+        method: 'password',
+        actor: extra.actor ?? null,
+        details: { detail: extra.auditReason ?? err.details?.reason },
+        error: err,
+      })
       await render(err.status, err)
     }
   }

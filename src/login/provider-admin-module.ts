@@ -31,5 +31,9 @@ export interface LoginProvidersModule {
  */
 export function createLoginProviderAdmin(ctx: DockContext): LoginProvidersModule {
   const service = new LoginProviderService(ctx)
-  return { service, adminRouter: createLoginProviderAdminRouter(ctx, service), apiRouter: createLoginProviderApiRouter(ctx, service) }
+  return {
+    service,
+    adminRouter: createLoginProviderAdminRouter(ctx, service),
+    apiRouter: createLoginProviderApiRouter(ctx, service),
+  }
 }

@@ -16,8 +16,19 @@ import { formBody, handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
 import type { LoginProviderService } from './provider-admin.js'
 import { LOGIN_PRESET_IDS, LOGIN_PRESET_NEEDS, isLoginPresetId, loginPresetValues } from './provider-presets.js'
-import { ID_TOKEN_ALGORITHMS, LOGIN_PROVIDER_LIMITS, STORE_PROVIDER_ID, parseLoginProviderInput } from './provider-schema.js'
-import { emptyForm, formFromBody, formFromRecord, overviewRow, type LoginProviderFormValues } from './provider-view-model.js'
+import {
+  ID_TOKEN_ALGORITHMS,
+  LOGIN_PROVIDER_LIMITS,
+  STORE_PROVIDER_ID,
+  parseLoginProviderInput,
+} from './provider-schema.js'
+import {
+  emptyForm,
+  formFromBody,
+  formFromRecord,
+  overviewRow,
+  type LoginProviderFormValues,
+} from './provider-view-model.js'
 import type { WellKnownReport } from './types.js'
 
 const DONE = new Set(['created', 'updated', 'deleted'])
@@ -68,7 +79,13 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
         algorithms: ID_TOKEN_ALGORITHMS,
         presets: LOGIN_PRESET_IDS,
         presetNeeds: LOGIN_PRESET_NEEDS,
-        presetForm: page.presetForm ?? { preset: page.values.preset, tenantId: page.values.tenantId, realmUrl: '', gitlabUrl: '', errors: {} },
+        presetForm: page.presetForm ?? {
+          preset: page.values.preset,
+          tenantId: page.values.tenantId,
+          realmUrl: '',
+          gitlabUrl: '',
+          errors: {},
+        },
         redirectUri: page.values.id ? service.redirectUri(page.values.id) : '',
         formError: Object.keys(page.errors).length > 0,
       },
@@ -108,7 +125,12 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
         } else {
           try {
             const filled = loginPresetValues(presetForm.preset, presetForm)
-            Object.assign(values, { preset: filled.preset, issuer: filled.issuer, scope: filled.scope, tenantId: filled.tenantId ?? '' })
+            Object.assign(values, {
+              preset: filled.preset,
+              issuer: filled.issuer,
+              scope: filled.scope,
+              tenantId: filled.tenantId ?? '',
+            })
           } catch (err) {
             if (!isAuthdockError(err) || !err.fields) throw err
             Object.assign(presetForm.errors, err.fields)
@@ -116,7 +138,12 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
         }
       }
       const failed = Object.keys(presetForm.errors).length > 0
-      await renderForm(req, res, { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm }, failed ? 400 : 200)
+      await renderForm(
+        req,
+        res,
+        { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm },
+        failed ? 400 : 200,
+      )
     }),
   )
 
@@ -125,13 +152,21 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
     handler(async (req, res) => {
       try {
         const parsed = parseLoginProviderInput(req.body, 'form')
-        if (!parsed.id) throw new AuthdockError('VALIDATION_FAILED', 'The form carries no provider id; reload it.', { fields: { id: 'is required; reload the form' } })
+        if (!parsed.id)
+          throw new AuthdockError('VALIDATION_FAILED', 'The form carries no provider id; reload it.', {
+            fields: { id: 'is required; reload the form' },
+          })
         await service.create(parsed.input, actorOf(ctx, req), parsed.id)
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err
         const values = formFromBody(req.body)
         if (!STORE_PROVIDER_ID.test(values.id)) values.id = service.newId()
-        return renderForm(req, res, { mode: 'new', values, errors: err.fields, hasClientSecret: false, secretNotKept: hasSecret(req.body) }, err.status)
+        return renderForm(
+          req,
+          res,
+          { mode: 'new', values, errors: err.fields, hasClientSecret: false, secretNotKept: hasSecret(req.body) },
+          err.status,
+        )
       }
       res.redirect(303, `${req.baseUrl}/?done=created`)
     }),
@@ -146,22 +181,31 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
       const issuer = str(body.issuer, LOGIN_PROVIDER_LIMITS.issuer).trim()
       const report = issuer ? await service.testWellKnown(issuer) : null
       if (req.get('x-authdock-fragment') === '1') {
-        await ctx.views.render(req, res, 'admin/login-providers/well-known-fragment', { report, missingIssuer: !issuer })
+        await ctx.views.render(req, res, 'admin/login-providers/well-known-fragment', {
+          report,
+          missingIssuer: !issuer,
+        })
         return
       }
-      const editing = typeof body.editing === 'string' && body.editing ? await service.get(providerId(body.editing)) : null
+      const editing =
+        typeof body.editing === 'string' && body.editing ? await service.get(providerId(body.editing)) : null
       const values = formFromBody(body)
       if (editing) values.id = editing.id
       else if (!STORE_PROVIDER_ID.test(values.id)) values.id = service.newId()
       const errors: Record<string, string> = issuer ? {} : { issuer: 'is required' }
-      await renderForm(req, res, {
-        mode: editing ? 'edit' : 'new',
-        values,
-        errors,
-        hasClientSecret: editing?.hasClientSecret ?? false,
-        wellKnown: report,
-        secretNotKept: hasSecret(body),
-      }, issuer ? 200 : 400)
+      await renderForm(
+        req,
+        res,
+        {
+          mode: editing ? 'edit' : 'new',
+          values,
+          errors,
+          hasClientSecret: editing?.hasClientSecret ?? false,
+          wellKnown: report,
+          secretNotKept: hasSecret(body),
+        },
+        issuer ? 200 : 400,
+      )
     }),
   )
 
@@ -169,7 +213,12 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
     '/:id/edit',
     handler(async (req, res) => {
       const provider = await service.get(providerId(req.params.id))
-      await renderForm(req, res, { mode: 'edit', values: formFromRecord(provider), errors: {}, hasClientSecret: provider.hasClientSecret })
+      await renderForm(req, res, {
+        mode: 'edit',
+        values: formFromRecord(provider),
+        errors: {},
+        hasClientSecret: provider.hasClientSecret,
+      })
     }),
   )
 
@@ -179,14 +228,27 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
       const provider = await service.get(providerId(req.params.id))
       try {
         const parsed = parseLoginProviderInput(req.body, 'form')
-        await service.update(provider.id, parsed.input, actorOf(ctx, req), { confirmClaimChange: parsed.confirmClaimChange })
+        await service.update(provider.id, parsed.input, actorOf(ctx, req), {
+          confirmClaimChange: parsed.confirmClaimChange,
+        })
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err
         const values = { ...formFromBody(req.body), id: provider.id }
         const claimChange = isAuthdockError(err, 'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED')
-          ? { users: Number(err.details?.users ?? 0), from: String(err.details?.from ?? ''), to: String(err.details?.to ?? '') }
+          ? {
+              users: Number(err.details?.users ?? 0),
+              from: String(err.details?.from ?? ''),
+              to: String(err.details?.to ?? ''),
+            }
           : null
-        const page: FormPage = { mode: 'edit', values, errors: claimChange ? {} : err.fields, hasClientSecret: provider.hasClientSecret, secretNotKept: hasSecret(req.body), claimChange }
+        const page: FormPage = {
+          mode: 'edit',
+          values,
+          errors: claimChange ? {} : err.fields,
+          hasClientSecret: provider.hasClientSecret,
+          secretNotKept: hasSecret(req.body),
+          claimChange,
+        }
         return renderForm(req, res, page, err.status)
       }
       res.redirect(303, `${req.baseUrl}/?done=updated`)
@@ -198,7 +260,13 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
     handler(async (req, res) => {
       const provider = await service.get(providerId(req.params.id))
       const users = await service.userCount(provider.id)
-      await ctx.views.render(req, res, 'admin/login-providers/delete', { title: ctx.views.translator(req)('providers.delete.title'), provider, users, base: req.baseUrl }, { banners: true })
+      await ctx.views.render(
+        req,
+        res,
+        'admin/login-providers/delete',
+        { title: ctx.views.translator(req)('providers.delete.title'), provider, users, base: req.baseUrl },
+        { banners: true },
+      )
     }),
   )
 
@@ -227,7 +295,9 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
     }),
   )
 
-  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such page in the login providers admin.')))
+  router.use((_req, _res, next) =>
+    next(new AuthdockError('NOT_FOUND', 'There is no such page in the login providers admin.')),
+  )
   router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
   return router
 }

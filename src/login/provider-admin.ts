@@ -24,7 +24,20 @@ export type ListedLoginProvider =
   | { source: 'admin'; readOnly: false; provider: LoginProviderRecord; redirectUri: string }
 
 // Fields whose old and new values the audit entry records (never the secret).
-const AUDITED = ['label', 'active', 'issuer', 'clientId', 'secretExpiresAt', 'scope', 'claim', 'claimLabel', 'authorizationParams', 'idTokenAlgorithms', 'preset', 'tenantId'] as const
+const AUDITED = [
+  'label',
+  'active',
+  'issuer',
+  'clientId',
+  'secretExpiresAt',
+  'scope',
+  'claim',
+  'claimLabel',
+  'authorizationParams',
+  'idTokenAlgorithms',
+  'preset',
+  'tenantId',
+] as const
 
 function comparable(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString()
@@ -42,14 +55,24 @@ function originOf(url: string): string {
 
 /** The stored secret was issued by the old issuer's server: it is never sent to another one. */
 function secretRequired(from: string, to: string): AuthdockError {
-  return new AuthdockError('LOGIN_PROVIDER_SECRET_REQUIRED', `The issuer moved from ${from} to ${to}, so the stored client secret is not kept: enter the client secret again, or remove it.`, {
-    fields: { clientSecret: 'must be entered again because the issuer moved to another server (the stored secret is never sent to another server), or removed' },
-    details: { from, to },
-  })
+  return new AuthdockError(
+    'LOGIN_PROVIDER_SECRET_REQUIRED',
+    `The issuer moved from ${from} to ${to}, so the stored client secret is not kept: enter the client secret again, or remove it.`,
+    {
+      fields: {
+        clientSecret:
+          'must be entered again because the issuer moved to another server (the stored secret is never sent to another server), or removed',
+      },
+      details: { from, to },
+    },
+  )
 }
 
 function notFound(): AuthdockError {
-  return new AuthdockError('LOGIN_PROVIDER_NOT_FOUND', 'There is no login provider with this id. It may have been deleted.')
+  return new AuthdockError(
+    'LOGIN_PROVIDER_NOT_FOUND',
+    'There is no login provider with this id. It may have been deleted.',
+  )
 }
 
 /**
@@ -77,8 +100,18 @@ export class LoginProviderService {
   async list(): Promise<ListedLoginProvider[]> {
     const stored = await this.ctx.store.loginProviders.list()
     return [
-      ...this.ctx.config.oidc.map((provider) => ({ source: 'options' as const, readOnly: true as const, provider, redirectUri: this.redirectUri(provider.id) })),
-      ...stored.map((provider) => ({ source: 'admin' as const, readOnly: false as const, provider, redirectUri: this.redirectUri(provider.id) })),
+      ...this.ctx.config.oidc.map((provider) => ({
+        source: 'options' as const,
+        readOnly: true as const,
+        provider,
+        redirectUri: this.redirectUri(provider.id),
+      })),
+      ...stored.map((provider) => ({
+        source: 'admin' as const,
+        readOnly: false as const,
+        provider,
+        redirectUri: this.redirectUri(provider.id),
+      })),
     ]
   }
 
@@ -92,19 +125,31 @@ export class LoginProviderService {
   /** An admin-managed provider; LOGIN_PROVIDER_READ_ONLY for one of the options, else LOGIN_PROVIDER_NOT_FOUND. */
   async get(id: string): Promise<LoginProviderRecord> {
     if (this.ctx.config.oidc.some((p) => p.id === id)) {
-      throw new AuthdockError('LOGIN_PROVIDER_READ_ONLY', 'This login provider comes from the configuration (the oidc option) and cannot be changed here.')
+      throw new AuthdockError(
+        'LOGIN_PROVIDER_READ_ONLY',
+        'This login provider comes from the configuration (the oidc option) and cannot be changed here.',
+      )
     }
     const provider = isStoreProviderId(id) ? await this.ctx.store.loginProviders.get(id) : null
     if (!provider) throw notFound()
     return provider
   }
 
-  async create(input: LoginProviderInput, actor: string | null, id: string = newStoreProviderId()): Promise<LoginProviderRecord> {
+  async create(
+    input: LoginProviderInput,
+    actor: string | null,
+    id: string = newStoreProviderId(),
+  ): Promise<LoginProviderRecord> {
     const provider = await this.ctx.store.loginProviders.create(id, input)
     await addAuditEntry(this.ctx.store, {
       kind: 'loginProvider.created',
       actor,
-      details: { providerId: provider.id, label: provider.label, values: auditValues(provider), secretSet: input.clientSecret ? 'yes' : 'no' },
+      details: {
+        providerId: provider.id,
+        label: provider.label,
+        values: auditValues(provider),
+        secretSet: input.clientSecret ? 'yes' : 'no',
+      },
     })
     this.ctx.events.emit('loginProvider.created', { providerId: provider.id, label: provider.label, actor })
     return provider
@@ -123,7 +168,11 @@ export class LoginProviderService {
     options: { confirmClaimChange?: boolean } = {},
   ): Promise<{ provider: LoginProviderRecord; claimChanged: boolean }> {
     const before = await this.get(id)
-    if (before.hasClientSecret && input.clientSecret === undefined && originOf(before.issuer) !== originOf(input.issuer)) {
+    if (
+      before.hasClientSecret &&
+      input.clientSecret === undefined &&
+      originOf(before.issuer) !== originOf(input.issuer)
+    ) {
       throw secretRequired(originOf(before.issuer), originOf(input.issuer))
     }
     const claimChanged = before.claim !== input.claim
@@ -132,10 +181,15 @@ export class LoginProviderService {
       throw new AuthdockError(
         'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED',
         `${users} user(s) have logged in through this provider with the claim "${before.claim}". With "${input.claim}" every user mapping must be maintained again. Confirm the change to save it.`,
-        { fields: { claim: 'changing it means every user mapping must be maintained again: confirm the change' }, details: { users, from: before.claim, to: input.claim } },
+        {
+          fields: { claim: 'changing it means every user mapping must be maintained again: confirm the change' },
+          details: { users, from: before.claim, to: input.claim },
+        },
       )
     }
-    const secretChanged = input.clientSecret !== undefined && input.clientSecret !== (await this.ctx.store.loginProviders.getClientSecret(id))
+    const secretChanged =
+      input.clientSecret !== undefined &&
+      input.clientSecret !== (await this.ctx.store.loginProviders.getClientSecret(id))
     const { provider } = await this.ctx.store.loginProviders.update(id, input)
     const changes: Record<string, { from: unknown; to: unknown }> = {}
     for (const field of AUDITED) {
@@ -152,17 +206,34 @@ export class LoginProviderService {
       await addAuditEntry(this.ctx.store, {
         kind: 'loginProvider.claimChanged',
         actor,
-        details: { providerId: id, label: provider.label, from: before.claim, to: provider.claim, usersLoggedIn: users, confirmed: users > 0 },
+        details: {
+          providerId: id,
+          label: provider.label,
+          from: before.claim,
+          to: provider.claim,
+          usersLoggedIn: users,
+          confirmed: users > 0,
+        },
       })
     }
-    this.ctx.events.emit('loginProvider.updated', { providerId: id, label: provider.label, actor, secretChanged, claimChanged })
+    this.ctx.events.emit('loginProvider.updated', {
+      providerId: id,
+      label: provider.label,
+      actor,
+      secretChanged,
+      claimChanged,
+    })
     return { provider, claimChanged }
   }
 
   async delete(id: string, actor: string | null): Promise<LoginProviderRecord> {
     const provider = await this.get(id)
     if (!(await this.ctx.store.loginProviders.delete(id))) throw notFound()
-    await addAuditEntry(this.ctx.store, { kind: 'loginProvider.deleted', actor, details: { providerId: id, label: provider.label, values: auditValues(provider) } })
+    await addAuditEntry(this.ctx.store, {
+      kind: 'loginProvider.deleted',
+      actor,
+      details: { providerId: id, label: provider.label, values: auditValues(provider) },
+    })
     this.ctx.events.emit('loginProvider.deleted', { providerId: id, label: provider.label, actor })
     return provider
   }
@@ -183,7 +254,8 @@ export class LoginProviderService {
       return await testWellKnown(this.ctx, entered)
     } catch (err) {
       if (isAuthdockError(err, 'OUTBOUND_ADDRESS_REFUSED')) return refusedReport(this.ctx, entered, 'address_refused')
-      if (isAuthdockError(err, 'VALIDATION_FAILED') && err.fields?.issuer) return refusedReport(this.ctx, entered, 'issuer_query')
+      if (isAuthdockError(err, 'VALIDATION_FAILED') && err.fields?.issuer)
+        return refusedReport(this.ctx, entered, 'issuer_query')
       throw err
     }
   }

@@ -38,10 +38,17 @@ export function createLoginProviderApiRouter(ctx: DockContext, service: LoginPro
 
   router.get('/presets/:preset', (req, res) => {
     const preset = req.params.preset
-    if (!isLoginPresetId(preset)) throw new AuthdockError('NOT_FOUND', `There is no preset "${String(preset).slice(0, 40)}".`)
+    if (!isLoginPresetId(preset))
+      throw new AuthdockError('NOT_FOUND', `There is no preset "${String(preset).slice(0, 40)}".`)
     const q = req.query
     const one = (v: unknown) => (typeof v === 'string' ? v : undefined)
-    res.json({ values: loginPresetValues(preset, { tenantId: one(q.tenantId), realmUrl: one(q.realmUrl), gitlabUrl: one(q.gitlabUrl) }) })
+    res.json({
+      values: loginPresetValues(preset, {
+        tenantId: one(q.tenantId),
+        realmUrl: one(q.realmUrl),
+        gitlabUrl: one(q.gitlabUrl),
+      }),
+    })
   })
 
   router.get(
@@ -59,7 +66,14 @@ export function createLoginProviderApiRouter(ctx: DockContext, service: LoginPro
       res
         .status(201)
         .location(`${req.baseUrl}/${encodeURIComponent(provider.id)}`)
-        .json({ provider: loginProviderJson({ source: 'admin', readOnly: false, provider, redirectUri: service.redirectUri(provider.id) }) })
+        .json({
+          provider: loginProviderJson({
+            source: 'admin',
+            readOnly: false,
+            provider,
+            redirectUri: service.redirectUri(provider.id),
+          }),
+        })
     }),
   )
 
@@ -69,7 +83,9 @@ export function createLoginProviderApiRouter(ctx: DockContext, service: LoginPro
     handler(async (req, res) => {
       const issuer = (req.body as Record<string, unknown> | undefined)?.issuer
       if (typeof issuer !== 'string' || !issuer.trim()) {
-        throw new AuthdockError('VALIDATION_FAILED', 'Give the issuer URL to test.', { fields: { issuer: 'is required' } })
+        throw new AuthdockError('VALIDATION_FAILED', 'Give the issuer URL to test.', {
+          fields: { issuer: 'is required' },
+        })
       }
       res.json({ report: await service.testWellKnown(issuer.slice(0, 2000)) })
     }),
@@ -90,8 +106,18 @@ export function createLoginProviderApiRouter(ctx: DockContext, service: LoginPro
         const current = await service.get(providerId(req.params.id))
         const body = method === 'patch' ? mergeLoginProviderPatch(current, req.body) : req.body
         const parsed = parseLoginProviderInput(body, 'json')
-        const { provider, claimChanged } = await service.update(current.id, parsed.input, actorOf(ctx, req), { confirmClaimChange: parsed.confirmClaimChange })
-        res.json({ provider: loginProviderJson({ source: 'admin', readOnly: false, provider, redirectUri: service.redirectUri(provider.id) }), claimChanged })
+        const { provider, claimChanged } = await service.update(current.id, parsed.input, actorOf(ctx, req), {
+          confirmClaimChange: parsed.confirmClaimChange,
+        })
+        res.json({
+          provider: loginProviderJson({
+            source: 'admin',
+            readOnly: false,
+            provider,
+            redirectUri: service.redirectUri(provider.id),
+          }),
+          claimChanged,
+        })
       }),
     )
   }
@@ -112,7 +138,9 @@ export function createLoginProviderApiRouter(ctx: DockContext, service: LoginPro
     }),
   )
 
-  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such operation in the login providers API.')))
+  router.use((_req, _res, next) =>
+    next(new AuthdockError('NOT_FOUND', 'There is no such operation in the login providers API.')),
+  )
   router.use(errorHandler({ views: ctx.views, logger: ctx.logger, apiPrefix: '/' }))
   return router
 }

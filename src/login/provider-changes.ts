@@ -24,7 +24,10 @@ declare module 'express-session' {
 }
 
 function providerChanged(): AuthdockError {
-  return new AuthdockError('LOGIN_PROVIDER_CHANGED', 'The login provider was changed while this login was under way. Log in again.')
+  return new AuthdockError(
+    'LOGIN_PROVIDER_CHANGED',
+    'The login provider was changed while this login was under way. Log in again.',
+  )
 }
 
 /** Remember the issuer and client a login starts with. */
@@ -50,6 +53,11 @@ export async function providerGone(ctx: DockContext, req: Request, res: Response
   delete req.session.authdockLogin
   delete req.session.authdockLoginBinding
   const error = providerChanged()
-  await recordFailure(ctx, { providerId, reason: error.code, method: 'oidc', details: { phase: 'callback', detail: 'provider_inactive_or_removed' } })
+  await recordFailure(ctx, {
+    providerId,
+    reason: error.code,
+    method: 'oidc',
+    details: { phase: 'callback', detail: 'provider_inactive_or_removed' },
+  })
   redirectToRetry(ctx, req, res, error, providerId)
 }

@@ -45,7 +45,8 @@ function fieldError(field: string, message: string): AuthdockError {
 /** A base URL as entered: trimmed, no trailing slash, https (http only for loopback), no query. */
 function baseUrl(field: string, value: string): string {
   const url = value.trim().replace(/\/+$/, '')
-  if (url.length > 2000 || !URL.canParse(url) || !isSecureOrLoopbackUrl(url)) throw fieldError(field, 'must be an https URL (http only for loopback hosts)')
+  if (url.length > 2000 || !URL.canParse(url) || !isSecureOrLoopbackUrl(url))
+    throw fieldError(field, 'must be an https URL (http only for loopback hosts)')
   if (url.includes('?') || url.includes('#')) throw fieldError(field, 'must not contain a query (?) or a fragment (#)')
   return url
 }
@@ -57,16 +58,26 @@ function baseUrl(field: string, value: string): string {
 export function entraLoginPreset(tenantId: string): LoginPresetValues {
   const tenant = tenantId.trim().toLowerCase()
   if (['common', 'organizations', 'consumers'].includes(tenant)) {
-    throw fieldError('tenantId', `must be your tenant's GUID, not "${tenant}": Entra's multi-tenant metadata names no issuer an ID token could match`)
+    throw fieldError(
+      'tenantId',
+      `must be your tenant's GUID, not "${tenant}": Entra's multi-tenant metadata names no issuer an ID token could match`,
+    )
   }
-  if (!GUID.test(tenant)) throw fieldError('tenantId', 'must be the tenant GUID (Entra admin center: Overview, "Tenant ID")')
-  return { preset: 'entra', issuer: `https://login.microsoftonline.com/${tenant}/v2.0`, scope: LOGIN_PRESET_SCOPE, tenantId: tenant }
+  if (!GUID.test(tenant))
+    throw fieldError('tenantId', 'must be the tenant GUID (Entra admin center: Overview, "Tenant ID")')
+  return {
+    preset: 'entra',
+    issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
+    scope: LOGIN_PRESET_SCOPE,
+    tenantId: tenant,
+  }
 }
 
 /** Keycloak: the realm URL is the issuer (https://kc.example.com/realms/acme). */
 export function keycloakLoginPreset(realmUrl: string): LoginPresetValues {
   const issuer = baseUrl('realmUrl', realmUrl)
-  if (!/\/realms\/[^/]+$/.test(new URL(issuer).pathname)) throw fieldError('realmUrl', 'must end in /realms/<realm name>')
+  if (!/\/realms\/[^/]+$/.test(new URL(issuer).pathname))
+    throw fieldError('realmUrl', 'must end in /realms/<realm name>')
   return { preset: 'keycloak', issuer, scope: LOGIN_PRESET_SCOPE, tenantId: null }
 }
 

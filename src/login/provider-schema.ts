@@ -83,22 +83,31 @@ const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
 
 const text = (max: number) =>
   z
-    .preprocess(trimmed, z.string({ error: 'is required' }).min(1, 'is required').max(max, `must be at most ${max} characters`))
+    .preprocess(
+      trimmed,
+      z.string({ error: 'is required' }).min(1, 'is required').max(max, `must be at most ${max} characters`),
+    )
     .refine((v) => !CONTROL.test(v), 'must not contain control characters')
 
 /** Blank means the default. */
 const textOr = (max: number, fallback: string) =>
   z
-    .preprocess((v) => blankToUndefined(trimmed(v)) ?? fallback, z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`))
+    .preprocess(
+      (v) => blankToUndefined(trimmed(v)) ?? fallback,
+      z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`),
+    )
     .refine((v) => !CONTROL.test(v), 'must not contain control characters')
 
-const checkbox = z.preprocess((v) => {
-  if (typeof v !== 'string') return v
-  const lower = v.toLowerCase()
-  if (['on', '1', 'true', 'yes'].includes(lower)) return true
-  if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
-  return v
-}, z.boolean({ error: 'must be true or false' }).optional())
+const checkbox = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v
+    const lower = v.toLowerCase()
+    if (['on', '1', 'true', 'yes'].includes(lower)) return true
+    if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
+    return v
+  },
+  z.boolean({ error: 'must be true or false' }).optional(),
+)
 
 const date = z.preprocess(
   (v) => {
@@ -125,7 +134,11 @@ const issuer = z.preprocess(
     .max(LOGIN_PROVIDER_LIMITS.issuer, `must be at most ${LOGIN_PROVIDER_LIMITS.issuer} characters`)
     .superRefine((value, issues) => {
       if (value.includes('?') || value.includes('#')) {
-        issues.addIssue({ code: 'custom', message: 'must not contain a query (?) or a fragment (#): discovery appends /.well-known/openid-configuration to the issuer' })
+        issues.addIssue({
+          code: 'custom',
+          message:
+            'must not contain a query (?) or a fragment (#): discovery appends /.well-known/openid-configuration to the issuer',
+        })
         return
       }
       const option = providerSchema.shape.issuer.safeParse(value)
@@ -134,7 +147,8 @@ const issuer = z.preprocess(
         return
       }
       const url = new URL(value)
-      if (url.username || url.password) issues.addIssue({ code: 'custom', message: 'must not contain a user name or password' })
+      if (url.username || url.password)
+        issues.addIssue({ code: 'custom', message: 'must not contain a user name or password' })
     }),
 )
 
@@ -155,12 +169,23 @@ const authorizationParams = z.preprocess(
     return out
   },
   z
-    .record(z.string(), z.string({ error: 'values must be text' }), { error: 'must be name=value lines (JSON: an object of strings)' })
+    .record(z.string(), z.string({ error: 'values must be text' }), {
+      error: 'must be name=value lines (JSON: an object of strings)',
+    })
     .superRefine((params, issues) => {
       for (const [name, value] of Object.entries(params)) {
-        if (!PARAM_NAME.test(name)) issues.addIssue({ code: 'custom', message: `"${name.slice(0, 64)}" is not a parameter name (letters, digits, _ . -)` })
-        else if ((RESERVED_AUTHORIZATION_PARAMS as readonly string[]).includes(name)) issues.addIssue({ code: 'custom', message: `"${name}" is set by authdock itself and cannot be changed` })
-        else if (CONTROL.test(value) || value.length > 500) issues.addIssue({ code: 'custom', message: `the value of "${name}" must be one line of at most 500 characters` })
+        if (!PARAM_NAME.test(name))
+          issues.addIssue({
+            code: 'custom',
+            message: `"${name.slice(0, 64)}" is not a parameter name (letters, digits, _ . -)`,
+          })
+        else if ((RESERVED_AUTHORIZATION_PARAMS as readonly string[]).includes(name))
+          issues.addIssue({ code: 'custom', message: `"${name}" is set by authdock itself and cannot be changed` })
+        else if (CONTROL.test(value) || value.length > 500)
+          issues.addIssue({
+            code: 'custom',
+            message: `the value of "${name}" must be one line of at most 500 characters`,
+          })
       }
     }),
 )
@@ -177,18 +202,27 @@ const idTokenAlgorithms = z.preprocess(
   },
   z
     .array(z.string({ error: 'must be algorithm names' }), { error: 'must be a list of algorithm names' })
-    .refine((list) => list.every((a) => ID_TOKEN_ALGORITHMS.includes(a)), `must be from ${ID_TOKEN_ALGORITHMS.join(', ')} (none and HS* are never allowed)`)
+    .refine(
+      (list) => list.every((a) => ID_TOKEN_ALGORITHMS.includes(a)),
+      `must be from ${ID_TOKEN_ALGORITHMS.join(', ')} (none and HS* are never allowed)`,
+    )
     .nullable(),
 )
 
-const claim = textOr(LOGIN_PROVIDER_LIMITS.claim, 'email').refine((v) => !/\s/.test(v), 'must be one claim name (no spaces)')
+const claim = textOr(LOGIN_PROVIDER_LIMITS.claim, 'email').refine(
+  (v) => !/\s/.test(v),
+  'must be one claim name (no spaces)',
+)
 
 /**
  * The provider body. `removeClientSecret` is the form's "remove secret" checkbox; the secret is
  * write-only (empty keeps the stored one). `confirmClaimChange` confirms a new identifying claim.
  */
 export const loginProviderBodySchema = z.object({
-  id: z.preprocess(blankToUndefined, z.string().regex(STORE_PROVIDER_ID, 'must be p. and 12 lowercase letters or digits').optional()),
+  id: z.preprocess(
+    blankToUndefined,
+    z.string().regex(STORE_PROVIDER_ID, 'must be p. and 12 lowercase letters or digits').optional(),
+  ),
   label: text(LOGIN_PROVIDER_LIMITS.label),
   active: checkbox,
   issuer,
@@ -212,10 +246,20 @@ export const loginProviderBodySchema = z.object({
   claimLabel: textOr(LOGIN_PROVIDER_LIMITS.claimLabel, 'E-Mail'),
   authorizationParams,
   idTokenAlgorithms,
-  preset: z.preprocess(blankToUndefined, z.enum(LOGIN_PRESET_IDS, { error: `must be one of ${LOGIN_PRESET_IDS.join(', ')}` }).nullable().optional()),
+  preset: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(LOGIN_PRESET_IDS, { error: `must be one of ${LOGIN_PRESET_IDS.join(', ')}` })
+      .nullable()
+      .optional(),
+  ),
   tenantId: z.preprocess(
     (v) => (v === null ? undefined : blankToUndefined(v)),
-    z.string({ error: 'must be text' }).max(LOGIN_PROVIDER_LIMITS.tenantId, `must be at most ${LOGIN_PROVIDER_LIMITS.tenantId} characters`).refine((v) => !CONTROL.test(v), 'must not contain control characters').optional(),
+    z
+      .string({ error: 'must be text' })
+      .max(LOGIN_PROVIDER_LIMITS.tenantId, `must be at most ${LOGIN_PROVIDER_LIMITS.tenantId} characters`)
+      .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+      .optional(),
   ),
   confirmClaimChange: checkbox,
 })
@@ -241,7 +285,9 @@ export function parseLoginProviderInput(body: unknown, source: 'form' | 'json'):
   if (!parsed.success) {
     const fields: Record<string, string> = {}
     for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'body')] ??= issue.message
-    const list = Object.entries(fields).map(([k, v]) => `"${k}" ${v}`).join('; ')
+    const list = Object.entries(fields)
+      .map(([k, v]) => `"${k}" ${v}`)
+      .join('; ')
     throw new AuthdockError('VALIDATION_FAILED', `The login provider is not valid: ${list}.`, { fields })
   }
   const p = parsed.data

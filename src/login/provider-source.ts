@@ -8,7 +8,11 @@ import { toProviderConfig } from './provider-schema.js'
 import type { ProviderSource } from './providers.js'
 
 /** Emitted by the LoginProviderService after every change (see README "Events"). */
-export const LOGIN_PROVIDER_EVENTS = ['loginProvider.created', 'loginProvider.updated', 'loginProvider.deleted'] as const
+export const LOGIN_PROVIDER_EVENTS = [
+  'loginProvider.created',
+  'loginProvider.updated',
+  'loginProvider.deleted',
+] as const
 
 export function storeProviderSource(ctx: Pick<DockContext, 'store' | 'logger'>): ProviderSource {
   return {
@@ -20,7 +24,10 @@ export function storeProviderSource(ctx: Pick<DockContext, 'store' | 'logger'>):
           out.push({ config: toProviderConfig(record), version: record.version })
         } catch (err) {
           // Saved under older rules, say: the others must still work.
-          ctx.logger.warn({ providerId: record.id, err: String(err).slice(0, 300) }, 'authdock: a stored login provider is not valid and is skipped')
+          ctx.logger.warn(
+            { providerId: record.id, err: String(err).slice(0, 300) },
+            'authdock: a stored login provider is not valid and is skipped',
+          )
         }
       }
       return out

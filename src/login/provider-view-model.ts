@@ -25,7 +25,20 @@ export interface LoginProviderFormValues {
   tenantId: string
 }
 
-const TEXT_FIELDS = ['id', 'label', 'issuer', 'clientId', 'secretExpiresAt', 'scope', 'claim', 'claimLabel', 'authorizationParams', 'idTokenAlgorithms', 'preset', 'tenantId'] as const
+const TEXT_FIELDS = [
+  'id',
+  'label',
+  'issuer',
+  'clientId',
+  'secretExpiresAt',
+  'scope',
+  'claim',
+  'claimLabel',
+  'authorizationParams',
+  'idTokenAlgorithms',
+  'preset',
+  'tenantId',
+] as const
 
 const paramsText = (params: Record<string, string>) =>
   Object.entries(params)
@@ -54,7 +67,9 @@ export function formFromRecord(p: LoginProviderRecord): LoginProviderFormValues 
 /** What the administrator sent, back into the form after an error (the secret is dropped). */
 export function formFromBody(body: unknown): LoginProviderFormValues {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-  const values = Object.fromEntries(TEXT_FIELDS.map((f) => [f, typeof b[f] === 'string' ? (b[f] as string).slice(0, 4000) : ''])) as Omit<LoginProviderFormValues, 'active'>
+  const values = Object.fromEntries(
+    TEXT_FIELDS.map((f) => [f, typeof b[f] === 'string' ? (b[f] as string).slice(0, 4000) : '']),
+  ) as Omit<LoginProviderFormValues, 'active'>
   const active = typeof b.active === 'string' && ['on', '1', 'true', 'yes'].includes(b.active.toLowerCase())
   return { ...values, active }
 }

@@ -84,7 +84,8 @@ export class Providers {
   /** An active provider by id, or LOGIN_PROVIDER_UNKNOWN. */
   require(id: string | undefined): ProviderConfig {
     const provider = this.find(id)
-    if (!provider || !provider.active) throw new AuthdockError('LOGIN_PROVIDER_UNKNOWN', 'There is no such login provider')
+    if (!provider || !provider.active)
+      throw new AuthdockError('LOGIN_PROVIDER_UNKNOWN', 'There is no such login provider')
     return provider
   }
 
@@ -128,7 +129,11 @@ export class Providers {
     } catch (err) {
       // Once per distinct failure, not once per request every refreshMs.
       const message = String(err)
-      if (message !== this.lastError) this.ctx.logger.warn({ err: message }, 'authdock: could not read the login providers; keeping the last known list')
+      if (message !== this.lastError)
+        this.ctx.logger.warn(
+          { err: message },
+          'authdock: could not read the login providers; keeping the last known list',
+        )
       this.lastError = message
     }
     // A change made here meanwhile may not be in what was read: look again next time.
@@ -167,7 +172,9 @@ export class Providers {
     const config = await this.discovery.get(provider)
     const registered = this.registered.get(provider.id)
     if (registered?.config !== config || registered.provider !== provider) {
-      this.passport.use(new AuthdockOidcStrategy(provider, config, this.redirectUri(provider.id), this.verify(provider)))
+      this.passport.use(
+        new AuthdockOidcStrategy(provider, config, this.redirectUri(provider.id), this.verify(provider)),
+      )
       this.registered.set(provider.id, { config, provider })
     }
     return { name: strategyName(provider.id), config }

@@ -32,7 +32,12 @@ const RETRY_HINTS: Partial<Record<string, string>> = {
 // The shared async wrapper: Express 4 does not forward rejected promises.
 const wrap = handler
 
-export function createLoginRouter(deps: { ctx: DockContext; providers: Providers; flow: OidcFlow; password: PasswordLogin }): Router {
+export function createLoginRouter(deps: {
+  ctx: DockContext
+  providers: Providers
+  flow: OidcFlow
+  password: PasswordLogin
+}): Router {
   const { ctx, providers, flow, password } = deps
   const auth = ctx.config.paths.auth
   const router = express.Router()
@@ -57,8 +62,13 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
       {
         title: undefined,
         returnTo: safeReturnTo((req.body as Record<string, unknown> | undefined)?.returnTo ?? req.query.returnTo) ?? '',
-        username: typeof (req.body as Record<string, unknown> | undefined)?.username === 'string' ? (req.body as Record<string, string>).username.slice(0, 256) : '',
-        error: error ? { code: error.code, message: error.expose ? error.message : null, fields: error.fields ?? {} } : null,
+        username:
+          typeof (req.body as Record<string, unknown> | undefined)?.username === 'string'
+            ? (req.body as Record<string, string>).username.slice(0, 256)
+            : '',
+        error: error
+          ? { code: error.code, message: error.expose ? error.message : null, fields: error.fields ?? {} }
+          : null,
         providers: providers.active.map((p) => ({ id: p.id, label: p.label ?? p.id })),
       },
       { status },
@@ -85,13 +95,23 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
 
   router.get(
     '/login/:provider',
-    wrap((req, res, next) => flow.start(req, res, next, providers.require(String(req.params.provider)), safeReturnTo(req.query.returnTo))),
+    wrap((req, res, next) =>
+      flow.start(req, res, next, providers.require(String(req.params.provider)), safeReturnTo(req.query.returnTo)),
+    ),
   )
 
   // Admin-managed providers come and go at run time, so their callback route is always there.
-  router.get('/callback/:provider', wrap((req, res, next) => callbackAt(String(req.params.provider), `/callback/${String(req.params.provider)}`, req, res, next)))
+  router.get(
+    '/callback/:provider',
+    wrap((req, res, next) =>
+      callbackAt(String(req.params.provider), `/callback/${String(req.params.provider)}`, req, res, next),
+    ),
+  )
   if (providers.fromOptions.length === 1) {
-    router.get('/callback', wrap((req, res, next) => callbackAt(providers.fromOptions[0].id, '/callback', req, res, next)))
+    router.get(
+      '/callback',
+      wrap((req, res, next) => callbackAt(providers.fromOptions[0].id, '/callback', req, res, next)),
+    )
   }
 
   router.get(
@@ -116,15 +136,25 @@ export function createLoginRouter(deps: { ctx: DockContext; providers: Providers
   )
 
   if (withPassword) {
-    router.get('/password', wrap((req, res) => renderPassword(req, res)))
+    router.get(
+      '/password',
+      wrap((req, res) => renderPassword(req, res)),
+    )
     router.post(
       '/password',
       form,
       verifyCsrf,
-      wrap((req, res, next) => password.submit(req, res, next, (status, error) => renderPassword(req, res, status, error))),
+      wrap((req, res, next) =>
+        password.submit(req, res, next, (status, error) => renderPassword(req, res, status, error)),
+      ),
     )
   }
 
-  router.post('/logout', form, verifyCsrf, wrap((req, res) => logout(ctx, providers, req, res)))
+  router.post(
+    '/logout',
+    form,
+    verifyCsrf,
+    wrap((req, res) => logout(ctx, providers, req, res)),
+  )
   return router
 }

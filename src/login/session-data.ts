@@ -49,5 +49,9 @@ export function logIn(req: Request, user: Express.User): Promise<void> {
 }
 
 export function requireSession(req: Request): void {
-  if (!req.session) throw new AuthdockError('INTERNAL', 'Login needs a session: mount dock.router (or dock.session) before the login routes')
+  if (!req.session)
+    throw new AuthdockError(
+      'INTERNAL',
+      'Login needs a session: mount dock.router (or dock.session) before the login routes',
+    )
 }

@@ -109,21 +109,33 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
       const { user } = await identify(ctx, provider, config, tokens, sealed.sub)
       // The device keeps the id's string form: a host whose ids are numbers gets 2 back for "2".
       if (userIdOf(user) !== record.userId) {
-        throw new AuthdockError('OIDC_CLAIM_INVALID', 'The refreshed identity belongs to another user', { details: { claim: provider.claim } })
+        throw new AuthdockError('OIDC_CLAIM_INVALID', 'The refreshed identity belongs to another user', {
+          details: { claim: provider.claim },
+        })
       }
       // A new id at every use: a copy of the cookie taken before this works no more, and when the
       // copy is used first, this browser's next visit with the old id reveals it.
       const deviceId = newDeviceId()
-      const next = { deviceHash: hashDevice(deviceId), refreshToken: sealRefreshToken(tokens.refresh_token ?? sealed.rt, sealed.sub) }
+      const next = {
+        deviceHash: hashDevice(deviceId),
+        refreshToken: sealRefreshToken(tokens.refresh_token ?? sealed.rt, sealed.sub),
+      }
       // Lost to a concurrent rotation (another instance): that request logs this browser in.
       if (!(await ctx.store.loginTokens.rotate(hash, next))) return refused(false)
       return { kind: 'restored', user, providerId: provider.id, idToken: tokens.id_token, deviceId, expiresAt }
     } catch (err) {
       const error = await explainLoginError(ctx, provider, isAuthdockError(err) ? err : mapOidcError(err, 'refresh'))
-      if (error.code === 'OIDC_PROVIDER_UNAVAILABLE') unavailableUntil.set(provider.id, ctx.now() + SILENT_LOGIN_COOLDOWN_MS)
+      if (error.code === 'OIDC_PROVIDER_UNAVAILABLE')
+        unavailableUntil.set(provider.id, ctx.now() + SILENT_LOGIN_COOLDOWN_MS)
       const transient = isTransient(error)
       if (!transient) await ctx.store.loginTokens.delete(hash)
-      await recordFailure(ctx, { providerId: provider.id, reason: error.code, method: 'silent', actor: record.userId, error })
+      await recordFailure(ctx, {
+        providerId: provider.id,
+        reason: error.code,
+        method: 'silent',
+        actor: record.userId,
+        error,
+      })
       return refused(!transient)
     }
   }

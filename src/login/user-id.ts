@@ -31,9 +31,13 @@ export function userIdOf(user: AuthdockUser): string {
  */
 export function checkedUser<T extends AuthdockUser | null | undefined>(user: T, callback: string): T {
   if (user && !isUserId(user.id)) {
-    throw new AuthdockError('LOGIN_HOST_CALLBACK_FAILED', `users.${callback} returned a user without a usable id: "id" must be a non-empty string or a number`, {
-      details: { callback },
-    })
+    throw new AuthdockError(
+      'LOGIN_HOST_CALLBACK_FAILED',
+      `users.${callback} returned a user without a usable id: "id" must be a non-empty string or a number`,
+      {
+        details: { callback },
+      },
+    )
   }
   return user
 }

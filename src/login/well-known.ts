@@ -17,7 +17,15 @@ import { outboundRefusal } from '../http/outbound-address.js'
 import { loginFetch } from './discovery.js'
 import type { WellKnownFinding, WellKnownFindingCode, WellKnownReport } from './types.js'
 
-const ENDPOINTS = ['authorization_endpoint', 'token_endpoint', 'userinfo_endpoint', 'jwks_uri', 'end_session_endpoint', 'revocation_endpoint', 'introspection_endpoint'] as const
+const ENDPOINTS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'userinfo_endpoint',
+  'jwks_uri',
+  'end_session_endpoint',
+  'revocation_endpoint',
+  'introspection_endpoint',
+] as const
 const ASYMMETRIC = /^(RS|PS|ES)(256|384|512)$|^EdDSA$|^Ed25519$/
 /** Entra's multi-tenant endpoints (the `oidc` option refuses them too). */
 const ENTRA_MULTI_TENANT = /^https:\/\/login\.microsoftonline\.com\/(common|organizations|consumers)(\/|$)/i
@@ -40,14 +48,18 @@ export function refuseIssuerQuery(issuer: string, field = 'issuer'): void {
 const TEXT: Record<WellKnownFindingCode, (p: Record<string, string | number>) => string> = {
   issuer_invalid: () => 'The issuer must be an https URL (http only for this machine).',
   issuer_query: () => 'The issuer must not contain a query (?) or a fragment (#); nothing was fetched.',
-  address_refused: () => 'The issuer resolves to a link-local or cloud metadata address, which authdock never connects to; nothing was fetched.',
+  address_refused: () =>
+    'The issuer resolves to a link-local or cloud metadata address, which authdock never connects to; nothing was fetched.',
   entra_multi_tenant: () =>
     "Entra ID's /common, /organizations and /consumers cannot be used for login: their metadata names the issuer '{tenantid}', which no ID token matches. Use https://login.microsoftonline.com/<tenant-id>/v2.0.",
-  unreachable: (p) => `The provider could not be reached${p.proxy ? ' through the configured proxy' : ''} (connection refused, unknown host or no route).`,
+  unreachable: (p) =>
+    `The provider could not be reached${p.proxy ? ' through the configured proxy' : ''} (connection refused, unknown host or no route).`,
   timeout: (p) => `The provider did not answer within ${p.seconds} s.`,
-  tls: (p) => `The provider's TLS certificate is not trusted (${p.reason}), so nothing was read. Use a certificate from a trusted CA, or give Node the CA (NODE_EXTRA_CA_CERTS).`,
+  tls: (p) =>
+    `The provider's TLS certificate is not trusted (${p.reason}), so nothing was read. Use a certificate from a trusted CA, or give Node the CA (NODE_EXTRA_CA_CERTS).`,
   http_status: (p) => `The discovery document answered with HTTP ${p.status}.`,
-  not_json: (p) => `The discovery document is not valid JSON${p.contentType ? ` (it is ${p.contentType})` : ''}. Is the issuer URL right?`,
+  not_json: (p) =>
+    `The discovery document is not valid JSON${p.contentType ? ` (it is ${p.contentType})` : ''}. Is the issuer URL right?`,
   issuer_mismatch: (p) => `The document names the issuer "${p.found}", not the one entered; logins would be refused.`,
   endpoint_missing: (p) => `The document has no ${p.endpoint}.`,
   endpoint_insecure: (p) => `The ${p.endpoint} does not use https.`,
@@ -75,7 +87,8 @@ function fetchFailure(err: unknown): { code: 'tls' | 'timeout' | 'unreachable'; 
 export async function testWellKnown(ctx: DockContext, issuer: string): Promise<WellKnownReport> {
   refuseIssuerQuery(issuer)
   const report = emptyReport(ctx, issuer)
-  const fail = (code: WellKnownFindingCode, params: Record<string, string | number> = {}): WellKnownReport => failWith(report, code, params)
+  const fail = (code: WellKnownFindingCode, params: Record<string, string | number> = {}): WellKnownReport =>
+    failWith(report, code, params)
 
   if (!URL.canParse(issuer) || !isSecureOrLoopbackUrl(issuer)) return fail('issuer_invalid')
   // Refused before any request: its metadata could never match a login.
@@ -86,7 +99,12 @@ export async function testWellKnown(ctx: DockContext, issuer: string): Promise<W
   let doc: Record<string, unknown>
   try {
     // The login's own fetch: its timeout, proxy and outbound address check.
-    const res = await loginFetch(ctx)(url, { method: 'GET', body: undefined, headers: { accept: 'application/json' }, redirect: 'manual' })
+    const res = await loginFetch(ctx)(url, {
+      method: 'GET',
+      body: undefined,
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+    })
     if (!res.ok) {
       await res.body?.cancel()
       return fail('http_status', { status: res.status })
@@ -97,10 +115,15 @@ export async function testWellKnown(ctx: DockContext, issuer: string): Promise<W
     } catch {
       return fail('not_json', { contentType: (res.headers.get('content-type') ?? '').split(';')[0].slice(0, 60) })
     }
-    if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return fail('not_json', { contentType: 'JSON, but not an object' })
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+      return fail('not_json', { contentType: 'JSON, but not an object' })
   } catch (err) {
     const refused = outboundRefusal(err)
-    if (refused) throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' } })
+    if (refused)
+      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
+        cause: refused,
+        fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' },
+      })
     const why = fetchFailure(err)
     if (why.code === 'tls') return fail('tls', { reason: why.reason ?? 'certificate' })
     if (why.code === 'timeout') return fail('timeout', { seconds: Math.round(timeoutMs / 100) / 10 })
@@ -127,11 +150,20 @@ function emptyReport(ctx: Pick<DockContext, 'config'>, issuer: string): WellKnow
   }
 }
 
-function addFinding(report: WellKnownReport, level: WellKnownFinding['level'], code: WellKnownFindingCode, params: Record<string, string | number> = {}): void {
+function addFinding(
+  report: WellKnownReport,
+  level: WellKnownFinding['level'],
+  code: WellKnownFindingCode,
+  params: Record<string, string | number> = {},
+): void {
   report.findings.push({ level, code, text: TEXT[code](params), ...(Object.keys(params).length ? { params } : {}) })
 }
 
-function failWith(report: WellKnownReport, code: WellKnownFindingCode, params: Record<string, string | number> = {}): WellKnownReport {
+function failWith(
+  report: WellKnownReport,
+  code: WellKnownFindingCode,
+  params: Record<string, string | number> = {},
+): WellKnownReport {
   addFinding(report, 'error', code, params)
   report.failure = code
   return report
@@ -141,13 +173,21 @@ function failWith(report: WellKnownReport, code: WellKnownFindingCode, params: R
  * A report for an issuer refused before any request (`issuer_query`, `address_refused`), for pages
  * that show every outcome the same way.
  */
-export function refusedReport(ctx: Pick<DockContext, 'config'>, issuer: string, code: 'issuer_query' | 'address_refused'): WellKnownReport {
+export function refusedReport(
+  ctx: Pick<DockContext, 'config'>,
+  issuer: string,
+  code: 'issuer_query' | 'address_refused',
+): WellKnownReport {
   return failWith(emptyReport(ctx, issuer), code)
 }
 
 /** What the discovery document says, in findings (worst first). */
 function describeDocument(report: WellKnownReport, doc: Record<string, unknown>): WellKnownReport {
-  const add = (level: WellKnownFinding['level'], code: WellKnownFindingCode, params: Record<string, string | number> = {}) => addFinding(report, level, code, params)
+  const add = (
+    level: WellKnownFinding['level'],
+    code: WellKnownFindingCode,
+    params: Record<string, string | number> = {},
+  ) => addFinding(report, level, code, params)
   const issuer = report.issuer
   report.reachable = true
   report.issuerMatches = doc.issuer === issuer
@@ -170,7 +210,8 @@ function describeDocument(report: WellKnownReport, doc: Record<string, unknown>)
     else if (!isSecureOrLoopbackUrl(report.endpoints[e]!)) add('error', 'endpoint_insecure', { endpoint: e })
   }
   if (!report.pkceS256) add('warning', 'pkce_missing')
-  if (report.idTokenSigningAlgorithms.length && !report.idTokenSigningAlgorithms.some((a) => ASYMMETRIC.test(a))) add('error', 'alg_unsupported')
+  if (report.idTokenSigningAlgorithms.length && !report.idTokenSigningAlgorithms.some((a) => ASYMMETRIC.test(a)))
+    add('error', 'alg_unsupported')
   if (!report.endpoints.userinfo_endpoint) add('warning', 'no_userinfo')
   if (!report.endSession) add('warning', 'no_end_session')
   if (!report.authorizationResponseIssParameter) add('warning', 'no_iss_param')
@@ -188,9 +229,17 @@ function describeDocument(report: WellKnownReport, doc: Record<string, unknown>)
 export function wellKnownHandler(ctx: DockContext): RequestHandler {
   return (req: Request, res, next) => {
     const providerId = typeof req.query.provider === 'string' ? req.query.provider : undefined
-    const issuer = providerId ? ctx.config.oidc.find((p) => p.id === providerId)?.issuer : typeof req.query.issuer === 'string' ? req.query.issuer : undefined
+    const issuer = providerId
+      ? ctx.config.oidc.find((p) => p.id === providerId)?.issuer
+      : typeof req.query.issuer === 'string'
+        ? req.query.issuer
+        : undefined
     if (!issuer) {
-      return next(new AuthdockError('VALIDATION_FAILED', 'Give an issuer URL or a configured provider id', { fields: { issuer: 'required' } }))
+      return next(
+        new AuthdockError('VALIDATION_FAILED', 'Give an issuer URL or a configured provider id', {
+          fields: { issuer: 'required' },
+        }),
+      )
     }
     testWellKnown(ctx, issuer).then((report) => res.json(report), next)
   }

@@ -17,7 +17,8 @@ import { MAIL_ACCOUNT_TYPES, isMailAccountType, type MailAccountType, type MailT
  * @example
  * const type: PasswordMailAccountType = 'IMAPS' // logs in with a password; authdock never connects with it
  */
-export type PasswordMailAccountType = 'IMAP' | 'IMAPS' | 'IMAPTLS' | 'POP3' | 'POP3S' | 'POP3TLS' | 'SMTP' | 'SMTPS' | 'SMTPTLS'
+export type PasswordMailAccountType =
+  'IMAP' | 'IMAPS' | 'IMAPTLS' | 'POP3' | 'POP3S' | 'POP3TLS' | 'SMTP' | 'SMTPS' | 'SMTPTLS'
 
 /**
  * What a note is about.
@@ -101,7 +102,10 @@ export interface MailAccountTypeInfo {
   profiles?: MailProfileChoice[]
 }
 
-const PASSWORD_TYPES: Record<PasswordMailAccountType, { protocol: MailTransportSpec['protocol']; port: number; tlsMode: MailAccountTypeInfo['tlsMode'] }> = {
+const PASSWORD_TYPES: Record<
+  PasswordMailAccountType,
+  { protocol: MailTransportSpec['protocol']; port: number; tlsMode: MailAccountTypeInfo['tlsMode'] }
+> = {
   IMAP: { protocol: 'imap', port: 143, tlsMode: 'none' },
   IMAPS: { protocol: 'imap', port: 993, tlsMode: 'implicit' },
   IMAPTLS: { protocol: 'imap', port: 143, tlsMode: 'starttls' },
@@ -150,7 +154,13 @@ const NOTE_RULES: NoteRule[] = [
     types: Object.keys(M365_INBOUND) as MailAccountType[],
     vars: (type) => ({ type, alternative: M365_INBOUND[type]!, port: MAIL_ACCOUNT_TYPES[M365_INBOUND[type]!].port }),
   },
-  { code: 'microsoft365_smtptls_required', level: 'warning', preset: 'microsoft365', types: ['SMTP_OAuth2', 'SMTPS_OAuth2'], vars: (type) => ({ type }) },
+  {
+    code: 'microsoft365_smtptls_required',
+    level: 'warning',
+    preset: 'microsoft365',
+    types: ['SMTP_OAuth2', 'SMTPS_OAuth2'],
+    vars: (type) => ({ type }),
+  },
   {
     code: 'microsoft365_recommended',
     level: 'info',
@@ -161,7 +171,9 @@ const NOTE_RULES: NoteRule[] = [
 ]
 
 function notesOf(type: MailAccountType, t: Translate, preset?: string | null): MailAccountNote[] {
-  return NOTE_RULES.filter((r) => r.types.includes(type) && (preset === undefined || r.preset === null || r.preset === preset)).map((r) => ({
+  return NOTE_RULES.filter(
+    (r) => r.types.includes(type) && (preset === undefined || r.preset === null || r.preset === preset),
+  ).map((r) => ({
     code: r.code,
     level: r.level,
     preset: r.preset,
@@ -203,7 +215,8 @@ export function describeMailAccountTypes(t: Translate): MailAccountTypeInfo[] {
 
 /** Throws VALIDATION_FAILED naming `type` for a name that is no account type. */
 export function checkMailAccountType(type: unknown): MailAccountType | PasswordMailAccountType {
-  if (typeof type === 'string' && (ALL_MAIL_ACCOUNT_TYPES as readonly string[]).includes(type)) return type as MailAccountType | PasswordMailAccountType
+  if (typeof type === 'string' && (ALL_MAIL_ACCOUNT_TYPES as readonly string[]).includes(type))
+    return type as MailAccountType | PasswordMailAccountType
   throw new AuthdockError('VALIDATION_FAILED', `Unknown mail account type "${String(type).slice(0, 40)}"`, {
     fields: { type: `must be one of ${ALL_MAIL_ACCOUNT_TYPES.join(', ')}` },
   })
@@ -228,7 +241,12 @@ const STATE_NOTES: Partial<Record<MailProfileChoice['state'], MailNoteCode>> = {
  * (the account's current profile) even when it is no longer valid, so editing an account never
  * silently drops its profile. A password type uses none.
  */
-export function mailProfileChoices(type: MailAccountType | PasswordMailAccountType, rows: ProfileRow[], t: Translate, include?: string | null): MailProfileChoice[] {
+export function mailProfileChoices(
+  type: MailAccountType | PasswordMailAccountType,
+  rows: ProfileRow[],
+  t: Translate,
+  include?: string | null,
+): MailProfileChoice[] {
   if (!isMailAccountType(type)) return []
   return rows
     .filter(({ profile }) => profile.valid || profile.id === include)
@@ -236,7 +254,8 @@ export function mailProfileChoices(type: MailAccountType | PasswordMailAccountTy
       const { profile, token } = row
       const state = stateOf(row)
       const warnings = notesOf(type, t, profile.preset).filter((n) => n.preset !== null)
-      const note = (code: MailNoteCode, vars?: Record<string, string>) => warnings.push({ code, level: 'warning', preset: null, message: t(`mail.note.${code}`, vars) })
+      const note = (code: MailNoteCode, vars?: Record<string, string>) =>
+        warnings.push({ code, level: 'warning', preset: null, message: t(`mail.note.${code}`, vars) })
       if (!profile.valid) note('profile_invalid')
       const stateNote = STATE_NOTES[state]
       if (stateNote) note(stateNote)

@@ -7,7 +7,13 @@ import type { DockContext } from '../context.js'
 import type { Language } from '../http/i18n.js'
 import { ProfileService } from '../profiles/service.js'
 import type { TokenProvider } from '../tokens/types.js'
-import { checkMailAccountType, describeMailAccountTypes, mailProfileChoices, type MailAccountTypeInfo, type MailProfileChoice } from './account-types.js'
+import {
+  checkMailAccountType,
+  describeMailAccountTypes,
+  mailProfileChoices,
+  type MailAccountTypeInfo,
+  type MailProfileChoice,
+} from './account-types.js'
 
 /**
  * In which language `dock.mail` writes its texts, and which profile to list even when invalid.
@@ -64,7 +70,10 @@ export function createMailModule(ctx: DockContext, tokens: TokenProvider): MailM
     async accountTypes(options = {}) {
       const t = translator(options)
       const rows = await service.rows()
-      return describeMailAccountTypes(t).map((info) => ({ ...info, profiles: mailProfileChoices(info.type, rows, t, options.include) }))
+      return describeMailAccountTypes(t).map((info) => ({
+        ...info,
+        profiles: mailProfileChoices(info.type, rows, t, options.include),
+      }))
     },
     async profilesFor(type, options = {}) {
       const checked = checkMailAccountType(type)
@@ -73,4 +82,10 @@ export function createMailModule(ctx: DockContext, tokens: TokenProvider): MailM
   }
 }
 
-export type { MailAccountTypeInfo, MailProfileChoice, MailAccountNote, MailNoteCode, PasswordMailAccountType } from './account-types.js'
+export type {
+  MailAccountTypeInfo,
+  MailProfileChoice,
+  MailAccountNote,
+  MailNoteCode,
+  PasswordMailAccountType,
+} from './account-types.js'

@@ -36,13 +36,25 @@ export interface OAuthConfigurationOptions {
  * const config = oauthConfiguration(ctx, profile, await ctx.store.profiles.getClientSecret(profile.id))
  * const tokens = await client.refreshTokenGrant(config, refreshToken)
  */
-export function oauthConfiguration(ctx: TokenContext, profile: Profile, clientSecret: string | null, options: OAuthConfigurationOptions = {}): client.Configuration {
-  for (const [field, url] of [['tokenUrl', profile.tokenUrl], ['authorizationUrl', profile.authorizationUrl]] as const) {
+export function oauthConfiguration(
+  ctx: TokenContext,
+  profile: Profile,
+  clientSecret: string | null,
+  options: OAuthConfigurationOptions = {},
+): client.Configuration {
+  for (const [field, url] of [
+    ['tokenUrl', profile.tokenUrl],
+    ['authorizationUrl', profile.authorizationUrl],
+  ] as const) {
     if (url !== null && !isSecureOrLoopbackUrl(url)) {
-      throw new AuthdockError('TOKEN_PROFILE_INVALID', `Profile "${profile.name}": "${field}" must be an https URL (http only for loopback hosts)`, {
-        fields: { [field]: 'must be an https URL (http only for loopback hosts)' },
-        details: { profileId: profile.id },
-      })
+      throw new AuthdockError(
+        'TOKEN_PROFILE_INVALID',
+        `Profile "${profile.name}": "${field}" must be an https URL (http only for loopback hosts)`,
+        {
+          fields: { [field]: 'must be an https URL (http only for loopback hosts)' },
+          details: { profileId: profile.id },
+        },
+      )
     }
   }
   const tokenUrl = new URL(profile.tokenUrl)

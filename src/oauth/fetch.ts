@@ -11,7 +11,13 @@
  */
 import type { CustomFetch } from 'openid-client'
 import type { Dispatcher } from 'undici'
-import { guardedLookup, outboundRefused, refuseLiteral, isRefusedAddress, type DnsLookup } from '../http/outbound-address.js'
+import {
+  guardedLookup,
+  outboundRefused,
+  refuseLiteral,
+  isRefusedAddress,
+  type DnsLookup,
+} from '../http/outbound-address.js'
 
 type Undici = typeof import('undici')
 
@@ -34,7 +40,10 @@ function directAgent(undici: Undici, lookup: DnsLookup | undefined): Dispatcher 
   })
 }
 
-async function dispatcherFor(proxy: string | null, lookup: DnsLookup | undefined): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
+async function dispatcherFor(
+  proxy: string | null,
+  lookup: DnsLookup | undefined,
+): Promise<{ undici: Undici; dispatcher: Dispatcher }> {
   undiciModule ??= import('undici')
   const undici = await undiciModule
   let byProxy = lookup ? injectedLookupAgents.get(lookup) : systemLookupAgents
@@ -42,7 +51,9 @@ async function dispatcherFor(proxy: string | null, lookup: DnsLookup | undefined
   let dispatcher = byProxy.get(proxy ?? '')
   if (!dispatcher) {
     // The proxy resolves the target's name, so only the proxy's own address can be checked by DNS.
-    dispatcher = proxy ? new undici.ProxyAgent({ uri: proxy, proxyTls: { lookup: guardedLookup(lookup) } }) : directAgent(undici, lookup)
+    dispatcher = proxy
+      ? new undici.ProxyAgent({ uri: proxy, proxyTls: { lookup: guardedLookup(lookup) } })
+      : directAgent(undici, lookup)
     byProxy.set(proxy ?? '', dispatcher)
   }
   return { undici, dispatcher }

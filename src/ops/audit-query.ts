@@ -41,13 +41,15 @@ export function parseAuditFilter(query: Record<string, unknown>, options: { allo
   else if (profileId && profileId.length > 200) fields.profile = 'must be at most 200 characters'
   const kind = one(query.kind)
   if (query.kind !== undefined && typeof query.kind !== 'string') fields.kind = 'must be given once'
-  else if (kind && !/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(kind)) fields.kind = 'must be letters, digits, dots, - or _ (at most 64)'
+  else if (kind && !/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(kind))
+    fields.kind = 'must be letters, digits, dots, - or _ (at most 64)'
   const before = one(query.beforeId)
   if (before !== undefined && !/^[1-9][0-9]{0,15}$/.test(before)) fields.beforeId = 'must be a positive whole number'
   let limit = PAGE_SIZE
   const rawLimit = options.allowLimit ? one(query.limit) : undefined
   if (rawLimit !== undefined) {
-    if (!/^[0-9]{1,4}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_LIMIT) fields.limit = `must be a whole number from 1 to ${MAX_LIMIT}`
+    if (!/^[0-9]{1,4}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_LIMIT)
+      fields.limit = `must be a whole number from 1 to ${MAX_LIMIT}`
     else limit = Number(rawLimit)
   }
   if (Object.keys(fields).length) {
@@ -74,8 +76,16 @@ function toRow(e: AuditEntry, names: Map<string, string>): AuditRow {
 }
 
 /** One page, newest first, and the `beforeId` of the next (older) page or null. */
-export async function auditPage(store: Pick<Store, 'audit' | 'profiles'>, filter: AuditFilter): Promise<{ entries: AuditRow[]; nextBeforeId: number | null }> {
-  const raw = await store.audit.list({ profileId: filter.profileId, kind: filter.kind, beforeId: filter.beforeId, limit: filter.limit + 1 })
+export async function auditPage(
+  store: Pick<Store, 'audit' | 'profiles'>,
+  filter: AuditFilter,
+): Promise<{ entries: AuditRow[]; nextBeforeId: number | null }> {
+  const raw = await store.audit.list({
+    profileId: filter.profileId,
+    kind: filter.kind,
+    beforeId: filter.beforeId,
+    limit: filter.limit + 1,
+  })
   const names = await profileNames(store, raw)
   const more = raw.length > filter.limit
   const entries = raw.slice(0, filter.limit).map((e) => toRow(e, names))
@@ -85,11 +95,19 @@ export async function auditPage(store: Pick<Store, 'audit' | 'profiles'>, filter
 export const CSV_HEADER = ['id', 'at', 'kind', 'actor', 'profileId', 'profileName', 'details']
 
 /** The filtered trail's CSV rows, newest first, read in batches (at most {@link CSV_MAX_ROWS}). */
-export async function* auditCsvRows(store: Pick<Store, 'audit' | 'profiles'>, filter: Omit<AuditFilter, 'limit'>): AsyncGenerator<unknown[]> {
+export async function* auditCsvRows(
+  store: Pick<Store, 'audit' | 'profiles'>,
+  filter: Omit<AuditFilter, 'limit'>,
+): AsyncGenerator<unknown[]> {
   let beforeId = filter.beforeId
   let count = 0
   while (count < CSV_MAX_ROWS) {
-    const batch = await store.audit.list({ profileId: filter.profileId, kind: filter.kind, beforeId, limit: Math.min(MAX_LIMIT, CSV_MAX_ROWS - count) })
+    const batch = await store.audit.list({
+      profileId: filter.profileId,
+      kind: filter.kind,
+      beforeId,
+      limit: Math.min(MAX_LIMIT, CSV_MAX_ROWS - count),
+    })
     const names = await profileNames(store, batch)
     for (const e of batch) {
       const r = toRow(e, names)
@@ -102,7 +120,10 @@ export async function* auditCsvRows(store: Pick<Store, 'audit' | 'profiles'>, fi
 }
 
 /** The whole filtered trail as CSV (newest first, at most {@link CSV_MAX_ROWS} rows). */
-export async function auditCsv(store: Pick<Store, 'audit' | 'profiles'>, filter: Omit<AuditFilter, 'limit'>): Promise<string> {
+export async function auditCsv(
+  store: Pick<Store, 'audit' | 'profiles'>,
+  filter: Omit<AuditFilter, 'limit'>,
+): Promise<string> {
   const rows: unknown[][] = []
   for await (const row of auditCsvRows(store, filter)) rows.push(row)
   return toCsv(CSV_HEADER, rows)

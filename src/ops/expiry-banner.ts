@@ -21,7 +21,13 @@ export const BANNER_MAX = 5
 /** The banner text for one finding, in the request's language. */
 export function bannerText(t: Translate, f: SecretFinding): string {
   const kind = t(`ops.secrets.kind.${f.kind}`)
-  const vars = { kind, name: f.name, days: Math.abs(f.daysLeft), date: f.expiresAt.toISOString().slice(0, 10), thumbprint: f.certificate?.thumbprint ?? '' }
+  const vars = {
+    kind,
+    name: f.name,
+    days: Math.abs(f.daysLeft),
+    date: f.expiresAt.toISOString().slice(0, 10),
+    thumbprint: f.certificate?.thumbprint ?? '',
+  }
   const texts = f.certificate ? 'certificates.banner' : 'ops.secrets.banner'
   if (f.expired) return t(`${texts}.expired`, vars)
   if (f.daysLeft === 0) return t(`${texts}.today`, vars)
@@ -33,7 +39,10 @@ export function bannerText(t: Translate, f: SecretFinding): string {
  * A banner source for `ctx.views.addBannerSource`. A failing store yields no banner (the page
  * itself will say what is wrong) rather than a broken admin.
  */
-export function expiryBannerSource(ctx: DockContext, options: { cacheMs?: number } = {}): (req: Request) => Promise<PageLocals['banners']> {
+export function expiryBannerSource(
+  ctx: DockContext,
+  options: { cacheMs?: number } = {},
+): (req: Request) => Promise<PageLocals['banners']> {
   const cacheMs = options.cacheMs ?? BANNER_CACHE_MS
   let cached: { at: number; findings: Promise<SecretFinding[]> } | null = null
   const findings = (): Promise<SecretFinding[]> => {
@@ -54,7 +63,10 @@ export function expiryBannerSource(ctx: DockContext, options: { cacheMs?: number
     const banners = all.slice(0, BANNER_MAX).map((f) => ({ level: f.level, text: bannerText(t, f) }))
     const rest = all.slice(BANNER_MAX)
     if (rest.length) {
-      banners.push({ level: rest.some((f) => f.level === 'error') ? 'error' : rest[0].level, text: t('ops.secrets.banner.more', { count: rest.length }) })
+      banners.push({
+        level: rest.some((f) => f.level === 'error') ? 'error' : rest[0].level,
+        text: t('ops.secrets.banner.more', { count: rest.length }),
+      })
     }
     return banners
   }

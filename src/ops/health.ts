@@ -133,8 +133,13 @@ export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}
   const probe = deps.probe ?? ((issuer: string) => probeDiscovery(ctx, issuer, timeoutMs))
   // The active providers managed in the admin count as much as those of the options; a store that
   // does not answer shows below as `store: false`.
-  const managed = ctx.store.loginProviders.list().then((list) => list.filter((p) => p.active), () => [])
-  const providersPromise = managed.then((stored) => Promise.all([...ctx.config.oidc, ...stored].map(async (p) => ({ id: p.id, ...(await probe(p.issuer)) }))))
+  const managed = ctx.store.loginProviders.list().then(
+    (list) => list.filter((p) => p.active),
+    () => [],
+  )
+  const providersPromise = managed.then((stored) =>
+    Promise.all([...ctx.config.oidc, ...stored].map(async (p) => ({ id: p.id, ...(await probe(p.issuer)) }))),
+  )
   let store = true
   let profiles: ProfileReadiness[] = []
   try {
@@ -161,8 +166,11 @@ export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}
   const providers = await providersPromise
   // node-redis's own flag: false while it reconnects (the same test the session middleware makes).
   const redis = ctx.config.session.redis as { isReady?: boolean } | undefined
-  const sessions = redis ? { kind: 'redis' as const, ready: redis.isReady !== false } : { kind: 'store' as const, ready: store }
-  const healthy = providers.every((p) => p.discovery) && profiles.every((p) => !p.valid || p.status === 'ok' || p.status === 'none')
+  const sessions = redis
+    ? { kind: 'redis' as const, ready: redis.isReady !== false }
+    : { kind: 'store' as const, ready: store }
+  const healthy =
+    providers.every((p) => p.discovery) && profiles.every((p) => !p.valid || p.status === 'ok' || p.status === 'none')
   const status = !store || !sessions.ready ? 'unavailable' : healthy ? 'ok' : 'degraded'
   return { status, store, sessions, providers, profiles }
 }
@@ -206,7 +214,9 @@ function runMiddleware(handlers: RequestHandler[], req: Request, res: Response):
       previous.then(
         () =>
           new Promise<void>((resolve, reject) => {
-            void handler(req, res, (err?: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()))
+            void handler(req, res, (err?: unknown) =>
+              err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
+            )
           }),
       ),
     Promise.resolve(),
@@ -222,19 +232,35 @@ export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): 
   const admitted = [...(deps.identify ?? []), requireAdmin(ctx.config)]
   // A session store that does not answer, or a refusing or failing guard: no detail, still a report.
   const showsDetail = (req: Request, res: Response): Promise<boolean> =>
-    ctx.config.health.detail === 'public' ? Promise.resolve(true) : runMiddleware(admitted, req, res).then(() => true, () => false)
-  router.get('/', handler(async (_req, res) => {
-    res.set('Cache-Control', 'no-store')
-    try {
-      await ctx.store.ping()
-      res.json({ status: 'ok' })
-    } catch {
-      res.status(503).json({ status: 'unavailable', reason: 'store' })
-    }
-  }))
-  router.get('/ready', handler(async (req, res) => {
-    const report = (await showsDetail(req, res)) ? await readinessReport(ctx, { ...deps, probe }) : await readinessSummaryOf(ctx, probe)
-    res.set('Cache-Control', 'no-store').status(report.status === 'unavailable' ? 503 : 200).json(report)
-  }))
+    ctx.config.health.detail === 'public'
+      ? Promise.resolve(true)
+      : runMiddleware(admitted, req, res).then(
+          () => true,
+          () => false,
+        )
+  router.get(
+    '/',
+    handler(async (_req, res) => {
+      res.set('Cache-Control', 'no-store')
+      try {
+        await ctx.store.ping()
+        res.json({ status: 'ok' })
+      } catch {
+        res.status(503).json({ status: 'unavailable', reason: 'store' })
+      }
+    }),
+  )
+  router.get(
+    '/ready',
+    handler(async (req, res) => {
+      const report = (await showsDetail(req, res))
+        ? await readinessReport(ctx, { ...deps, probe })
+        : await readinessSummaryOf(ctx, probe)
+      res
+        .set('Cache-Control', 'no-store')
+        .status(report.status === 'unavailable' ? 503 : 200)
+        .json(report)
+    }),
+  )
   return router
 }

@@ -20,7 +20,10 @@ export interface OperationsModule extends Pick<Operations, 'runDailyCheck'> {
   close(): Promise<void>
 }
 
-export async function createOperations(ctx: DockContext, options: OperationsOptions & ReadinessDeps = {}): Promise<OperationsModule> {
+export async function createOperations(
+  ctx: DockContext,
+  options: OperationsOptions & ReadinessDeps = {},
+): Promise<OperationsModule> {
   ctx.views.addBannerSource(expiryBannerSource(ctx))
   const metrics = await startMetrics(ctx)
   const ops = startOperations(ctx, options)

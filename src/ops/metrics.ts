@@ -41,9 +41,24 @@ export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
   const prom = await import('prom-client')
   const registers = [registry]
 
-  const logins = new prom.Counter({ name: 'authdock_logins_total', help: 'Login attempts by result and reason', labelNames: ['result', 'reason', 'method'], registers })
-  const refreshes = new prom.Counter({ name: 'authdock_token_refreshes_total', help: 'Access tokens fetched from the provider, per profile', labelNames: ['profile'], registers })
-  const failures = new prom.Counter({ name: 'authdock_token_failures_total', help: 'Failed token requests, per profile and error code', labelNames: ['profile', 'code'], registers })
+  const logins = new prom.Counter({
+    name: 'authdock_logins_total',
+    help: 'Login attempts by result and reason',
+    labelNames: ['result', 'reason', 'method'],
+    registers,
+  })
+  const refreshes = new prom.Counter({
+    name: 'authdock_token_refreshes_total',
+    help: 'Access tokens fetched from the provider, per profile',
+    labelNames: ['profile'],
+    registers,
+  })
+  const failures = new prom.Counter({
+    name: 'authdock_token_failures_total',
+    help: 'Failed token requests, per profile and error code',
+    labelNames: ['profile', 'code'],
+    registers,
+  })
 
   new prom.Gauge({
     name: 'authdock_access_token_expiry_seconds',
@@ -53,7 +68,8 @@ export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
     async collect() {
       this.reset()
       for (const s of await ctx.store.tokens.summaries()) {
-        if (s.accessTokenExpiresAt) this.set({ profile: s.profileId }, Math.round((s.accessTokenExpiresAt.getTime() - ctx.now()) / 1000))
+        if (s.accessTokenExpiresAt)
+          this.set({ profile: s.profileId }, Math.round((s.accessTokenExpiresAt.getTime() - ctx.now()) / 1000))
       }
     },
   })
@@ -65,7 +81,8 @@ export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
     async collect() {
       this.reset()
       const secrets = await expiringSecrets(ctx)
-      for (const s of secrets) this.set({ kind: s.kind, id: s.id }, Math.round((s.expiresAt.getTime() - ctx.now()) / 1000))
+      for (const s of secrets)
+        this.set({ kind: s.kind, id: s.id }, Math.round((s.expiresAt.getTime() - ctx.now()) / 1000))
     },
   })
 

@@ -35,7 +35,15 @@ const SECRET_KEYS = new Set([
 const SECRET_SUFFIXES = ['secret', 'password', 'token', 'verifier', 'privatekey', 'apikey']
 
 // Keys that end like a secret but describe one without carrying it.
-const HARMLESS = new Set(['hasclientsecret', 'hasaccesstoken', 'hasrefreshtoken', 'tokentype', 'tokenurl', 'secretexpiresat', 'clientsecretexpiresat'])
+const HARMLESS = new Set([
+  'hasclientsecret',
+  'hasaccesstoken',
+  'hasrefreshtoken',
+  'tokentype',
+  'tokenurl',
+  'secretexpiresat',
+  'clientsecretexpiresat',
+])
 
 /** Does this key name look like it holds a secret? */
 export function isSecretKey(key: string): boolean {

@@ -68,7 +68,15 @@ async function dailyWork(ctx: DockContext): Promise<Omit<DailyCheckResult, 'ran'
       kind: 'secret.expiry',
       actor: null,
       profileId: f.kind === 'profile' ? f.id : null,
-      details: { secretKind: f.kind, id: f.id, name: f.name, daysLeft: f.daysLeft, level: f.level, expiresAt: f.expiresAt.toISOString(), ...(f.certificate ? { certificate: f.certificate.thumbprint } : {}) },
+      details: {
+        secretKind: f.kind,
+        id: f.id,
+        name: f.name,
+        daysLeft: f.daysLeft,
+        level: f.level,
+        expiresAt: f.expiresAt.toISOString(),
+        ...(f.certificate ? { certificate: f.certificate.thumbprint } : {}),
+      },
     })
   }
   const cutoff = new Date(ctx.now() - ctx.config.audit.retentionDays * DAY_MS)

@@ -85,7 +85,12 @@ export function evaluateSecrets(secrets: ExpiringSecret[], now: number): SecretF
 export function loginClientSecrets(config: Pick<ResolvedConfig, 'oidc'>): ExpiringSecret[] {
   return config.oidc
     .filter((p) => p.clientSecretExpiresAt)
-    .map((p) => ({ kind: 'login-client' as const, id: p.id, name: p.label ?? p.id, expiresAt: p.clientSecretExpiresAt! }))
+    .map((p) => ({
+      kind: 'login-client' as const,
+      id: p.id,
+      name: p.label ?? p.id,
+      expiresAt: p.clientSecretExpiresAt!,
+    }))
 }
 
 /** Every profile's secret that has an expiry date. */
@@ -103,7 +108,10 @@ export function storedLoginClientSecrets(providers: LoginProviderRecord[]): Expi
 }
 
 /** Every client secret with a known expiry date: login clients (config and store) and profiles. */
-export async function expiringSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles' | 'loginProviders'> }): Promise<ExpiringSecret[]> {
+export async function expiringSecrets(ctx: {
+  config: Pick<ResolvedConfig, 'oidc'>
+  store: Pick<Store, 'profiles' | 'loginProviders'>
+}): Promise<ExpiringSecret[]> {
   const [profiles, providers] = await Promise.all([ctx.store.profiles.list(), ctx.store.loginProviders.list()])
   return [...loginClientSecrets(ctx.config), ...storedLoginClientSecrets(providers), ...profileSecrets(profiles)]
 }
@@ -114,12 +122,26 @@ export async function expiringSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'
  * @example
  * for (const f of await checkSecrets({ config: dock.config, store, now: Date.now })) console.log(f.name, f.daysLeft, f.level)
  */
-export async function checkSecrets(ctx: { config: Pick<ResolvedConfig, 'oidc'>; store: Pick<Store, 'profiles' | 'loginProviders' | 'credentials'>; now: () => number }): Promise<SecretFinding[]> {
-  const [profiles, providers, certificates] = await Promise.all([ctx.store.profiles.list(), ctx.store.loginProviders.list(), ctx.store.credentials.listActive()])
+export async function checkSecrets(ctx: {
+  config: Pick<ResolvedConfig, 'oidc'>
+  store: Pick<Store, 'profiles' | 'loginProviders' | 'credentials'>
+  now: () => number
+}): Promise<SecretFinding[]> {
+  const [profiles, providers, certificates] = await Promise.all([
+    ctx.store.profiles.list(),
+    ctx.store.loginProviders.list(),
+    ctx.store.credentials.listActive(),
+  ])
   const profileNames = new Map(profiles.map((p) => [p.id, p.name]))
   const providerNames = new Map(ctx.config.oidc.map((p) => [p.id, p.label ?? p.id]))
-  const nameOf = (c: { ownerKind: string; ownerId: string }) => (c.ownerKind === 'profile' ? profileNames.get(c.ownerId) : providerNames.get(c.ownerId)) ?? null
-  const secrets = [...loginClientSecrets(ctx.config), ...storedLoginClientSecrets(providers), ...profileSecrets(profiles), ...certificateSecrets(certificates, nameOf)]
+  const nameOf = (c: { ownerKind: string; ownerId: string }) =>
+    (c.ownerKind === 'profile' ? profileNames.get(c.ownerId) : providerNames.get(c.ownerId)) ?? null
+  const secrets = [
+    ...loginClientSecrets(ctx.config),
+    ...storedLoginClientSecrets(providers),
+    ...profileSecrets(profiles),
+    ...certificateSecrets(certificates, nameOf),
+  ]
   return evaluateSecrets(secrets, ctx.now())
 }
 
@@ -132,7 +154,15 @@ export function exitCodeFor(findings: SecretFinding[]): 0 | 1 | 2 {
 
 /** The log line's facts: ids, names and dates only. */
 export function findingLogFields(f: SecretFinding): Record<string, unknown> {
-  return { kind: f.kind, id: f.id, name: f.name, daysLeft: f.daysLeft, level: f.level, expiresAt: f.expiresAt.toISOString(), ...(f.certificate ? { certificate: f.certificate.thumbprint } : {}) }
+  return {
+    kind: f.kind,
+    id: f.id,
+    name: f.name,
+    daysLeft: f.daysLeft,
+    level: f.level,
+    expiresAt: f.expiresAt.toISOString(),
+    ...(f.certificate ? { certificate: f.certificate.thumbprint } : {}),
+  }
 }
 
 /**

@@ -22,7 +22,15 @@ import { addClearTokensRoutes } from './clear-tokens-routes.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { formFromBody, formFromProfile, formatDate, tokenHeld, tokenState, type FormValues } from './view-model.js'
 
-const DONE = new Set(['created', 'updated', 'updatedTokensCleared', 'deleted', 'tokensCleared', 'tokensClearedNotRevoked', 'tokensClearedRevokeFailed'])
+const DONE = new Set([
+  'created',
+  'updated',
+  'updatedTokensCleared',
+  'deleted',
+  'tokensCleared',
+  'tokensClearedNotRevoked',
+  'tokensClearedRevokeFailed',
+])
 
 interface FormPage {
   mode: 'new' | 'edit'
@@ -35,7 +43,11 @@ interface FormPage {
 
 export function createAdminRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {
   const router = express.Router()
-  const newFormValues = (): FormValues => ({ ...formFromBody({}, 'form'), valid: true, redirectUrl: defaultRedirectUrl(ctx.config) })
+  const newFormValues = (): FormValues => ({
+    ...formFromBody({}, 'form'),
+    valid: true,
+    redirectUrl: defaultRedirectUrl(ctx.config),
+  })
   router.use(requireAdmin(ctx.config))
   router.use(formBody)
   router.use(verifyCsrf)
@@ -51,7 +63,12 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         limits: FIELD_LIMITS,
         presets: PRESET_IDS,
         presetNeeds: PRESET_NEEDS,
-        presetForm: page.presetForm ?? { preset: page.values.preset, tenantId: page.values.tenantId, issuer: '', errors: {} },
+        presetForm: page.presetForm ?? {
+          preset: page.values.preset,
+          tenantId: page.values.tenantId,
+          issuer: '',
+          errors: {},
+        },
         defaultRedirect: defaultRedirectUrl(ctx.config),
         formError: Object.keys(page.errors).length > 0,
       },
@@ -98,7 +115,13 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         nextHref: page.page < lastPage ? overviewHref(query, { page: page.page + 1 }) : null,
         pageSize: page.pageSize,
       }
-      await ctx.views.render(req, res, 'admin/overview', { rows, done, base: req.baseUrl, search }, { banners: true, formActions })
+      await ctx.views.render(
+        req,
+        res,
+        'admin/overview',
+        { rows, done, base: req.baseUrl, search },
+        { banners: true, formActions },
+      )
     }),
   )
 
@@ -116,8 +139,14 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
     handler(async (req, res) => {
       const values = newFormValues()
       const body = (req.body ?? {}) as Record<string, unknown>
-      const text = (name: string, max: number) => (typeof body[name] === 'string' ? (body[name] as string).slice(0, max) : '')
-      const presetForm = { preset: text('preset', 40), tenantId: text('tenantId', FIELD_LIMITS.tenantId), issuer: text('issuer', 2000), errors: {} as Record<string, string> }
+      const text = (name: string, max: number) =>
+        typeof body[name] === 'string' ? (body[name] as string).slice(0, max) : ''
+      const presetForm = {
+        preset: text('preset', 40),
+        tenantId: text('tenantId', FIELD_LIMITS.tenantId),
+        issuer: text('issuer', 2000),
+        errors: {} as Record<string, string>,
+      }
       if (!isPresetId(presetForm.preset)) {
         presetForm.errors.preset = `must be one of ${PRESET_IDS.join(', ')}`
       } else {
@@ -134,7 +163,12 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         }
       }
       const failed = Object.keys(presetForm.errors).length > 0
-      await renderForm(req, res, { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm }, failed ? 400 : 200)
+      await renderForm(
+        req,
+        res,
+        { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm },
+        failed ? 400 : 200,
+      )
     }),
   )
 
@@ -147,7 +181,12 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         await service.create(input, actorOf(ctx, req))
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err
-        return renderForm(req, res, { mode: 'new', values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: false }, err.status)
+        return renderForm(
+          req,
+          res,
+          { mode: 'new', values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: false },
+          err.status,
+        )
       }
       res.redirect(303, `${req.baseUrl}/?done=created`)
     }),
@@ -167,7 +206,13 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
     '/:id/edit',
     handler(async (req, res) => {
       const profile = await service.get(profileIdParam(req))
-      await renderForm(req, res, { mode: 'edit', profileId: profile.id, values: formFromProfile(profile), errors: {}, hasClientSecret: profile.hasClientSecret })
+      await renderForm(req, res, {
+        mode: 'edit',
+        profileId: profile.id,
+        values: formFromProfile(profile),
+        errors: {},
+        hasClientSecret: profile.hasClientSecret,
+      })
     }),
   )
 
@@ -181,7 +226,13 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         result = await service.update(profile.id, input, actorOf(ctx, req))
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err
-        const page: FormPage = { mode: 'edit', profileId: profile.id, values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: profile.hasClientSecret }
+        const page: FormPage = {
+          mode: 'edit',
+          profileId: profile.id,
+          values: formFromBody(req.body, 'form'),
+          errors: err.fields,
+          hasClientSecret: profile.hasClientSecret,
+        }
         return renderForm(req, res, page, err.status)
       }
       res.redirect(303, `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`)
@@ -193,7 +244,13 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
     handler(async (req, res) => {
       const profile = await service.get(profileIdParam(req))
       const users = await service.usersOf(profile.id)
-      await ctx.views.render(req, res, 'admin/delete', { profile, users, error: null, base: req.baseUrl }, { banners: true })
+      await ctx.views.render(
+        req,
+        res,
+        'admin/delete',
+        { profile, users, error: null, base: req.baseUrl },
+        { banners: true },
+      )
     }),
   )
 
@@ -207,7 +264,13 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         if (!isAuthdockError(err, 'PROFILE_IN_USE')) throw err
         const profile = await service.get(id)
         const users = (err.details?.users as string[] | undefined) ?? []
-        return ctx.views.render(req, res, 'admin/delete', { profile, users, error: { code: err.code, message: err.message }, base: req.baseUrl }, { status: err.status, banners: true })
+        return ctx.views.render(
+          req,
+          res,
+          'admin/delete',
+          { profile, users, error: { code: err.code, message: err.message }, base: req.baseUrl },
+          { status: err.status, banners: true },
+        )
       }
       res.redirect(303, `${req.baseUrl}/?done=deleted`)
     }),
@@ -225,7 +288,9 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
   addTestConnectionRoutes(router, ctx, service, tokens)
   addClearTokensRoutes(router, ctx, service)
 
-  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such page in the OAuth2 profiles admin.')))
+  router.use((_req, _res, next) =>
+    next(new AuthdockError('NOT_FOUND', 'There is no such page in the OAuth2 profiles admin.')),
+  )
   // Own handler so the router also works when a host mounts it without dock.router.
   router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
   return router

@@ -36,7 +36,11 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
 
   router.get('/presets', (_req, res) => {
     res.json({
-      presets: PRESET_IDS.map((id) => ({ id, needs: PRESET_NEEDS[id], authorizationParams: presetAuthorizationParams(id) })),
+      presets: PRESET_IDS.map((id) => ({
+        id,
+        needs: PRESET_NEEDS[id],
+        authorizationParams: presetAuthorizationParams(id),
+      })),
     })
   })
 
@@ -46,11 +50,15 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
     '/presets/:preset',
     handler(async (req, res) => {
       const preset = req.params.preset
-      if (!isPresetId(preset)) throw new AuthdockError('NOT_FOUND', `There is no preset "${String(preset).slice(0, 40)}".`)
+      if (!isPresetId(preset))
+        throw new AuthdockError('NOT_FOUND', `There is no preset "${String(preset).slice(0, 40)}".`)
       const b = (req.body ?? {}) as Record<string, unknown>
       const values = await presetValues(
         preset,
-        { tenantId: typeof b.tenantId === 'string' ? b.tenantId : undefined, issuer: typeof b.issuer === 'string' ? b.issuer : undefined },
+        {
+          tenantId: typeof b.tenantId === 'string' ? b.tenantId : undefined,
+          issuer: typeof b.issuer === 'string' ? b.issuer : undefined,
+        },
         presetDeps(ctx),
       )
       res.json({ values })
@@ -70,14 +78,19 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
     handler(async (req, res) => {
       const input = parseProfileInput(req.body, { config: ctx.config, source: 'json' })
       const profile = await service.create(input, actorOf(ctx, req))
-      res.status(201).location(`${req.baseUrl}/${encodeURIComponent(profile.id)}`).json({ profile: profileJson(profile, null) })
+      res
+        .status(201)
+        .location(`${req.baseUrl}/${encodeURIComponent(profile.id)}`)
+        .json({ profile: profileJson(profile, null) })
     }),
   )
 
   router.get(
     '/export.csv',
     handler(async (_req, res) => {
-      await sendProfilesCsv(res, service.eachRow(), { 'Content-Disposition': `attachment; filename="${csvFileName(ctx.now())}"` })
+      await sendProfilesCsv(res, service.eachRow(), {
+        'Content-Disposition': `attachment; filename="${csvFileName(ctx.now())}"`,
+      })
     }),
   )
 
@@ -152,7 +165,9 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
     }),
   )
 
-  router.use((_req, _res, next) => next(new AuthdockError('NOT_FOUND', 'There is no such operation in the OAuth2 profiles API.')))
+  router.use((_req, _res, next) =>
+    next(new AuthdockError('NOT_FOUND', 'There is no such operation in the OAuth2 profiles API.')),
+  )
   // apiPrefix '/' matches every path: this router always answers JSON, wherever it is mounted.
   router.use(errorHandler({ views: ctx.views, logger: ctx.logger, apiPrefix: '/' }))
   return router

@@ -76,21 +76,39 @@ function stateInvalid(reason: 'missing' | 'unknown' | 'expired'): AuthdockError 
     reason === 'expired'
       ? 'The authorization took too long and has expired. Start "Renew authorization" again.'
       : 'This authorization answer does not belong to an authorization started in this browser, or it was already used. Start "Renew authorization" again from the profile overview.'
-  return new AuthdockError('AUTHORIZATION_STATE_INVALID', message, { details: { reason, hintKey: `admin.authorize.state.${reason}` } })
+  return new AuthdockError('AUTHORIZATION_STATE_INVALID', message, {
+    details: { reason, hintKey: `admin.authorize.state.${reason}` },
+  })
 }
 
 /** Start the flow: returns the provider's authorization URL to redirect the administrator to. */
-export async function startAuthorization(ctx: DockContext, req: Request, profile: Profile, actor: string | null): Promise<string> {
+export async function startAuthorization(
+  ctx: DockContext,
+  req: Request,
+  profile: Profile,
+  actor: string | null,
+): Promise<string> {
   if (profile.grantType !== 'authorization_code' || !profile.authorizationUrl) {
-    throw failed('This profile uses the client credentials grant; it needs no authorization.', { hintKey: 'admin.authorize.notNeeded', profileId: profile.id })
+    throw failed('This profile uses the client credentials grant; it needs no authorization.', {
+      hintKey: 'admin.authorize.notNeeded',
+      profileId: profile.id,
+    })
   }
   const redirectUri = profile.redirectUrl ?? defaultRedirectUrl(ctx.config)
   if (!isSecureOrLoopbackUrl(redirectUri)) {
-    throw failed('The redirect URL of the profile must be an https URL (http only for loopback hosts).', { hintKey: 'admin.authorize.redirectInsecure', profileId: profile.id }, {
-      redirectUrl: 'must be an https URL (http only for loopback hosts)',
-    })
+    throw failed(
+      'The redirect URL of the profile must be an https URL (http only for loopback hosts).',
+      { hintKey: 'admin.authorize.redirectInsecure', profileId: profile.id },
+      {
+        redirectUrl: 'must be an https URL (http only for loopback hosts)',
+      },
+    )
   }
-  if (!req.session) throw new AuthdockError('INTERNAL', 'Renew authorization needs a session: mount dock.router (or dock.session) before the admin routers')
+  if (!req.session)
+    throw new AuthdockError(
+      'INTERNAL',
+      'Renew authorization needs a session: mount dock.router (or dock.session) before the admin routers',
+    )
   // Only the URL is built here; the secret is needed at the code exchange.
   const config = oauthConfiguration(ctx, profile, null)
   const verifier = client.randomPKCECodeVerifier()
@@ -108,7 +126,10 @@ export async function startAuthorization(ctx: DockContext, req: Request, profile
   const kept = Object.entries(req.session.authdockAuthorize ?? {})
     .filter(([, p]) => now - p.startedAt < PENDING_TTL_MS)
     .slice(-(MAX_PENDING - 1))
-  req.session.authdockAuthorize = Object.fromEntries([...kept, [state, { profileId: profile.id, verifier, redirectUri, startedBy: actor, startedAt: now }]])
+  req.session.authdockAuthorize = Object.fromEntries([
+    ...kept,
+    [state, { profileId: profile.id, verifier, redirectUri, startedBy: actor, startedAt: now }],
+  ])
   return url.href
 }
 
@@ -135,8 +156,15 @@ function providerText(value: unknown): string | undefined {
 function failureOf(err: unknown, profileId: string, description?: unknown): AuthorizationFailure {
   const cls = classifyProviderError(err)
   const oauthError = (err as { error?: unknown } | null)?.error
-  const hintKey = oauthError === 'access_denied' && !cls.providerCode?.startsWith('AADSTS') ? 'admin.authorize.denied' : cls.hintKey
-  return { hintKey, hintVars: cls.hintVars, providerCode: cls.providerCode, providerText: providerText(description ?? (err as { error_description?: unknown } | null)?.error_description), profileId }
+  const hintKey =
+    oauthError === 'access_denied' && !cls.providerCode?.startsWith('AADSTS') ? 'admin.authorize.denied' : cls.hintKey
+  return {
+    hintKey,
+    hintVars: cls.hintVars,
+    providerCode: cls.providerCode,
+    providerText: providerText(description ?? (err as { error_description?: unknown } | null)?.error_description),
+    profileId,
+  }
 }
 
 const ACCOUNT_CLAIMS = ['preferred_username', 'email', 'upn', 'unique_name'] as const
@@ -147,7 +175,11 @@ const ACCOUNT_CLAIMS = ['preferred_username', 'email', 'upn', 'unique_name'] as 
  * `email` may be another address): when one of them is the profile's mailbox, that one is kept, so
  * the mailbox check and the overview compare like with like.
  */
-export function consentingAccount(idToken: string | undefined, response: Record<string, unknown>, mailbox: string | null = null): string | null {
+export function consentingAccount(
+  idToken: string | undefined,
+  response: Record<string, unknown>,
+  mailbox: string | null = null,
+): string | null {
   let claims: Record<string, unknown> = {}
   if (idToken) {
     try {
@@ -179,12 +211,21 @@ export function consentingAccount(idToken: string | undefined, response: Record<
  * Throws AUTHORIZATION_STATE_INVALID, AUTHORIZATION_FAILED (details: {@link AuthorizationFailure})
  * or PROFILE_NOT_FOUND.
  */
-export async function finishAuthorization(ctx: DockContext, tokens: TokenProvider, req: Request): Promise<AuthorizationResult> {
+export async function finishAuthorization(
+  ctx: DockContext,
+  tokens: TokenProvider,
+  req: Request,
+): Promise<AuthorizationResult> {
   const { state, pending } = consumeState(ctx, req)
   const profile = await ctx.store.profiles.get(pending.profileId)
   if (!profile) throw new AuthdockError('PROFILE_NOT_FOUND', 'The profile was deleted while it was being authorized.')
   const audit = (kind: string, details: Record<string, unknown>) =>
-    addAuditEntry(ctx.store, { kind, actor: pending.startedBy, profileId: profile.id, details: { name: profile.name, ...details } })
+    addAuditEntry(ctx.store, {
+      kind,
+      actor: pending.startedBy,
+      profileId: profile.id,
+      details: { name: profile.name, ...details },
+    })
 
   if (typeof req.query.error === 'string') {
     const failure = failureOf({ error: req.query.error, error_description: req.query.error_description }, profile.id)
@@ -200,7 +241,10 @@ export async function finishAuthorization(ctx: DockContext, tokens: TokenProvide
   if (iss !== null) {
     if (!URL.canParse(iss) || new URL(iss).origin !== new URL(profile.authorizationUrl ?? profile.tokenUrl).origin) {
       await audit('profile.authorization_failed', { providerCode: 'iss_mismatch' })
-      throw failed('The answer came from another issuer than the profile\'s provider.', { hintKey: 'admin.authorize.issuerMismatch', profileId: profile.id })
+      throw failed("The answer came from another issuer than the profile's provider.", {
+        hintKey: 'admin.authorize.issuerMismatch',
+        profileId: profile.id,
+      })
     }
     callbackUrl.searchParams.delete('iss')
   }
@@ -211,8 +255,14 @@ export async function finishAuthorization(ctx: DockContext, tokens: TokenProvide
   try {
     certificate = await profileCertificateAuth(ctx, profile)
     const secret = certificate ? null : await ctx.store.profiles.getClientSecret(profile.id)
-    const config = oauthConfiguration(ctx, profile, secret, { onIdToken: (idToken) => (seen.idToken = idToken), auth: certificate?.auth })
-    response = await client.authorizationCodeGrant(config, callbackUrl, { pkceCodeVerifier: pending.verifier, expectedState: state })
+    const config = oauthConfiguration(ctx, profile, secret, {
+      onIdToken: (idToken) => (seen.idToken = idToken),
+      auth: certificate?.auth,
+    })
+    response = await client.authorizationCodeGrant(config, callbackUrl, {
+      pkceCodeVerifier: pending.verifier,
+      expectedState: state,
+    })
   } catch (err) {
     const failure = failureOf(certificate ? certificate.explain(err) : err, profile.id)
     await audit('profile.authorization_failed', { providerCode: failure.providerCode ?? null })
@@ -240,14 +290,25 @@ export async function finishAuthorization(ctx: DockContext, tokens: TokenProvide
   })
   tokens.invalidate(profile.id)
   const hasRefreshToken = Boolean(response.refresh_token)
-  await audit('profile.authorized', { account, mailbox: profile.mailbox, grantedScope: patch.scope, refreshTokenIssued: hasRefreshToken ? 'yes' : 'no' })
+  await audit('profile.authorized', {
+    account,
+    mailbox: profile.mailbox,
+    grantedScope: patch.scope,
+    refreshTokenIssued: hasRefreshToken ? 'yes' : 'no',
+  })
   if (mismatch) {
     // The token acts for whoever consented: worth a trail entry of its own (wrong person, or a
     // delegate of a shared mailbox, which is fine when that is intended).
     await audit('profile.account_mismatch', { mailbox: profile.mailbox, account })
-    ctx.logger.warn({ profileId: profile.id }, 'authdock: another account than the profile\'s mailbox consented')
+    ctx.logger.warn({ profileId: profile.id }, "authdock: another account than the profile's mailbox consented")
   }
-  ctx.events.emit('profile.authorized', { profileId: profile.id, name: profile.name, authorizedBy: pending.startedBy, authorizedAccount: account, accountMismatch: mismatch })
+  ctx.events.emit('profile.authorized', {
+    profileId: profile.id,
+    name: profile.name,
+    authorizedBy: pending.startedBy,
+    authorizedAccount: account,
+    accountMismatch: mismatch,
+  })
   return {
     profile,
     authorizedBy: pending.startedBy,

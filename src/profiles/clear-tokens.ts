@@ -56,10 +56,17 @@ export function issuerCandidates(tokenUrl: string): string[] {
  * names the profile's token URL as its token endpoint and the endpoint lies on the token URL's
  * origin: the client secret goes there, and it must not go anywhere a document merely claims.
  */
-export async function findRevocationEndpoint(ctx: TokenContext, profile: Profile): Promise<{ url: string; source: 'profile' | 'discovery' } | null> {
+export async function findRevocationEndpoint(
+  ctx: TokenContext,
+  profile: Profile,
+): Promise<{ url: string; source: 'profile' | 'discovery' } | null> {
   if (profile.revocationUrl) return { url: profile.revocationUrl, source: 'profile' }
   if (profile.preset === 'microsoft365') return null
-  const fetchFn = providerFetch({ fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: profile.proxy ?? ctx.config.tokens.proxy ?? null })
+  const fetchFn = providerFetch({
+    fetch: ctx.fetch,
+    timeoutMs: ctx.config.tokens.httpTimeoutMs,
+    proxy: profile.proxy ?? ctx.config.tokens.proxy ?? null,
+  })
   const origin = new URL(profile.tokenUrl).origin
   for (const issuer of issuerCandidates(profile.tokenUrl)) {
     let meta: { token_endpoint?: unknown; revocation_endpoint?: unknown }
@@ -81,7 +88,13 @@ export async function findRevocationEndpoint(ctx: TokenContext, profile: Profile
     }
     if (meta?.token_endpoint !== profile.tokenUrl) continue
     const endpoint = meta.revocation_endpoint
-    if (typeof endpoint !== 'string' || !URL.canParse(endpoint) || !isSecureOrLoopbackUrl(endpoint) || new URL(endpoint).origin !== origin) return null
+    if (
+      typeof endpoint !== 'string' ||
+      !URL.canParse(endpoint) ||
+      !isSecureOrLoopbackUrl(endpoint) ||
+      new URL(endpoint).origin !== origin
+    )
+      return null
     return { url: endpoint, source: 'discovery' }
   }
   return null
@@ -112,7 +125,12 @@ const CLEARED: TokenPatch = {
  * the refresh lock, so a refresh on another instance cannot store a rotated refresh token that
  * would survive the clearing.
  */
-export async function clearProfileTokens(ctx: TokenContext, tokens: TokenProvider, profile: Profile, actor: string | null): Promise<ClearTokensResult> {
+export async function clearProfileTokens(
+  ctx: TokenContext,
+  tokens: TokenProvider,
+  profile: Profile,
+  actor: string | null,
+): Promise<ClearTokensResult> {
   const endpoint = await findRevocationEndpoint(ctx, profile)
   // A certificate-authenticated client revokes with its assertion, like its token requests.
   const certificate = await profileCertificateAuth(ctx, profile)
@@ -130,7 +148,10 @@ export async function clearProfileTokens(ctx: TokenContext, tokens: TokenProvide
     if (!token) return 'absent'
     if (!endpoint) return 'no_endpoint'
     try {
-      const config = oauthConfiguration(ctx, profile, secret, { revocationEndpoint: endpoint.url, auth: certificate?.auth })
+      const config = oauthConfiguration(ctx, profile, secret, {
+        revocationEndpoint: endpoint.url,
+        auth: certificate?.auth,
+      })
       await client.tokenRevocation(config, token, { token_type_hint: hint })
       return 'revoked'
     } catch (err) {
@@ -167,13 +188,17 @@ export async function clearProfileTokens(ctx: TokenContext, tokens: TokenProvide
     profileId: profile.id,
     name: profile.name,
     actor,
-    revoked: !['failed', 'no_endpoint'].includes(result.refreshToken) && !['failed', 'no_endpoint'].includes(result.accessToken),
+    revoked:
+      !['failed', 'no_endpoint'].includes(result.refreshToken) &&
+      !['failed', 'no_endpoint'].includes(result.accessToken),
   })
   return result
 }
 
 /** One word for the overview banner: were the cleared tokens also revoked at the provider? */
-export function clearedOutcome(result: ClearTokensResult): 'tokensCleared' | 'tokensClearedNotRevoked' | 'tokensClearedRevokeFailed' {
+export function clearedOutcome(
+  result: ClearTokensResult,
+): 'tokensCleared' | 'tokensClearedNotRevoked' | 'tokensClearedRevokeFailed' {
   const outcomes = [result.refreshToken, result.accessToken]
   if (outcomes.includes('failed')) return 'tokensClearedRevokeFailed'
   if (outcomes.includes('no_endpoint')) return 'tokensClearedNotRevoked'

@@ -10,19 +10,63 @@ import type { ProfileRow } from './service.js'
 const yesNo = (v: boolean) => (v ? 'yes' : 'no')
 
 export const CSV_HEADER = [
-  'id', 'name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'clientSecretSet', 'scope', 'valid',
-  'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'tokenStatus', 'accessTokenPresent', 'accessTokenExpiresAt',
-  'refreshTokenPresent', 'lastRefreshAt', 'lastErrorCode', 'lastErrorMessage', 'authorizedBy', 'authorizedAccount', 'authorizedAt',
-  'mailbox', 'revocationUrl',
+  'id',
+  'name',
+  'grantType',
+  'authorizationUrl',
+  'tokenUrl',
+  'redirectUrl',
+  'clientId',
+  'clientSecretSet',
+  'scope',
+  'valid',
+  'secretExpiresAt',
+  'proxy',
+  'preset',
+  'tenantId',
+  'tokenStatus',
+  'accessTokenPresent',
+  'accessTokenExpiresAt',
+  'refreshTokenPresent',
+  'lastRefreshAt',
+  'lastErrorCode',
+  'lastErrorMessage',
+  'authorizedBy',
+  'authorizedAccount',
+  'authorizedAt',
+  'mailbox',
+  'revocationUrl',
 ]
 
 /** The cells of one row, in {@link CSV_HEADER} order. */
 function csvCells({ profile: p, token: t }: ProfileRow): unknown[] {
   return [
-    p.id, p.name, p.grantType, p.authorizationUrl, p.tokenUrl, p.redirectUrl, p.clientId, yesNo(p.hasClientSecret), p.scope, yesNo(p.valid),
-    p.secretExpiresAt, p.proxy, p.preset, p.tenantId, t?.status ?? 'not_authorized', yesNo(t?.hasAccessToken ?? false), t?.accessTokenExpiresAt,
-      yesNo(t?.hasRefreshToken ?? false), t?.lastRefreshAt, t?.lastErrorCode, t?.lastErrorMessage, t?.authorizedBy, t?.authorizedAccount, t?.authorizedAt,
-    p.mailbox, p.revocationUrl,
+    p.id,
+    p.name,
+    p.grantType,
+    p.authorizationUrl,
+    p.tokenUrl,
+    p.redirectUrl,
+    p.clientId,
+    yesNo(p.hasClientSecret),
+    p.scope,
+    yesNo(p.valid),
+    p.secretExpiresAt,
+    p.proxy,
+    p.preset,
+    p.tenantId,
+    t?.status ?? 'not_authorized',
+    yesNo(t?.hasAccessToken ?? false),
+    t?.accessTokenExpiresAt,
+    yesNo(t?.hasRefreshToken ?? false),
+    t?.lastRefreshAt,
+    t?.lastErrorCode,
+    t?.lastErrorMessage,
+    t?.authorizedBy,
+    t?.authorizedAccount,
+    t?.authorizedAt,
+    p.mailbox,
+    p.revocationUrl,
   ]
 }
 
@@ -44,7 +88,11 @@ async function* cellsOf(rows: AsyncIterable<ProfileRow>): AsyncGenerator<unknown
  * Send the export as it is read (batches from the store, written with backpressure), so its
  * memory does not grow with the number of profiles. `headers` are set before the first byte.
  */
-export async function sendProfilesCsv(res: Response, rows: AsyncIterable<ProfileRow>, headers: Record<string, string>): Promise<void> {
+export async function sendProfilesCsv(
+  res: Response,
+  rows: AsyncIterable<ProfileRow>,
+  headers: Record<string, string>,
+): Promise<void> {
   res.status(200).set({ 'Content-Type': 'text/csv; charset=utf-8', 'X-Content-Type-Options': 'nosniff', ...headers })
   await writeCsv(res, CSV_HEADER, cellsOf(rows))
   res.end()

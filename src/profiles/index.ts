@@ -33,5 +33,14 @@ export function createProfiles(ctx: DockContext, tokens: TokenProvider): Profile
 export { ProfileService, actorOf, type ProfileRow } from './service.js'
 export type { ProfileManager, ProfileFields, NewProfile, ActorOption } from './manager.js'
 export { parseProfileInput, profileBodySchema, defaultRedirectUrl, FIELD_LIMITS } from './schema.js'
-export { PRESET_IDS, presetValues, microsoft365Preset, googlePreset, discoveredPreset, isValidTenantId, type PresetId, type PresetValues } from './presets.js'
+export {
+  PRESET_IDS,
+  presetValues,
+  microsoft365Preset,
+  googlePreset,
+  discoveredPreset,
+  isValidTenantId,
+  type PresetId,
+  type PresetValues,
+} from './presets.js'
 export { profilesCsv } from './csv.js'

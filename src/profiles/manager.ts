@@ -90,7 +90,11 @@ export interface ProfileManager {
    * @example
    * await dock.profiles.update('Office 365 mailbox', { clientSecret: newSecret, secretExpiresAt: '2027-01-31' }, { actor: 'alice' })
    */
-  update(idOrName: string, fields: ProfileFields, options?: ActorOption): Promise<{ profile: Profile; tokensCleared: boolean }>
+  update(
+    idOrName: string,
+    fields: ProfileFields,
+    options?: ActorOption,
+  ): Promise<{ profile: Profile; tokensCleared: boolean }>
   /**
    * Delete a profile and its tokens. Refused with PROFILE_IN_USE while `admin.profileUsers` names
    * users of it. Audited as `profile.deleted`.
@@ -133,7 +137,8 @@ export function createProfileManager(ctx: DockContext, service: ProfileService):
       throw new AuthdockError('PROFILE_NOT_FOUND', 'Name an OAuth2 profile by its id or its name.')
     }
     const profile = (await ctx.store.profiles.get(idOrName)) ?? (await ctx.store.profiles.getByName(idOrName))
-    if (!profile) throw new AuthdockError('PROFILE_NOT_FOUND', `There is no OAuth2 profile "${idOrName.slice(0, 100)}".`)
+    if (!profile)
+      throw new AuthdockError('PROFILE_NOT_FOUND', `There is no OAuth2 profile "${idOrName.slice(0, 100)}".`)
     return profile
   }
   const parse = (body: unknown) => parseProfileInput(body, { config: ctx.config, source: 'json' })

@@ -4,9 +4,20 @@
  * mistyped filter never silently shows everything.
  */
 import { AuthdockError } from '../errors.js'
-import { PROFILE_PAGE_DEFAULT, PROFILE_PAGE_MAX, type ProfilePageQuery, type ProfileStateFilter } from '../store/types.js'
+import {
+  PROFILE_PAGE_DEFAULT,
+  PROFILE_PAGE_MAX,
+  type ProfilePageQuery,
+  type ProfileStateFilter,
+} from '../store/types.js'
 
-export const OVERVIEW_STATES: readonly ProfileStateFilter[] = ['ok', 'reauthorization_required', 'secret_expired', 'error', 'none']
+export const OVERVIEW_STATES: readonly ProfileStateFilter[] = [
+  'ok',
+  'reauthorization_required',
+  'secret_expired',
+  'error',
+  'none',
+]
 
 const one = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined)
 
@@ -25,7 +36,8 @@ export function parseOverviewQuery(query: Record<string, unknown>): OverviewQuer
   const q = one(query.q)?.trim()
   if (q && q.length > 200) fields.q = 'must be at most 200 characters'
   const state = one(query.state)
-  if (state && !(OVERVIEW_STATES as readonly string[]).includes(state)) fields.state = `must be one of ${OVERVIEW_STATES.join(', ')}`
+  if (state && !(OVERVIEW_STATES as readonly string[]).includes(state))
+    fields.state = `must be one of ${OVERVIEW_STATES.join(', ')}`
   const number = (name: string, max: number): number | undefined => {
     const raw = one(query[name])
     if (raw === undefined || fields[name]) return undefined
@@ -40,7 +52,9 @@ export function parseOverviewQuery(query: Record<string, unknown>): OverviewQuer
   const page = number('page', 100_000)
   const pageSize = number('pageSize', PROFILE_PAGE_MAX)
   if (Object.keys(fields).length) {
-    throw new AuthdockError('VALIDATION_FAILED', `Invalid profile search: ${Object.keys(fields).join(', ')}`, { fields })
+    throw new AuthdockError('VALIDATION_FAILED', `Invalid profile search: ${Object.keys(fields).join(', ')}`, {
+      fields,
+    })
   }
   return {
     q: q || undefined,

@@ -86,7 +86,15 @@ export function microsoft365Preset(tenantId: string): PresetValues {
   if (!isValidTenantId(tenant)) throw fieldError('tenantId', 'must be a tenant GUID or a domain name')
   const base = `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0`
   // Entra has no RFC 7009 endpoint: tokens are revoked by revoking the user's sessions in Entra.
-  return { preset: 'microsoft365', grantType: 'authorization_code', authorizationUrl: `${base}/authorize`, tokenUrl: `${base}/token`, scope: MICROSOFT365_SCOPE, tenantId: tenant, revocationUrl: null }
+  return {
+    preset: 'microsoft365',
+    grantType: 'authorization_code',
+    authorizationUrl: `${base}/authorize`,
+    tokenUrl: `${base}/token`,
+    scope: MICROSOFT365_SCOPE,
+    tenantId: tenant,
+    revocationUrl: null,
+  }
 }
 
 /**
@@ -119,7 +127,12 @@ export interface PresetDeps {
 
 /** The deps of an authdock instance: its fetch, timeout, proxy and lookup. */
 export function presetDeps(ctx: DockContext): PresetDeps {
-  return { fetch: ctx.fetch, timeoutMs: ctx.config.tokens.httpTimeoutMs, proxy: ctx.config.tokens.proxy ?? null, lookup: ctx.config.lookup }
+  return {
+    fetch: ctx.fetch,
+    timeoutMs: ctx.config.tokens.httpTimeoutMs,
+    proxy: ctx.config.tokens.proxy ?? null,
+    lookup: ctx.config.lookup,
+  }
 }
 
 /**
@@ -128,23 +141,45 @@ export function presetDeps(ctx: DockContext): PresetDeps {
  * be read, or names another issuer or insecure endpoints; OUTBOUND_ADDRESS_REFUSED when it
  * resolves to a link-local or metadata address.
  */
-export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInput: string, deps: PresetDeps): Promise<PresetValues> {
+export async function discoveredPreset(
+  preset: 'keycloak' | 'gitlab',
+  issuerInput: string,
+  deps: PresetDeps,
+): Promise<PresetValues> {
   const issuer = issuerInput.trim().replace(/\/+$/, '')
   if (issuer.length > 2000 || !URL.canParse(issuer) || !isSecureOrLoopbackUrl(issuer)) {
     throw fieldError('issuer', 'must be an https URL (http only for loopback hosts)')
   }
   refuseIssuerQuery(issuer)
-  let meta: { issuer?: unknown; authorization_endpoint?: unknown; token_endpoint?: unknown; revocation_endpoint?: unknown }
+  let meta: {
+    issuer?: unknown
+    authorization_endpoint?: unknown
+    token_endpoint?: unknown
+    revocation_endpoint?: unknown
+  }
   try {
-    const fetchVia = providerFetch({ fetch: deps.fetch, timeoutMs: deps.timeoutMs, proxy: deps.proxy ?? null, lookup: deps.lookup })
-    const res = await fetchVia(`${issuer}/.well-known/openid-configuration`, { method: 'GET', body: undefined, headers: { accept: 'application/json' }, redirect: 'manual' })
+    const fetchVia = providerFetch({
+      fetch: deps.fetch,
+      timeoutMs: deps.timeoutMs,
+      proxy: deps.proxy ?? null,
+      lookup: deps.lookup,
+    })
+    const res = await fetchVia(`${issuer}/.well-known/openid-configuration`, {
+      method: 'GET',
+      body: undefined,
+      headers: { accept: 'application/json' },
+      redirect: 'manual',
+    })
     // A redirect (3xx) is no discovery document either: it is not followed.
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
     meta = (await res.json()) as typeof meta
   } catch (err) {
     const refused = outboundRefusal(err)
     if (refused) {
-      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' } })
+      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
+        cause: refused,
+        fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' },
+      })
     }
     throw fieldError('issuer', 'has no readable discovery document (/.well-known/openid-configuration)')
   }
@@ -162,7 +197,10 @@ export async function discoveredPreset(preset: 'keycloak' | 'gitlab', issuerInpu
     // Keycloak issues a long-lived refresh token for offline_access; GitLab refreshes any token.
     scope: preset === 'keycloak' ? 'openid offline_access' : 'openid',
     tenantId: null,
-    revocationUrl: typeof meta.revocation_endpoint === 'string' && isSecureOrLoopbackUrl(meta.revocation_endpoint) ? meta.revocation_endpoint : null,
+    revocationUrl:
+      typeof meta.revocation_endpoint === 'string' && isSecureOrLoopbackUrl(meta.revocation_endpoint)
+        ? meta.revocation_endpoint
+        : null,
   }
 }
 

@@ -28,7 +28,11 @@ export function createRedirectRouter(ctx: DockContext, tokens: TokenProvider): R
           overview: ctx.config.paths.admin,
         })
       } catch (err) {
-        if (!isAuthdockError(err) || !['AUTHORIZATION_FAILED', 'AUTHORIZATION_STATE_INVALID', 'PROFILE_NOT_FOUND'].includes(err.code)) throw err
+        if (
+          !isAuthdockError(err) ||
+          !['AUTHORIZATION_FAILED', 'AUTHORIZATION_STATE_INVALID', 'PROFILE_NOT_FOUND'].includes(err.code)
+        )
+          throw err
         const d = err.details ?? {}
         await ctx.views.render(
           req,

@@ -42,13 +42,21 @@ const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === 
 const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
 
 const text = (max: number) =>
-  z.preprocess(trimmed, z.string({ error: 'is required' }).min(1, 'is required').max(max, `must be at most ${max} characters`))
+  z
+    .preprocess(
+      trimmed,
+      z.string({ error: 'is required' }).min(1, 'is required').max(max, `must be at most ${max} characters`),
+    )
     .refine((v) => !CONTROL.test(v), 'must not contain control characters')
 
 const optionalText = (max: number) =>
   z.preprocess(
     blankToUndefined,
-    z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`).refine((v) => !CONTROL.test(v), 'must not contain control characters').optional(),
+    z
+      .string({ error: 'must be text' })
+      .max(max, `must be at most ${max} characters`)
+      .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+      .optional(),
   )
 
 const secureUrl = (max: number) =>
@@ -57,7 +65,10 @@ const secureUrl = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .refine((v) => URL.canParse(v), 'must be a URL')
     .refine(isSecureOrLoopbackUrl, 'must be an https URL (http only for loopback hosts)')
-    .refine((v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password), 'must not contain a user name or password')
+    .refine(
+      (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
+      'must not contain a user name or password',
+    )
 
 const optionalUrl = (max: number) => z.preprocess((v) => blankToUndefined(trimmed(v)), secureUrl(max).optional())
 
@@ -68,18 +79,24 @@ const proxyUrl = z.preprocess(
     .max(FIELD_LIMITS.proxy, `must be at most ${FIELD_LIMITS.proxy} characters`)
     .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// proxy URL')
     // The proxy is stored and shown in clear, so it must not carry a password.
-    .refine((v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password), 'must not contain a user name or password')
+    .refine(
+      (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
+      'must not contain a user name or password',
+    )
     .optional(),
 )
 
 /** A checkbox: a form sends "on" when ticked (and nothing otherwise); JSON sends a boolean. */
-const checkbox = z.preprocess((v) => {
-  if (typeof v !== 'string') return v
-  const lower = v.toLowerCase()
-  if (['on', '1', 'true', 'yes'].includes(lower)) return true
-  if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
-  return v
-}, z.boolean({ error: 'must be true or false' }).optional())
+const checkbox = z.preprocess(
+  (v) => {
+    if (typeof v !== 'string') return v
+    const lower = v.toLowerCase()
+    if (['on', '1', 'true', 'yes'].includes(lower)) return true
+    if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
+    return v
+  },
+  z.boolean({ error: 'must be true or false' }).optional(),
+)
 
 const date = z.preprocess(
   (v) => {
@@ -117,29 +134,52 @@ export const profileBodySchema = z
       z.enum(GRANT_TYPES, { error: 'must be authorization_code or client_credentials' }),
     ),
     authorizationUrl: optionalUrl(FIELD_LIMITS.authorizationUrl),
-    tokenUrl: z.preprocess(trimmed, z.string({ error: 'is required' }).min(1, 'is required').pipe(secureUrl(FIELD_LIMITS.tokenUrl))),
+    tokenUrl: z.preprocess(
+      trimmed,
+      z.string({ error: 'is required' }).min(1, 'is required').pipe(secureUrl(FIELD_LIMITS.tokenUrl)),
+    ),
     redirectUrl: optionalUrl(FIELD_LIMITS.redirectUrl),
     clientId: text(FIELD_LIMITS.clientId),
     clientSecret: z.preprocess(
       (v) => (v === '' ? undefined : v),
-      z.string({ error: 'must be text' }).max(FIELD_LIMITS.clientSecret, `must be at most ${FIELD_LIMITS.clientSecret} characters`).nullable().optional(),
+      z
+        .string({ error: 'must be text' })
+        .max(FIELD_LIMITS.clientSecret, `must be at most ${FIELD_LIMITS.clientSecret} characters`)
+        .nullable()
+        .optional(),
     ),
     removeClientSecret: checkbox,
     scope,
     valid: checkbox,
     secretExpiresAt: date,
     proxy: proxyUrl,
-    preset: z.preprocess(blankToUndefined, z.enum(PRESET_IDS, { error: `must be one of ${PRESET_IDS.join(', ')}` }).nullable().optional()),
-    tenantId: optionalText(FIELD_LIMITS.tenantId).refine((v) => v === undefined || isValidTenantId(v), 'must be a tenant GUID or a domain name'),
+    preset: z.preprocess(
+      blankToUndefined,
+      z
+        .enum(PRESET_IDS, { error: `must be one of ${PRESET_IDS.join(', ')}` })
+        .nullable()
+        .optional(),
+    ),
+    tenantId: optionalText(FIELD_LIMITS.tenantId).refine(
+      (v) => v === undefined || isValidTenantId(v),
+      'must be a tenant GUID or a domain name',
+    ),
     // The XOAUTH2 user name: an address at Microsoft and Google, a plain name at some servers.
-    mailbox: optionalText(FIELD_LIMITS.mailbox).refine((v) => v === undefined || !/\s/.test(v), 'must be a mailbox address or user name without spaces'),
+    mailbox: optionalText(FIELD_LIMITS.mailbox).refine(
+      (v) => v === undefined || !/\s/.test(v),
+      'must be a mailbox address or user name without spaces',
+    ),
     revocationUrl: optionalUrl(FIELD_LIMITS.revocationUrl),
   })
   .superRefine(
     (p, issues) => {
       // Runs even when other fields failed (`when`), so one answer names every bad field.
       if (p.grantType === 'authorization_code' && (p.authorizationUrl === undefined || p.authorizationUrl === null)) {
-        issues.addIssue({ code: 'custom', path: ['authorizationUrl'], message: 'is required for the authorization code grant' })
+        issues.addIssue({
+          code: 'custom',
+          path: ['authorizationUrl'],
+          message: 'is required for the authorization code grant',
+        })
       }
       if (typeof p.clientSecret === 'string' && CONTROL.test(p.clientSecret)) {
         issues.addIssue({ code: 'custom', path: ['clientSecret'], message: 'must not contain control characters' })
@@ -180,7 +220,9 @@ export function parseProfileInput(body: unknown, options: ParseOptions): Profile
       const key = String(issue.path[0] ?? 'body')
       fields[key] ??= issue.message
     }
-    const list = Object.entries(fields).map(([k, v]) => `"${k}" ${v}`).join('; ')
+    const list = Object.entries(fields)
+      .map(([k, v]) => `"${k}" ${v}`)
+      .join('; ')
     throw new AuthdockError('VALIDATION_FAILED', `The profile is not valid: ${list}.`, { fields })
   }
   const p = parsed.data
@@ -190,7 +232,10 @@ export function parseProfileInput(body: unknown, options: ParseOptions): Profile
     grantType: p.grantType,
     authorizationUrl: p.authorizationUrl ?? null,
     tokenUrl: p.tokenUrl,
-    redirectUrl: p.grantType === 'authorization_code' ? (p.redirectUrl ?? defaultRedirectUrl(options.config)) : (p.redirectUrl ?? null),
+    redirectUrl:
+      p.grantType === 'authorization_code'
+        ? (p.redirectUrl ?? defaultRedirectUrl(options.config))
+        : (p.redirectUrl ?? null),
     clientId: p.clientId,
     ...(secret !== undefined ? { clientSecret: secret } : {}),
     scope: p.scope,

@@ -25,7 +25,22 @@ export interface ProfileRow {
 }
 
 // Fields whose old and new values the audit entry records (never the secret).
-const AUDITED = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'valid', 'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'mailbox', 'revocationUrl'] as const
+const AUDITED = [
+  'name',
+  'grantType',
+  'authorizationUrl',
+  'tokenUrl',
+  'redirectUrl',
+  'clientId',
+  'scope',
+  'valid',
+  'secretExpiresAt',
+  'proxy',
+  'preset',
+  'tenantId',
+  'mailbox',
+  'revocationUrl',
+] as const
 
 /**
  * Who is acting, for the audit trail and "Renewed by": the host's `admin.actor`, else the
@@ -37,7 +52,8 @@ export function actorOf(ctx: DockContext, req: Request): string | null {
   const user = req.user as Record<string, unknown> | undefined
   for (const key of ['username', 'displayName', 'name', 'email', 'id']) {
     const value = user?.[key]
-    if ((typeof value === 'string' && value.trim()) || (typeof value === 'number' && Number.isFinite(value))) return String(value)
+    if ((typeof value === 'string' && value.trim()) || (typeof value === 'number' && Number.isFinite(value)))
+      return String(value)
   }
   return null
 }
@@ -52,14 +68,23 @@ function nameTaken(): AuthdockError {
   })
 }
 
-const MOVED_NAMES: Record<string, string> = { grantType: 'the grant type', tokenUrl: 'the server of the token URL', authorizationUrl: 'the server of the authorization URL' }
+const MOVED_NAMES: Record<string, string> = {
+  grantType: 'the grant type',
+  tokenUrl: 'the server of the token URL',
+  authorizationUrl: 'the server of the authorization URL',
+}
 
 function secretRequired(moved: string[]): AuthdockError {
   const what = moved.map((f) => MOVED_NAMES[f]).join(' and ')
   return new AuthdockError(
     'PROFILE_SECRET_REQUIRED',
     `${what[0].toUpperCase()}${what.slice(1)} changed, so the stored client secret is not kept: enter the client secret again, or remove it.`,
-    { fields: { clientSecret: `must be entered again because ${what} changed (the stored secret is never sent to another server), or removed` }, details: { moved } },
+    {
+      fields: {
+        clientSecret: `must be entered again because ${what} changed (the stored secret is never sent to another server), or removed`,
+      },
+      details: { moved },
+    },
   )
 }
 
@@ -98,7 +123,8 @@ export class ProfileService {
   /** Throws PROFILE_NOT_FOUND. */
   async get(id: string): Promise<Profile> {
     const profile = await this.ctx.store.profiles.get(id)
-    if (!profile) throw new AuthdockError('PROFILE_NOT_FOUND', 'There is no OAuth2 profile with this id. It may have been deleted.')
+    if (!profile)
+      throw new AuthdockError('PROFILE_NOT_FOUND', 'There is no OAuth2 profile with this id. It may have been deleted.')
     return profile
   }
 
@@ -121,14 +147,19 @@ export class ProfileService {
   }
 
   /** Returns whether the stored tokens were cleared (they belong to the old settings). */
-  async update(id: string, input: ProfileInput, actor: string | null): Promise<{ profile: Profile; tokensCleared: boolean }> {
+  async update(
+    id: string,
+    input: ProfileInput,
+    actor: string | null,
+  ): Promise<{ profile: Profile; tokensCleared: boolean }> {
     const before = await this.get(id)
     const other = await this.ctx.store.profiles.getByName(input.name)
     if (other && other.id !== id) throw nameTaken()
     // The stored secret stays with the server it was entered for: a move needs it entered again.
     const moved = before.hasClientSecret && input.clientSecret === undefined ? secretMoves(before, input) : []
     if (moved.length > 0) throw secretRequired(moved)
-    const secretChanged = input.clientSecret !== undefined && input.clientSecret !== (await this.ctx.store.profiles.getClientSecret(id))
+    const secretChanged =
+      input.clientSecret !== undefined && input.clientSecret !== (await this.ctx.store.profiles.getClientSecret(id))
     const result = await this.withNameCheck(() => this.ctx.store.profiles.update(id, input))
     // Any change may alter what the cached token was obtained with; the cache must re-read.
     this.tokens.invalidate(id)
@@ -142,9 +173,19 @@ export class ProfileService {
       kind: 'profile.updated',
       actor,
       profileId: id,
-      details: { name: result.profile.name, changes, secretChanged: secretChanged ? 'yes' : 'no', tokensCleared: result.tokensCleared },
+      details: {
+        name: result.profile.name,
+        changes,
+        secretChanged: secretChanged ? 'yes' : 'no',
+        tokensCleared: result.tokensCleared,
+      },
     })
-    this.ctx.events.emit('profile.updated', { profileId: id, name: result.profile.name, actor, tokensCleared: result.tokensCleared })
+    this.ctx.events.emit('profile.updated', {
+      profileId: id,
+      name: result.profile.name,
+      actor,
+      tokensCleared: result.tokensCleared,
+    })
     return result
   }
 
@@ -154,13 +195,22 @@ export class ProfileService {
     const users = await this.usersOf(id)
     if (users.length > 0) {
       const shown = users.slice(0, 20).join(', ') + (users.length > 20 ? ` and ${users.length - 20} more` : '')
-      throw new AuthdockError('PROFILE_IN_USE', `The profile "${profile.name}" is still used by: ${shown}. Change those to another profile first.`, {
-        details: { users },
-      })
+      throw new AuthdockError(
+        'PROFILE_IN_USE',
+        `The profile "${profile.name}" is still used by: ${shown}. Change those to another profile first.`,
+        {
+          details: { users },
+        },
+      )
     }
     await this.ctx.store.profiles.delete(id)
     this.tokens.invalidate(id)
-    await addAuditEntry(this.ctx.store, { kind: 'profile.deleted', actor, profileId: id, details: { name: profile.name, values: this.auditValues(profile) } })
+    await addAuditEntry(this.ctx.store, {
+      kind: 'profile.deleted',
+      actor,
+      profileId: id,
+      details: { name: profile.name, values: this.auditValues(profile) },
+    })
     this.ctx.events.emit('profile.deleted', { profileId: id, name: profile.name, actor })
     return profile
   }

@@ -23,9 +23,19 @@ interface TestForm {
 const field = (body: Record<string, unknown>, name: keyof TestForm): string =>
   typeof body[name] === 'string' ? (body[name] as string).trim().slice(0, 320) : ''
 
-export function addTestConnectionRoutes(router: Router, ctx: DockContext, service: ProfileService, tokens: TokenProvider): void {
+export function addTestConnectionRoutes(
+  router: Router,
+  ctx: DockContext,
+  service: ProfileService,
+  tokens: TokenProvider,
+): void {
   const types = Object.keys(MAIL_ACCOUNT_TYPES)
-  const page = (values: TestForm, errors: Record<string, string>, report: ConnectionTestReport | null) => ({ values, errors, report, types })
+  const page = (values: TestForm, errors: Record<string, string>, report: ConnectionTestReport | null) => ({
+    values,
+    errors,
+    report,
+    types,
+  })
 
   router.get(
     '/:id/test-connection',
@@ -33,8 +43,19 @@ export function addTestConnectionRoutes(router: Router, ctx: DockContext, servic
       const profile = await service.get(profileIdParam(req))
       const summary = await ctx.store.tokens.summary(profile.id)
       // The XOAUTH2 user is the mailbox (a shared mailbox's address), which may differ from who consented.
-      const values = { type: 'IMAPS_OAuth2', host: '', port: '', user: profile.mailbox ?? summary?.authorizedAccount ?? '' }
-      await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, {}, null) }, { banners: true })
+      const values = {
+        type: 'IMAPS_OAuth2',
+        host: '',
+        port: '',
+        user: profile.mailbox ?? summary?.authorizedAccount ?? '',
+      }
+      await ctx.views.render(
+        req,
+        res,
+        'admin/test-connection',
+        { profile, base: req.baseUrl, ...page(values, {}, null) },
+        { banners: true },
+      )
     }),
   )
 
@@ -43,7 +64,12 @@ export function addTestConnectionRoutes(router: Router, ctx: DockContext, servic
     handler(async (req, res) => {
       const profile = await service.get(profileIdParam(req))
       const body = (req.body ?? {}) as Record<string, unknown>
-      const values: TestForm = { type: field(body, 'type'), host: field(body, 'host'), port: field(body, 'port'), user: field(body, 'user') }
+      const values: TestForm = {
+        type: field(body, 'type'),
+        host: field(body, 'host'),
+        port: field(body, 'port'),
+        user: field(body, 'user'),
+      }
       try {
         const report = await testMailConnection(tokens, {
           profileId: profile.id,
@@ -54,10 +80,22 @@ export function addTestConnectionRoutes(router: Router, ctx: DockContext, servic
           tls: ctx.config.mail.tls,
           lookup: ctx.config.lookup,
         })
-        await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, {}, report) }, { banners: true })
+        await ctx.views.render(
+          req,
+          res,
+          'admin/test-connection',
+          { profile, base: req.baseUrl, ...page(values, {}, report) },
+          { banners: true },
+        )
       } catch (err) {
         if (!isAuthdockError(err, 'VALIDATION_FAILED') && !isAuthdockError(err, 'OUTBOUND_ADDRESS_REFUSED')) throw err
-        await ctx.views.render(req, res, 'admin/test-connection', { profile, base: req.baseUrl, ...page(values, err.fields ?? {}, null) }, { status: err.status, banners: true })
+        await ctx.views.render(
+          req,
+          res,
+          'admin/test-connection',
+          { profile, base: req.baseUrl, ...page(values, err.fields ?? {}, null) },
+          { status: err.status, banners: true },
+        )
       }
     }),
   )

@@ -15,8 +15,13 @@ export function formatDate(value: Date | null | undefined): string {
 }
 
 /** The token state of a row in plain words (translated), with the advice for its last error. */
-export function tokenState(t: Translate, profile: Profile, token: TokenSummary | null): { text: string; level: 'ok' | 'bad' | 'muted'; advice: string } {
-  if (profile.grantType === 'client_credentials' && !token) return { text: t('admin.token.onDemand'), level: 'muted', advice: '' }
+export function tokenState(
+  t: Translate,
+  profile: Profile,
+  token: TokenSummary | null,
+): { text: string; level: 'ok' | 'bad' | 'muted'; advice: string } {
+  if (profile.grantType === 'client_credentials' && !token)
+    return { text: t('admin.token.onDemand'), level: 'muted', advice: '' }
   if (!token || (!token.hasAccessToken && !token.hasRefreshToken && !token.lastErrorCode)) {
     return { text: t('admin.token.notAuthorized'), level: 'muted', advice: t('admin.token.notAuthorizedAdvice') }
   }
@@ -103,7 +108,21 @@ export interface FormValues {
   revocationUrl: string
 }
 
-const TEXT_FIELDS = ['name', 'grantType', 'authorizationUrl', 'tokenUrl', 'redirectUrl', 'clientId', 'scope', 'secretExpiresAt', 'proxy', 'preset', 'tenantId', 'mailbox', 'revocationUrl'] as const
+const TEXT_FIELDS = [
+  'name',
+  'grantType',
+  'authorizationUrl',
+  'tokenUrl',
+  'redirectUrl',
+  'clientId',
+  'scope',
+  'secretExpiresAt',
+  'proxy',
+  'preset',
+  'tenantId',
+  'mailbox',
+  'revocationUrl',
+] as const
 
 /** Values of a stored profile for the edit form. */
 export function formFromProfile(profile: Profile): FormValues {
@@ -113,7 +132,12 @@ export function formFromProfile(profile: Profile): FormValues {
 /** What the administrator sent, back into the form after an error (the secret is dropped). */
 export function formFromBody(body: unknown, source: 'form' | 'json'): FormValues {
   const b = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
-  const values = Object.fromEntries(TEXT_FIELDS.map((f) => [f, typeof b[f] === 'string' ? (b[f] as string).slice(0, 4000) : ''])) as Omit<FormValues, 'valid'>
-  const valid = source === 'json' ? b.valid === true : typeof b.valid === 'string' && ['on', '1', 'true', 'yes'].includes(b.valid.toLowerCase())
+  const values = Object.fromEntries(
+    TEXT_FIELDS.map((f) => [f, typeof b[f] === 'string' ? (b[f] as string).slice(0, 4000) : '']),
+  ) as Omit<FormValues, 'valid'>
+  const valid =
+    source === 'json'
+      ? b.valid === true
+      : typeof b.valid === 'string' && ['on', '1', 'true', 'yes'].includes(b.valid.toLowerCase())
   return { ...values, grantType: values.grantType || 'authorization_code', valid }
 }

@@ -62,7 +62,13 @@ export class Keyring {
     cipher.setAAD(Buffer.from(context, 'utf8'))
     const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
     const tag = cipher.getAuthTag()
-    return [VERSION, key.id, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join('.')
+    return [
+      VERSION,
+      key.id,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.')
   }
 
   /** Throws DECRYPT_FAILED (naming the key id and context, never the value) when it cannot decrypt. */
@@ -82,12 +88,18 @@ export class Keyring {
     }
     const tag = Buffer.from(parts[3], 'base64url')
     if (tag.length !== TAG_BYTES) {
-      throw new AuthdockError('DECRYPT_FAILED', `A stored secret (${context}) has an authentication tag of ${tag.length} bytes, not ${TAG_BYTES}`, {
-        details: { keyId: kid },
-      })
+      throw new AuthdockError(
+        'DECRYPT_FAILED',
+        `A stored secret (${context}) has an authentication tag of ${tag.length} bytes, not ${TAG_BYTES}`,
+        {
+          details: { keyId: kid },
+        },
+      )
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(parts[2], 'base64url'), { authTagLength: TAG_BYTES })
+      const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(parts[2], 'base64url'), {
+        authTagLength: TAG_BYTES,
+      })
       decipher.setAAD(Buffer.from(context, 'utf8'))
       decipher.setAuthTag(tag)
       return Buffer.concat([decipher.update(Buffer.from(parts[4], 'base64url')), decipher.final()]).toString('utf8')

@@ -19,7 +19,8 @@ export interface Db {
 /** What a unique or foreign-key violation looks like in either database. */
 export function constraintKind(error: unknown): 'unique' | 'foreign_key' | null {
   const code = (error as { code?: unknown } | null)?.code
-  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY') return 'unique'
+  if (code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY')
+    return 'unique'
   if (code === '23503' || code === 'SQLITE_CONSTRAINT_FOREIGNKEY') return 'foreign_key'
   return null
 }

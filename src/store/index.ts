@@ -27,7 +27,8 @@ export async function openStore(database: string, options: OpenStoreOptions): Pr
   const keys = new Keyring(options.encryptionKeys)
   if (database.startsWith('sqlite:')) {
     const file = database.slice('sqlite:'.length)
-    if (!file) throw new AuthdockError('CONFIG_INVALID', 'database: "sqlite:" needs a file path, e.g. sqlite:./data/authdock.db')
+    if (!file)
+      throw new AuthdockError('CONFIG_INVALID', 'database: "sqlite:" needs a file path, e.g. sqlite:./data/authdock.db')
     const { openSqliteStore } = await import('./sqlite.js')
     return openSqliteStore(file, keys, options.now)
   }

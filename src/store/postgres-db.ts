@@ -21,18 +21,30 @@ export function toPgSql(sql: string): string {
 export function isConnectionError(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code
   if (typeof code === 'string') {
-    return /^(08|28|3D|57P0)/.test(code) || ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'].includes(code)
+    return (
+      /^(08|28|3D|57P0)/.test(code) ||
+      ['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'ETIMEDOUT', 'EHOSTUNREACH', 'EPIPE'].includes(code)
+    )
   }
-  return error instanceof Error && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i.test(error.message)
+  return (
+    error instanceof Error &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Cannot use a pool after calling end/i.test(
+      error.message,
+    )
+  )
 }
 
 /** Maps connection failures to STORE_UNAVAILABLE; other errors pass through unchanged. */
 export function mapPgError(error: unknown): unknown {
   if (error instanceof AuthdockError || !isConnectionError(error)) return error
   const code = (error as { code?: unknown }).code
-  return new AuthdockError('STORE_UNAVAILABLE', `The PostgreSQL database is unavailable${typeof code === 'string' ? ` (${code})` : ''}`, {
-    cause: error,
-  })
+  return new AuthdockError(
+    'STORE_UNAVAILABLE',
+    `The PostgreSQL database is unavailable${typeof code === 'string' ? ` (${code})` : ''}`,
+    {
+      cause: error,
+    },
+  )
 }
 
 type Queryable = pg.Pool | pg.PoolClient

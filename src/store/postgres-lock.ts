@@ -20,7 +20,10 @@ export function postgresRefreshLock(db: Db, pool: pg.Pool) {
     async (profileId, fn, { timeoutMs, waitMs }) => {
       // Committed before the locking transaction, so that concurrent first lockers wait on the row
       // lock rather than on each other's uncommitted insert.
-      await db.run(`INSERT INTO token_locks (profile_id, holder, expires_at) VALUES (?, '', 0) ON CONFLICT (profile_id) DO NOTHING`, [profileId])
+      await db.run(
+        `INSERT INTO token_locks (profile_id, holder, expires_at) VALUES (?, '', 0) ON CONFLICT (profile_id) DO NOTHING`,
+        [profileId],
+      )
       return inTransaction(pool, async (client) => {
         // lock_timeout 0 would mean "wait forever": at least 1 ms.
         await client.query(`SELECT set_config('lock_timeout', $1, true)`, [`${Math.max(1, Math.ceil(waitMs))}ms`])
@@ -28,10 +31,14 @@ export function postgresRefreshLock(db: Db, pool: pg.Pool) {
           await client.query('SELECT profile_id FROM token_locks WHERE profile_id = $1 FOR UPDATE', [profileId])
         } catch (error) {
           if ((error as { code?: unknown }).code !== LOCK_NOT_AVAILABLE) throw error
-          throw new AuthdockError('LOCK_TIMEOUT', `The refresh lock of profile ${profileId} was not free within ${waitMs} ms`, {
-            cause: error,
-            details: { profileId },
-          })
+          throw new AuthdockError(
+            'LOCK_TIMEOUT',
+            `The refresh lock of profile ${profileId} was not free within ${waitMs} ms`,
+            {
+              cause: error,
+              details: { profileId },
+            },
+          )
         }
         // Held: our own reads and writes below must not time out on the waiting limit, and the
         // server ends the session (releasing the lock) if `fn` keeps it longer than timeoutMs.

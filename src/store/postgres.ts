@@ -16,10 +16,17 @@ const MIGRATION_LOCK = `SELECT pg_advisory_xact_lock(hashtext('authdock:migratio
 /** Open a pool on `url` and migrate. Throws STORE_UNAVAILABLE when the database does not answer. */
 export async function openPostgresStore(url: string, keys: Keyring, now: () => number): Promise<Store> {
   // pg is an optional peer dependency: a SQLite-only host does not install it.
-  const { Pool } = (await importOptionalPeer('pg', 'database (a postgres:// URL)', () => import('pg'))).default as typeof pg
+  const { Pool } = (await importOptionalPeer('pg', 'database (a postgres:// URL)', () => import('pg')))
+    .default as typeof pg
   // TCP keep-alive: a connection whose peer vanished without a reset (a network split, a failover
   // behind a load balancer) is noticed and dropped instead of hanging the queries sent on it.
-  const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 5000, max: 10, keepAlive: true, keepAliveInitialDelayMillis: 10_000 })
+  const pool = new Pool({
+    connectionString: url,
+    connectionTimeoutMillis: 5000,
+    max: 10,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  })
   // An idle connection dropped by the server must not crash the host: the next query reconnects.
   pool.on('error', () => undefined)
   const db = new PgDb(pool, pool)

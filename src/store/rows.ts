@@ -3,7 +3,17 @@
  * (PostgreSQL BIGINT arrives as a string), booleans are 0/1 in SQLite and true/false in PostgreSQL.
  */
 import type { Row } from './db.js'
-import type { AuditEntry, GrantType, LoginProviderRecord, LoginTokenRecord, Profile, RotatedLoginDevice, TokenRecord, TokenStatus, TokenSummary } from './types.js'
+import type {
+  AuditEntry,
+  GrantType,
+  LoginProviderRecord,
+  LoginTokenRecord,
+  Profile,
+  RotatedLoginDevice,
+  TokenRecord,
+  TokenStatus,
+  TokenSummary,
+} from './types.js'
 
 export function toDate(value: unknown): Date | null {
   return value === null || value === undefined ? null : new Date(Number(value))
@@ -114,7 +124,10 @@ export function toRotatedLoginDevice(r: Row): RotatedLoginDevice {
 }
 
 export function toAuditEntry(r: Row): AuditEntry {
-  const details = typeof r.details === 'string' ? (JSON.parse(r.details) as Record<string, unknown>) : (r.details as Record<string, unknown>)
+  const details =
+    typeof r.details === 'string'
+      ? (JSON.parse(r.details) as Record<string, unknown>)
+      : (r.details as Record<string, unknown>)
   return {
     id: Number(r.id),
     at: toDate(r.at) as Date,

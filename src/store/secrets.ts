@@ -30,6 +30,8 @@ export function sealer(keys: Keyring, table: string, column: string) {
     seal: (plain: string | null, rowKey: string): string | null =>
       plain === null ? null : keys.encrypt(plain, secretContext(table, column, rowKey)),
     open: (stored: unknown, rowKey: string): string | null =>
-      stored === null || stored === undefined ? null : keys.decrypt(String(stored), secretContext(table, column, rowKey)),
+      stored === null || stored === undefined
+        ? null
+        : keys.decrypt(String(stored), secretContext(table, column, rowKey)),
   }
 }

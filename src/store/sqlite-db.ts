@@ -12,7 +12,14 @@ import type { Database, Statement } from 'better-sqlite3'
 import { AuthdockError } from '../errors.js'
 import type { Db, Row } from './db.js'
 
-const UNAVAILABLE = new Set(['SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_CANTOPEN', 'SQLITE_IOERR', 'SQLITE_READONLY', 'SQLITE_FULL'])
+const UNAVAILABLE = new Set([
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_CANTOPEN',
+  'SQLITE_IOERR',
+  'SQLITE_READONLY',
+  'SQLITE_FULL',
+])
 
 /** better-sqlite3 binds neither booleans nor undefined. */
 function bind(params: readonly unknown[]): unknown[] {
@@ -62,10 +69,12 @@ export class SqliteDb implements Db {
     this.#queue = queueFor(file)
     this.#direct = {
       dialect: 'sqlite',
-      all: async <T extends Row>(sql: string, params: readonly unknown[] = []) => this.#now(() => this.#prepare(sql).all(...bind(params)) as T[]),
+      all: async <T extends Row>(sql: string, params: readonly unknown[] = []) =>
+        this.#now(() => this.#prepare(sql).all(...bind(params)) as T[]),
       get: async <T extends Row>(sql: string, params: readonly unknown[] = []) =>
         this.#now(() => this.#prepare(sql).get(...bind(params)) as T | undefined),
-      run: async (sql: string, params: readonly unknown[] = []) => this.#now(() => this.#prepare(sql).run(...bind(params)).changes),
+      run: async (sql: string, params: readonly unknown[] = []) =>
+        this.#now(() => this.#prepare(sql).run(...bind(params)).changes),
       transaction: () => Promise.reject(new Error('SqliteDb: nested transactions are not supported')),
     }
   }

@@ -34,9 +34,13 @@ export function sqliteRefreshLock(db: Db, now: () => number) {
         if (taken) break
         const left = deadline - performance.now()
         if (left <= 0) {
-          throw new AuthdockError('LOCK_TIMEOUT', `The refresh lock of profile ${profileId} was not free within ${waitMs} ms`, {
-            details: { profileId },
-          })
+          throw new AuthdockError(
+            'LOCK_TIMEOUT',
+            `The refresh lock of profile ${profileId} was not free within ${waitMs} ms`,
+            {
+              details: { profileId },
+            },
+          )
         }
         await sleep(Math.min(delay, left))
       }
@@ -53,9 +57,13 @@ export function sqliteRefreshLock(db: Db, now: () => number) {
         const row = await tx.get('SELECT holder FROM token_locks WHERE profile_id = ?', [profileId])
         // Ours even if expired, as long as nobody took it over: then nobody else wrote meanwhile.
         if (row?.holder !== holder) {
-          throw new AuthdockError('LOCK_TIMEOUT', `The refresh lock of profile ${profileId} ran out (after ${timeoutMs} ms) and was taken over`, {
-            details: { profileId },
-          })
+          throw new AuthdockError(
+            'LOCK_TIMEOUT',
+            `The refresh lock of profile ${profileId} ran out (after ${timeoutMs} ms) and was taken over`,
+            {
+              details: { profileId },
+            },
+          )
         }
         if (patch) await io.write(tx, profileId, patch)
         await tx.run('DELETE FROM token_locks WHERE profile_id = ?', [profileId])

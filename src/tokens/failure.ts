@@ -20,7 +20,12 @@ function storedMessage(cls: ProviderErrorClass): string {
 }
 
 /** The patch written when a token request failed. */
-export function failurePatch(config: Pick<ResolvedConfig, 'tokens'>, now: number, current: TokenRecord | null, cls: ProviderErrorClass): TokenPatch {
+export function failurePatch(
+  config: Pick<ResolvedConfig, 'tokens'>,
+  now: number,
+  current: TokenRecord | null,
+  cls: ProviderErrorClass,
+): TokenPatch {
   const failureCount = (current?.failureCount ?? 0) + 1
   return {
     status: cls.status,
@@ -35,16 +40,40 @@ export function failurePatch(config: Pick<ResolvedConfig, 'tokens'>, now: number
 /** The error thrown to the caller for a classified failure. */
 export function tokenError(profile: Profile, cls: ProviderErrorClass): AuthdockError {
   return new AuthdockError(cls.code, `OAuth2 profile "${profile.name}": ${storedMessage(cls)}`, {
-    details: { profileId: profile.id, hintKey: cls.hintKey, ...(cls.hintVars ? { hintVars: cls.hintVars } : {}), ...(cls.providerCode ? { providerCode: cls.providerCode } : {}) },
+    details: {
+      profileId: profile.id,
+      hintKey: cls.hintKey,
+      ...(cls.hintVars ? { hintVars: cls.hintVars } : {}),
+      ...(cls.providerCode ? { providerCode: cls.providerCode } : {}),
+    },
   })
 }
 
 const HINT_KEYS: ProviderErrorKey[] = [
-  'grantInvalid', 'consentRevoked', 'consentMissing', 'secretExpired', 'secretInvalid', 'clientInvalid',
-  'inactivityExpired', 'credentialsChanged', 'signInFrequency', 'refreshTokenExpired', 'interactionRequired',
-  'unauthorizedClient', 'scopeMissing', 'providerUnreachable', 'providerTimeout', 'providerServerError',
-  'providerRejected', 'addressRefused', 'unexpected',
-  'certificateUnknown', 'assertionTime', 'assertionInvalid', 'certificateExpired', 'certificateMissing',
+  'grantInvalid',
+  'consentRevoked',
+  'consentMissing',
+  'secretExpired',
+  'secretInvalid',
+  'clientInvalid',
+  'inactivityExpired',
+  'credentialsChanged',
+  'signInFrequency',
+  'refreshTokenExpired',
+  'interactionRequired',
+  'unauthorizedClient',
+  'scopeMissing',
+  'providerUnreachable',
+  'providerTimeout',
+  'providerServerError',
+  'providerRejected',
+  'addressRefused',
+  'unexpected',
+  'certificateUnknown',
+  'assertionTime',
+  'assertionInvalid',
+  'certificateExpired',
+  'certificateMissing',
 ]
 const KEY_BY_HINT = new Map(HINT_KEYS.map((key) => [providerErrorClass(key).hint, key]))
 /** Hints with placeholders (`{certificate}`) match by pattern; the placeholders come back as hintVars. */
@@ -72,16 +101,27 @@ function matchHint(text: string): { key: ProviderErrorKey; hintVars?: Record<str
  * @example
  * const h = storedErrorHint(summary); if (h) t(h.hintKey) + (h.providerCode ? ` (${h.providerCode})` : '')
  */
-export function storedErrorHint(record: { lastErrorMessage: string | null }): { hintKey: string; hintVars?: Record<string, string>; providerCode?: string } | null {
+export function storedErrorHint(record: {
+  lastErrorMessage: string | null
+}): { hintKey: string; hintVars?: Record<string, string>; providerCode?: string } | null {
   if (!record.lastErrorMessage) return null
   const match = /^(.*?)(?: \(([A-Za-z0-9_. -]{1,64})\))?$/.exec(record.lastErrorMessage)
   const hint = match ? matchHint(match[1]) : undefined
   if (!hint) return null
-  return { hintKey: `tokens.hint.${hint.key}`, ...(hint.hintVars ? { hintVars: hint.hintVars } : {}), ...(match?.[2] ? { providerCode: match[2] } : {}) }
+  return {
+    hintKey: `tokens.hint.${hint.key}`,
+    ...(hint.hintVars ? { hintVars: hint.hintVars } : {}),
+    ...(match?.[2] ? { providerCode: match[2] } : {}),
+  }
 }
 
 /** The error for a call refused without asking the provider (status or backoff from an earlier failure). */
-export function refusedError(profile: Profile, record: TokenRecord, code: AuthdockErrorCode, retryAt?: Date): AuthdockError {
+export function refusedError(
+  profile: Profile,
+  record: TokenRecord,
+  code: AuthdockErrorCode,
+  retryAt?: Date,
+): AuthdockError {
   const hint = record.lastErrorMessage ?? 'The last token request failed.'
   const when = retryAt ? ` Next try after ${retryAt.toISOString()}.` : ''
   return new AuthdockError(code, `OAuth2 profile "${profile.name}": ${hint}${when}`, {

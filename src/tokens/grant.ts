@@ -22,7 +22,10 @@ const IMPLICIT_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email']
 /** Requested scopes that are not in the granted list. Resource prefixes (`https://…/X`) may differ. */
 export function missingScopes(requested: string, granted: string | undefined): string[] {
   if (granted === undefined) return []
-  const have = granted.split(/\s+/).filter(Boolean).map((s) => s.toLowerCase())
+  const have = granted
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((s) => s.toLowerCase())
   return requested
     .split(/\s+/)
     .filter(Boolean)
@@ -34,7 +37,11 @@ export function missingScopes(requested: string, granted: string | undefined): s
 }
 
 /** Ask the provider for new tokens. `current` is the record read under the refresh lock. */
-export async function requestTokens(ctx: TokenContext, profile: Profile, current: TokenRecord | null): Promise<GrantResult> {
+export async function requestTokens(
+  ctx: TokenContext,
+  profile: Profile,
+  current: TokenRecord | null,
+): Promise<GrantResult> {
   const certificate = await profileCertificateAuth(ctx, profile)
   const secret = certificate ? null : await ctx.store.profiles.getClientSecret(profile.id)
   const config = oauthConfiguration(ctx, profile, secret, { auth: certificate?.auth })

@@ -15,15 +15,22 @@ export const KEEP_ALIVE_LEASE = 'authdock.tokens.keep-alive'
 /** Renew the lease after this many refreshes, so a long pass keeps it and no other instance starts one. */
 const RENEW_EVERY = 50
 
-const sleep = (ms: number) => (ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve())
+const sleep = (ms: number) =>
+  ms > 0 ? new Promise<void>((resolve) => setTimeout(resolve, ms).unref()) : Promise.resolve()
 
 /**
  * One pass: at most `tokens.keepAliveConcurrency` refreshes at once, each after a random wait of up
  * to `tokens.keepAliveJitterMs` (less when the due profiles would not fit in half of `leaseMs`), so
  * thousands of mailboxes become a steady trickle at the provider, not a burst.
  */
-export async function runKeepAlive(ctx: TokenContext, cache: TokenCache, holder: string, leaseMs: number): Promise<KeepAliveReport> {
-  if (!(await ctx.store.leases.acquire(KEEP_ALIVE_LEASE, holder, leaseMs))) return { ran: false, refreshed: [], failed: [] }
+export async function runKeepAlive(
+  ctx: TokenContext,
+  cache: TokenCache,
+  holder: string,
+  leaseMs: number,
+): Promise<KeepAliveReport> {
+  if (!(await ctx.store.leases.acquire(KEEP_ALIVE_LEASE, holder, leaseMs)))
+    return { ran: false, refreshed: [], failed: [] }
   const report: KeepAliveReport = { ran: true, refreshed: [], failed: [] }
   const now = ctx.now()
   const summaries = new Map((await ctx.store.tokens.summaries()).map((s) => [s.profileId, s]))
@@ -51,7 +58,8 @@ export async function runKeepAlive(ctx: TokenContext, cache: TokenCache, holder:
       } catch (err) {
         report.failed.push({ profileId, code: isAuthdockError(err) ? err.code : 'INTERNAL' })
       }
-      if (++done % RENEW_EVERY === 0) await ctx.store.leases.acquire(KEEP_ALIVE_LEASE, holder, leaseMs).catch(() => false)
+      if (++done % RENEW_EVERY === 0)
+        await ctx.store.leases.acquire(KEEP_ALIVE_LEASE, holder, leaseMs).catch(() => false)
     }
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, due.length) }, worker))

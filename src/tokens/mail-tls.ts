@@ -76,7 +76,9 @@ export function resolveMailTls(input: MailTlsInput): ResolvedMailTls {
     fields.allowPlaintextOnLoopback = 'only for a server on 127.0.0.1, ::1 or localhost; other hosts need TLS'
   }
   if (Object.keys(fields).length) {
-    throw new AuthdockError('VALIDATION_FAILED', `Invalid mail connection: ${Object.keys(fields).join(', ')}`, { fields })
+    throw new AuthdockError('VALIDATION_FAILED', `Invalid mail connection: ${Object.keys(fields).join(', ')}`, {
+      fields,
+    })
   }
   const tls: ConnectionOptions = { rejectUnauthorized: true }
   if (given.ca !== undefined) tls.ca = given.ca as MailTlsOptions['ca']
@@ -122,7 +124,15 @@ const CERT_MESSAGES: Array<[RegExp, string]> = [
   [/certificate signature failure/i, 'CERT_SIGNATURE_FAILURE'],
 ]
 
-type MailLibraryError = { code?: unknown; originalCode?: unknown; command?: unknown; response?: unknown; tlsFailed?: unknown; message?: unknown; cause?: unknown }
+type MailLibraryError = {
+  code?: unknown
+  originalCode?: unknown
+  command?: unknown
+  response?: unknown
+  tlsFailed?: unknown
+  message?: unknown
+  cause?: unknown
+}
 
 /**
  * Say whether an error of nodemailer, imapflow or authdock's POP3 client means "not over verified
@@ -144,23 +154,37 @@ export function mailTlsError(err: unknown): AuthdockError | null {
 
   const certCode = codes.find((c) => CERT_CODES.has(c)) ?? CERT_MESSAGES.find(([re]) => re.test(message))?.[1]
   if (certCode) {
-    return new AuthdockError('MAIL_TLS_CERT_INVALID', `The mail server's certificate did not verify (${certCode}); the token was not sent. Trust its CA with tls.ca if it is a private one.`, {
-      cause: err,
-      // Fixed words and a code name: safe to show, and the admin needs them to act.
-      expose: true,
-      details: { reason: certCode },
-    })
+    return new AuthdockError(
+      'MAIL_TLS_CERT_INVALID',
+      `The mail server's certificate did not verify (${certCode}); the token was not sent. Trust its CA with tls.ca if it is a private one.`,
+      {
+        cause: err,
+        // Fixed words and a code name: safe to show, and the admin needs them to act.
+        expose: true,
+        details: { reason: certCode },
+      },
+    )
   }
   const required = (reason: string, what: string) =>
-    new AuthdockError('MAIL_TLS_REQUIRED', `${what}; authdock sends a token only over TLS, so it was not sent (${reason}).`, { cause: err, expose: true, details: { reason } })
-  if (codes.includes('STARTTLS_INJECTION')) return required('starttls_injection', 'The mail server sent data between STARTTLS and the TLS handshake')
+    new AuthdockError(
+      'MAIL_TLS_REQUIRED',
+      `${what}; authdock sends a token only over TLS, so it was not sent (${reason}).`,
+      { cause: err, expose: true, details: { reason } },
+    )
+  if (codes.includes('STARTTLS_INJECTION'))
+    return required('starttls_injection', 'The mail server sent data between STARTTLS and the TLS handshake')
   // imapflow: STARTTLS required but not offered or refused.
   if (e.tlsFailed === true) return required('starttls_unavailable', 'The mail server did not offer STARTTLS')
   // nodemailer: the server refused STARTTLS (requireTLS sends it even when not advertised).
-  if (codes.includes('ETLS') && e.command === 'STARTTLS' && typeof e.response === 'string') return required('starttls_unavailable', 'The mail server did not offer STARTTLS')
-  if (/required STARTTLS/i.test(message)) return required('starttls_unavailable', 'The mail server did not offer STARTTLS')
+  if (codes.includes('ETLS') && e.command === 'STARTTLS' && typeof e.response === 'string')
+    return required('starttls_unavailable', 'The mail server did not offer STARTTLS')
+  if (/required STARTTLS/i.test(message))
+    return required('starttls_unavailable', 'The mail server did not offer STARTTLS')
   // A cleartext server on an implicit-TLS port: its greeting is no TLS record.
-  if (codes.some((c) => c.startsWith('ERR_SSL_') || c === 'EPROTO') || /wrong version number|packet length too long|unknown protocol/i.test(message)) {
+  if (
+    codes.some((c) => c.startsWith('ERR_SSL_') || c === 'EPROTO') ||
+    /wrong version number|packet length too long|unknown protocol/i.test(message)
+  ) {
     return required('no_tls', 'The mail server did not answer with TLS')
   }
   return null

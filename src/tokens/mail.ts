@@ -109,7 +109,11 @@ export type ProvisionCallback = (
  * @example
  * transporter.set('oauth2_provision_cb', nodemailerProvisionCallback(dock.tokens, 'Support mailbox', 60_000))
  */
-export function nodemailerProvisionCallback(tokens: TokenProvider, profileIdOrName: string, refreshMarginMs = 0): ProvisionCallback {
+export function nodemailerProvisionCallback(
+  tokens: TokenProvider,
+  profileIdOrName: string,
+  refreshMarginMs = 0,
+): ProvisionCallback {
   return (_user, renew, callback) => {
     tokens.getToken(profileIdOrName, { forceRefresh: renew }).then(
       (t) => callback(null, t.accessToken, t.expiresAt.getTime() - refreshMarginMs),
@@ -127,7 +131,11 @@ export function nodemailerProvisionCallback(tokens: TokenProvider, profileIdOrNa
  * nodemailer.createTransport({ host: 'smtp.office365.com', port: 587, requireTLS: true, auth: nodemailerAuth(dock.tokens, 'Support mailbox', 'desk@example.com') })
  */
 export function nodemailerAuth(tokens: TokenProvider, profileIdOrName: string, user: string, refreshMarginMs = 0) {
-  return { type: 'OAuth2' as const, user, provisionCallback: nodemailerProvisionCallback(tokens, profileIdOrName, refreshMarginMs) }
+  return {
+    type: 'OAuth2' as const,
+    user,
+    provisionCallback: nodemailerProvisionCallback(tokens, profileIdOrName, refreshMarginMs),
+  }
 }
 
 /**
@@ -136,7 +144,12 @@ export function nodemailerAuth(tokens: TokenProvider, profileIdOrName: string, u
  * @example
  * const imap = new ImapFlow({ host: 'outlook.office365.com', port: 993, secure: true, auth: await imapflowAuth(dock.tokens, 'Support mailbox', 'desk@example.com') })
  */
-export async function imapflowAuth(tokens: TokenProvider, profileIdOrName: string, user: string, options?: { forceRefresh?: boolean }): Promise<{ user: string; accessToken: string }> {
+export async function imapflowAuth(
+  tokens: TokenProvider,
+  profileIdOrName: string,
+  user: string,
+  options?: { forceRefresh?: boolean },
+): Promise<{ user: string; accessToken: string }> {
   return { user, accessToken: await tokens.getAccessToken(profileIdOrName, options) }
 }
 
@@ -181,14 +194,24 @@ interface ResolvedTransport extends MailTransportSpec {
 }
 
 /** Check the type and the TLS wishes; the one place that decides how a mail connection is secured. */
-export function resolveTransport(type: MailAccountType, input: Omit<MailConnectionInput, 'user' | 'profileId'>, protocol?: MailTransportSpec['protocol']): ResolvedTransport {
+export function resolveTransport(
+  type: MailAccountType,
+  input: Omit<MailConnectionInput, 'user' | 'profileId'>,
+  protocol?: MailTransportSpec['protocol'],
+): ResolvedTransport {
   if (!isMailAccountType(type)) {
-    throw new AuthdockError('VALIDATION_FAILED', `Unknown mail account type "${String(type)}"`, { fields: { type: `must be one of ${Object.keys(MAIL_ACCOUNT_TYPES).join(', ')}` } })
+    throw new AuthdockError('VALIDATION_FAILED', `Unknown mail account type "${String(type)}"`, {
+      fields: { type: `must be one of ${Object.keys(MAIL_ACCOUNT_TYPES).join(', ')}` },
+    })
   }
   const spec = MAIL_ACCOUNT_TYPES[type]
   if (protocol && spec.protocol !== protocol) {
-    const types = Object.keys(MAIL_ACCOUNT_TYPES).filter((t) => MAIL_ACCOUNT_TYPES[t as MailAccountType].protocol === protocol)
-    throw new AuthdockError('VALIDATION_FAILED', `"${type}" is not a ${protocol.toUpperCase()} account type`, { fields: { type: `must be one of ${types.join(', ')}` } })
+    const types = Object.keys(MAIL_ACCOUNT_TYPES).filter(
+      (t) => MAIL_ACCOUNT_TYPES[t as MailAccountType].protocol === protocol,
+    )
+    throw new AuthdockError('VALIDATION_FAILED', `"${type}" is not a ${protocol.toUpperCase()} account type`, {
+      fields: { type: `must be one of ${types.join(', ')}` },
+    })
   }
   const { plaintext, tls } = resolveMailTls(input)
   return {
@@ -209,10 +232,29 @@ export function resolveTransport(type: MailAccountType, input: Omit<MailConnecti
  * const o = await mailConnectionOptions(dock.tokens, 'IMAPS_OAuth2', { host: 'outlook.office365.com', user, profileId })
  * // o.secure, o.requireStartTls, o.tls ({ rejectUnauthorized: true, ca? }), o.auth
  */
-export async function mailConnectionOptions(tokens: TokenProvider, type: MailAccountType, input: MailConnectionInput): Promise<MailConnectionOptions> {
-  const { host, protocol, direction, port, tlsMode, secure, requireStartTls, tls, plaintext } = resolveTransport(type, input)
+export async function mailConnectionOptions(
+  tokens: TokenProvider,
+  type: MailAccountType,
+  input: MailConnectionInput,
+): Promise<MailConnectionOptions> {
+  const { host, protocol, direction, port, tlsMode, secure, requireStartTls, tls, plaintext } = resolveTransport(
+    type,
+    input,
+  )
   const accessToken = await tokens.getAccessToken(input.profileId)
-  return { type, protocol, direction, port, tlsMode, secure, requireStartTls, host, auth: { user: input.user, accessToken }, tls, plaintext }
+  return {
+    type,
+    protocol,
+    direction,
+    port,
+    tlsMode,
+    secure,
+    requireStartTls,
+    host,
+    auth: { user: input.user, accessToken },
+    tls,
+    plaintext,
+  }
 }
 
 /**
@@ -242,7 +284,12 @@ export interface NodemailerTransportOptions {
  * @example
  * const transport = nodemailer.createTransport(nodemailerOptions(dock.tokens, 'SMTPTLS_OAuth2', { host: 'smtp.office365.com', user: 'desk@example.com', profileId }))
  */
-export function nodemailerOptions(tokens: TokenProvider, type: MailAccountType, input: MailConnectionInput, options: { refreshMarginMs?: number } = {}): NodemailerTransportOptions {
+export function nodemailerOptions(
+  tokens: TokenProvider,
+  type: MailAccountType,
+  input: MailConnectionInput,
+  options: { refreshMarginMs?: number } = {},
+): NodemailerTransportOptions {
   const t = resolveTransport(type, input, 'smtp')
   return {
     host: t.host,
@@ -279,7 +326,11 @@ export interface ImapflowConnectOptions {
  * @example
  * const imap = new ImapFlow(await imapflowOptions(dock.tokens, 'IMAPS_OAuth2', { host: 'outlook.office365.com', user: 'desk@example.com', profileId }))
  */
-export async function imapflowOptions(tokens: TokenProvider, type: MailAccountType, input: MailConnectionInput): Promise<ImapflowConnectOptions> {
+export async function imapflowOptions(
+  tokens: TokenProvider,
+  type: MailAccountType,
+  input: MailConnectionInput,
+): Promise<ImapflowConnectOptions> {
   const t = resolveTransport(type, input, 'imap')
   return {
     host: t.host,

@@ -101,10 +101,21 @@ const servername = (host: string) => (net.isIP(host) ? undefined : host)
 /** Connect, log in with XOAUTH2 (or OAUTHBEARER) and quit. Resolves when the server accepted the token. */
 export async function pop3XOAuth2Login(options: Pop3LoginOptions): Promise<void> {
   if (!options.secure && !options.requireStartTls && !options.plaintext) {
-    throw new AuthdockError('MAIL_TLS_REQUIRED', 'A POP3 login needs implicit TLS or STLS; the token is not sent in cleartext (no_tls).', { expose: true, details: { reason: 'no_tls' } })
+    throw new AuthdockError(
+      'MAIL_TLS_REQUIRED',
+      'A POP3 login needs implicit TLS or STLS; the token is not sent in cleartext (no_tls).',
+      { expose: true, details: { reason: 'no_tls' } },
+    )
   }
-  const tlsOptions = { host: options.host, servername: servername(options.host), ...options.tls, rejectUnauthorized: true }
-  let socket: net.Socket = options.secure ? tls.connect({ ...tlsOptions, port: options.port }) : net.connect({ host: options.host, port: options.port })
+  const tlsOptions = {
+    host: options.host,
+    servername: servername(options.host),
+    ...options.tls,
+    rejectUnauthorized: true,
+  }
+  let socket: net.Socket = options.secure
+    ? tls.connect({ ...tlsOptions, port: options.port })
+    : net.connect({ host: options.host, port: options.port })
   const reader = new LineReader()
   reader.attach(socket, options.timeoutMs)
   const connectStep = (err: unknown) => Promise.reject(new Pop3Error('connect', (err as Error).message, err))
@@ -117,11 +128,19 @@ export async function pop3XOAuth2Login(options: Pop3LoginOptions): Promise<void>
       socket.write('STLS\r\n')
       const answer = await reader.next().catch(connectStep)
       if (!answer.startsWith('+OK')) {
-        throw new AuthdockError('MAIL_TLS_REQUIRED', 'The POP3 server did not accept STLS; authdock sends a token only over TLS, so it was not sent (starttls_unavailable).', { expose: true, details: { reason: 'starttls_unavailable' } })
+        throw new AuthdockError(
+          'MAIL_TLS_REQUIRED',
+          'The POP3 server did not accept STLS; authdock sends a token only over TLS, so it was not sent (starttls_unavailable).',
+          { expose: true, details: { reason: 'starttls_unavailable' } },
+        )
       }
       // Anything after the +OK and before the handshake was injected in cleartext (RFC 2595 section 4).
       if (!reader.detach()) {
-        throw new AuthdockError('MAIL_TLS_REQUIRED', 'The POP3 server sent data between STLS and the TLS handshake; the token was not sent (starttls_injection).', { expose: true, details: { reason: 'starttls_injection' } })
+        throw new AuthdockError(
+          'MAIL_TLS_REQUIRED',
+          'The POP3 server sent data between STLS and the TLS handshake; the token was not sent (starttls_injection).',
+          { expose: true, details: { reason: 'starttls_injection' } },
+        )
       }
       const secured = tls.connect({ ...tlsOptions, socket })
       socket = secured
@@ -132,7 +151,9 @@ export async function pop3XOAuth2Login(options: Pop3LoginOptions): Promise<void>
       }).catch(connectStep)
     }
     const bearer = options.mechanism === 'OAUTHBEARER'
-    const initial = bearer ? oauthbearer(options.user, options.accessToken, servername(options.host) ?? options.host, options.port) : xoauth2(options.user, options.accessToken)
+    const initial = bearer
+      ? oauthbearer(options.user, options.accessToken, servername(options.host) ?? options.host, options.port)
+      : xoauth2(options.user, options.accessToken)
     socket.write(`AUTH ${bearer ? 'OAUTHBEARER' : 'XOAUTH2'} ${initial}\r\n`)
     let answer = await reader.next().catch(authStep)
     if (answer.startsWith('+ ') || answer === '+') {

@@ -93,11 +93,16 @@ export class TokenCache {
     const { store } = this.ctx
     const generation = this.generation
     const profile = (await store.profiles.get(key)) ?? (await store.profiles.getByName(key))
-    if (!profile) throw new AuthdockError('PROFILE_NOT_FOUND', `No OAuth2 profile "${key}"`, { details: { profile: key } })
+    if (!profile)
+      throw new AuthdockError('PROFILE_NOT_FOUND', `No OAuth2 profile "${key}"`, { details: { profile: key } })
     if (!profile.valid) {
-      throw new AuthdockError('TOKEN_PROFILE_INVALID', `OAuth2 profile "${profile.name}" is marked as not valid; mark it valid to use it.`, {
-        details: { profileId: profile.id, hintKey: 'tokens.hint.profileInvalid' },
-      })
+      throw new AuthdockError(
+        'TOKEN_PROFILE_INVALID',
+        `OAuth2 profile "${profile.name}" is marked as not valid; mark it valid to use it.`,
+        {
+          details: { profileId: profile.id, hintKey: 'tokens.hint.profileInvalid' },
+        },
+      )
     }
     const record = await store.tokens.get(profile.id)
     if (this.fresh(record) && (!force || (rejected !== undefined && record.accessToken !== rejected))) {
@@ -115,7 +120,8 @@ export class TokenCache {
       profile.id,
       async (current) => {
         // Another instance may have refreshed while we waited for the lock.
-        const changed = rejected !== undefined ? current?.accessToken !== rejected : current?.version !== record?.version
+        const changed =
+          rejected !== undefined ? current?.accessToken !== rejected : current?.version !== record?.version
         if (this.fresh(current) && (!force || changed)) {
           return { patch: null, result: { kind: 'token', token: toToken(current), refreshed: false } }
         }
@@ -126,7 +132,12 @@ export class TokenCache {
         if (again) return { patch: null, result: { kind: 'refused', error: again } }
         const outcome = await this.refreshUnderLock(profile, current)
         // A failed refresh inside the margin still leaves a token that works until it expires.
-        if (outcome.result.kind === 'failed' && !force && notExpired(current, this.ctx.now()) && outcome.patch?.accessToken !== null) {
+        if (
+          outcome.result.kind === 'failed' &&
+          !force &&
+          notExpired(current, this.ctx.now()) &&
+          outcome.patch?.accessToken !== null
+        ) {
           outcome.result.fallback = toToken(current)
         }
         return outcome
@@ -136,7 +147,10 @@ export class TokenCache {
     return this.settle(key, profile, outcome, generation)
   }
 
-  private async refreshUnderLock(profile: Profile, current: TokenRecord | null): Promise<{ patch: TokenPatch | null; result: LockOutcome }> {
+  private async refreshUnderLock(
+    profile: Profile,
+    current: TokenRecord | null,
+  ): Promise<{ patch: TokenPatch | null; result: LockOutcome }> {
     const now = () => this.ctx.now()
     try {
       const { patch, missingScopes } = await requestTokens(this.ctx, profile, current)
@@ -149,7 +163,11 @@ export class TokenCache {
           result: { kind: 'failed', cls, previousStatus: current?.status ?? null },
         }
       }
-      const token: AccessToken = { profileId: profile.id, accessToken: patch.accessToken!, expiresAt: patch.accessTokenExpiresAt! }
+      const token: AccessToken = {
+        profileId: profile.id,
+        accessToken: patch.accessToken!,
+        expiresAt: patch.accessTokenExpiresAt!,
+      }
       return { patch, result: { kind: 'token', token, refreshed: true } }
     } catch (err) {
       const cls = classifyProviderError(err)
@@ -171,7 +189,13 @@ export class TokenCache {
     this.invalidate(profile.id)
     // What went wrong (the hint, and the failure under it: a refused connection, the provider's error) for the operator.
     this.ctx.logger.warn(
-      { profileId: profile.id, code: cls.code, providerCode: cls.providerCode, message: cls.hint, ...(outcome.error === undefined ? {} : { err: errorLogFields(outcome.error) }) },
+      {
+        profileId: profile.id,
+        code: cls.code,
+        providerCode: cls.providerCode,
+        message: cls.hint,
+        ...(outcome.error === undefined ? {} : { err: errorLogFields(outcome.error) }),
+      },
       'authdock: token request failed',
     )
     events.emit('token.failed', { profileId: profile.id, code: cls.code })
@@ -183,7 +207,11 @@ export class TokenCache {
         kind: 'token.failed',
         actor: null,
         profileId: profile.id,
-        details: { code: cls.code, status: cls.status, ...(cls.providerCode ? { providerCode: cls.providerCode } : {}) },
+        details: {
+          code: cls.code,
+          status: cls.status,
+          ...(cls.providerCode ? { providerCode: cls.providerCode } : {}),
+        },
       })
       .catch((err: unknown) => this.ctx.logger.error({ err: String(err) }, 'authdock: audit write failed'))
     if (outcome.fallback) return outcome.fallback
@@ -191,7 +219,9 @@ export class TokenCache {
   }
 
   /** Usable without a refresh: status ok and valid beyond the margin. */
-  private fresh(record: TokenRecord | null): record is TokenRecord & { accessToken: string; accessTokenExpiresAt: Date } {
+  private fresh(
+    record: TokenRecord | null,
+  ): record is TokenRecord & { accessToken: string; accessTokenExpiresAt: Date } {
     return (
       !!record?.accessToken &&
       !!record.accessTokenExpiresAt &&
@@ -205,14 +235,19 @@ export class TokenCache {
    */
   private refusal(profile: Profile, record: TokenRecord | null): AuthdockError | null {
     if (profile.grantType === 'authorization_code' && !record?.refreshToken) {
-      return new AuthdockError('TOKEN_NOT_AUTHORIZED', `OAuth2 profile "${profile.name}" has no authorization yet; run "Renew authorization".`, {
-        details: { profileId: profile.id, hintKey: 'tokens.hint.notAuthorized' },
-      })
+      return new AuthdockError(
+        'TOKEN_NOT_AUTHORIZED',
+        `OAuth2 profile "${profile.name}" has no authorization yet; run "Renew authorization".`,
+        {
+          details: { profileId: profile.id, hintKey: 'tokens.hint.notAuthorized' },
+        },
+      )
     }
     if (!record || (record.status === 'ok' && !record.nextAttemptAt)) return null
     const editedSince = record.lastErrorAt !== null && profile.updatedAt.getTime() > record.lastErrorAt.getTime()
     if (editedSince) return null
-    if (record.status === 'reauthorization_required') return refusedError(profile, record, 'TOKEN_REAUTHORIZATION_REQUIRED')
+    if (record.status === 'reauthorization_required')
+      return refusedError(profile, record, 'TOKEN_REAUTHORIZATION_REQUIRED')
     const retryAt = record.nextAttemptAt
     if (retryAt && retryAt.getTime() > this.ctx.now()) {
       const code = record.status === 'secret_expired' ? 'TOKEN_SECRET_EXPIRED' : 'TOKEN_BACKOFF'
@@ -226,7 +261,9 @@ function toToken(record: TokenRecord & { accessToken: string; accessTokenExpires
   return { profileId: record.profileId, accessToken: record.accessToken, expiresAt: record.accessTokenExpiresAt }
 }
 
-function notExpired(record: TokenRecord | null, now: number): record is TokenRecord & { accessToken: string; accessTokenExpiresAt: Date } {
+function notExpired(
+  record: TokenRecord | null,
+  now: number,
+): record is TokenRecord & { accessToken: string; accessTokenExpiresAt: Date } {
   return !!record?.accessToken && !!record.accessTokenExpiresAt && record.accessTokenExpiresAt.getTime() > now
 }
-

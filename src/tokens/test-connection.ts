@@ -84,13 +84,22 @@ export interface ConnectionTestReport {
  * @example
  * const report = await testMailConnection(dock.tokens, { profileId, type: 'IMAPS_OAuth2', host: 'outlook.office365.com', user: 'box@example.com' })
  */
-export async function testMailConnection(tokens: TokenProvider, input: ConnectionTestInput): Promise<ConnectionTestReport> {
+export async function testMailConnection(
+  tokens: TokenProvider,
+  input: ConnectionTestInput,
+): Promise<ConnectionTestReport> {
   const fields: Record<string, string> = {}
   if (!isMailAccountType(input.type)) fields.type = `must be one of ${Object.keys(MAIL_ACCOUNT_TYPES).join(', ')}`
-  if (typeof input.host !== 'string' || !/^[A-Za-z0-9.:[\]-]{1,253}$/.test(input.host)) fields.host = 'must be a host name or IP address'
-  if (input.port !== undefined && !(Number.isInteger(input.port) && input.port > 0 && input.port < 65536)) fields.port = 'must be a port number (1–65535)'
-  if (typeof input.user !== 'string' || input.user.length === 0 || input.user.length > 320) fields.user = 'must be the mailbox user name'
-  if (Object.keys(fields).length) throw new AuthdockError('VALIDATION_FAILED', `Invalid connection test: ${Object.keys(fields).join(', ')}`, { fields })
+  if (typeof input.host !== 'string' || !/^[A-Za-z0-9.:[\]-]{1,253}$/.test(input.host))
+    fields.host = 'must be a host name or IP address'
+  if (input.port !== undefined && !(Number.isInteger(input.port) && input.port > 0 && input.port < 65536))
+    fields.port = 'must be a port number (1–65535)'
+  if (typeof input.user !== 'string' || input.user.length === 0 || input.user.length > 320)
+    fields.user = 'must be the mailbox user name'
+  if (Object.keys(fields).length)
+    throw new AuthdockError('VALIDATION_FAILED', `Invalid connection test: ${Object.keys(fields).join(', ')}`, {
+      fields,
+    })
 
   const spec = resolveTransport(input.type, input)
   const port = spec.port
@@ -100,12 +109,24 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
     address = await resolveOutbound(input.host, input.lookup)
   } catch (err) {
     const refused = outboundRefusal(err)
-    if (refused) throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { host: 'is a link-local or cloud metadata address, which authdock never connects to' } })
+    if (refused)
+      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
+        cause: refused,
+        fields: { host: 'is a link-local or cloud metadata address, which authdock never connects to' },
+      })
     resolveError = err
   }
   const timeoutMs = input.timeoutMs ?? 15_000
-  const report: ConnectionTestReport = { ok: false, type: input.type, host: input.host, port, user: input.user, steps: [] }
-  const skip = (...names: ConnectionTestStepName[]) => names.forEach((step) => report.steps.push({ step, ok: null, ms: 0 }))
+  const report: ConnectionTestReport = {
+    ok: false,
+    type: input.type,
+    host: input.host,
+    port,
+    user: input.user,
+    steps: [],
+  }
+  const skip = (...names: ConnectionTestStepName[]) =>
+    names.forEach((step) => report.steps.push({ step, ok: null, ms: 0 }))
 
   let started = Date.now()
   let accessToken: string
@@ -121,11 +142,25 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
   started = Date.now()
   // The checked address is connected to; the name stays the TLS server name (SNI and certificate).
   const tls = net.isIP(input.host.replace(/^\[(.*)\]$/, '$1')) ? spec.tls : { servername: input.host, ...spec.tls }
-  const target: Target = { host: address ?? input.host, port, secure: spec.secure, requireStartTls: spec.requireStartTls, plaintext: spec.plaintext, user: input.user, accessToken, timeoutMs, tls }
+  const target: Target = {
+    host: address ?? input.host,
+    port,
+    secure: spec.secure,
+    requireStartTls: spec.requireStartTls,
+    plaintext: spec.plaintext,
+    user: input.user,
+    accessToken,
+    timeoutMs,
+    tls,
+  }
   const outcome: Outcome =
     address === undefined
       ? { ok: false, stage: 'connect', error: resolveError }
-      : await (spec.protocol === 'smtp' ? trySmtp(target) : spec.protocol === 'imap' ? tryImap(target) : tryPop3(target))
+      : await (spec.protocol === 'smtp'
+          ? trySmtp(target)
+          : spec.protocol === 'imap'
+            ? tryImap(target)
+            : tryPop3(target))
   const ms = Date.now() - started
   if (outcome.ok) {
     report.steps.push({ step: 'connect', ok: true, ms }, { step: 'auth', ok: true, ms })
@@ -134,7 +169,10 @@ export async function testMailConnection(tokens: TokenProvider, input: Connectio
     report.steps.push({ step: 'connect', ok: false, ms, ...describe(outcome.error, accessToken) })
     skip('auth')
   } else {
-    report.steps.push({ step: 'connect', ok: true, ms }, { step: 'auth', ok: false, ms, ...describe(outcome.error, accessToken) })
+    report.steps.push(
+      { step: 'connect', ok: true, ms },
+      { step: 'auth', ok: false, ms, ...describe(outcome.error, accessToken) },
+    )
   }
   return report
 }
@@ -199,7 +237,11 @@ async function tryImap(t: Target): Promise<Outcome> {
     return { ok: true }
   } catch (error) {
     client.close()
-    return { ok: false, stage: (error as { authenticationFailed?: boolean }).authenticationFailed ? 'auth' : 'connect', error }
+    return {
+      ok: false,
+      stage: (error as { authenticationFailed?: boolean }).authenticationFailed ? 'auth' : 'connect',
+      error,
+    }
   }
 }
 
@@ -220,7 +262,8 @@ function describe(err: unknown, accessToken: string): { code?: string; message?:
   const code = typeof e?.code === 'string' ? e.code : undefined
   let text = String(e?.responseText ?? e?.response ?? e?.message ?? 'failed')
   if (accessToken) {
-    for (const secret of [accessToken, Buffer.from(accessToken).toString('base64')]) text = text.split(secret).join('[token]')
+    for (const secret of [accessToken, Buffer.from(accessToken).toString('base64')])
+      text = text.split(secret).join('[token]')
   }
   return { ...(code ? { code } : {}), message: text.replace(/\s+/g, ' ').slice(0, 200) }
 }

@@ -5,7 +5,15 @@
 import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startExampleFixture, type ExampleAppFixture } from '../example-app/example-fixture.js'
-import { chromiumMissing, duplicateIds, expectFitsWidth, launchBrowser, newContext, screenshot, unlabelledInputs } from './browser-fixture.js'
+import {
+  chromiumMissing,
+  duplicateIds,
+  expectFitsWidth,
+  launchBrowser,
+  newContext,
+  screenshot,
+  unlabelledInputs,
+} from './browser-fixture.js'
 
 const PHONE = { width: 375, height: 740 }
 

@@ -31,7 +31,8 @@ describe.skipIf(chromiumMissing)('profiles admin in a real browser', () => {
     return page
   }
 
-  const row = (page: Page, name: string) => page.locator('#profiles tbody tr', { has: page.getByRole('cell', { name, exact: true }) })
+  const row = (page: Page, name: string) =>
+    page.locator('#profiles tbody tr', { has: page.getByRole('cell', { name, exact: true }) })
 
   it('creates, edits and deletes a profile, saying after each step what happened', async () => {
     const page = await adminPage()
@@ -65,7 +66,7 @@ describe.skipIf(chromiumMissing)('profiles admin in a real browser', () => {
     await page.context().close()
   })
 
-  it('shows the admin inside the example app\'s own page frame: its navigation and its stylesheet', async () => {
+  it("shows the admin inside the example app's own page frame: its navigation and its stylesheet", async () => {
     const page = await adminPage()
     const nav = page.getByRole('navigation', { name: 'Example app' })
     await expect.poll(() => nav.isVisible()).toBe(true)
@@ -73,7 +74,9 @@ describe.skipIf(chromiumMissing)('profiles admin in a real browser', () => {
     expect(await nav.getByRole('link', { name: 'Mail accounts' }).count()).toBe(1)
     expect(await nav.getByRole('button', { name: 'Log out' }).count()).toBe(1)
     // The example's stylesheet applied (admitted by views.csp.styleSrc): its dark header.
-    expect(await page.locator('header.site').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(18, 53, 91)')
+    expect(await page.locator('header.site').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe(
+      'rgb(18, 53, 91)',
+    )
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('OAuth2 profiles')
     await screenshot(page, 'admin-in-host-layout')
     // From the admin back to the host's own pages through its navigation.
@@ -129,7 +132,10 @@ describe.skipIf(chromiumMissing)('profiles admin in a real browser', () => {
 
   it('downloads the profiles as CSV without any secret', async () => {
     const page = await adminPage()
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Export as CSV' }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: 'Export as CSV' }).click(),
+    ])
     expect(download.suggestedFilename()).toMatch(/\.csv$/)
     const csv = await readFile((await download.path())!, 'utf8')
     expect(csv.split(/\r?\n/)[0]).toMatch(/name/i)

@@ -12,23 +12,36 @@ import { expect } from 'vitest'
 
 export const CHROMIUM = '/usr/lib/chromium/chromium'
 export const chromiumMissing = !existsSync(CHROMIUM) && process.env.CI !== 'true'
-if (chromiumMissing) console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium); in CI they run`)
+if (chromiumMissing)
+  console.warn(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium); in CI they run`)
 
 // Every run saves its screenshots under test-results/ (ignored by git); `SCREENSHOTS=update npm test`
 // refreshes the ones in docs/ that the README shows, so a test run does not dirty the checkout.
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const screenshotDir = process.env.SCREENSHOTS === 'update' ? join(root, 'docs', 'screenshots') : join(root, 'test-results', 'screenshots')
+const screenshotDir =
+  process.env.SCREENSHOTS === 'update' ? join(root, 'docs', 'screenshots') : join(root, 'test-results', 'screenshots')
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
   })
 }
 
 /** A fresh browser profile (cookies) per test, English unless asked otherwise. */
-export function newContext(browser: Browser, options: { locale?: string; width?: number; height?: number } = {}): Promise<BrowserContext> {
+export function newContext(
+  browser: Browser,
+  options: { locale?: string; width?: number; height?: number } = {},
+): Promise<BrowserContext> {
   return browser.newContext({
     locale: options.locale ?? 'en-US',
     viewport: { width: options.width ?? 1100, height: options.height ?? 800 },
@@ -42,7 +55,12 @@ export async function screenshot(page: Page, name: string): Promise<void> {
 }
 
 /** Log in through the dev identity provider's login page, as a user does. */
-export async function loginAtIdp(page: Page, appUrl: string, email = 'alice@example.com', password = email.startsWith('alice') ? 'alice-password' : 'bob-password'): Promise<void> {
+export async function loginAtIdp(
+  page: Page,
+  appUrl: string,
+  email = 'alice@example.com',
+  password = email.startsWith('alice') ? 'alice-password' : 'bob-password',
+): Promise<void> {
   await page.goto(`${appUrl}/auth/login`)
   await page.getByLabel('Email address').fill(email)
   await page.getByLabel('Password').fill(password)
@@ -59,7 +77,11 @@ export function unlabelledInputs(page: Page): Promise<string[]> {
     els
       .filter((el) => {
         const input = el as HTMLInputElement
-        return !(input.labels && input.labels.length > 0) && !input.getAttribute('aria-label') && !input.getAttribute('aria-labelledby')
+        return (
+          !(input.labels && input.labels.length > 0) &&
+          !input.getAttribute('aria-label') &&
+          !input.getAttribute('aria-labelledby')
+        )
       })
       .map((el) => `${el.tagName.toLowerCase()}#${el.id || '(no id)'}[name=${el.getAttribute('name') ?? ''}]`),
   )
@@ -76,6 +98,9 @@ export function duplicateIds(page: Page): Promise<string[]> {
 
 /** The page fits the viewport's width (no sideways scrolling of the page itself). */
 export async function expectFitsWidth(page: Page): Promise<void> {
-  const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }))
+  const { scrollWidth, innerWidth } = await page.evaluate(() => ({
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+  }))
   expect(scrollWidth, `page ${page.url()} is wider than the viewport`).toBeLessThanOrEqual(innerWidth)
 }

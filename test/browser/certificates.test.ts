@@ -8,7 +8,16 @@ import { readFile } from 'node:fs/promises'
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startExampleFixture, type ExampleAppFixture } from '../example-app/example-fixture.js'
-import { chromiumMissing, duplicateIds, expectFitsWidth, launchBrowser, loginAtIdp, newContext, screenshot, unlabelledInputs } from './browser-fixture.js'
+import {
+  chromiumMissing,
+  duplicateIds,
+  expectFitsWidth,
+  launchBrowser,
+  loginAtIdp,
+  newContext,
+  screenshot,
+  unlabelledInputs,
+} from './browser-fixture.js'
 
 describe.skipIf(chromiumMissing)('certificates page in a real browser', () => {
   let app: ExampleAppFixture
@@ -40,7 +49,10 @@ describe.skipIf(chromiumMissing)('certificates page in a real browser', () => {
     const active = page.locator('#certificates tbody tr[data-state="active"]')
     const activeSha1 = (await active.locator('.sha1').textContent())!
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: `Download certificate ${activeSha1} as .cer` }).click()])
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: `Download certificate ${activeSha1} as .cer` }).click(),
+    ])
     expect(download.suggestedFilename()).toMatch(/^authdock-dev-mailbox-[0-9a-f]{8}\.cer$/)
     const x509 = new X509Certificate(await readFile((await download.path())!))
     expect(x509.fingerprint.replaceAll(':', '')).toBe(activeSha1)
@@ -54,7 +66,9 @@ describe.skipIf(chromiumMissing)('certificates page in a real browser', () => {
     expect(await page.locator('#certificates tbody tr[data-state="active"] .sha1').textContent()).toBe(waitingSha1)
     expect(await page.locator('#done').textContent()).toContain('token requests are signed with it from now on')
     const jwks = JSON.parse((await page.locator('#jwks').textContent())!) as { keys: Array<{ x5t: string }> }
-    expect(jwks.keys.map((k) => Buffer.from(k.x5t, 'base64url').toString('hex').toUpperCase()).sort()).toEqual([activeSha1, waitingSha1].sort())
+    expect(jwks.keys.map((k) => Buffer.from(k.x5t, 'base64url').toString('hex').toUpperCase()).sort()).toEqual(
+      [activeSha1, waitingSha1].sort(),
+    )
     await page.context().close()
   })
 

@@ -7,7 +7,16 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startExampleFixture, type ExampleAppFixture } from '../example-app/example-fixture.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
-import { chromiumMissing, duplicateIds, expectFitsWidth, launchBrowser, loginAtIdp, newContext, screenshot, unlabelledInputs } from './browser-fixture.js'
+import {
+  chromiumMissing,
+  duplicateIds,
+  expectFitsWidth,
+  launchBrowser,
+  loginAtIdp,
+  newContext,
+  screenshot,
+  unlabelledInputs,
+} from './browser-fixture.js'
 
 const PROVIDERS = '/admin/login-providers'
 
@@ -17,7 +26,11 @@ describe.skipIf(chromiumMissing)('login providers admin in a real browser', () =
   let browser: Browser
 
   beforeAll(async () => {
-    ;[app, partner, browser] = await Promise.all([startExampleFixture(), startOidcProvider({ clients: [], defaultAccount: 'bob' }), launchBrowser()])
+    ;[app, partner, browser] = await Promise.all([
+      startExampleFixture(),
+      startOidcProvider({ clients: [], defaultAccount: 'bob' }),
+      launchBrowser(),
+    ])
   })
   afterAll(async () => {
     await browser?.close()
@@ -32,7 +45,9 @@ describe.skipIf(chromiumMissing)('login providers admin in a real browser', () =
     await page.goto(`${app.url}/admin/oauth2-profiles/`)
     await page.getByRole('link', { name: 'Login providers (OpenID Connect)' }).click()
     await page.waitForURL(`${app.url}${PROVIDERS}/`)
-    expect(await page.locator('#login-providers tbody tr[data-source="options"]').textContent()).toContain('from configuration')
+    expect(await page.locator('#login-providers tbody tr[data-source="options"]').textContent()).toContain(
+      'from configuration',
+    )
     await page.getByRole('link', { name: 'New login provider' }).click()
 
     // The redirect URI is shown before saving: the administrator registers it at the provider first.
@@ -53,7 +68,9 @@ describe.skipIf(chromiumMissing)('login providers admin in a real browser', () =
     await form.getByLabel('Client secret', { exact: true }).fill('partner-secret-0123456789')
     await form.getByRole('button', { name: 'Test well-known' }).click()
     const result = page.locator('#well-known-result')
-    await expect.poll(() => result.locator('#well-known-verdict').textContent()).toBe('The provider can be used for login.')
+    await expect
+      .poll(() => result.locator('#well-known-verdict').textContent())
+      .toBe('The provider can be used for login.')
     expect(await result.locator('[data-fact="pkce"]').textContent()).toBe('yes')
     expect(await result.locator('[data-fact="logout"]').textContent()).toBe('yes')
     expect(await result.locator('[data-endpoint="token_endpoint"]').textContent()).toBe(`${partner.issuer}/token`)
@@ -91,7 +108,11 @@ describe.skipIf(chromiumMissing)('login providers admin in a real browser', () =
     await page.getByLabel('Password').fill('alice-password')
     await page.getByRole('button', { name: 'Log in' }).click()
     await page.waitForURL(`${app.url}/`)
-    for (const path of [`${PROVIDERS}/`, `${PROVIDERS}/new`, `${PROVIDERS}/new?preset=keycloak&realmUrl=https://kc.example.com/realms/acme`]) {
+    for (const path of [
+      `${PROVIDERS}/`,
+      `${PROVIDERS}/new`,
+      `${PROVIDERS}/new?preset=keycloak&realmUrl=https://kc.example.com/realms/acme`,
+    ]) {
       await page.goto(`${app.url}${path}`)
       await expectFitsWidth(page)
       expect(await unlabelledInputs(page), path).toEqual([])

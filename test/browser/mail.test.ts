@@ -38,7 +38,9 @@ describe.skipIf(chromiumMissing)('mail accounts and test mail in a real browser'
     // Types, notes and profile warnings come from dock.mail.accountTypes(): a compatibility type
     // says that STARTTLS is required anyway.
     await page.getByLabel('Type').selectOption('IMAP_OAuth2')
-    expect(await page.locator('#type-notes li:visible').allTextContents()).toEqual([expect.stringContaining('STARTTLS')])
+    expect(await page.locator('#type-notes li:visible').allTextContents()).toEqual([
+      expect.stringContaining('STARTTLS'),
+    ])
     await page.getByLabel('Type').selectOption('IMAPS_OAuth2')
     expect(await page.locator('#type-notes li:visible').count()).toBe(0)
     expect(await page.getByLabel('Password').isVisible()).toBe(false)
@@ -47,7 +49,9 @@ describe.skipIf(chromiumMissing)('mail accounts and test mail in a real browser'
     await page.getByLabel('Server').fill('127.0.0.1')
     await page.getByLabel('User (mailbox address)').fill('alice@example.com')
     await page.getByLabel('OAuth2 profile').selectOption({ label: 'Dev mailbox' })
-    expect(await page.locator('#profile-notes li:visible').allTextContents()).toEqual([expect.stringContaining('Renew authorization')])
+    expect(await page.locator('#profile-notes li:visible').allTextContents()).toEqual([
+      expect.stringContaining('Renew authorization'),
+    ])
     await screenshot(page, 'mail-account-oauth2')
     await page.getByRole('button', { name: 'Save' }).click()
     await page.waitForURL(`${app.url}/mail-accounts`)
@@ -138,7 +142,7 @@ describe.skipIf(chromiumMissing)('mail accounts and test mail in a real browser'
     await page.goto(`${app.url}/admin/oauth2-profiles/${profile.id}/test-connection`)
     await page.getByLabel('Account type').selectOption('SMTPTLS_OAuth2')
     await page.getByLabel('Mail server').fill(app.sink.host)
-    await page.getByLabel('Port (empty: the type\'s standard port)').fill(String(app.sink.port))
+    await page.getByLabel("Port (empty: the type's standard port)").fill(String(app.sink.port))
     await page.getByLabel('Mailbox user').fill('alice@example.com')
     const before = app.sink.attempts.length
     await page.getByRole('button', { name: 'Run test' }).click()

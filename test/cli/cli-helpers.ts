@@ -17,7 +17,10 @@ export interface CliResult {
 /** Spawn `tsx src/cli/main.ts …args` with only the given environment (plus PATH). */
 export function spawnCli(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [main, ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } })
+    const child = spawn(tsx, [main, ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env },
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d) => (stdout += d))
@@ -28,7 +31,11 @@ export function spawnCli(args: string[], env: Record<string, string> = {}): Prom
 }
 
 /** The same command in-process (fast), with a clock. */
-export async function runCli(args: string[], env: Record<string, string> = {}, now = () => Date.now()): Promise<CliResult> {
+export async function runCli(
+  args: string[],
+  env: Record<string, string> = {},
+  now = () => Date.now(),
+): Promise<CliResult> {
   let stdout = ''
   let stderr = ''
   const code = await run(args, { env, now, out: (l) => (stdout += `${l}\n`), err: (l) => (stderr += `${l}\n`) })

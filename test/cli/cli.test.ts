@@ -17,7 +17,9 @@ async function emptyDatabase(): Promise<string> {
 async function databaseWithProfileExpiring(days: number): Promise<string> {
   const url = await sqliteUrl()
   const store = await openStore(url, { encryptionKeys: TEST_KEYS, now: () => Date.now() })
-  await store.profiles.create(profileInput({ name: `expires-in-${days}`, secretExpiresAt: new Date(Date.now() + days * DAY + DAY / 2) }))
+  await store.profiles.create(
+    profileInput({ name: `expires-in-${days}`, secretExpiresAt: new Date(Date.now() + days * DAY + DAY / 2) }),
+  )
   await store.close()
   return url
 }
@@ -60,7 +62,10 @@ describe('authdock check-secrets exits 0 fine, 1 warning, 2 error (the real bina
   it('prints JSON with --json', async () => {
     const url = await databaseWithProfileExpiring(29)
     const res = await runCli(['check-secrets', '--json'], env(url))
-    expect(JSON.parse(res.stdout)).toMatchObject({ exitCode: 1, findings: [{ kind: 'profile', daysLeft: 29, level: 'warning' }] })
+    expect(JSON.parse(res.stdout)).toMatchObject({
+      exitCode: 1,
+      findings: [{ kind: 'profile', daysLeft: 29, level: 'warning' }],
+    })
   })
 })
 
@@ -105,7 +110,9 @@ describe('authdock token, profiles, rotate-key, migrate', () => {
   beforeAll(async () => {
     url = await sqliteUrl()
     const store = await openStore(url, { encryptionKeys: TEST_KEYS, now: () => Date.now() })
-    const p = await store.profiles.create(profileInput({ name: '=cmd|calc', secretExpiresAt: new Date('2027-06-30T00:00:00Z') }))
+    const p = await store.profiles.create(
+      profileInput({ name: '=cmd|calc', secretExpiresAt: new Date('2027-06-30T00:00:00Z') }),
+    )
     profileId = p.id
     await store.tokens.save(p.id, {
       accessToken: 'access-token-DO-NOT-LEAK',

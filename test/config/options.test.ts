@@ -8,7 +8,13 @@ import { TEST_KEYS } from '../fixtures/databases.js'
 /** Every option path of the schema, e.g. `tokens.refreshMarginMs`. */
 function optionPaths(schema: unknown, prefix = '', out: string[] = []): string[] {
   let t = schema as any
-  while (t instanceof z.ZodOptional || t instanceof z.ZodDefault || t instanceof z.ZodPrefault || t instanceof z.ZodPipe || t instanceof z.ZodNullable) {
+  while (
+    t instanceof z.ZodOptional ||
+    t instanceof z.ZodDefault ||
+    t instanceof z.ZodPrefault ||
+    t instanceof z.ZodPipe ||
+    t instanceof z.ZodNullable
+  ) {
     t = t instanceof z.ZodPipe ? t.in : t.def.innerType
   }
   if (t instanceof z.ZodUnion) t = (t.options as unknown[]).find((o) => o instanceof z.ZodObject) ?? t
@@ -38,7 +44,9 @@ describe('options', () => {
 
   it('the README lists every error code with its status', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8')
-    const missing = Object.entries(ERROR_CODES).filter(([code, status]) => !readme.includes(`| \`${code}\` | ${status} |`))
+    const missing = Object.entries(ERROR_CODES).filter(
+      ([code, status]) => !readme.includes(`| \`${code}\` | ${status} |`),
+    )
     expect(missing).toEqual([])
   })
 
@@ -53,7 +61,11 @@ describe('options', () => {
   })
 
   it('adds openid to the scope and keeps a TTL-like zero where zero is allowed', () => {
-    const config = resolveConfig({ ...minimal(), oidc: { issuer: 'https://id.example.com', clientId: 'c', scope: 'email' }, tokens: { refreshMarginMs: 0 } })
+    const config = resolveConfig({
+      ...minimal(),
+      oidc: { issuer: 'https://id.example.com', clientId: 'c', scope: 'email' },
+      tokens: { refreshMarginMs: 0 },
+    })
     expect(config.oidc[0].scope).toBe('openid email')
     expect(config.tokens.refreshMarginMs).toBe(0)
   })
@@ -64,10 +76,26 @@ describe('options', () => {
     ['encryptionKey', { encryptionKey: undefined }, 'is required'],
     ['database', { database: 'mysql://x' }, 'sqlite'],
     ['oidc.issuer', { oidc: { issuer: 'http://id.example.com', clientId: 'c' } }, 'https'],
-    ['oidc.issuer', { oidc: { issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: 'c' } }, '<tenant-id>'],
-    ['oidc.issuer', { oidc: { issuer: 'https://idp.example.com/realms/x?next=/admin', clientId: 'c' } }, 'query (?) or fragment (#)'],
-    ['oidc.issuer', { oidc: { issuer: 'https://idp.example.com/realms/x#f', clientId: 'c' } }, 'query (?) or fragment (#)'],
-    ['users.findById', { users: { findByClaim: () => null, findByUsername: () => null, findById: 'nope' } }, 'function'],
+    [
+      'oidc.issuer',
+      { oidc: { issuer: 'https://login.microsoftonline.com/common/v2.0', clientId: 'c' } },
+      '<tenant-id>',
+    ],
+    [
+      'oidc.issuer',
+      { oidc: { issuer: 'https://idp.example.com/realms/x?next=/admin', clientId: 'c' } },
+      'query (?) or fragment (#)',
+    ],
+    [
+      'oidc.issuer',
+      { oidc: { issuer: 'https://idp.example.com/realms/x#f', clientId: 'c' } },
+      'query (?) or fragment (#)',
+    ],
+    [
+      'users.findById',
+      { users: { findByClaim: () => null, findByUsername: () => null, findById: 'nope' } },
+      'function',
+    ],
     ['login.passwordThrottle.windowMs', { login: { passwordThrottle: { windowMs: 1500 } } }, 'whole seconds'],
   ])('refuses a bad %s with CONFIG_INVALID naming it', (field, override, expected) => {
     let error: unknown
@@ -86,27 +114,38 @@ describe('options', () => {
     ['below', { lockTimeoutMs: 1_000, httpTimeoutMs: 5_000 }],
     ['equal to', { lockTimeoutMs: 5_000, httpTimeoutMs: 5_000 }],
     ['the default, below a raised', { httpTimeoutMs: 60_000 }],
-  ])('refuses tokens.lockTimeoutMs %s tokens.httpTimeoutMs with CONFIG_INVALID naming both (a slow refresh would lose its lock)', (_what, tokens) => {
-    let error: unknown
-    try {
-      resolveConfig({ ...minimal(), tokens })
-    } catch (err) {
-      error = err
-    }
-    expect(error).toBeInstanceOf(AuthdockError)
-    expect((error as AuthdockError).code).toBe('CONFIG_INVALID')
-    expect((error as AuthdockError).message).toContain('"tokens.lockTimeoutMs"')
-    expect((error as AuthdockError).message).toContain('tokens.httpTimeoutMs')
-    expect((error as AuthdockError).fields?.['tokens.lockTimeoutMs']).toContain('tokens.httpTimeoutMs')
-  })
+  ])(
+    'refuses tokens.lockTimeoutMs %s tokens.httpTimeoutMs with CONFIG_INVALID naming both (a slow refresh would lose its lock)',
+    (_what, tokens) => {
+      let error: unknown
+      try {
+        resolveConfig({ ...minimal(), tokens })
+      } catch (err) {
+        error = err
+      }
+      expect(error).toBeInstanceOf(AuthdockError)
+      expect((error as AuthdockError).code).toBe('CONFIG_INVALID')
+      expect((error as AuthdockError).message).toContain('"tokens.lockTimeoutMs"')
+      expect((error as AuthdockError).message).toContain('tokens.httpTimeoutMs')
+      expect((error as AuthdockError).fields?.['tokens.lockTimeoutMs']).toContain('tokens.httpTimeoutMs')
+    },
+  )
 
   it('accepts tokens.lockTimeoutMs above tokens.httpTimeoutMs', () => {
-    expect(resolveConfig({ ...minimal(), tokens: { lockTimeoutMs: 5_001, httpTimeoutMs: 5_000 } }).tokens.lockTimeoutMs).toBe(5_001)
+    expect(
+      resolveConfig({ ...minimal(), tokens: { lockTimeoutMs: 5_001, httpTimeoutMs: 5_000 } }).tokens.lockTimeoutMs,
+    ).toBe(5_001)
   })
 
   it('refuses two providers with the same id', () => {
     expect(() =>
-      resolveConfig({ ...minimal(), oidc: [{ issuer: 'https://a.example.com', clientId: 'a' }, { issuer: 'https://b.example.com', clientId: 'b' }] }),
+      resolveConfig({
+        ...minimal(),
+        oidc: [
+          { issuer: 'https://a.example.com', clientId: 'a' },
+          { issuer: 'https://b.example.com', clientId: 'b' },
+        ],
+      }),
     ).toThrow(/used twice/)
   })
 })

@@ -26,9 +26,16 @@ async function csrf(): Promise<string> {
 }
 
 const post = async (path: string, form: Record<string, string> = {}) =>
-  app.agent.post(`${page}${path}`).set(ADMIN).type('form').send({ _csrf: await csrf(), ...form })
+  app.agent
+    .post(`${page}${path}`)
+    .set(ADMIN)
+    .type('form')
+    .send({ _csrf: await csrf(), ...form })
 
-const rows = async () => [...(await app.agent.get(page).set(ADMIN)).text.matchAll(/data-certificate-id="([^"]+)" data-state="(\w+)"/g)].map((m) => ({ id: m[1], state: m[2] }))
+const rows = async () =>
+  [...(await app.agent.get(page).set(ADMIN)).text.matchAll(/data-certificate-id="([^"]+)" data-state="(\w+)"/g)].map(
+    (m) => ({ id: m[1], state: m[2] }),
+  )
 
 describe('the certificates page', () => {
   it('is linked from the profile overview and shows the steps for Entra and Keycloak, escaping the name', async () => {
@@ -41,7 +48,9 @@ describe('the certificates page', () => {
     expect(res.text).toContain('id="no-certificates"')
     expect(res.text).toContain('Certificates &amp; secrets → Certificates → Upload certificate')
     expect(res.text).toContain('Client Authenticator: &#34;Signed JWT&#34;')
-    expect(res.text).toContain(`<code id="public-jwks-url">${app.url}/.well-known/authdock/profile/${profileId}/jwks.json</code>`)
+    expect(res.text).toContain(
+      `<code id="public-jwks-url">${app.url}/.well-known/authdock/profile/${profileId}/jwks.json</code>`,
+    )
   })
 
   it('generates, activates and removes through its forms, saying after each step what happened', async () => {
@@ -51,11 +60,16 @@ describe('the certificates page', () => {
     expect(second.headers.location).toBe(`${page}?done=generatedWaiting`)
     const [b, a] = await rows()
     expect([a.state, b.state]).toEqual(['active', 'waiting'])
-    expect((await app.agent.get(`${page}?done=generatedWaiting`).set(ADMIN)).text).toContain('Upload it at the provider, then activate it here.')
+    expect((await app.agent.get(`${page}?done=generatedWaiting`).set(ADMIN)).text).toContain(
+      'Upload it at the provider, then activate it here.',
+    )
 
     const activated = await post(`/certificates/${b.id}/activate`)
     expect(activated.headers.location).toBe(`${page}?done=activated`)
-    expect(await rows()).toEqual([{ id: b.id, state: 'active' }, { id: a.id, state: 'waiting' }])
+    expect(await rows()).toEqual([
+      { id: b.id, state: 'active' },
+      { id: a.id, state: 'waiting' },
+    ])
 
     const refused = await post(`/certificates/${b.id}/remove`)
     expect(refused.status).toBe(409)
@@ -65,7 +79,12 @@ describe('the certificates page', () => {
     expect(await rows()).toEqual([{ id: b.id, state: 'active' }])
 
     const kinds = (await app.dock.store.audit.list({ profileId })).map((e) => e.kind)
-    expect(kinds.filter((k) => k.startsWith('certificate.'))).toEqual(['certificate.removed', 'certificate.activated', 'certificate.generated', 'certificate.generated'])
+    expect(kinds.filter((k) => k.startsWith('certificate.'))).toEqual([
+      'certificate.removed',
+      'certificate.activated',
+      'certificate.generated',
+      'certificate.generated',
+    ])
   })
 
   it('switches the client authentication by its form; bad fields come back named, nothing stored', async () => {
@@ -101,8 +120,11 @@ describe('the certificates page', () => {
 
 describe('texts', () => {
   const keys = (value: unknown, prefix = ''): string[] =>
-    typeof value === 'object' && value !== null ? Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k)) : [prefix]
-  const load = (lang: string, file: string) => JSON.parse(readFileSync(new URL(`../../views/locales/${lang}/${file}`, import.meta.url), 'utf8')) as unknown
+    typeof value === 'object' && value !== null
+      ? Object.entries(value).flatMap(([k, v]) => keys(v, prefix ? `${prefix}.${k}` : k))
+      : [prefix]
+  const load = (lang: string, file: string) =>
+    JSON.parse(readFileSync(new URL(`../../views/locales/${lang}/${file}`, import.meta.url), 'utf8')) as unknown
 
   it('English and German have the same keys in every locale file', () => {
     for (const file of readdirSync(new URL('../../views/locales/en/', import.meta.url))) {

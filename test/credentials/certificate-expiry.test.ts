@@ -30,18 +30,33 @@ afterEach(async () => {
 })
 
 /** An ops context whose profile (or login provider) has an active certificate valid for 100 days. */
-async function withCertificate(owner: 'profile' | 'login-provider'): Promise<{ ops: OpsContext; certificate: CertificateRecord; url: string; at(days: number): number }> {
+async function withCertificate(
+  owner: 'profile' | 'login-provider',
+): Promise<{ ops: OpsContext; certificate: CertificateRecord; url: string; at(days: number): number }> {
   const url = sqliteUrl()
   const ops = await opsContext(url, TEST_KEYS, {
-    oidc: owner === 'login-provider' ? { id: 'entra', label: 'Entra ID', issuer: 'https://login.example.com/v2.0', clientId: 'app', clientAuth: { kind: 'private_key_jwt' } } : undefined,
+    oidc:
+      owner === 'login-provider'
+        ? {
+            id: 'entra',
+            label: 'Entra ID',
+            issuer: 'https://login.example.com/v2.0',
+            clientId: 'app',
+            clientAuth: { kind: 'private_key_jwt' },
+          }
+        : undefined,
   })
   cleanups.push(() => ops.close())
-  const id = owner === 'profile' ? (await ops.store.profiles.create(profileInput({ name: 'Entra ID', clientSecret: null }))).id : 'entra'
+  const id =
+    owner === 'profile'
+      ? (await ops.store.profiles.create(profileInput({ name: 'Entra ID', clientSecret: null }))).id
+      : 'entra'
   const service = new CredentialService(ops.ctx, { invalidate: () => undefined })
   const certificate = await service.generate(await service.owner(owner, id), { validityDays: 100 }, 'admin')
   expect(certificate.active).toBe(true)
   // Exactly N whole days left (half a day for 0).
-  const at = (days: number) => (days === 0 ? certificate.notAfter.getTime() - DAY / 2 : certificate.notAfter.getTime() - days * DAY)
+  const at = (days: number) =>
+    days === 0 ? certificate.notAfter.getTime() - DAY / 2 : certificate.notAfter.getTime() - days * DAY
   return { ops, certificate, url, at }
 }
 
@@ -81,8 +96,14 @@ describe('certificate expiry reports', () => {
     cleanups.push(() => daily.stop())
     const result = await daily.runDailyCheck()
     expect(result.findings).toHaveLength(1)
-    expect(events).toMatchObject([{ level: 'warning', daysLeft: 29, certificate: { thumbprint: certificate.thumbprintSha1 } }])
-    expect(ops.logger.lines.at(-1)).toMatchObject({ level: 'warn', msg: 'authdock: a client certificate expires soon', obj: { certificate: certificate.thumbprintSha1 } })
+    expect(events).toMatchObject([
+      { level: 'warning', daysLeft: 29, certificate: { thumbprint: certificate.thumbprintSha1 } },
+    ])
+    expect(ops.logger.lines.at(-1)).toMatchObject({
+      level: 'warn',
+      msg: 'authdock: a client certificate expires soon',
+      obj: { certificate: certificate.thumbprintSha1 },
+    })
     const [audit] = await ops.store.audit.list({ kind: 'secret.expiry' })
     expect(audit.details).toMatchObject({ level: 'warning', daysLeft: 29, certificate: certificate.thumbprintSha1 })
 
@@ -92,9 +113,16 @@ describe('certificate expiry reports', () => {
     })
     const date = certificate.notAfter.toISOString().slice(0, 10)
     const en = await request(app).get('/banners').set('accept-language', 'en')
-    expect(en.body).toEqual([{ level: 'warning', text: `The certificate ${certificate.thumbprintSha1} of the OAuth2 profile “Entra ID” expires in 29 days (${date}). Generate a new certificate, upload it at the provider and activate it.` }])
+    expect(en.body).toEqual([
+      {
+        level: 'warning',
+        text: `The certificate ${certificate.thumbprintSha1} of the OAuth2 profile “Entra ID” expires in 29 days (${date}). Generate a new certificate, upload it at the provider and activate it.`,
+      },
+    ])
     const de = await request(app).get('/banners').set('accept-language', 'de')
-    expect(de.body[0].text).toContain(`Das Zertifikat ${certificate.thumbprintSha1} des OAuth2-Profils „Entra ID“ läuft in 29 Tagen ab`)
+    expect(de.body[0].text).toContain(
+      `Das Zertifikat ${certificate.thumbprintSha1} des OAuth2-Profils „Entra ID“ läuft in 29 Tagen ab`,
+    )
 
     ops.clock.set(at(-1))
     reportFindings(ops.ctx, await checkSecrets(ops.ctx))

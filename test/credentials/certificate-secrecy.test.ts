@@ -21,22 +21,31 @@ let certificate: CertificateJson
 let waiting: CertificateJson
 
 /** The binary of a download (supertest buffers only known text types). */
-const binary = (res: request.Test) => res.buffer(true).parse((r, done) => {
-  const chunks: Buffer[] = []
-  r.on('data', (c: Buffer) => chunks.push(c))
-  r.on('end', () => done(null, Buffer.concat(chunks)))
-})
+const binary = (res: request.Test) =>
+  res.buffer(true).parse((r, done) => {
+    const chunks: Buffer[] = []
+    r.on('data', (c: Buffer) => chunks.push(c))
+    r.on('end', () => done(null, Buffer.concat(chunks)))
+  })
 
 beforeAll(async () => {
   const { sqliteUrl } = await import('../fixtures/databases.js')
   database = sqliteUrl()
   app = await startProfilesApp({ database, options: { logger } })
   api = new CredentialsApi(app)
-  profileId = await createViaApi(app, { name: 'Süd mailbox', tokenUrl: 'https://login.example.com/tenant/oauth2/v2.0/token', authorizationUrl: 'https://login.example.com/tenant/oauth2/v2.0/authorize' })
+  profileId = await createViaApi(app, {
+    name: 'Süd mailbox',
+    tokenUrl: 'https://login.example.com/tenant/oauth2/v2.0/token',
+    authorizationUrl: 'https://login.example.com/tenant/oauth2/v2.0/authorize',
+  })
   // Generated through the HTML form, as an admin does.
   const page = await app.agent.get(`${app.dock.config.paths.credentials}/profile/${profileId}`).set(ADMIN)
   const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]
-  const posted = await app.agent.post(`${app.dock.config.paths.credentials}/profile/${profileId}/generate`).set(ADMIN).type('form').send({ _csrf: csrf, validityDays: '400', keySize: '2048' })
+  const posted = await app.agent
+    .post(`${app.dock.config.paths.credentials}/profile/${profileId}/generate`)
+    .set(ADMIN)
+    .type('form')
+    .send({ _csrf: csrf, validityDays: '400', keySize: '2048' })
   expect(posted.status).toBe(303)
   expect(posted.headers.location).toMatch(/\?done=generated$/)
   certificate = (await api.owner('profile', profileId)).body.certificates[0]
@@ -94,7 +103,9 @@ describe('the generated certificate', () => {
         e,
         use: 'sig',
         alg: 'RS256',
-        kid: createHash('sha256').update(x509.publicKey.export({ type: 'spki', format: 'der' })).digest('base64url'),
+        kid: createHash('sha256')
+          .update(x509.publicKey.export({ type: 'spki', format: 'der' }))
+          .digest('base64url'),
         x5c: [x509.raw.toString('base64')],
         x5t: createHash('sha1').update(x509.raw).digest('base64url'),
         'x5t#S256': createHash('sha256').update(x509.raw).digest('base64url'),
@@ -118,9 +129,17 @@ describe('the private key', () => {
       const jwk = createPrivateKey(privateKeyPem).export({ format: 'jwk' })
       // The PEM's first lines hold the modulus, which is public (it is in the certificate); from
       // the ninth line on it is the private exponent and the primes.
-      const privateLines = privateKeyPem.split('\n').filter((l) => l.length === 64).slice(8)
+      const privateLines = privateKeyPem
+        .split('\n')
+        .filter((l) => l.length === 64)
+        .slice(8)
       const members = [jwk.d!, jwk.p!, jwk.q!, jwk.dp!, jwk.dq!, jwk.qi!]
-      secrets.push(body, ...privateLines, ...members, ...members.map((m) => Buffer.from(m, 'base64url').toString('base64')))
+      secrets.push(
+        body,
+        ...privateLines,
+        ...members,
+        ...members.map((m) => Buffer.from(m, 'base64url').toString('base64')),
+      )
     }
     await api.mustActivate('profile', profileId, certificate.id)
 
@@ -149,7 +168,10 @@ describe('the private key', () => {
     const logs = JSON.stringify(logger.lines)
     const file = database.slice('sqlite:'.length)
     await app.dock.store.close()
-    const disk = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('\n')
+    const disk = [file, `${file}-wal`]
+      .filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('\n')
     // Sanity: the certificate (public) is there in clear, so a private key in clear would be found too.
     expect(disk).toContain(certificate.certificatePem.split('\n')[1])
 

@@ -6,7 +6,11 @@
  */
 import type { ClientMetadata } from 'oidc-provider'
 import type { JWK } from 'jose'
-import { startOidcProvider, type OidcProviderFixture, type OidcProviderFixtureOptions } from '../fixtures/oidc-provider.js'
+import {
+  startOidcProvider,
+  type OidcProviderFixture,
+  type OidcProviderFixtureOptions,
+} from '../fixtures/oidc-provider.js'
 import { ADMIN, type ProfilesApp } from '../profiles/helpers.js'
 
 /** A client assertion the provider accepted: its header and claims, as the provider saw them. */
@@ -28,7 +32,11 @@ export async function startCertificateOp(options: Partial<OidcProviderFixtureOpt
     configuration: {
       ...options.configuration,
       assertJwtClientAuthClaimsAndHeader: async (_ctx, claims, header, client) => {
-        verified.push({ clientId: client.clientId, header: header as Record<string, unknown>, claims: claims as Record<string, unknown> })
+        verified.push({
+          clientId: client.clientId,
+          header: header as Record<string, unknown>,
+          claims: claims as Record<string, unknown>,
+        })
       },
     },
   })
@@ -40,9 +48,14 @@ export async function startCertificateOp(options: Partial<OidcProviderFixtureOpt
  * keys. oidc-provider reads clients it has no static entry for from its adapter, and builds a new
  * client whenever the stored metadata changes.
  */
-export async function registerCertificateClient(op: OidcProviderFixture, metadata: Partial<ClientMetadata> & { client_id: string }, keys: JWK[]): Promise<void> {
+export async function registerCertificateClient(
+  op: OidcProviderFixture,
+  metadata: Partial<ClientMetadata> & { client_id: string },
+  keys: JWK[],
+): Promise<void> {
   // The Client model's adapter is there at runtime but missing from @types/oidc-provider.
-  const clients = (op.provider.Client as unknown as { adapter: { upsert(id: string, payload: object): Promise<void> } }).adapter
+  const clients = (op.provider.Client as unknown as { adapter: { upsert(id: string, payload: object): Promise<void> } })
+    .adapter
   await clients.upsert(metadata.client_id, {
     response_types: ['code'],
     grant_types: ['authorization_code', 'refresh_token'],
@@ -75,17 +88,27 @@ export class CredentialsApi {
   // token request is what creates the session.
   async generate(kind: string, id: string, body: Record<string, unknown> = {}) {
     const csrf = await this.token()
-    return this.app.agent.post(`${this.base}/${kind}/${id}/certificates`).set(ADMIN).set('x-csrf-token', csrf).send(body)
+    return this.app.agent
+      .post(`${this.base}/${kind}/${id}/certificates`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send(body)
   }
 
   async activate(kind: string, id: string, certificateId: string) {
     const csrf = await this.token()
-    return this.app.agent.post(`${this.base}/${kind}/${id}/certificates/${certificateId}/activate`).set(ADMIN).set('x-csrf-token', csrf)
+    return this.app.agent
+      .post(`${this.base}/${kind}/${id}/certificates/${certificateId}/activate`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
   }
 
   async remove(kind: string, id: string, certificateId: string) {
     const csrf = await this.token()
-    return this.app.agent.delete(`${this.base}/${kind}/${id}/certificates/${certificateId}`).set(ADMIN).set('x-csrf-token', csrf)
+    return this.app.agent
+      .delete(`${this.base}/${kind}/${id}/certificates/${certificateId}`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
   }
 
   async setMethod(kind: string, id: string, method: string) {

@@ -9,7 +9,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { ADMIN, startProfilesApp, type ProfilesApp } from '../profiles/helpers.js'
 import { me, shownCode } from '../login/helpers.js'
-import { CredentialsApi, registerCertificateClient, startCertificateOp, type CertificateOp, type CertificateJson } from './helpers.js'
+import {
+  CredentialsApi,
+  registerCertificateClient,
+  startCertificateOp,
+  type CertificateOp,
+  type CertificateJson,
+} from './helpers.js'
 
 let op: CertificateOp
 let app: ProfilesApp
@@ -30,7 +36,11 @@ beforeAll(async () => {
   const { keys } = (await jwks.json()) as { keys: Array<Record<string, unknown>> }
   expect(keys).toHaveLength(1)
   first = (await api.owner('login-provider', 'default')).body.certificates[0]
-  await registerCertificateClient(op, { client_id: CLIENT_ID, redirect_uris: [`${app.url}/auth/callback`], scope: 'openid email offline_access' }, keys as never)
+  await registerCertificateClient(
+    op,
+    { client_id: CLIENT_ID, redirect_uris: [`${app.url}/auth/callback`], scope: 'openid email offline_access' },
+    keys as never,
+  )
 })
 afterAll(async () => {
   await app?.close()
@@ -50,7 +60,15 @@ describe('login with a certificate instead of a client secret', () => {
   it('generated the certificate at start, active, and audited it without key material', async () => {
     expect(first).toMatchObject({ state: 'active', active: true, keySize: 2048 })
     const [entry] = await app.dock.store.audit.list({ kind: 'certificate.generated' })
-    expect(entry).toMatchObject({ actor: null, details: { ownerKind: 'login-provider', ownerId: 'default', thumbprintSha1: first.thumbprintSha1, validityDays: 365 } })
+    expect(entry).toMatchObject({
+      actor: null,
+      details: {
+        ownerKind: 'login-provider',
+        ownerId: 'default',
+        thumbprintSha1: first.thumbprintSha1,
+        validityDays: 365,
+      },
+    })
     const owner = await api.owner('login-provider', 'default')
     expect(owner.body.owner).toMatchObject({ method: 'private_key_jwt', methodFixed: true })
     const refused = await api.setMethod('login-provider', 'default', 'client_secret')
@@ -64,7 +82,10 @@ describe('login with a certificate instead of a client secret', () => {
     expect(JSON.parse(body).user.id).toBe('u-alice')
     expect(op.grants.authorization_code).toBe(1)
     expect(op.verified).toHaveLength(1)
-    expect(op.verified[0].header).toMatchObject({ kid: first.kid, x5t: Buffer.from(first.thumbprintSha1, 'hex').toString('base64url') })
+    expect(op.verified[0].header).toMatchObject({
+      kid: first.kid,
+      x5t: Buffer.from(first.thumbprintSha1, 'hex').toString('base64url'),
+    })
     expect(op.verified[0].claims).toMatchObject({ iss: CLIENT_ID, sub: CLIENT_ID, aud: `${op.issuer}/token` })
 
     browser.deleteCookie(app.url, app.dock.config.session.cookieName)
@@ -84,7 +105,11 @@ describe('login with a certificate instead of a client secret', () => {
     expect(shownCode(fresh.body)).toBe('CLIENT_CERTIFICATE_UNKNOWN')
     expect(fresh.body).toContain('did not accept this application&#39;s certificate')
     const [failed] = await app.dock.store.audit.list({ kind: 'login.failed' })
-    expect(failed.details).toMatchObject({ reason: 'CLIENT_CERTIFICATE_UNKNOWN', providerError: 'invalid_client', certificate: second.thumbprintSha1 })
+    expect(failed.details).toMatchObject({
+      reason: 'CLIENT_CERTIFICATE_UNKNOWN',
+      providerError: 'invalid_client',
+      certificate: second.thumbprintSha1,
+    })
 
     // Silent re-login is refused for the same reason, but the stored refresh token is kept.
     browser.deleteCookie(app.url, app.dock.config.session.cookieName)

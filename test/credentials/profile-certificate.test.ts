@@ -9,7 +9,13 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { isAuthdockError } from '../../src/errors.js'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { ADMIN, SECRET, createViaApi, startProfilesApp, type ProfilesApp } from '../profiles/helpers.js'
-import { CredentialsApi, registerCertificateClient, startCertificateOp, type CertificateOp, type CertificateJson } from './helpers.js'
+import {
+  CredentialsApi,
+  registerCertificateClient,
+  startCertificateOp,
+  type CertificateOp,
+  type CertificateJson,
+} from './helpers.js'
 
 let app: ProfilesApp
 let op: CertificateOp
@@ -50,7 +56,8 @@ async function certificateProfile(grantType: 'authorization_code' | 'client_cred
       {
         client_id: clientId,
         redirect_uris: [`${app.url}/oauth2redirect`],
-        grant_types: grantType === 'authorization_code' ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
+        grant_types:
+          grantType === 'authorization_code' ? ['authorization_code', 'refresh_token'] : ['client_credentials'],
         scope: 'openid email offline_access mail',
       },
       certificates.map((c) => c.jwk),
@@ -65,7 +72,11 @@ async function renew(id: string) {
   const browser = new BrowserClient()
   const overview = await browser.request(`${app.url}${app.admin}/`, { headers: ADMIN })
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await overview.text())![1]
-  return browser.navigate(`${app.url}${app.admin}/${id}/authorize`, { method: 'POST', form: { _csrf: csrf }, headers: ADMIN })
+  return browser.navigate(`${app.url}${app.admin}/${id}/authorize`, {
+    method: 'POST',
+    form: { _csrf: csrf },
+    headers: ADMIN,
+  })
 }
 
 function expectVerified(clientId: string, certificate: CertificateJson, count = 1) {
@@ -137,7 +148,11 @@ describe('switching certificates', () => {
     const error = refused as import('../../src/errors.js').AuthdockError
     expect(error.message).toContain(second.thumbprintSha1)
     expect(error.message).not.toContain(first.thumbprintSha1)
-    expect(error.details).toMatchObject({ providerCode: 'invalid_client', hintKey: 'tokens.hint.certificateUnknown', hintVars: { certificate: second.thumbprintSha1 } })
+    expect(error.details).toMatchObject({
+      providerCode: 'invalid_client',
+      hintKey: 'tokens.hint.certificateUnknown',
+      hintVars: { certificate: second.thumbprintSha1 },
+    })
     const record = await app.dock.store.tokens.get(id)
     expect(record).toMatchObject({ status: 'error', lastErrorCode: 'CLIENT_CERTIFICATE_UNKNOWN' })
     expect(record?.lastErrorMessage).toContain(second.thumbprintSha1)
@@ -164,7 +179,9 @@ describe('switching certificates', () => {
     expect(res.status).toBe(400)
     expect(body).toContain('<code id="error-code">AUTHORIZATION_FAILED</code>')
     expect(body).toContain('<code id="provider-code">invalid_client</code>')
-    expect(body).toMatch(new RegExp(`<p id="advice">The provider does not accept the certificate ${second.thumbprintSha1} `))
+    expect(body).toMatch(
+      new RegExp(`<p id="advice">The provider does not accept the certificate ${second.thumbprintSha1} `),
+    )
     const [entry] = await app.dock.store.audit.list({ profileId: id, kind: 'profile.authorization_failed' })
     expect(entry.details).toMatchObject({ providerCode: 'invalid_client' })
   })
@@ -179,7 +196,10 @@ describe('switching certificates', () => {
     for (let round = 0; round < 6; round++) {
       const target = certificates[round % 2]
       // The switch races the refresh: whichever certificate signs, the provider knows it.
-      const [token] = await Promise.all([app.dock.tokens.getAccessToken(id, { forceRefresh: true }), api.mustActivate('profile', id, target.id)])
+      const [token] = await Promise.all([
+        app.dock.tokens.getAccessToken(id, { forceRefresh: true }),
+        api.mustActivate('profile', id, target.id),
+      ])
       expect(token).toEqual(expect.any(String))
     }
     await expect(app.dock.tokens.getAccessToken(id, { forceRefresh: true })).resolves.toEqual(expect.any(String))
@@ -187,7 +207,9 @@ describe('switching certificates', () => {
     expect(kids).toEqual(new Set([first.kid, second.kid]))
     expect((await app.dock.store.tokens.get(id))?.status).toBe('ok')
     // The old certificate stays until removed; the active one cannot be removed.
-    const active = (await api.owner('profile', id)).body.certificates.find((c: CertificateJson) => c.active) as CertificateJson
+    const active = (await api.owner('profile', id)).body.certificates.find(
+      (c: CertificateJson) => c.active,
+    ) as CertificateJson
     const blocked = await api.remove('profile', id, active.id)
     expect(blocked.status).toBe(409)
     expect(blocked.body.error.code).toBe('CLIENT_CERTIFICATE_ACTIVE')
@@ -206,10 +228,17 @@ describe('switching certificates', () => {
   })
 
   it('choosing the certificate needs an active one; the audit records each step without key material', async () => {
-    const id = await createViaApi(app, { name: 'No certificate yet', tokenUrl: `${op.issuer}/token`, authorizationUrl: `${op.issuer}/auth` })
+    const id = await createViaApi(app, {
+      name: 'No certificate yet',
+      tokenUrl: `${op.issuer}/token`,
+      authorizationUrl: `${op.issuer}/auth`,
+    })
     const refused = await api.setMethod('profile', id, 'private_key_jwt')
     expect(refused.status).toBe(400)
-    expect(refused.body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { method: expect.stringContaining('active certificate') } })
+    expect(refused.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: { method: expect.stringContaining('active certificate') },
+    })
     const cert = await api.newCertificate('profile', id, { validityDays: 30, keySize: 3072 })
     expect(cert).toMatchObject({ keySize: 3072, state: 'active' })
     expect(new Date(cert.notAfter).getTime() - new Date(cert.notBefore).getTime()).toBeGreaterThan(30 * 24 * 3600_000)
@@ -217,11 +246,20 @@ describe('switching certificates', () => {
     const kinds = (await app.dock.store.audit.list({ profileId: id })).map((e) => e.kind)
     expect(kinds).toEqual(expect.arrayContaining(['certificate.generated', 'client_auth.changed']))
     const generated = (await app.dock.store.audit.list({ profileId: id, kind: 'certificate.generated' }))[0]
-    expect(generated.details).toMatchObject({ thumbprintSha1: cert.thumbprintSha1, kid: cert.kid, keySize: 3072, validityDays: 30 })
+    expect(generated.details).toMatchObject({
+      thumbprintSha1: cert.thumbprintSha1,
+      kid: cert.kid,
+      keySize: 3072,
+      validityDays: 30,
+    })
   })
 
   it('names the field of a bad validity or key size', async () => {
-    const id = await createViaApi(app, { name: 'Bad input', tokenUrl: `${op.issuer}/token`, authorizationUrl: `${op.issuer}/auth` })
+    const id = await createViaApi(app, {
+      name: 'Bad input',
+      tokenUrl: `${op.issuer}/token`,
+      authorizationUrl: `${op.issuer}/auth`,
+    })
     const res = await api.generate('profile', id, { validityDays: 0, keySize: 1024 })
     expect(res.status).toBe(400)
     expect(res.body.error.code).toBe('VALIDATION_FAILED')

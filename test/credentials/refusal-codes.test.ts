@@ -31,7 +31,11 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (body += c.toString()))
     req.on('end', () => {
       const assertion = new URLSearchParams(body).get('client_assertion')
-      if (assertion) assertions.push({ header: decodeProtectedHeader(assertion) as Record<string, unknown>, claims: decodeJwt(assertion) as Record<string, unknown> })
+      if (assertion)
+        assertions.push({
+          header: decodeProtectedHeader(assertion) as Record<string, unknown>,
+          claims: decodeJwt(assertion) as Record<string, unknown>,
+        })
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body))
     })
   })
@@ -48,13 +52,23 @@ afterAll(async () => {
 
 const entra = (code: number, text: string): Refusal => ({
   status: 401,
-  body: { error: 'invalid_client', error_description: `AADSTS${code}: ${text} Trace ID: 0 Correlation ID: 0`, error_codes: [code] },
+  body: {
+    error: 'invalid_client',
+    error_description: `AADSTS${code}: ${text} Trace ID: 0 Correlation ID: 0`,
+    error_codes: [code],
+  },
 })
 
 let n = 0
 async function refusedWith(refusal: Refusal): Promise<{ error: AuthdockError; certificate: CertificateJson }> {
   answer = refusal
-  const id = await createViaApi(app, { name: `Entra ${++n}`, grantType: 'client_credentials', authorizationUrl: '', tokenUrl, scope: 'https://outlook.office365.com/.default' })
+  const id = await createViaApi(app, {
+    name: `Entra ${++n}`,
+    grantType: 'client_credentials',
+    authorizationUrl: '',
+    tokenUrl,
+    scope: 'https://outlook.office365.com/.default',
+  })
   const certificate = await api.newCertificate('profile', id)
   await api.setMethod('profile', id, 'private_key_jwt')
   const error = (await app.dock.tokens.getAccessToken(id).catch((err: unknown) => err)) as AuthdockError
@@ -70,14 +84,19 @@ describe('refusals of a client assertion, in plain words naming the certificate'
     expect(error.message).toContain('(AADSTS700027)')
     expect(error.details).toMatchObject({ providerCode: 'AADSTS700027' })
     const [{ header, claims }] = assertions
-    expect(header).toMatchObject({ alg: 'RS256', x5t: Buffer.from(certificate.thumbprintSha1, 'hex').toString('base64url') })
+    expect(header).toMatchObject({
+      alg: 'RS256',
+      x5t: Buffer.from(certificate.thumbprintSha1, 'hex').toString('base64url'),
+    })
     expect(header['x5t#S256']).toBe(Buffer.from(certificate.thumbprintSha256, 'hex').toString('base64url'))
     expect(claims.aud).toBe(tokenUrl)
     expect(Number(claims.exp) - Number(claims.iat)).toBeLessThanOrEqual(300)
   })
 
   it('AADSTS700024 (not within its valid time range) → CLIENT_ASSERTION_INVALID pointing at the clock', async () => {
-    const { error, certificate } = await refusedWith(entra(700024, 'Client assertion is not within its valid time range.'))
+    const { error, certificate } = await refusedWith(
+      entra(700024, 'Client assertion is not within its valid time range.'),
+    )
     expect(error.code).toBe('CLIENT_ASSERTION_INVALID')
     expect(error.message).toContain(certificate.thumbprintSha1)
     expect(error.message).toMatch(/clock/)
@@ -85,10 +104,19 @@ describe('refusals of a client assertion, in plain words naming the certificate'
   })
 
   it("Keycloak's signed-JWT failures: an unknown key → CLIENT_CERTIFICATE_UNKNOWN, an expired token → CLIENT_ASSERTION_INVALID", async () => {
-    const unknown = await refusedWith({ status: 401, body: { error: 'invalid_client', error_description: 'Invalid client or Invalid client credentials' } })
+    const unknown = await refusedWith({
+      status: 401,
+      body: { error: 'invalid_client', error_description: 'Invalid client or Invalid client credentials' },
+    })
     expect(unknown.error.code).toBe('CLIENT_CERTIFICATE_UNKNOWN')
     expect(unknown.error.message).toContain(unknown.certificate.thumbprintSha1)
-    const expired = await refusedWith({ status: 400, body: { error: 'invalid_client', error_description: 'Client authentication with signed JWT failed: Token is not active' } })
+    const expired = await refusedWith({
+      status: 400,
+      body: {
+        error: 'invalid_client',
+        error_description: 'Client authentication with signed JWT failed: Token is not active',
+      },
+    })
     expect(expired.error.code).toBe('CLIENT_ASSERTION_INVALID')
   })
 

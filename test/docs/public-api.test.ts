@@ -24,7 +24,11 @@ function publicExports(): Array<{ name: string; file: string; hasExample: boolea
     const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported
     const declarations = symbol.declarations ?? []
     const hasExample = declarations.some((d) => ts.getJSDocTags(d).some((tag) => tag.tagName.text === 'example'))
-    return { name: exported.name, file: declarations[0]?.getSourceFile().fileName.replace(new URL(root).pathname, '') ?? '?', hasExample }
+    return {
+      name: exported.name,
+      file: declarations[0]?.getSourceFile().fileName.replace(new URL(root).pathname, '') ?? '?',
+      hasExample,
+    }
   })
 }
 

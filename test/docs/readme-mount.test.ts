@@ -41,10 +41,27 @@ function replaceOnce(code: string, from: string, to: string): string {
 
 // The host's user table: integer keys, looked up with ===.
 const rows = [
-  { id: 1, email: 'alice@example.com', login: 'alice', name: 'Alice Admin', isAdmin: true, passwordLogin: true, password: 'alice-password' },
-  { id: 2, email: 'bob@example.com', login: 'bob', name: 'Bob Builder', isAdmin: false, passwordLogin: false, password: 'bob-password' },
+  {
+    id: 1,
+    email: 'alice@example.com',
+    login: 'alice',
+    name: 'Alice Admin',
+    isAdmin: true,
+    passwordLogin: true,
+    password: 'alice-password',
+  },
+  {
+    id: 2,
+    email: 'bob@example.com',
+    login: 'bob',
+    name: 'Bob Builder',
+    isAdmin: false,
+    passwordLogin: false,
+    password: 'bob-password',
+  },
 ]
-const publicRow = (row: (typeof rows)[number] | undefined) => (row ? { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, passwordLogin: row.passwordLogin } : null)
+const publicRow = (row: (typeof rows)[number] | undefined) =>
+  row ? { id: row.id, email: row.email, name: row.name, isAdmin: row.isAdmin, passwordLogin: row.passwordLogin } : null
 const db = {
   users: {
     findByEmail: (email: string) => publicRow(rows.find((r) => r.email === email)),
@@ -86,15 +103,22 @@ beforeAll(async () => {
   const layoutFile = join(dir, 'authdock-layout.ejs')
   writeFileSync(layoutFile, layout)
 
-  const [snippet] = codeBlocks(section('## Mount it in your Express app'), 'ts').filter((c) => c.includes('createAuthdock('))
+  const [snippet] = codeBlocks(section('## Mount it in your Express app'), 'ts').filter((c) =>
+    c.includes('createAuthdock('),
+  )
   const lines = snippet.split('\n')
-  expect(lines.filter((l) => l.startsWith('import '))).toEqual(["import express from 'express'", "import { createAuthdock } from 'authdock'"])
+  expect(lines.filter((l) => l.startsWith('import '))).toEqual([
+    "import express from 'express'",
+    "import { createAuthdock } from 'authdock'",
+  ])
   let code = lines.filter((l) => !l.startsWith('import ')).join('\n')
   code = replaceOnce(code, "'https://app.example.com'", JSON.stringify(url))
   code = replaceOnce(code, "'sqlite:./data/authdock.db'", JSON.stringify(`sqlite:${join(dir, 'authdock.db')}`))
   code = replaceOnce(code, "'https://login.microsoftonline.com/<tenant-id>/v2.0'", JSON.stringify(op.issuer))
   code = replaceOnce(code, "'views/authdock-layout.ejs'", JSON.stringify(layoutFile))
-  const js = ts.transpileModule(code, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText
+  const js = ts.transpileModule(code, {
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+  }).outputText
   const env = {
     AUTHDOCK_KEY: TEST_KEYS[0],
     SESSION_SECRET: 'readme-session-secret-0123456789',
@@ -103,7 +127,9 @@ beforeAll(async () => {
     MAIL_CLIENT_ID: 'mail-client',
     MAIL_CLIENT_SECRET: 'mail-client-secret-0123456789',
   }
-  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...values: unknown[]) => Promise<{ app: express.Express; dock: Authdock }>
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+    ...args: string[]
+  ) => (...values: unknown[]) => Promise<{ app: express.Express; dock: Authdock }>
   const run = new AsyncFunction('express', 'createAuthdock', 'db', 'process', `${js}\nreturn { app, dock }`)
   const mounted = await run(express, createAuthdock, db, { env })
   dock = mounted.dock
@@ -129,14 +155,24 @@ async function oidcLogin(): Promise<BrowserClient> {
 describe('the README\'s "Mount it in your Express app", run as written', () => {
   it('creates the profile through dock.profiles: audited with its actor', async () => {
     const profile = await dock.profiles.get('Office 365 mailbox')
-    expect(profile).toMatchObject({ hasClientSecret: true, clientId: 'mail-client', redirectUrl: `${url}/oauth2redirect` })
+    expect(profile).toMatchObject({
+      hasClientSecret: true,
+      clientId: 'mail-client',
+      redirectUrl: `${url}/oauth2redirect`,
+    })
     const [entry] = await storeOf(dock).audit.list({ kind: 'profile.created', profileId: profile.id })
     expect(entry).toMatchObject({ actor: 'setup', details: { name: 'Office 365 mailbox' } })
   })
 
   it('logs a user with a numeric id in through the identity provider', async () => {
     const browser = await oidcLogin()
-    expect((await me(browser, host())).body.user).toEqual({ id: 1, email: 'alice@example.com', name: 'Alice Admin', isAdmin: true, passwordLogin: true })
+    expect((await me(browser, host())).body.user).toEqual({
+      id: 1,
+      email: 'alice@example.com',
+      name: 'Alice Admin',
+      isAdmin: true,
+      passwordLogin: true,
+    })
   })
 
   it('shows the admin in the README layout, whose logout form (with the CSRF token) logs out', async () => {
@@ -146,7 +182,10 @@ describe('the README\'s "Mount it in your Express app", run as written', () => {
     expect(body).toContain('<nav class="site-nav">')
     expect(body).toContain('<title>OAuth2 profiles · Ticket desk</title>')
     expect(res.headers.get('content-security-policy')).toMatch(/style-src 'nonce-[^']+' 'self';/)
-    const csrf = /<form method="post" action="\/auth\/logout">\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(body)?.[1]
+    const csrf =
+      /<form method="post" action="\/auth\/logout">\s*<input type="hidden" name="_csrf" value="([^"]+)">/.exec(
+        body,
+      )?.[1]
     expect(csrf).toBeTruthy()
     const logout = await browser.request(`${url}/auth/logout`, { form: { _csrf: csrf! } })
     expect(logout.status).toBe(303)
@@ -155,7 +194,9 @@ describe('the README\'s "Mount it in your Express app", run as written', () => {
 
   it('logs the same user in with a password', async () => {
     const browser = new BrowserClient()
-    const { url: landed } = await browser.navigate(`${url}/auth/password`, { form: { _csrf: await csrfOf(browser, host()), username: 'alice', password: 'alice-password', returnTo: '/me' } })
+    const { url: landed } = await browser.navigate(`${url}/auth/password`, {
+      form: { _csrf: await csrfOf(browser, host()), username: 'alice', password: 'alice-password', returnTo: '/me' },
+    })
     expect(landed).toBe(`${url}/me`)
     expect((await me(browser, host())).body.user.id).toBe(1)
   })
@@ -170,7 +211,10 @@ describe('the README\'s "Mount it in your Express app", run as written', () => {
     expect(await storeOf(dock).audit.list({ kind: 'login.failed' })).toEqual([])
   })
 
-  it('keeps a profile that the host\'s mail accounts name (by its name) from being deleted', async () => {
-    await expect(dock.profiles.delete('Office 365 mailbox')).rejects.toMatchObject({ code: 'PROFILE_IN_USE', details: { users: ['Support inbox'] } })
+  it("keeps a profile that the host's mail accounts name (by its name) from being deleted", async () => {
+    await expect(dock.profiles.delete('Office 365 mailbox')).rejects.toMatchObject({
+      code: 'PROFILE_IN_USE',
+      details: { users: ['Support inbox'] },
+    })
   })
 })

@@ -11,11 +11,18 @@ import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-pr
 import { startExampleFixture, type ExampleAppFixture } from './example-fixture.js'
 
 /** Password login through authdock's fallback form; returns the status and the page. */
-async function passwordLogin(app: ExampleAppFixture, username: string, password: string): Promise<{ status: number; body: string; me: number }> {
+async function passwordLogin(
+  app: ExampleAppFixture,
+  username: string,
+  password: string,
+): Promise<{ status: number; body: string; me: number }> {
   const browser = new BrowserClient()
   const form = await browser.navigate(`${app.url}/auth/password`)
   const csrf = /name="_csrf" value="([^"]+)"/.exec(form.body)?.[1] ?? ''
-  const res = await browser.request(`${app.url}/auth/password`, { method: 'POST', form: { _csrf: csrf, username, password } })
+  const res = await browser.request(`${app.url}/auth/password`, {
+    method: 'POST',
+    form: { _csrf: csrf, username, password },
+  })
   const body = await res.text()
   const me = await browser.request(`${app.url}/me`, { headers: { accept: 'application/json' } })
   await me.arrayBuffer()
@@ -25,14 +32,22 @@ async function passwordLogin(app: ExampleAppFixture, username: string, password:
 describe('example app pointed at a real identity provider (OIDC_ISSUER)', () => {
   let op: OidcProviderFixture
   beforeAll(async () => {
-    op = await startOidcProvider({ clients: [{ client_id: 'example', client_secret: 'example-secret', redirect_uris: ['http://localhost/auth/callback'] }] })
+    op = await startOidcProvider({
+      clients: [
+        { client_id: 'example', client_secret: 'example-secret', redirect_uris: ['http://localhost/auth/callback'] },
+      ],
+    })
   })
   afterAll(async () => {
     await op?.close()
   })
 
   it('has no demo users: alice / alice-password is refused (LOGIN_PASSWORD_INVALID), and no dev client secret is written', async () => {
-    const app = await startExampleFixture({ OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: 'example', OIDC_CLIENT_SECRET: 'example-secret' })
+    const app = await startExampleFixture({
+      OIDC_ISSUER: op.issuer,
+      OIDC_CLIENT_ID: 'example',
+      OIDC_CLIENT_SECRET: 'example-secret',
+    })
     try {
       const login = await passwordLogin(app, 'alice@example.com', 'alice-password')
       expect(login.status).toBe(401)
@@ -46,7 +61,12 @@ describe('example app pointed at a real identity provider (OIDC_ISSUER)', () => 
   })
 
   it('has the demo users again with DEMO_USERS=1', async () => {
-    const app = await startExampleFixture({ OIDC_ISSUER: op.issuer, OIDC_CLIENT_ID: 'example', OIDC_CLIENT_SECRET: 'example-secret', DEMO_USERS: '1' })
+    const app = await startExampleFixture({
+      OIDC_ISSUER: op.issuer,
+      OIDC_CLIENT_ID: 'example',
+      OIDC_CLIENT_SECRET: 'example-secret',
+      DEMO_USERS: '1',
+    })
     try {
       const login = await passwordLogin(app, 'alice@example.com', 'alice-password')
       expect(login.status).toBe(303)

@@ -43,8 +43,12 @@ describe('the example app as a host', () => {
 
   it('shows the admin inside its own frame: its navigation and its stylesheet, admitted by the CSP', async () => {
     const browser = new BrowserClient()
-    const loginPage = await browser.navigate(`${app.url}/auth/login?returnTo=${encodeURIComponent(app.dock.config.paths.admin + '/')}`)
-    const { res, url, body } = await browser.navigate(formAction(loginPage.body, loginPage.url), { form: { email: 'alice@example.com', password: 'alice-password' } })
+    const loginPage = await browser.navigate(
+      `${app.url}/auth/login?returnTo=${encodeURIComponent(app.dock.config.paths.admin + '/')}`,
+    )
+    const { res, url, body } = await browser.navigate(formAction(loginPage.body, loginPage.url), {
+      form: { email: 'alice@example.com', password: 'alice-password' },
+    })
     expect(url).toBe(`${app.url}${app.dock.config.paths.admin}/`)
     expect(res.status).toBe(200)
     expect(body).toContain('<nav class="card app-nav" id="app-nav"')

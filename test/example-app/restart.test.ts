@@ -43,9 +43,16 @@ describe('example app restarted on the same data folder', () => {
       const [updated] = await storeOf(second.dock).audit.list({ kind: 'profile.updated', profileId: profiles[0].id })
       expect(updated).toMatchObject({ actor: 'example seed' })
       // The tokens went with the new token URL, or were cleared explicitly when it stayed the same.
-      const cleared = await storeOf(second.dock).audit.list({ kind: 'profile.tokens_cleared', profileId: profiles[0].id })
+      const cleared = await storeOf(second.dock).audit.list({
+        kind: 'profile.tokens_cleared',
+        profileId: profiles[0].id,
+      })
       expect(updated.details.tokensCleared === true || cleared[0]?.actor === 'example seed').toBe(true)
-      const accounts = JSON.parse(await readFile(join(dir, 'mail-accounts.json'), 'utf8')) as Array<{ name: string; port: number; profileId: string }>
+      const accounts = JSON.parse(await readFile(join(dir, 'mail-accounts.json'), 'utf8')) as Array<{
+        name: string
+        port: number
+        profileId: string
+      }>
       expect(accounts).toMatchObject([{ name: 'Demo outbox', port: second.sink.port, profileId: profiles[0].id }])
     } finally {
       await second.close()

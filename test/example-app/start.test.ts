@@ -26,12 +26,15 @@ describe('example app started like npm start', () => {
     expect(await res.json()).toEqual({ status: 'ok' })
   })
 
-  it.each(['application/json', 'text/html,application/xhtml+xml,*/*;q=0.8'])('answers GET /me with 401 JSON and the code UNAUTHENTICATED when nobody is logged in (Accept: %s)', async (accept) => {
-    const res = await fetch(`${app.url}/me`, { headers: { accept }, redirect: 'manual' })
-    expect(res.status).toBe(401)
-    expect(res.headers.get('content-type')).toMatch(/application\/json/)
-    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED')
-  })
+  it.each(['application/json', 'text/html,application/xhtml+xml,*/*;q=0.8'])(
+    'answers GET /me with 401 JSON and the code UNAUTHENTICATED when nobody is logged in (Accept: %s)',
+    async (accept) => {
+      const res = await fetch(`${app.url}/me`, { headers: { accept }, redirect: 'manual' })
+      expect(res.status).toBe(401)
+      expect(res.headers.get('content-type')).toMatch(/application\/json/)
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAUTHENTICATED')
+    },
+  )
 
   it('generates AUTHDOCK_KEY and SESSION_SECRET into the data folder with a warning when they are unset', async () => {
     const key = (await readFile(join(app.dataDir, 'authdock.key'), 'utf8')).trim()
@@ -63,7 +66,9 @@ describe('example app started like npm start', () => {
   it('refuses a wrong password at the dev identity provider with its login form again (401)', async () => {
     const browser = new BrowserClient()
     const loginPage = await browser.navigate(`${app.url}/auth/login`)
-    const again = await browser.navigate(formAction(loginPage.body, loginPage.url), { form: { email: 'alice@example.com', password: 'wrong' } })
+    const again = await browser.navigate(formAction(loginPage.body, loginPage.url), {
+      form: { email: 'alice@example.com', password: 'wrong' },
+    })
     expect(again.res.status).toBe(401)
     expect(again.body).toContain('Unknown email address or wrong password.')
     expect(new URL(again.url).origin).toBe(app.idpUrl)
@@ -72,6 +77,8 @@ describe('example app started like npm start', () => {
 
 describe('example app settings', () => {
   it('refuses to start with a PORT that is not a port number, naming the variable', async () => {
-    await expect(startExampleApp({ PORT: 'eighty' }, { log: () => undefined })).rejects.toThrow('PORT must be a port number')
+    await expect(startExampleApp({ PORT: 'eighty' }, { log: () => undefined })).rejects.toThrow(
+      'PORT must be a port number',
+    )
   })
 })

@@ -33,7 +33,8 @@ describe('example app with TRUST_PROXY=loopback', () => {
   })
 
   it('throttles the client the proxy names, not everyone behind the proxy', async () => {
-    for (let i = 0; i < 5; i++) expect(await passwordLogin(app, '198.51.100.1', `wrong-${i}`)).toBe('LOGIN_PASSWORD_INVALID')
+    for (let i = 0; i < 5; i++)
+      expect(await passwordLogin(app, '198.51.100.1', `wrong-${i}`)).toBe('LOGIN_PASSWORD_INVALID')
     expect(await passwordLogin(app, '198.51.100.1', 'alice-password')).toBe('LOGIN_THROTTLED')
     expect(await passwordLogin(app, '198.51.100.2', 'alice-password')).toBe('LOGGED_IN')
   })
@@ -50,6 +51,8 @@ describe('example app TRUST_PROXY setting', () => {
   })
 
   it('refuses to start with a TRUST_PROXY Express cannot read, naming the variable', async () => {
-    await expect(startExampleApp({ PORT: '0', TRUST_PROXY: 'the-proxy' }, { log: () => undefined })).rejects.toThrow('TRUST_PROXY must be')
+    await expect(startExampleApp({ PORT: '0', TRUST_PROXY: 'the-proxy' }, { log: () => undefined })).rejects.toThrow(
+      'TRUST_PROXY must be',
+    )
   })
 })

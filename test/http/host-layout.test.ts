@@ -19,7 +19,10 @@ import { csrfOf } from '../login/helpers.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'authdock-layout-'))
 const LAYOUT = join(dir, 'layout.ejs')
-writeFileSync(join(dir, 'nav.ejs'), `<nav id="host-nav"><a href="/">Home</a> <a href="<%= paths.admin %>">Mailboxes</a><% if (user) { %> <span id="host-user"><%= user.displayName %></span><% } %></nav>`)
+writeFileSync(
+  join(dir, 'nav.ejs'),
+  `<nav id="host-nav"><a href="/">Home</a> <a href="<%= paths.admin %>">Mailboxes</a><% if (user) { %> <span id="host-user"><%= user.displayName %></span><% } %></nav>`,
+)
 writeFileSync(
   LAYOUT,
   `<!doctype html>
@@ -38,7 +41,15 @@ const baseOptions = (views: AuthdockOptions['views']): AuthdockOptions => ({
 })
 
 function cspOf(res: Response): Record<string, string> {
-  return Object.fromEntries((res.headers.get('content-security-policy') ?? '').split(';').map((d) => d.trim().split(/\s+(.*)/s).slice(0, 2) as [string, string]))
+  return Object.fromEntries(
+    (res.headers.get('content-security-policy') ?? '').split(';').map(
+      (d) =>
+        d
+          .trim()
+          .split(/\s+(.*)/s)
+          .slice(0, 2) as [string, string],
+    ),
+  )
 }
 
 describe('an EJS layout of the host (views.layout as a path)', () => {
@@ -61,7 +72,9 @@ describe('an EJS layout of the host (views.layout as a path)', () => {
   async function loggedInAdmin(): Promise<BrowserClient> {
     const browser = new BrowserClient()
     const csrf = await csrfOf(browser, app)
-    await browser.navigate(`${app.url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password' } })
+    await browser.navigate(`${app.url}/auth/password`, {
+      form: { _csrf: csrf, username: 'alice', password: 'alice-password' },
+    })
     return browser
   }
 
@@ -101,7 +114,7 @@ describe('an EJS layout of the host (views.layout as a path)', () => {
     expect(body).toContain('name="password"')
   })
 
-  it('renders the errors of the host\'s own routes with dock.errorHandler in the frame, by code', async () => {
+  it("renders the errors of the host's own routes with dock.errorHandler in the frame, by code", async () => {
     const { res, body } = await new BrowserClient().navigate(`${app.url}/orders/42`)
     expect(res.status).toBe(404)
     expect(body).toContain('<nav id="host-nav">')
@@ -132,16 +145,23 @@ describe('a layout function of the host (views.layout as a function)', () => {
   it('receives the page (body, title, language, nonce, CSRF token, user, paths, request) and returns it', async () => {
     const { res, body } = await new BrowserClient().navigate(`${app.url}/auth/password?lang=de`)
     expect(res.status).toBe(200)
-    expect(body).toMatch(/^<!doctype html><html lang="de"><body><nav id="fn-nav">Mit Passwort anmelden<\/nav><div class="authdock" lang="de">/)
+    expect(body).toMatch(
+      /^<!doctype html><html lang="de"><body><nav id="fn-nav">Mit Passwort anmelden<\/nav><div class="authdock" lang="de">/,
+    )
     const page = seen.at(-1)!
-    expect(page).toMatchObject({ title: 'Mit Passwort anmelden', lang: 'de', user: null, path: '/auth/password?lang=de' })
+    expect(page).toMatchObject({
+      title: 'Mit Passwort anmelden',
+      lang: 'de',
+      user: null,
+      path: '/auth/password?lang=de',
+    })
     expect(page.paths).toMatchObject({ auth: '/auth', admin: '/admin/oauth2-profiles' })
     expect(page.csrfToken).toMatch(/^[\w-]{20,}$/)
     expect(cspOf(res)['style-src']).toBe(`'nonce-${page.cspNonce}'`)
   })
 })
 
-describe('a fragment (a template without the page frame, which a page\'s script inserts)', () => {
+describe("a fragment (a template without the page frame, which a page's script inserts)", () => {
   it('is sent as it is, not wrapped in the host layout', async () => {
     const viewsDir = mkdtempSync(join(tmpdir(), 'authdock-fragment-'))
     writeFileSync(join(viewsDir, 'fragment.ejs'), '<p id="fragment"><%= t(\'common.product\') %></p>')
@@ -149,7 +169,13 @@ describe('a fragment (a template without the page frame, which a page\'s script 
     const host = express()
     host.locals.siteName = 'Ticket desk'
     host.get('/fragment', (req, res, next) => void views.render(req, res, 'fragment').catch(next))
-    host.get('/page', (req, res, next) => void views.render(req, res, 'error', { error: { code: 'NOT_FOUND', message: 'gone', status: 404 } }).catch(next))
+    host.get(
+      '/page',
+      (req, res, next) =>
+        void views
+          .render(req, res, 'error', { error: { code: 'NOT_FOUND', message: 'gone', status: 404 } })
+          .catch(next),
+    )
     const fragment = await request(host).get('/fragment')
     expect(fragment.text).toBe('<p id="fragment">authdock</p>')
     expect((await request(host).get('/page')).text).toContain('<nav id="host-nav">')

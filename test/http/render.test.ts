@@ -32,7 +32,10 @@ describe('rendering pages', () => {
   it('uses a host override page that includes partials the host did not override', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'authdock-views-'))
     mkdirSync(join(dir, 'admin'))
-    writeFileSync(join(dir, 'admin', 'custom.ejs'), "<%- include('../partials/head', { title: 'Ours' }) %><p id=host>host page</p><%- include('../partials/foot') %>")
+    writeFileSync(
+      join(dir, 'admin', 'custom.ejs'),
+      "<%- include('../partials/head', { title: 'Ours' }) %><p id=host>host page</p><%- include('../partials/foot') %>",
+    )
     const res = await request(appFor(renderer(dir), 'admin/custom')).get('/')
     expect(res.status).toBe(200)
     expect(res.text).toContain('<p id=host>host page</p>')
@@ -43,7 +46,9 @@ describe('rendering pages', () => {
     const dir = mkdtempSync(join(tmpdir(), 'authdock-views-'))
     mkdirSync(join(dir, 'partials'))
     writeFileSync(join(dir, 'partials', 'foot.ejs'), '<footer id=host-foot>host footer</footer></main></body></html>')
-    const res = await request(appFor(renderer(dir), 'error', { error: { code: 'X', message: 'm', status: 400 } })).get('/')
+    const res = await request(appFor(renderer(dir), 'error', { error: { code: 'X', message: 'm', status: 400 } })).get(
+      '/',
+    )
     expect(res.text).toContain('<footer id=host-foot>host footer</footer>')
   })
 
@@ -70,7 +75,9 @@ describe('rendering pages', () => {
   })
 
   it('sends a Content-Security-Policy whose nonce matches the inline style', async () => {
-    const res = await request(appFor(renderer(), 'error', { error: { code: 'X', message: null, status: 500 } })).get('/')
+    const res = await request(appFor(renderer(), 'error', { error: { code: 'X', message: null, status: 500 } })).get(
+      '/',
+    )
     const nonce = /style-src 'nonce-([^']+)'/.exec(res.headers['content-security-policy'])![1]
     expect(res.text).toContain(`<style nonce="${nonce}">`)
   })

@@ -55,7 +55,8 @@ const form = (id: string, overrides: Record<string, string> = {}) => ({
   ...overrides,
 })
 
-const post = (path: string, fields: Record<string, string>) => app.agent.post(`${base}${path}`).set(ADMIN).type('form').send(fields)
+const post = (path: string, fields: Record<string, string>) =>
+  app.agent.post(`${base}${path}`).set(ADMIN).type('form').send(fields)
 
 async function createViaForm(overrides: Record<string, string> = {}): Promise<string> {
   const { id } = await newForm()
@@ -85,12 +86,24 @@ describe('login providers admin pages', () => {
     expect(res.status).toBe(303)
     expect(res.headers.location).toBe(`${base}/?done=created`)
     const stored = (await app.dock.store.loginProviders.get(id))!
-    expect(stored).toMatchObject({ label: 'Keycloak (Acme)', scope: 'openid profile email', claim: 'email', claimLabel: 'E-Mail', authorizationParams: { kc_idp_hint: 'corp', ui_locales: 'de' } })
+    expect(stored).toMatchObject({
+      label: 'Keycloak (Acme)',
+      scope: 'openid profile email',
+      claim: 'email',
+      claimLabel: 'E-Mail',
+      authorizationParams: { kc_idp_hint: 'corp', ui_locales: 'de' },
+    })
 
     const overview = await app.agent.get(`${base}/?done=created`).set(ADMIN)
     expect(overview.text).toContain('The login provider was created.')
-    const rows = [...overview.text.matchAll(/<tr data-provider-id="([^"]+)" data-source="([^"]+)">/g)].map((m) => [m[1], m[2]])
-    expect(rows).toEqual([['corp', 'options'], [id, 'admin']])
+    const rows = [...overview.text.matchAll(/<tr data-provider-id="([^"]+)" data-source="([^"]+)">/g)].map((m) => [
+      m[1],
+      m[2],
+    ])
+    expect(rows).toEqual([
+      ['corp', 'options'],
+      [id, 'admin'],
+    ])
     expect(overview.text).toContain('from configuration')
     expect(overview.text).not.toContain(`${base}/corp/edit`)
     expect(overview.text).toContain(`${base}/${id}/edit`)
@@ -99,7 +112,10 @@ describe('login providers admin pages', () => {
 
   it('re-renders the form with each field error (400), keeps the id, stores nothing and never echoes the secret', async () => {
     const { id } = await newForm()
-    const res = await post('/', form(id, { issuer: 'https://kc.example.com/realms/acme?x=1', clientId: '', authorizationParams: 'state=forged' }))
+    const res = await post(
+      '/',
+      form(id, { issuer: 'https://kc.example.com/realms/acme?x=1', clientId: '', authorizationParams: 'state=forged' }),
+    )
     expect(res.status).toBe(400)
     expect(shownFieldErrors(res.text)).toMatchObject({
       issuer: expect.stringContaining('must not contain a query'),
@@ -135,10 +151,17 @@ describe('login providers admin pages', () => {
 
   it('asks to confirm a new claim when users logged in through the provider, then saves it and audits the change', async () => {
     const id = await createViaForm()
-    await app.dock.store.audit.add({ kind: 'login.succeeded', actor: 'u-bob', details: { providerId: id, method: 'oidc' } })
+    await app.dock.store.audit.add({
+      kind: 'login.succeeded',
+      actor: 'u-bob',
+      details: { providerId: id, method: 'oidc' },
+    })
     const edit = await app.agent.get(`${base}/${id}/edit`).set(ADMIN)
     csrf = /name="_csrf" value="([^"]+)"/.exec(edit.text)![1]
-    const fields = { ...form(id, { claim: 'preferred_username', claimLabel: 'User name', clientSecret: '' }), editing: id }
+    const fields = {
+      ...form(id, { claim: 'preferred_username', claimLabel: 'User name', clientSecret: '' }),
+      editing: id,
+    }
     const asked = await post(`/${id}`, fields)
     expect(asked.status).toBe(409)
     expect(asked.text).toContain('id="claim-confirm"')
@@ -151,7 +174,13 @@ describe('login providers admin pages', () => {
     expect(saved.status).toBe(303)
     expect((await app.dock.store.loginProviders.get(id))?.claim).toBe('preferred_username')
     const [entry] = await app.dock.store.audit.list({ kind: 'loginProvider.claimChanged', limit: 1 })
-    expect(entry.details).toMatchObject({ providerId: id, from: 'email', to: 'preferred_username', usersLoggedIn: 1, confirmed: true })
+    expect(entry.details).toMatchObject({
+      providerId: id,
+      from: 'email',
+      to: 'preferred_username',
+      usersLoggedIn: 1,
+      confirmed: true,
+    })
   })
 
   it('asks for the secret again when the issuer moves to another origin, and saves nothing until then', async () => {
@@ -161,7 +190,9 @@ describe('login providers admin pages', () => {
     const moved = { ...form(id, { issuer: 'https://sso.other.example/realms/acme', clientSecret: '' }), editing: id }
     const res = await post(`/${id}`, moved)
     expect(res.status).toBe(400)
-    expect(shownFieldErrors(res.text).clientSecret).toContain('must be entered again because the issuer moved to another server')
+    expect(shownFieldErrors(res.text).clientSecret).toContain(
+      'must be entered again because the issuer moved to another server',
+    )
     expect((await app.dock.store.loginProviders.get(id))?.issuer).toBe('https://kc.example.com/realms/acme')
     const saved = await post(`/${id}`, { ...moved, clientSecret: 'the-new-secret-0123456789' })
     expect(saved.headers.location).toBe(`${base}/?done=updated`)
@@ -170,7 +201,12 @@ describe('login providers admin pages', () => {
 
   it('tests well-known from the form: a fragment for the script, the whole form again without script (secret not kept)', async () => {
     const { id } = await newForm()
-    const fragment = await app.agent.post(`${base}/test-well-known`).set(ADMIN).set('x-authdock-fragment', '1').type('form').send({ _csrf: csrf, issuer: op.issuer })
+    const fragment = await app.agent
+      .post(`${base}/test-well-known`)
+      .set(ADMIN)
+      .set('x-authdock-fragment', '1')
+      .type('form')
+      .send({ _csrf: csrf, issuer: op.issuer })
     expect(fragment.status).toBe(200)
     expect(fragment.text).not.toContain('<html')
     expect(fragment.text).toContain('id="well-known-verdict" data-failure=""')

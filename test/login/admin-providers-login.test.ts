@@ -49,9 +49,23 @@ beforeAll(async () => {
   app = await startTestApp({
     oidc: async (baseUrl) => {
       alpha = await startOidcProvider({
-        clients: [{ client_id: 'app', client_secret: 'alpha-secret-0123456789', redirect_uris: [`${baseUrl}/auth/callback`], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }],
+        clients: [
+          {
+            client_id: 'app',
+            client_secret: 'alpha-secret-0123456789',
+            redirect_uris: [`${baseUrl}/auth/callback`],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+          },
+        ],
       })
-      return { id: 'corp', label: 'Corp SSO', issuer: alpha.issuer, clientId: 'app', clientSecret: 'alpha-secret-0123456789' }
+      return {
+        id: 'corp',
+        label: 'Corp SSO',
+        issuer: alpha.issuer,
+        clientId: 'app',
+        clientSecret: 'alpha-secret-0123456789',
+      }
     },
   })
 })
@@ -63,7 +77,10 @@ afterAll(async () => {
 const service = () => app.dock.loginProviders.service
 
 /** A provider at beta, registered there with `secret`; returns its id. */
-async function betaProvider(secret = 'beta-secret-one-0123456789', overrides: Partial<LoginProviderInput> = {}): Promise<string> {
+async function betaProvider(
+  secret = 'beta-secret-one-0123456789',
+  overrides: Partial<LoginProviderInput> = {},
+): Promise<string> {
   const id = service().newId()
   await beta.setClient(betaClient(service().redirectUri(id), secret))
   await service().create(input({ clientSecret: secret, ...overrides }), 'test-admin', id)
@@ -91,7 +108,12 @@ describe('login providers managed in the admin', () => {
     expect(url).toBe(`${app.url}/me`)
     expect(bob.hops.some((h) => h.url.startsWith(`${app.url}/auth/callback/${id}?`))).toBe(true)
     expect((await me(bob, app)).body.user.id).toBe('u-bob')
-    expect(app.claimLookups.at(-1)).toMatchObject({ providerId: id, issuer: beta.issuer, claim: 'email', value: 'bob@example.com' })
+    expect(app.claimLookups.at(-1)).toMatchObject({
+      providerId: id,
+      issuer: beta.issuer,
+      claim: 'email',
+      value: 'bob@example.com',
+    })
 
     // The configured provider keeps its callback (/auth/callback) and still works.
     const alice = new BrowserClient()
@@ -109,10 +131,18 @@ describe('login providers managed in the admin', () => {
     expect(refused.url).toBe(`${app.url}/auth/retry?reason=error`)
     expect(shownCode(refused.body)).toBe('OIDC_CLIENT_SECRET_INVALID')
     expect(refused.body).toContain('refuses the client ID or client secret')
-    expect((await lastLoginFailure()).details).toMatchObject({ providerId: id, reason: 'OIDC_CLIENT_SECRET_INVALID', method: 'oidc' })
+    expect((await lastLoginFailure()).details).toMatchObject({
+      providerId: id,
+      reason: 'OIDC_CLIENT_SECRET_INVALID',
+      method: 'oidc',
+    })
 
     const current = (await app.dock.store.loginProviders.get(id))!
-    await service().update(id, { ...input(), label: current.label, clientSecret: 'beta-secret-two-0123456789' }, 'test-admin')
+    await service().update(
+      id,
+      { ...input(), label: current.label, clientSecret: 'beta-secret-two-0123456789' },
+      'test-admin',
+    )
     const bob = new BrowserClient()
     expect((await bob.navigate(`${app.url}/auth/login/${id}?returnTo=/me`)).url).toBe(`${app.url}/me`)
     expect((await me(bob, app)).body.user.id).toBe('u-bob')
@@ -122,9 +152,15 @@ describe('login providers managed in the admin', () => {
   it('completes a login under way when only the secret changed meanwhile', async () => {
     const id = await betaProvider('beta-secret-one-0123456789')
     const bob = new BrowserClient()
-    const callback = await followUntil(bob, `${app.url}/auth/login/${id}?returnTo=/me`, (next) => next.startsWith(`${app.url}/auth/callback/${id}`))
+    const callback = await followUntil(bob, `${app.url}/auth/login/${id}?returnTo=/me`, (next) =>
+      next.startsWith(`${app.url}/auth/callback/${id}`),
+    )
     await beta.setClient(betaClient(service().redirectUri(id), 'beta-secret-two-0123456789'))
-    await service().update(id, input({ clientSecret: 'beta-secret-two-0123456789', scope: 'openid email' }), 'test-admin')
+    await service().update(
+      id,
+      input({ clientSecret: 'beta-secret-two-0123456789', scope: 'openid email' }),
+      'test-admin',
+    )
     const { url } = await bob.navigate(callback)
     expect(url).toBe(`${app.url}/me`)
     expect((await me(bob, app)).body.user.id).toBe('u-bob')
@@ -135,8 +171,15 @@ describe('login providers managed in the admin', () => {
     for (const change of ['issuer', 'deactivated', 'deleted'] as const) {
       const id = await betaProvider()
       const bob = new BrowserClient()
-      const callback = await followUntil(bob, `${app.url}/auth/login/${id}`, (next) => next.startsWith(`${app.url}/auth/callback/${id}`))
-      if (change === 'issuer') await service().update(id, input({ issuer: hostile.issuer, clientId: hostile.clientId, clientSecret: hostile.clientSecret }), 'test-admin')
+      const callback = await followUntil(bob, `${app.url}/auth/login/${id}`, (next) =>
+        next.startsWith(`${app.url}/auth/callback/${id}`),
+      )
+      if (change === 'issuer')
+        await service().update(
+          id,
+          input({ issuer: hostile.issuer, clientId: hostile.clientId, clientSecret: hostile.clientSecret }),
+          'test-admin',
+        )
       if (change === 'deactivated') await service().update(id, input({ active: false }), 'test-admin')
       if (change === 'deleted') await service().delete(id, 'test-admin')
       const { res, url, body } = await bob.navigate(callback)
@@ -144,14 +187,19 @@ describe('login providers managed in the admin', () => {
       expect(url, change).toBe(`${app.url}/auth/retry?reason=error`)
       expect(shownCode(body), change).toBe('LOGIN_PROVIDER_CHANGED')
       expect(body, change).toContain('was changed, deactivated or removed while you were logging in')
-      expect((await lastLoginFailure()).details, change).toMatchObject({ providerId: id, reason: 'LOGIN_PROVIDER_CHANGED' })
+      expect((await lastLoginFailure()).details, change).toMatchObject({
+        providerId: id,
+        reason: 'LOGIN_PROVIDER_CHANGED',
+      })
       expect((await me(bob, app)).status).toBe(401)
       if (change !== 'deleted') await service().delete(id, 'test-admin')
     }
   })
 
   it('answers 404 LOGIN_PROVIDER_UNKNOWN at the callback of a removed provider when no login is under way', async () => {
-    const res = await new BrowserClient().request(`${app.url}/auth/callback/p.abcdefabcdef?code=x&state=y`, { headers: { accept: 'application/json' } })
+    const res = await new BrowserClient().request(`${app.url}/auth/callback/p.abcdefabcdef?code=x&state=y`, {
+      headers: { accept: 'application/json' },
+    })
     expect(res.status).toBe(404)
     expect((await res.json()).error.code).toBe('LOGIN_PROVIDER_UNKNOWN')
   })
@@ -159,22 +207,40 @@ describe('login providers managed in the admin', () => {
   it.each([
     ['token-invalid-client-expired', 'OIDC_CLIENT_SECRET_EXPIRED', 'has expired'],
     ['token-invalid-client', 'OIDC_CLIENT_SECRET_INVALID', 'refuses the client ID or client secret'],
-  ] as const)('lands on the retry page with its own code when the token endpoint answers %s', async (fault, code, text) => {
-    const id = service().newId()
-    await service().create(input({ label: 'Entra lookalike', issuer: hostile.issuer, clientId: hostile.clientId, clientSecret: hostile.clientSecret }), 'test-admin', id)
-    hostile.fault = fault
-    try {
-      const { url, body } = await new BrowserClient().navigate(`${app.url}/auth/login/${id}`)
-      expect(url).toBe(`${app.url}/auth/retry?reason=error`)
-      expect(shownCode(body)).toBe(code)
-      expect(body).toContain(text)
-      expect(body).toContain('Login providers')
-      expect((await lastLoginFailure()).details).toMatchObject({ providerId: id, reason: code, method: 'oidc', phase: 'callback', providerError: 'invalid_client' })
-    } finally {
-      hostile.fault = 'none'
-      await service().delete(id, 'test-admin')
-    }
-  })
+  ] as const)(
+    'lands on the retry page with its own code when the token endpoint answers %s',
+    async (fault, code, text) => {
+      const id = service().newId()
+      await service().create(
+        input({
+          label: 'Entra lookalike',
+          issuer: hostile.issuer,
+          clientId: hostile.clientId,
+          clientSecret: hostile.clientSecret,
+        }),
+        'test-admin',
+        id,
+      )
+      hostile.fault = fault
+      try {
+        const { url, body } = await new BrowserClient().navigate(`${app.url}/auth/login/${id}`)
+        expect(url).toBe(`${app.url}/auth/retry?reason=error`)
+        expect(shownCode(body)).toBe(code)
+        expect(body).toContain(text)
+        expect(body).toContain('Login providers')
+        expect((await lastLoginFailure()).details).toMatchObject({
+          providerId: id,
+          reason: code,
+          method: 'oidc',
+          phase: 'callback',
+          providerError: 'invalid_client',
+        })
+      } finally {
+        hostile.fault = 'none'
+        await service().delete(id, 'test-admin')
+      }
+    },
+  )
 })
 
 describe('no active provider', () => {

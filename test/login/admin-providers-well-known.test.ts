@@ -129,7 +129,11 @@ describe('Test well-known in the admin', () => {
   })
 
   it('says when the answer is not JSON (a login page, say)', async () => {
-    const port = await listen(http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Sign in</title>')))
+    const port = await listen(
+      http.createServer((_req, res) =>
+        res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>Sign in</title>'),
+      ),
+    )
     const { failure, html } = await check(`http://127.0.0.1:${port}`)
     expect(failure).toBe('not_json')
     expect(html).toContain('The discovery document is not valid JSON (text/html). Is the issuer URL right?')
@@ -143,11 +147,15 @@ describe('Test well-known in the admin', () => {
   })
 
   it('says when the TLS certificate is not trusted (self-signed)', async () => {
-    const server = https.createServer(selfSigned(), (_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'))
+    const server = https.createServer(selfSigned(), (_req, res) =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}'),
+    )
     const port = await listen(server as unknown as http.Server)
     const { failure, html } = await check(`https://127.0.0.1:${port}`)
     expect(failure).toBe('tls')
-    expect(html).toMatch(/The provider&#39;s TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/)
+    expect(html).toMatch(
+      /The provider&#39;s TLS certificate is not trusted \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/,
+    )
   })
 
   it('says when the provider does not answer in time', async () => {
@@ -174,7 +182,9 @@ describe('Test well-known in the admin', () => {
   it('refuses a link-local or cloud metadata address, saying so on the page', async () => {
     const { failure, html } = await check('https://169.254.169.254/realms/x')
     expect(failure).toBe('address_refused')
-    expect(html).toContain('The issuer resolves to a link-local or cloud metadata address, which authdock never connects to; nothing was fetched.')
+    expect(html).toContain(
+      'The issuer resolves to a link-local or cloud metadata address, which authdock never connects to; nothing was fetched.',
+    )
   })
 
   it('shows each message in German too', async () => {

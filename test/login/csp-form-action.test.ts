@@ -16,7 +16,9 @@ let app: ProfilesApp
 const formAction = (csp: string | undefined) => /(?:^|;\s*)form-action ([^;]+)/.exec(csp ?? '')?.[1].split(' ')
 
 beforeAll(async () => {
-  op = await startOidcProvider({ clients: [{ client_id: 'login', client_secret: 'login-secret', redirect_uris: ['http://127.0.0.1/cb'] }] })
+  op = await startOidcProvider({
+    clients: [{ client_id: 'login', client_secret: 'login-secret', redirect_uris: ['http://127.0.0.1/cb'] }],
+  })
   app = await startProfilesApp({ oidc: { issuer: op.issuer, clientId: 'login', clientSecret: 'login-secret' } })
 })
 afterAll(async () => {
@@ -41,10 +43,23 @@ describe('CSP form-action', () => {
   })
 
   it('admits on the profiles overview the authorization URLs that "Renew authorization" redirects to', async () => {
-    await createViaApi(app, { name: 'M365', authorizationUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize', tokenUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token' })
-    await createViaApi(app, { name: 'App only', grantType: 'client_credentials', authorizationUrl: 'https://app-only.example.com/authorize', tokenUrl: 'https://app-only.example.com/token' })
+    await createViaApi(app, {
+      name: 'M365',
+      authorizationUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize',
+      tokenUrl: 'https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token',
+    })
+    await createViaApi(app, {
+      name: 'App only',
+      grantType: 'client_credentials',
+      authorizationUrl: 'https://app-only.example.com/authorize',
+      tokenUrl: 'https://app-only.example.com/token',
+    })
     const overview = await app.agent.get(`${app.admin}/`).set(ADMIN)
-    expect(formAction(overview.headers['content-security-policy'])).toEqual(["'self'", new URL(op.issuer).origin, 'https://login.microsoftonline.com'])
+    expect(formAction(overview.headers['content-security-policy'])).toEqual([
+      "'self'",
+      new URL(op.issuer).origin,
+      'https://login.microsoftonline.com',
+    ])
     const edit = await app.agent.get(`${app.admin}/new`).set(ADMIN)
     expect(formAction(edit.headers['content-security-policy'])).toEqual(["'self'", new URL(op.issuer).origin])
   })

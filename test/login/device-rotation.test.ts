@@ -73,7 +73,7 @@ const stored = (deviceId: string) => app.dock.store.loginTokens.get(hashDevice(d
 const audited = async (kind: string) => app.dock.store.audit.list({ kind })
 
 describe('device cookie rotation', () => {
-  it('gives the browser a new device id at every silent login, keeping the first login\'s expiry', async () => {
+  it("gives the browser a new device id at every silent login, keeping the first login's expiry", async () => {
     const browser = await loggedIn()
     const first = deviceCookie(browser, app)!
     const original = (await stored(first))!
@@ -82,7 +82,12 @@ describe('device cookie rotation', () => {
     const second = deviceCookie(browser, app)!
     expect(second).not.toBe(first)
     expect(await stored(first)).toBeNull()
-    expect(await stored(second)).toMatchObject({ familyId: original.familyId, createdAt: original.createdAt, expiresAt: original.expiresAt, userId: 'u-alice' })
+    expect(await stored(second)).toMatchObject({
+      familyId: original.familyId,
+      createdAt: original.createdAt,
+      expiresAt: original.expiresAt,
+      userId: 'u-alice',
+    })
     // The cookie ends when the device does, 50 minutes from now, not an hour.
     const expires = browser.cookies.get(new URL(app.url).host)!.get(app.dock.config.login.deviceCookieName)!.expires!
     expect(expires).toBeLessThanOrEqual(Date.now() + 50 * MINUTE + 1000)
@@ -121,7 +126,7 @@ describe('device cookie rotation', () => {
     expect(op.grants.refresh_token).toBeUndefined()
   })
 
-  it('catches the copy also when it was used first: the copier\'s new id dies at the owner\'s next visit', async () => {
+  it("catches the copy also when it was used first: the copier's new id dies at the owner's next visit", async () => {
     const owner = await loggedIn()
     const thief = copyOf(deviceCookie(owner, app)!)
     expect(await returns(thief)).toBe('home of u-alice')
@@ -173,12 +178,16 @@ describe('forgetting every device of a user', () => {
     expect(await returns(laptop)).toBe('home (anonymous)')
     expect(await returns(phone)).toBe('home (anonymous)')
     expect(await returns(bob)).toBe('home of u-bob')
-    expect((await audited('login.devices_forgotten'))[0]).toMatchObject({ actor: 'admin', details: { userId: 'u-alice', count: 2, via: 'api' } })
+    expect((await audited('login.devices_forgotten'))[0]).toMatchObject({
+      actor: 'admin',
+      details: { userId: 'u-alice', count: 2, via: 'api' },
+    })
     await expect(app.dock.login.forgetDevices('')).rejects.toMatchObject({ code: 'VALIDATION_FAILED' })
   })
 
   it('logout with everywhere=1 forgets every device of the user; a plain logout only this one', async () => {
-    const logout = (browser: BrowserClient, form: Record<string, string>) => browser.request(`${app.url}/auth/logout`, { form })
+    const logout = (browser: BrowserClient, form: Record<string, string>) =>
+      browser.request(`${app.url}/auth/logout`, { form })
     const here = await loggedIn()
     const elsewhere = await loggedIn()
     expect((await logout(here, { _csrf: await csrfOf(here, app) })).status).toBe(303)
@@ -188,6 +197,9 @@ describe('forgetting every device of a user', () => {
     expect((await logout(laptop, { _csrf: await csrfOf(laptop, app), everywhere: '1' })).status).toBe(303)
     expect(await returns(elsewhere)).toBe('home (anonymous)')
     expect((await audited('logout'))[0]).toMatchObject({ actor: 'u-alice', details: { everywhere: true } })
-    expect((await audited('login.devices_forgotten'))[0]).toMatchObject({ actor: 'u-alice', details: { userId: 'u-alice', count: 1, via: 'logout' } })
+    expect((await audited('login.devices_forgotten'))[0]).toMatchObject({
+      actor: 'u-alice',
+      details: { userId: 'u-alice', count: 1, via: 'logout' },
+    })
   })
 })

@@ -6,7 +6,12 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
-import { DEFAULT_ACCOUNTS, startOidcProvider, type OidcProviderFixture, type TestAccount } from '../fixtures/oidc-provider.js'
+import {
+  DEFAULT_ACCOUNTS,
+  startOidcProvider,
+  type OidcProviderFixture,
+  type TestAccount,
+} from '../fixtures/oidc-provider.js'
 import { TEST_USERS, startTestApp, type TestApp, type TestUser } from '../fixtures/test-app.js'
 import { hashDevice } from '../../src/login/device.js'
 import { deviceCookie, me, shownCode } from './helpers.js'
@@ -51,8 +56,15 @@ beforeAll(async () => {
   app = await startTestApp({
     users,
     oidc: async (baseUrl) => {
-      viaUserInfo = await startOidcProvider({ accounts: accounts(), clients: [client(baseUrl, 'userinfo'), client(baseUrl, 'bysub')] })
-      viaIdToken = await startOidcProvider({ accounts: accounts(), claimsInIdToken: true, clients: [client(baseUrl, 'idtoken')] })
+      viaUserInfo = await startOidcProvider({
+        accounts: accounts(),
+        clients: [client(baseUrl, 'userinfo'), client(baseUrl, 'bysub')],
+      })
+      viaIdToken = await startOidcProvider({
+        accounts: accounts(),
+        claimsInIdToken: true,
+        clients: [client(baseUrl, 'idtoken')],
+      })
       return [provider('userinfo', viaUserInfo), provider('idtoken', viaIdToken), provider('bysub', viaUserInfo, 'sub')]
     },
   })
@@ -83,22 +95,30 @@ describe('email_verified', () => {
     ['userinfo', 'erin', '"false"'],
     ['idtoken', 'dave', 'false'],
     ['idtoken', 'erin', '"false"'],
-  ])('refuses a login by email when %s says the email_verified of %s is %s (OIDC_EMAIL_NOT_VERIFIED)', async (providerId, account) => {
-    const lookups = app.claimLookups.length
-    const { browser, url, body, res } = await logIn(providerId, account)
-    expect(url).toBe(`${app.url}/auth/retry?reason=error`)
-    expect(res.status).toBe(200)
-    expect(shownCode(body)).toBe('OIDC_EMAIL_NOT_VERIFIED')
-    expect(body).toContain('id="retry-hint"')
-    expect(body).toContain('has not verified your e-mail address')
-    expect((await me(browser, app)).status).toBe(401)
-    // The host was never asked for a user with this address.
-    expect(app.claimLookups.length).toBe(lookups)
-    const audit = await lastFailure()
-    expect(audit.actor).toBeNull()
-    expect(audit.details).toMatchObject({ providerId, method: 'oidc', reason: 'OIDC_EMAIL_NOT_VERIFIED', claim: 'email_verified' })
-    expect(deviceCookie(browser, app)).toBeUndefined()
-  })
+  ])(
+    'refuses a login by email when %s says the email_verified of %s is %s (OIDC_EMAIL_NOT_VERIFIED)',
+    async (providerId, account) => {
+      const lookups = app.claimLookups.length
+      const { browser, url, body, res } = await logIn(providerId, account)
+      expect(url).toBe(`${app.url}/auth/retry?reason=error`)
+      expect(res.status).toBe(200)
+      expect(shownCode(body)).toBe('OIDC_EMAIL_NOT_VERIFIED')
+      expect(body).toContain('id="retry-hint"')
+      expect(body).toContain('has not verified your e-mail address')
+      expect((await me(browser, app)).status).toBe(401)
+      // The host was never asked for a user with this address.
+      expect(app.claimLookups.length).toBe(lookups)
+      const audit = await lastFailure()
+      expect(audit.actor).toBeNull()
+      expect(audit.details).toMatchObject({
+        providerId,
+        method: 'oidc',
+        reason: 'OIDC_EMAIL_NOT_VERIFIED',
+        claim: 'email_verified',
+      })
+      expect(deviceCookie(browser, app)).toBeUndefined()
+    },
+  )
 
   it('says so in German for a German browser', async () => {
     const { body } = await logIn('userinfo', 'dave', { 'accept-language': 'de' })
@@ -106,11 +126,14 @@ describe('email_verified', () => {
     expect(body).toContain('hat Ihre E-Mail-Adresse nicht bestätigt')
   })
 
-  it.each(['userinfo', 'idtoken'])('lets a login through when %s sends no email_verified at all (as Entra ID)', async (providerId) => {
-    const { browser, url } = await logIn(providerId, 'frank')
-    expect(url).toBe(`${app.url}/me`)
-    expect((await me(browser, app)).body.user.id).toBe('u-frank')
-  })
+  it.each(['userinfo', 'idtoken'])(
+    'lets a login through when %s sends no email_verified at all (as Entra ID)',
+    async (providerId) => {
+      const { browser, url } = await logIn(providerId, 'frank')
+      expect(url).toBe(`${app.url}/me`)
+      expect((await me(browser, app)).body.user.id).toBe('u-frank')
+    },
+  )
 
   it.each(['userinfo', 'idtoken'])('lets a verified address through (%s)', async (providerId) => {
     const { browser, url } = await logIn(providerId, 'alice')
@@ -135,7 +158,10 @@ describe('email_verified', () => {
       browser.deleteCookie(app.url, app.dock.config.session.cookieName)
       expect((await browser.navigate(`${app.url}/`)).body).toBe('home (anonymous)')
       expect((await me(browser, app)).status).toBe(401)
-      expect(await lastFailure()).toMatchObject({ actor: 'u-gina', details: { method: 'silent', reason: 'OIDC_EMAIL_NOT_VERIFIED' } })
+      expect(await lastFailure()).toMatchObject({
+        actor: 'u-gina',
+        details: { method: 'silent', reason: 'OIDC_EMAIL_NOT_VERIFIED' },
+      })
       expect(await app.dock.store.loginTokens.get(hashDevice(device))).toBeNull()
     } finally {
       gina.emailVerified = true

@@ -23,11 +23,22 @@ afterEach(async () => {
   app = op = undefined
 })
 
-async function start(fetch?: typeof globalThis.fetch, httpTimeoutMs?: number): Promise<{ app: TestApp; op: OidcProviderFixture }> {
+async function start(
+  fetch?: typeof globalThis.fetch,
+  httpTimeoutMs?: number,
+): Promise<{ app: TestApp; op: OidcProviderFixture }> {
   app = await startTestApp({
     oidc: async (baseUrl) => {
       op = await startOidcProvider({
-        clients: [{ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uris: [`${baseUrl}/auth/callback`], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] }],
+        clients: [
+          {
+            client_id: CLIENT.clientId,
+            client_secret: CLIENT.clientSecret,
+            redirect_uris: [`${baseUrl}/auth/callback`],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+          },
+        ],
       })
       return { issuer: op.issuer, ...CLIENT }
     },
@@ -39,12 +50,17 @@ async function start(fetch?: typeof globalThis.fetch, httpTimeoutMs?: number): P
 /** A fresh browser taken through the provider up to (not into) the callback. */
 async function atCallback(app: TestApp): Promise<{ browser: BrowserClient; callback: string }> {
   const browser = new BrowserClient()
-  const callback = await followUntil(browser, `${app.url}/auth/login?returnTo=/me`, (next) => next.startsWith(`${app.url}/auth/callback`))
+  const callback = await followUntil(browser, `${app.url}/auth/login?returnTo=/me`, (next) =>
+    next.startsWith(`${app.url}/auth/callback`),
+  )
   return { browser, callback }
 }
 
 /** The callback, then /me: the login worked. */
-async function finish(app: TestApp, { browser, callback }: { browser: BrowserClient; callback: string }): Promise<number> {
+async function finish(
+  app: TestApp,
+  { browser, callback }: { browser: BrowserClient; callback: string },
+): Promise<number> {
   const { url, res } = await browser.navigate(callback, { headers: { accept: 'application/json' } })
   expect(url).toBe(`${app.url}/me`)
   return res.status
@@ -91,7 +107,9 @@ describe('the key-set request keeps a timeout', () => {
     const silentJwks: typeof globalThis.fetch = (input, init) => {
       const url = input instanceof Request ? input.url : String(input)
       if (new URL(url).pathname !== JWKS) return globalThis.fetch(input, init)
-      return new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)))
+      return new Promise((_resolve, reject) =>
+        init?.signal?.addEventListener('abort', () => reject(init.signal!.reason)),
+      )
     }
     const { app } = await start(silentJwks, 500)
     const failed: Array<{ reason: string }> = []

@@ -11,7 +11,11 @@ export async function me(browser: BrowserClient, app: TestApp): Promise<{ status
 }
 
 /** Follow redirects from `url` until the next hop would match `stop`; returns that hop's URL. */
-export async function followUntil(browser: BrowserClient, url: string, stop: (next: string) => boolean): Promise<string> {
+export async function followUntil(
+  browser: BrowserClient,
+  url: string,
+  stop: (next: string) => boolean,
+): Promise<string> {
   let current = url
   for (let i = 0; i < 20; i++) {
     const res = await browser.request(current)

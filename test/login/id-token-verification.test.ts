@@ -42,7 +42,11 @@ async function login(app: TestApp) {
 const refusals: Array<[string, HostileFault, string]> = [
   ['an ID token signed by another key', 'bad-signature', 'OIDC_SIGNATURE_INVALID'],
   ['an unsigned ID token (alg none)', 'alg-none', 'OIDC_ALG_NOT_ALLOWED'],
-  ['an HS256 ID token keyed with the public key (algorithm confusion)', 'hs256-with-public-key', 'OIDC_ALG_NOT_ALLOWED'],
+  [
+    'an HS256 ID token keyed with the public key (algorithm confusion)',
+    'hs256-with-public-key',
+    'OIDC_ALG_NOT_ALLOWED',
+  ],
   ['an ID token from another issuer', 'wrong-iss', 'OIDC_CLAIM_INVALID'],
   ['an ID token for another audience', 'wrong-aud', 'OIDC_CLAIM_INVALID'],
   ['an ID token without audience', 'missing-aud', 'OIDC_CLAIM_INVALID'],

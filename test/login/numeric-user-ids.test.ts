@@ -23,7 +23,9 @@ type Row = {
 }
 
 // The host's user table: integer keys, looked up with ===, as an ORM or a Map<number, …> does.
-const rows: Row[] = [{ id: 2, email: 'alice@example.com', login: 'alice', name: 'Alice Admin', passwordLogin: true, isAdmin: true }]
+const rows: Row[] = [
+  { id: 2, email: 'alice@example.com', login: 'alice', name: 'Alice Admin', passwordLogin: true, isAdmin: true },
+]
 const findByIdCalls: unknown[] = []
 const db = {
   users: {
@@ -101,7 +103,9 @@ describe('a host whose user ids are numbers', () => {
   it('stays logged in after a password login', async () => {
     const browser = new BrowserClient()
     const csrf = await csrfOf(browser, app)
-    const { url } = await browser.navigate(`${app.url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo: '/me' } })
+    const { url } = await browser.navigate(`${app.url}/auth/password`, {
+      form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo: '/me' },
+    })
     expect(url).toBe(`${app.url}/me`)
     expect((await me(browser, app)).body.user).toMatchObject({ id: 2, name: 'Alice Admin' })
     expect(succeeded.at(-1)).toEqual({ providerId: null, userId: '2', method: 'password' })
@@ -124,6 +128,8 @@ describe('a host whose user ids are numbers', () => {
   it('forgets the devices of a user named by its number', async () => {
     await oidcLogin()
     expect(await app.dock.login.forgetDevices(2, { actor: 'admin' })).toBeGreaterThan(0)
-    expect((await app.dock.store.audit.list({ kind: 'login.devices_forgotten', limit: 1 }))[0].details).toMatchObject({ userId: '2' })
+    expect((await app.dock.store.audit.list({ kind: 'login.devices_forgotten', limit: 1 }))[0].details).toMatchObject({
+      userId: '2',
+    })
   })
 })

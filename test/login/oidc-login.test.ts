@@ -56,7 +56,8 @@ describe('login through the identity provider', () => {
     expect(start.status).toBe(302)
     const authorize = new URL(start.headers.get('location')!)
     expect(authorize.origin).toBe(op.issuer)
-    for (const param of ['state', 'nonce', 'code_challenge']) expect(authorize.searchParams.get(param)).toMatch(/^[\w-]{20,}$/)
+    for (const param of ['state', 'nonce', 'code_challenge'])
+      expect(authorize.searchParams.get(param)).toMatch(/^[\w-]{20,}$/)
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256')
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${app.url}/auth/callback`)
     const sidBefore = sessionCookie(browser, app)
@@ -66,7 +67,12 @@ describe('login through the identity provider', () => {
     expect(url).toBe(`${app.url}/me?tab=1`)
     expect(JSON.parse(body).user).toMatchObject({ id: 'u-alice', email: 'alice@example.com' })
     expect(sessionCookie(browser, app)).not.toBe(sidBefore)
-    expect(app.claimLookups.at(-1)).toEqual({ providerId: 'default', issuer: op.issuer, claim: 'email', value: 'alice@example.com' })
+    expect(app.claimLookups.at(-1)).toEqual({
+      providerId: 'default',
+      issuer: op.issuer,
+      claim: 'email',
+      value: 'alice@example.com',
+    })
   })
 
   it('logs in an OIDC-only user', async () => {
@@ -76,14 +82,17 @@ describe('login through the identity provider', () => {
     expect((await me(browser, app)).body.user.id).toBe('u-bob')
   })
 
-  it.each(['//evil.example/x', '/\\evil.example', 'https://evil.example/', '/ok\r\nSet-Cookie: x=1', 'javascript:alert(1)'])(
-    'ignores the returnTo %j and lands on the start page',
-    async (returnTo) => {
-      const { url, browser } = await loggedIn(returnTo)
-      expect(url).toBe(`${app.url}/`)
-      expect((await me(browser, app)).status).toBe(200)
-    },
-  )
+  it.each([
+    '//evil.example/x',
+    '/\\evil.example',
+    'https://evil.example/',
+    '/ok\r\nSet-Cookie: x=1',
+    'javascript:alert(1)',
+  ])('ignores the returnTo %j and lands on the start page', async (returnTo) => {
+    const { url, browser } = await loggedIn(returnTo)
+    expect(url).toBe(`${app.url}/`)
+    expect((await me(browser, app)).status).toBe(200)
+  })
 
   it('shows a clear page when the login matches no user (LOGIN_USER_UNKNOWN)', async () => {
     op.defaultAccount = 'carol'
@@ -96,7 +105,10 @@ describe('login through the identity provider', () => {
 
   it('answers API clients without a session with 401 JSON and sends pages to the login', async () => {
     const browser = new BrowserClient()
-    expect(await me(browser, app)).toEqual({ status: 401, body: { error: { code: 'UNAUTHENTICATED', message: 'Log in first' } } })
+    expect(await me(browser, app)).toEqual({
+      status: 401,
+      body: { error: { code: 'UNAUTHENTICATED', message: 'Log in first' } },
+    })
     const page = await browser.request(`${app.url}/me?x=1`)
     expect(page.status).toBe(303)
     expect(page.headers.get('location')).toBe(`/auth/login?returnTo=${encodeURIComponent('/me?x=1')}`)
@@ -120,7 +132,9 @@ describe('retry page', () => {
 
   it('says the login timed out when the callback comes after the login timeout (OIDC_LOGIN_TIMEOUT)', async () => {
     const browser = new BrowserClient()
-    const callback = await followUntil(browser, `${app.url}/auth/login`, (next) => next.startsWith(`${app.url}/auth/callback`))
+    const callback = await followUntil(browser, `${app.url}/auth/login`, (next) =>
+      next.startsWith(`${app.url}/auth/callback`),
+    )
     app.clock.advance(5 * 60_000 + 1_000)
     const { url, body } = await browser.navigate(callback)
     expect(url).toBe(`${app.url}/auth/retry?reason=timeout`)
@@ -132,7 +146,9 @@ describe('retry page', () => {
   it('is in German for a German browser', async () => {
     op.nextInteraction = 'deny'
     const browser = new BrowserClient()
-    const { body } = await browser.navigate(`${app.url}/auth/login`, { headers: { 'accept-language': 'de-DE,de;q=0.9' } })
+    const { body } = await browser.navigate(`${app.url}/auth/login`, {
+      headers: { 'accept-language': 'de-DE,de;q=0.9' },
+    })
     expect(body).toContain('<html lang="de">')
     expect(body).toContain('wurde abgebrochen')
     expect(body).toContain('Erneut versuchen')
@@ -199,7 +215,10 @@ describe('logout', () => {
 
   it('refuses a logout without the CSRF token (CSRF_INVALID)', async () => {
     const { browser } = await loggedIn()
-    const res = await browser.request(`${app.url}/auth/logout`, { form: { _csrf: 'forged' }, headers: { accept: 'application/json' } })
+    const res = await browser.request(`${app.url}/auth/logout`, {
+      form: { _csrf: 'forged' },
+      headers: { accept: 'application/json' },
+    })
     expect(res.status).toBe(403)
     expect((await res.json()).error.code).toBe('CSRF_INVALID')
     expect((await me(browser, app)).status).toBe(200)

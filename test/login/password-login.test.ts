@@ -50,19 +50,22 @@ describe('password login', () => {
     ['a wrong password', 'alice', 'Wr0ng-secret-1', 'wrong_password'],
     ['an unknown user', 'nobody', 'Wh4tever-secret-2', 'unknown_user'],
     ['a user whose password login is disabled', 'bob', 'B0b-secret-3', 'password_disabled'],
-  ])('gives the same answer for %s (LOGIN_PASSWORD_INVALID) and audits why', async (_what, username, password, detail) => {
-    const browser = new BrowserClient()
-    const { res, body } = await submit(browser, app, { username, password })
-    expect(res.status).toBe(401)
-    expect(shownCode(body)).toBe('LOGIN_PASSWORD_INVALID')
-    expect(body).toContain('Unknown user or wrong password.')
-    expect(body).toContain(`value="${username}"`)
-    expect(body).not.toContain(password)
-    const audit = await lastFailure(app)
-    expect(audit.details).toMatchObject({ reason: 'LOGIN_PASSWORD_INVALID', detail, method: 'password' })
-    expect(JSON.stringify(audit)).not.toContain(password)
-    expect((await me(browser, app)).status).toBe(401)
-  })
+  ])(
+    'gives the same answer for %s (LOGIN_PASSWORD_INVALID) and audits why',
+    async (_what, username, password, detail) => {
+      const browser = new BrowserClient()
+      const { res, body } = await submit(browser, app, { username, password })
+      expect(res.status).toBe(401)
+      expect(shownCode(body)).toBe('LOGIN_PASSWORD_INVALID')
+      expect(body).toContain('Unknown user or wrong password.')
+      expect(body).toContain(`value="${username}"`)
+      expect(body).not.toContain(password)
+      const audit = await lastFailure(app)
+      expect(audit.details).toMatchObject({ reason: 'LOGIN_PASSWORD_INVALID', detail, method: 'password' })
+      expect(JSON.stringify(audit)).not.toContain(password)
+      expect((await me(browser, app)).status).toBe(401)
+    },
+  )
 
   it('names the missing fields (VALIDATION_FAILED)', async () => {
     const { res, body } = await submit(new BrowserClient(), app, { username: '', password: '' })
@@ -75,7 +78,10 @@ describe('password login', () => {
   it('refuses a form without the session CSRF token (CSRF_INVALID)', async () => {
     const browser = new BrowserClient()
     await csrfOf(browser, app)
-    const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: 'forged', username: 'alice', password: 'alice-password' }, headers: { accept: 'application/json' } })
+    const res = await browser.request(`${app.url}/auth/password`, {
+      form: { _csrf: 'forged', username: 'alice', password: 'alice-password' },
+      headers: { accept: 'application/json' },
+    })
     expect(res.status).toBe(403)
     expect((await res.json()).error.code).toBe('CSRF_INVALID')
     expect((await me(browser, app)).status).toBe(401)
@@ -94,7 +100,8 @@ describe('password throttling', () => {
     const own = await startTestApp({})
     try {
       const browser = new BrowserClient()
-      for (let i = 0; i < 5; i++) expect((await submit(browser, own, { username: 'alice', password: `wrong-${i}` })).res.status).toBe(401)
+      for (let i = 0; i < 5; i++)
+        expect((await submit(browser, own, { username: 'alice', password: `wrong-${i}` })).res.status).toBe(401)
       const { res, body } = await submit(browser, own, { username: 'alice', password: 'alice-password' })
       expect(res.status).toBe(429)
       expect(shownCode(body)).toBe('LOGIN_THROTTLED')
@@ -116,7 +123,8 @@ describe('password throttling', () => {
     const own = await startTestApp({ options: { login: { passwordThrottle: { maxPerAddress: 3 } } } })
     try {
       const browser = new BrowserClient()
-      for (const username of ['u1', 'u2', 'u3']) expect((await submit(browser, own, { username, password: 'x' })).res.status).toBe(401)
+      for (const username of ['u1', 'u2', 'u3'])
+        expect((await submit(browser, own, { username, password: 'x' })).res.status).toBe(401)
       const { res, body } = await submit(browser, own, { username: 'alice', password: 'alice-password' })
       expect(res.status).toBe(429)
       expect(shownCode(body)).toBe('LOGIN_THROTTLED')
@@ -142,7 +150,8 @@ describe('password login timing', () => {
             await new Promise((resolve) => setTimeout(resolve, HASH_MS))
             return byName((user as { username?: string }).username ?? '')?.password === password
           },
-          isPasswordLoginEnabled: ({ user }) => byName((user as { username?: string }).username ?? '')?.passwordLogin === true,
+          isPasswordLoginEnabled: ({ user }) =>
+            byName((user as { username?: string }).username ?? '')?.passwordLogin === true,
         },
       },
     })
@@ -151,7 +160,9 @@ describe('password login timing', () => {
         const browser = new BrowserClient()
         const csrf = await csrfOf(browser, slow)
         const started = performance.now()
-        const res = await browser.request(`${slow.url}/auth/password`, { form: { _csrf: csrf, username, password: 'wrong-password' } })
+        const res = await browser.request(`${slow.url}/auth/password`, {
+          form: { _csrf: csrf, username, password: 'wrong-password' },
+        })
         const body = await res.text()
         return { ms: performance.now() - started, code: shownCode(body) }
       }

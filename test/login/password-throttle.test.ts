@@ -59,7 +59,10 @@ async function prepare(app: TestApp, address: string) {
   const browser = new BrowserClient()
   const csrf = await csrfOf(browser, app)
   return async (username: string, password: string) => {
-    const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: csrf, username, password }, headers: { 'x-forwarded-for': address } })
+    const res = await browser.request(`${app.url}/auth/password`, {
+      form: { _csrf: csrf, username, password },
+      headers: { 'x-forwarded-for': address },
+    })
     const body = res.status === 303 ? '' : await res.text()
     return { status: res.status, code: res.status === 303 ? 'LOGGED_IN' : shownCode(body), browser }
   }
@@ -69,7 +72,8 @@ async function attempt(app: TestApp, address: string, username: string, password
   return (await prepare(app, address))(username, password)
 }
 
-const count = (codes: Array<string | undefined>) => codes.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c ?? '?']: (acc[c ?? '?'] ?? 0) + 1 }), {})
+const count = (codes: Array<string | undefined>) =>
+  codes.reduce<Record<string, number>>((acc, c) => ({ ...acc, [c ?? '?']: (acc[c ?? '?'] ?? 0) + 1 }), {})
 
 const databases: Array<[string, boolean, () => Promise<string | undefined>]> = [
   ['SQLite', true, async () => undefined],
@@ -85,39 +89,49 @@ const databases: Array<[string, boolean, () => Promise<string | undefined>]> = [
 ]
 
 describe.each(databases)('password throttling on %s', (_name, available, database) => {
-  it.skipIf(!available)('lets a burst of 40 parallel wrong passwords from one address reach the password check only maxPerAccountAndAddress times', async () => {
-    const app = await startThrottleApp(await database())
-    try {
-      const { maxPerAccount, maxPerAccountAndAddress } = app.dock.config.login.passwordThrottle
-      const posts = await Promise.all(Array.from({ length: 40 }, () => prepare(app, '198.51.100.7')))
-      const answers = await Promise.all(posts.map((post, i) => post('alice', `wrong-${i}`)))
-      expect(app.checks()).toBeLessThanOrEqual(maxPerAccount)
-      expect(app.checks()).toBe(maxPerAccountAndAddress)
-      expect(count(answers.map((a) => a.code))).toEqual({ LOGIN_PASSWORD_INVALID: maxPerAccountAndAddress, LOGIN_THROTTLED: 40 - maxPerAccountAndAddress })
-      expect(answers.filter((a) => a.code === 'LOGIN_THROTTLED').every((a) => a.status === 429)).toBe(true)
-    } finally {
-      await app.close()
-    }
-  })
+  it.skipIf(!available)(
+    'lets a burst of 40 parallel wrong passwords from one address reach the password check only maxPerAccountAndAddress times',
+    async () => {
+      const app = await startThrottleApp(await database())
+      try {
+        const { maxPerAccount, maxPerAccountAndAddress } = app.dock.config.login.passwordThrottle
+        const posts = await Promise.all(Array.from({ length: 40 }, () => prepare(app, '198.51.100.7')))
+        const answers = await Promise.all(posts.map((post, i) => post('alice', `wrong-${i}`)))
+        expect(app.checks()).toBeLessThanOrEqual(maxPerAccount)
+        expect(app.checks()).toBe(maxPerAccountAndAddress)
+        expect(count(answers.map((a) => a.code))).toEqual({
+          LOGIN_PASSWORD_INVALID: maxPerAccountAndAddress,
+          LOGIN_THROTTLED: 40 - maxPerAccountAndAddress,
+        })
+        expect(answers.filter((a) => a.code === 'LOGIN_THROTTLED').every((a) => a.status === 429)).toBe(true)
+      } finally {
+        await app.close()
+      }
+    },
+  )
 
-  it.skipIf(!available)('lets a burst of 40 parallel wrong passwords from 40 addresses reach the password check only maxPerAccount times', async () => {
-    const app = await startThrottleApp(await database(), { maxPerAccount: 10 })
-    try {
-      const posts = await Promise.all(Array.from({ length: 40 }, (_, i) => prepare(app, `203.0.113.${i + 1}`)))
-      const answers = await Promise.all(posts.map((post, i) => post('alice', `wrong-${i}`)))
-      expect(app.checks()).toBe(10)
-      expect(count(answers.map((a) => a.code))).toEqual({ LOGIN_PASSWORD_INVALID: 10, LOGIN_THROTTLED: 30 })
-    } finally {
-      await app.close()
-    }
-  })
+  it.skipIf(!available)(
+    'lets a burst of 40 parallel wrong passwords from 40 addresses reach the password check only maxPerAccount times',
+    async () => {
+      const app = await startThrottleApp(await database(), { maxPerAccount: 10 })
+      try {
+        const posts = await Promise.all(Array.from({ length: 40 }, (_, i) => prepare(app, `203.0.113.${i + 1}`)))
+        const answers = await Promise.all(posts.map((post, i) => post('alice', `wrong-${i}`)))
+        expect(app.checks()).toBe(10)
+        expect(count(answers.map((a) => a.code))).toEqual({ LOGIN_PASSWORD_INVALID: 10, LOGIN_THROTTLED: 30 })
+      } finally {
+        await app.close()
+      }
+    },
+  )
 })
 
 describe('password throttling per account and address', () => {
   it('refuses address A after 5 failures for alice (LOGIN_THROTTLED) while address B still logs alice in', async () => {
     const app = await startThrottleApp(undefined)
     try {
-      for (let i = 0; i < 5; i++) expect((await attempt(app, '198.51.100.1', 'alice', `wrong-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
+      for (let i = 0; i < 5; i++)
+        expect((await attempt(app, '198.51.100.1', 'alice', `wrong-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
       const refused = await attempt(app, '198.51.100.1', 'alice', 'alice-password')
       expect(refused).toMatchObject({ status: 429, code: 'LOGIN_THROTTLED' })
       expect((await me(refused.browser, app)).status).toBe(401)
@@ -141,11 +155,18 @@ describe('password throttling per account and address', () => {
     try {
       // Four addresses, three guesses each: every address stays under its own limit of 5.
       for (let a = 1; a <= 4; a++) {
-        for (let i = 0; i < 3; i++) expect((await attempt(app, `203.0.113.${a}`, 'alice', `wrong-${a}-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
+        for (let i = 0; i < 3; i++)
+          expect((await attempt(app, `203.0.113.${a}`, 'alice', `wrong-${a}-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
       }
       expect(app.checks()).toBe(12)
-      expect(await attempt(app, '203.0.113.99', 'alice', 'wrong-new')).toMatchObject({ status: 429, code: 'LOGIN_THROTTLED' })
-      expect(await attempt(app, '192.0.2.50', 'alice', 'alice-password')).toMatchObject({ status: 429, code: 'LOGIN_THROTTLED' })
+      expect(await attempt(app, '203.0.113.99', 'alice', 'wrong-new')).toMatchObject({
+        status: 429,
+        code: 'LOGIN_THROTTLED',
+      })
+      expect(await attempt(app, '192.0.2.50', 'alice', 'alice-password')).toMatchObject({
+        status: 429,
+        code: 'LOGIN_THROTTLED',
+      })
       expect(app.checks()).toBe(12)
       // Other accounts are not affected.
       expect((await attempt(app, '203.0.113.99', 'bob', 'whatever')).code).toBe('LOGIN_PASSWORD_INVALID')
@@ -157,9 +178,11 @@ describe('password throttling per account and address', () => {
   it('forgets the failures of an address for an account once that address logs in', async () => {
     const app = await startThrottleApp(undefined)
     try {
-      for (let i = 0; i < 4; i++) expect((await attempt(app, '198.51.100.2', 'alice', `wrong-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
+      for (let i = 0; i < 4; i++)
+        expect((await attempt(app, '198.51.100.2', 'alice', `wrong-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
       expect((await attempt(app, '198.51.100.2', 'alice', 'alice-password')).code).toBe('LOGGED_IN')
-      for (let i = 0; i < 5; i++) expect((await attempt(app, '198.51.100.2', 'alice', `typo-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
+      for (let i = 0; i < 5; i++)
+        expect((await attempt(app, '198.51.100.2', 'alice', `typo-${i}`)).code).toBe('LOGIN_PASSWORD_INVALID')
       expect((await attempt(app, '198.51.100.2', 'alice', 'alice-password')).code).toBe('LOGIN_THROTTLED')
     } finally {
       await app.close()

@@ -30,7 +30,8 @@ function startSlowApp(): Promise<TestApp> {
           await new Promise((resolve) => setTimeout(resolve, HASH_MS))
           return byName((user as { username?: string }).username ?? '')?.password === password
         },
-        isPasswordLoginEnabled: ({ user }) => byName((user as { username?: string }).username ?? '')?.passwordLogin === true,
+        isPasswordLoginEnabled: ({ user }) =>
+          byName((user as { username?: string }).username ?? '')?.passwordLogin === true,
       },
     },
   })
@@ -41,7 +42,9 @@ async function ready(app: TestApp, username: string) {
   const csrf = await csrfOf(browser, app)
   return async () => {
     const started = performance.now()
-    const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: csrf, username, password: 'wrong-password' } })
+    const res = await browser.request(`${app.url}/auth/password`, {
+      form: { _csrf: csrf, username, password: 'wrong-password' },
+    })
     const body = await res.text()
     const ms = performance.now() - started
     expect(shownCode(body)).toBe('LOGIN_PASSWORD_INVALID')
@@ -56,31 +59,27 @@ const median = (values: number[]) => {
 }
 
 describe('password login timing from the first request', () => {
-  it(
-    'answers an unknown user as slowly as a wrong password, also before the first real password check',
-    async () => {
-      const unknown: number[] = []
-      const wrong: number[] = []
-      for (let round = 0; round < ROUNDS; round++) {
-        const app = await startSlowApp()
-        try {
-          const [askUnknown, askWrong] = [await ready(app, 'nobody-here'), await ready(app, 'alice')]
-          if (round % 2 === 0) {
-            unknown.push(await askUnknown())
-            wrong.push(await askWrong())
-          } else {
-            wrong.push(await askWrong())
-            unknown.push(await askUnknown())
-          }
-        } finally {
-          await app.close()
+  it('answers an unknown user as slowly as a wrong password, also before the first real password check', async () => {
+    const unknown: number[] = []
+    const wrong: number[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const app = await startSlowApp()
+      try {
+        const [askUnknown, askWrong] = [await ready(app, 'nobody-here'), await ready(app, 'alice')]
+        if (round % 2 === 0) {
+          unknown.push(await askUnknown())
+          wrong.push(await askWrong())
+        } else {
+          wrong.push(await askWrong())
+          unknown.push(await askUnknown())
         }
+      } finally {
+        await app.close()
       }
-      expect(median(wrong)).toBeGreaterThanOrEqual(HASH_MS)
-      expect(Math.abs(median(unknown) - median(wrong))).toBeLessThan(10)
-    },
-    120_000,
-  )
+    }
+    expect(median(wrong)).toBeGreaterThanOrEqual(HASH_MS)
+    expect(Math.abs(median(unknown) - median(wrong))).toBeLessThan(10)
+  }, 120_000)
 })
 
 describe('password login timing with a host that answers quickly for an unknown user', () => {
@@ -90,7 +89,12 @@ describe('password login timing with a host that answers quickly for an unknown 
       database: 'sqlite::memory:',
       oidc: { issuer: 'http://127.0.0.1:9/never', clientId: 'unused', active: false },
       options: {
-        logger: { debug() {}, info() {}, error() {}, warn: (_obj: object | string, msg?: string) => void warnings.push(msg ?? '') },
+        logger: {
+          debug() {},
+          info() {},
+          error() {},
+          warn: (_obj: object | string, msg?: string) => void warnings.push(msg ?? ''),
+        },
         users: {
           findByClaim: () => null,
           findById: ({ id }) => TEST_USERS.find((u) => u.id === id) ?? null,
@@ -102,7 +106,8 @@ describe('password login timing with a host that answers quickly for an unknown 
             await new Promise((resolve) => setTimeout(resolve, HASH_MS))
             return known.password === password
           },
-          isPasswordLoginEnabled: ({ user }) => byName((user as { username?: string }).username ?? '')?.passwordLogin === true,
+          isPasswordLoginEnabled: ({ user }) =>
+            byName((user as { username?: string }).username ?? '')?.passwordLogin === true,
         },
       },
     })

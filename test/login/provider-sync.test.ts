@@ -14,7 +14,11 @@ import { fixedClock, RecordingLogger } from '../ops/helpers.js'
 import { TEST_KEYS } from '../fixtures/databases.js'
 
 function provider(id: string, clientId = 'app'): ProviderConfig {
-  return { ...resolveConfig({ ...base(), oidc: { issuer: 'https://idp.example.com', clientId } }).oidc[0], id, label: id }
+  return {
+    ...resolveConfig({ ...base(), oidc: { issuer: 'https://idp.example.com', clientId } }).oidc[0],
+    id,
+    label: id,
+  }
 }
 
 function base() {
@@ -28,7 +32,14 @@ function base() {
 
 /** A source whose answers the test sets, counting the reads. */
 function source() {
-  const state = { version: 1, list: [] as Array<{ config: ProviderConfig; version: number }>, fail: false, versionReads: 0, loads: 0, gate: null as Promise<void> | null }
+  const state = {
+    version: 1,
+    list: [] as Array<{ config: ProviderConfig; version: number }>,
+    fail: false,
+    versionReads: 0,
+    loads: 0,
+    gate: null as Promise<void> | null,
+  }
   const src: ProviderSource = {
     async version() {
       state.versionReads++
@@ -72,11 +83,17 @@ describe('admin-managed providers on one instance', () => {
 
   it('keeps an unchanged provider as the same object and replaces a changed one', async () => {
     const { clock, state, providers } = setup()
-    state.list = [{ config: provider('p.aaaaaaaaaaaa'), version: 1 }, { config: provider('p.bbbbbbbbbbbb'), version: 1 }]
+    state.list = [
+      { config: provider('p.aaaaaaaaaaaa'), version: 1 },
+      { config: provider('p.bbbbbbbbbbbb'), version: 1 },
+    ]
     await providers.sync()
     const [a, b] = providers.all
     state.version = 2
-    state.list = [{ config: provider('p.aaaaaaaaaaaa'), version: 1 }, { config: provider('p.bbbbbbbbbbbb', 'new-client'), version: 2 }]
+    state.list = [
+      { config: provider('p.aaaaaaaaaaaa'), version: 1 },
+      { config: provider('p.bbbbbbbbbbbb', 'new-client'), version: 2 },
+    ]
     clock.advance(2000)
     await providers.sync()
     expect(providers.find('p.aaaaaaaaaaaa')).toBe(a)

@@ -27,7 +27,12 @@ const client = (redirectUri: string, id: string) => ({
   grant_types: ['authorization_code', 'refresh_token'],
   response_types: ['code' as const],
 })
-const provider = (id: string, op: OidcProviderFixture) => ({ id, issuer: op.issuer, clientId: `rt-${id}`, clientSecret: `rt-${id}-secret-0123456789` })
+const provider = (id: string, op: OidcProviderFixture) => ({
+  id,
+  issuer: op.issuer,
+  clientId: `rt-${id}`,
+  clientSecret: `rt-${id}-secret-0123456789`,
+})
 
 beforeAll(async () => {
   one = await startTestApp({
@@ -57,11 +62,19 @@ const query = (value: string) => `returnTo=${encodeURIComponent(value)}`
 
 /** What a browser does with `Location: location` from the app: stays on its origin, as a path. */
 function sameOrigin(app: TestApp, location: string): boolean {
-  return new URL(location, app.url).origin === new URL(app.url).origin && location.startsWith('/') && !location.startsWith('//') && !location.startsWith('/\\')
+  return (
+    new URL(location, app.url).origin === new URL(app.url).origin &&
+    location.startsWith('/') &&
+    !location.startsWith('//') &&
+    !location.startsWith('/\\')
+  )
 }
 
 function unescapeHtml(text: string): string {
-  return text.replace(/&#3[49];|&quot;|&lt;|&gt;|&amp;/g, (e) => ({ '&#34;': '"', '&#39;': "'", '&quot;': '"', '&lt;': '<', '&gt;': '>', '&amp;': '&' })[e]!)
+  return text.replace(
+    /&#3[49];|&quot;|&lt;|&gt;|&amp;/g,
+    (e) => ({ '&#34;': '"', '&#39;': "'", '&quot;': '"', '&lt;': '<', '&gt;': '>', '&amp;': '&' })[e]!,
+  )
 }
 
 /** The href of the first link on a page whose href starts with `prefix` (unescaped). */
@@ -98,7 +111,9 @@ async function locationAfterCallback(app: TestApp, browser: BrowserClient, url: 
 /** The Location the app answers a successful password login with, the form's returnTo as given. */
 async function locationAfterPassword(app: TestApp, browser: BrowserClient, returnTo: string): Promise<string> {
   const csrf = await csrfOf(browser, app)
-  const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo } })
+  const res = await browser.request(`${app.url}/auth/password`, {
+    form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo },
+  })
   expect(res.status).toBe(303)
   expect((await me(browser, app)).status).toBe(200)
   return res.headers.get('location')!
@@ -113,7 +128,12 @@ async function hiddenReturnTo(app: TestApp, browser: BrowserClient, path: string
 }
 
 /** A failed (cancelled) login started at `start`, then the retry page's HTML. */
-async function retryPageAfter(app: TestApp, op: OidcProviderFixture, browser: BrowserClient, start: string): Promise<string> {
+async function retryPageAfter(
+  app: TestApp,
+  op: OidcProviderFixture,
+  browser: BrowserClient,
+  start: string,
+): Promise<string> {
   op.nextInteraction = 'deny'
   const { url, body } = await browser.navigate(start)
   expect(new URL(url).pathname).toBe(`${app.dock.config.paths.auth}/retry`)
@@ -124,10 +144,26 @@ type Entry = (value: string) => Promise<string>
 
 /** Where each way in lands; every value, hostile or not, goes through each of them. */
 const ENTRY_POINTS: Array<[string, () => TestApp, Entry]> = [
-  ['GET /auth/login?returnTo= (one provider)', () => one, (v) => locationAfterCallback(one, new BrowserClient(), `${one.url}/auth/login?${query(v)}`)],
-  ['GET /auth/login/default?returnTo=', () => one, (v) => locationAfterCallback(one, new BrowserClient(), `${one.url}/auth/login/default?${query(v)}`)],
-  ['GET /auth/login/alpha?returnTo=', () => two, (v) => locationAfterCallback(two, new BrowserClient(), `${two.url}/auth/login/alpha?${query(v)}`)],
-  ['GET /auth/login/beta?returnTo=', () => two, (v) => locationAfterCallback(two, new BrowserClient(), `${two.url}/auth/login/beta?${query(v)}`)],
+  [
+    'GET /auth/login?returnTo= (one provider)',
+    () => one,
+    (v) => locationAfterCallback(one, new BrowserClient(), `${one.url}/auth/login?${query(v)}`),
+  ],
+  [
+    'GET /auth/login/default?returnTo=',
+    () => one,
+    (v) => locationAfterCallback(one, new BrowserClient(), `${one.url}/auth/login/default?${query(v)}`),
+  ],
+  [
+    'GET /auth/login/alpha?returnTo=',
+    () => two,
+    (v) => locationAfterCallback(two, new BrowserClient(), `${two.url}/auth/login/alpha?${query(v)}`),
+  ],
+  [
+    'GET /auth/login/beta?returnTo=',
+    () => two,
+    (v) => locationAfterCallback(two, new BrowserClient(), `${two.url}/auth/login/beta?${query(v)}`),
+  ],
   [
     'the chooser at GET /auth/login?returnTo= (two providers)',
     () => two,
@@ -147,7 +183,7 @@ const ENTRY_POINTS: Array<[string, () => TestApp, Entry]> = [
     },
   ],
   [
-    'the chooser\'s password link',
+    "the chooser's password link",
     () => two,
     async (v) => {
       const browser = new BrowserClient()
@@ -174,7 +210,7 @@ const ENTRY_POINTS: Array<[string, () => TestApp, Entry]> = [
     },
   ],
   [
-    'the retry page\'s password link',
+    "the retry page's password link",
     () => one,
     async (v) => {
       const browser = new BrowserClient()
@@ -185,15 +221,20 @@ const ENTRY_POINTS: Array<[string, () => TestApp, Entry]> = [
 ]
 
 describe('returnTo at every entry point of a login', () => {
-  it.each(ENTRY_POINTS)('%s: no hostile value leaves the origin', async (_name, app, enter) => {
-    const escaped: Array<{ value: string; location: string }> = []
-    for (const value of HOSTILE_RETURN_TO) {
-      const location = await enter(value)
-      if (!sameOrigin(app(), location) || location !== app().dock.config.paths.afterLogin) escaped.push({ value, location })
-    }
-    // Each hostile value is refused as a whole: the login lands on paths.afterLogin.
-    expect(escaped).toEqual([])
-  }, 120_000)
+  it.each(ENTRY_POINTS)(
+    '%s: no hostile value leaves the origin',
+    async (_name, app, enter) => {
+      const escaped: Array<{ value: string; location: string }> = []
+      for (const value of HOSTILE_RETURN_TO) {
+        const location = await enter(value)
+        if (!sameOrigin(app(), location) || location !== app().dock.config.paths.afterLogin)
+          escaped.push({ value, location })
+      }
+      // Each hostile value is refused as a whole: the login lands on paths.afterLogin.
+      expect(escaped).toEqual([])
+    },
+    120_000,
+  )
 
   it.each(ENTRY_POINTS)('%s: legitimate paths still land where they point', async (_name, _app, enter) => {
     for (const [value, expected] of LEGITIMATE_RETURN_TO) expect(await enter(value)).toBe(expected)

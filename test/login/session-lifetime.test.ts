@@ -32,14 +32,19 @@ async function appOn(kind: 'sqlite' | 'postgres'): Promise<TestApp> {
     cleanups.push(() => db.drop())
     database = db.url
   }
-  const app = await startTestApp({ database, options: { session: { secret: randomBytes(24).toString('hex'), maxAgeMs: MAX_AGE_MS } } })
+  const app = await startTestApp({
+    database,
+    options: { session: { secret: randomBytes(24).toString('hex'), maxAgeMs: MAX_AGE_MS } },
+  })
   cleanups.push(() => app.close())
   return app
 }
 
 async function logIn(app: TestApp): Promise<BrowserClient> {
   const browser = new BrowserClient()
-  const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: await csrfOf(browser, app), username: 'alice', password: 'alice-password' } })
+  const res = await browser.request(`${app.url}/auth/password`, {
+    form: { _csrf: await csrfOf(browser, app), username: 'alice', password: 'alice-password' },
+  })
   expect(res.status).toBe(303)
   return browser
 }
@@ -51,8 +56,10 @@ async function adminPage(browser: BrowserClient, app: TestApp): Promise<number> 
   return res.status
 }
 
-const sidOf = (browser: BrowserClient, app: TestApp) => decodeURIComponent(sessionCookie(browser, app)!).slice(2).split('.')[0]
-const cookieExpiresOf = (browser: BrowserClient, app: TestApp) => browser.cookies.get(new URL(app.url).host)?.get(app.dock.config.session.cookieName)?.expires
+const sidOf = (browser: BrowserClient, app: TestApp) =>
+  decodeURIComponent(sessionCookie(browser, app)!).slice(2).split('.')[0]
+const cookieExpiresOf = (browser: BrowserClient, app: TestApp) =>
+  browser.cookies.get(new URL(app.url).host)?.get(app.dock.config.session.cookieName)?.expires
 
 /** Every write of the session store (save, touch, destroy) from now on. */
 function sessionWrites(app: TestApp): string[] {
@@ -131,7 +138,11 @@ describe('the session cookie and stored expiry after a change 7 h into the sessi
       await clearRedisPrefix(prefix)
       await client.quit()
     })
-    const app = await startTestApp({ options: { session: { secret: randomBytes(24).toString('hex'), maxAgeMs: MAX_AGE_MS, redis: client, redisPrefix: prefix } } })
+    const app = await startTestApp({
+      options: {
+        session: { secret: randomBytes(24).toString('hex'), maxAgeMs: MAX_AGE_MS, redis: client, redisPrefix: prefix },
+      },
+    })
     cleanups.push(() => app.close())
     const { browser, atLogin, afterChange } = await changeLater(app)
     expect(afterChange).toBe(atLogin)

@@ -36,7 +36,8 @@ afterAll(async () => {
   await op.close()
 })
 
-const storedToken = async (browser: BrowserClient) => (await app.dock.store.loginTokens.get(hashDevice(deviceCookie(browser, app)!)))?.refreshToken
+const storedToken = async (browser: BrowserClient) =>
+  (await app.dock.store.loginTokens.get(hashDevice(deviceCookie(browser, app)!)))?.refreshToken
 
 describe('silent re-login with rotating refresh tokens', () => {
   it('stores the rotated token so the next silent login works too', async () => {

@@ -26,8 +26,20 @@ beforeAll(async () => {
       alpha = await startOidcProvider({ clients: [client(baseUrl, 'alpha')] })
       beta = await startOidcProvider({ clients: [client(baseUrl, 'beta')], defaultAccount: 'bob' })
       return [
-        { id: 'alpha', label: 'Alpha Corp', issuer: alpha.issuer, clientId: 'app-at-alpha', clientSecret: 'secret-at-alpha-0123456789' },
-        { id: 'beta', label: 'Beta Inc', issuer: beta.issuer, clientId: 'app-at-beta', clientSecret: 'secret-at-beta-0123456789' },
+        {
+          id: 'alpha',
+          label: 'Alpha Corp',
+          issuer: alpha.issuer,
+          clientId: 'app-at-alpha',
+          clientSecret: 'secret-at-alpha-0123456789',
+        },
+        {
+          id: 'beta',
+          label: 'Beta Inc',
+          issuer: beta.issuer,
+          clientId: 'app-at-beta',
+          clientSecret: 'secret-at-beta-0123456789',
+        },
       ]
     },
   })
@@ -50,7 +62,10 @@ describe('two identity providers', () => {
   })
 
   it('logs in through each provider at its own callback, keyed by issuer', async () => {
-    for (const [id, op, user] of [['alpha', alpha, 'u-alice'], ['beta', beta, 'u-bob']] as const) {
+    for (const [id, op, user] of [
+      ['alpha', alpha, 'u-alice'],
+      ['beta', beta, 'u-bob'],
+    ] as const) {
       const browser = new BrowserClient()
       const { url } = await browser.navigate(`${app.url}/auth/login/${id}?returnTo=/me`)
       expect(url).toBe(`${app.url}/me`)
@@ -60,9 +75,11 @@ describe('two identity providers', () => {
     }
   })
 
-  it('refuses a code from one provider at the other provider\'s callback', async () => {
+  it("refuses a code from one provider at the other provider's callback", async () => {
     const browser = new BrowserClient()
-    const fromAlpha = new URL(await followUntil(browser, `${app.url}/auth/login/alpha`, (n) => n.startsWith(`${app.url}/auth/callback/alpha`)))
+    const fromAlpha = new URL(
+      await followUntil(browser, `${app.url}/auth/login/alpha`, (n) => n.startsWith(`${app.url}/auth/callback/alpha`)),
+    )
     const atBeta = new URL(`${app.url}/auth/callback/beta`)
     atBeta.search = fromAlpha.search
     const { url, body } = await browser.navigate(atBeta.href)
@@ -73,7 +90,9 @@ describe('two identity providers', () => {
 
   it('refuses it too while a login at the other provider is pending (RFC 9207 iss)', async () => {
     const browser = new BrowserClient()
-    const fromAlpha = new URL(await followUntil(browser, `${app.url}/auth/login/alpha`, (n) => n.startsWith(`${app.url}/auth/callback/alpha`)))
+    const fromAlpha = new URL(
+      await followUntil(browser, `${app.url}/auth/login/alpha`, (n) => n.startsWith(`${app.url}/auth/callback/alpha`)),
+    )
     await browser.request(`${app.url}/auth/login/beta`)
     const atBeta = new URL(`${app.url}/auth/callback/beta`)
     atBeta.search = fromAlpha.search
@@ -83,7 +102,9 @@ describe('two identity providers', () => {
   })
 
   it('answers 404 for an unknown provider (LOGIN_PROVIDER_UNKNOWN)', async () => {
-    const res = await new BrowserClient().request(`${app.url}/auth/login/gamma`, { headers: { accept: 'application/json' } })
+    const res = await new BrowserClient().request(`${app.url}/auth/login/gamma`, {
+      headers: { accept: 'application/json' },
+    })
     expect(res.status).toBe(404)
     expect((await res.json()).error.code).toBe('LOGIN_PROVIDER_UNKNOWN')
   })

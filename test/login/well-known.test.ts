@@ -63,9 +63,16 @@ describe('test well-known', () => {
     const ctx = { config: app.dock.config, fetch: globalThis.fetch } as DockContext
     const admin = express()
     admin.get('/well-known', wellKnownHandler(ctx))
-    admin.use((err: { status: number; toJSON(): unknown }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
-      res.status(err.status).json(err.toJSON())
-    })
+    admin.use(
+      (
+        err: { status: number; toJSON(): unknown },
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        res.status(err.status).json(err.toJSON())
+      },
+    )
     const ok = await request(admin).get('/well-known').query({ provider: 'default' })
     expect(ok.status).toBe(200)
     expect(ok.body.issuerMatches).toBe(true)

@@ -58,17 +58,35 @@ describe('the audit page lists entries newest first with filters and paging', ()
   it('shows the newest first and filters by profile and by kind', async () => {
     const { store } = t.ops
     const p = await store.profiles.create(profileInput({ name: 'Support mailbox' }))
-    await store.audit.add({ kind: 'profile.created', actor: 'alice', profileId: p.id, details: { name: 'Support mailbox' } })
+    await store.audit.add({
+      kind: 'profile.created',
+      actor: 'alice',
+      profileId: p.id,
+      details: { name: 'Support mailbox' },
+    })
     t.ops.clock.advance(1000)
     await store.audit.add({ kind: 'login.failed', actor: null, details: { reason: 'OIDC_STATE_INVALID' } })
     t.ops.clock.advance(1000)
-    await store.audit.add({ kind: 'token.failed', actor: null, profileId: p.id, details: { code: 'TOKEN_REFRESH_FAILED' } })
+    await store.audit.add({
+      kind: 'token.failed',
+      actor: null,
+      profileId: p.id,
+      details: { code: 'TOKEN_REFRESH_FAILED' },
+    })
 
     const { agent } = await admin(t.app)
     const all = await agent.get('/admin/api/audit')
     expect(all.status).toBe(200)
-    expect(all.body.entries.map((e: { kind: string }) => e.kind)).toEqual(['token.failed', 'login.failed', 'profile.created'])
-    expect(all.body.entries[0]).toMatchObject({ profileId: p.id, profileName: 'Support mailbox', details: { code: 'TOKEN_REFRESH_FAILED' } })
+    expect(all.body.entries.map((e: { kind: string }) => e.kind)).toEqual([
+      'token.failed',
+      'login.failed',
+      'profile.created',
+    ])
+    expect(all.body.entries[0]).toMatchObject({
+      profileId: p.id,
+      profileName: 'Support mailbox',
+      details: { code: 'TOKEN_REFRESH_FAILED' },
+    })
 
     const byProfile = await agent.get('/admin/api/audit').query({ profile: p.id })
     expect(byProfile.body.entries.map((e: { kind: string }) => e.kind)).toEqual(['token.failed', 'profile.created'])
@@ -83,7 +101,8 @@ describe('the audit page lists entries newest first with filters and paging', ()
   })
 
   it('pages with beforeId', async () => {
-    for (let i = 1; i <= 5; i++) await t.ops.store.audit.add({ kind: 'profile.updated', actor: `admin-${i}`, details: {} })
+    for (let i = 1; i <= 5; i++)
+      await t.ops.store.audit.add({ kind: 'profile.updated', actor: `admin-${i}`, details: {} })
     const { agent } = await admin(t.app)
     const first = await agent.get('/admin/api/audit').query({ limit: 2 })
     expect(first.body.entries.map((e: { actor: string }) => e.actor)).toEqual(['admin-5', 'admin-4'])
@@ -109,7 +128,12 @@ describe('the audit page lists entries newest first with filters and paging', ()
 
   it('escapes what it shows', async () => {
     const p = await t.ops.store.profiles.create(profileInput({ name: '<b>bold</b> profile' }))
-    await t.ops.store.audit.add({ kind: 'profile.updated', actor: '<script>alert(1)</script>', profileId: p.id, details: { note: '<img src=x onerror=alert(2)>' } })
+    await t.ops.store.audit.add({
+      kind: 'profile.updated',
+      actor: '<script>alert(1)</script>',
+      profileId: p.id,
+      details: { note: '<img src=x onerror=alert(2)>' },
+    })
     const { agent } = await admin(t.app)
     const page = await agent.get('/admin/audit')
     expect(page.text).not.toContain('<script>alert(1)')
@@ -138,7 +162,15 @@ describe('the audit CSV export', () => {
     expect(lines[0]).toBe('"id","at","kind","actor","profileId","profileName","details"')
     expect(lines.at(-1)).toBe('')
     const actorCells = lines.slice(1, -1).map((l) => l.split('","')[3])
-    expect(actorCells).toEqual(['say ""hi"", then go', "'\rCR", "'\tTAB", "'@SUM(A1)", "'-2", "'+1+1", `'=HYPERLINK(""http://evil.example"")`])
+    expect(actorCells).toEqual([
+      'say ""hi"", then go',
+      "'\rCR",
+      "'\tTAB",
+      "'@SUM(A1)",
+      "'-2",
+      "'+1+1",
+      `'=HYPERLINK(""http://evil.example"")`,
+    ])
   })
 
   it('exports only the filtered entries', async () => {
@@ -158,9 +190,13 @@ describe('the secret-expiry banner on the audit page', () => {
 
   it('names the expiring secret and its days left, as an alert when it is an error', async () => {
     t.ops.ctx.views.addBannerSource(expiryBannerSource(t.ops.ctx))
-    await t.ops.store.profiles.create(profileInput({ name: 'Support <mailbox>', secretExpiresAt: new Date(t.ops.clock.now() + 5 * DAY + 1000) }))
+    await t.ops.store.profiles.create(
+      profileInput({ name: 'Support <mailbox>', secretExpiresAt: new Date(t.ops.clock.now() + 5 * DAY + 1000) }),
+    )
     const { agent } = await admin(t.app)
     const page = await agent.get('/admin/audit').set('accept-language', 'de')
-    expect(page.text).toMatch(/<div class="banner error" role="alert">Das Client-Secret des OAuth2-Profils „Support &lt;mailbox&gt;“ läuft in 5 Tagen ab/)
+    expect(page.text).toMatch(
+      /<div class="banner error" role="alert">Das Client-Secret des OAuth2-Profils „Support &lt;mailbox&gt;“ läuft in 5 Tagen ab/,
+    )
   })
 })

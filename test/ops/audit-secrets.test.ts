@@ -17,7 +17,14 @@ import { withRedactedAudit } from '../../src/ops/redact.js'
 import { createPostgresDatabase, sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
 import { opsContext, profileInput } from './helpers.js'
 
-const SECRETS = ['profile-client-secret-DO-NOT-LEAK', 'refresh-token-DO-NOT-LEAK', 'access-token-DO-NOT-LEAK', 'auth-code-DO-NOT-LEAK', 'password-DO-NOT-LEAK', 'rotated-secret-DO-NOT-LEAK']
+const SECRETS = [
+  'profile-client-secret-DO-NOT-LEAK',
+  'refresh-token-DO-NOT-LEAK',
+  'access-token-DO-NOT-LEAK',
+  'auth-code-DO-NOT-LEAK',
+  'password-DO-NOT-LEAK',
+  'rotated-secret-DO-NOT-LEAK',
+]
 
 const cleanups: Array<() => Promise<void>> = []
 afterEach(async () => {
@@ -28,7 +35,10 @@ afterEach(async () => {
 async function echoingTokenEndpoint(): Promise<string> {
   const app = express()
   app.post('/token', express.urlencoded({ extended: false }), (req, res) => {
-    res.status(400).json({ error: 'invalid_grant', error_description: `refused ${JSON.stringify(req.body)} ${req.get('authorization') ?? ''}` })
+    res.status(400).json({
+      error: 'invalid_grant',
+      error_description: `refused ${JSON.stringify(req.body)} ${req.get('authorization') ?? ''}`,
+    })
   })
   const server = http.createServer(app)
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -50,11 +60,24 @@ async function writeEntries(database: string): Promise<{ listed: string }> {
   // 1. Admin changes through the real profile service: create with a secret, change the secret, delete another.
   const profiles = new ProfileService(ctx, tokens)
   const profile = await profiles.create(profileInput({ name: 'Mailbox', tokenUrl, clientSecret: SECRETS[0] }), 'alice')
-  await profiles.update(profile.id, profileInput({ name: 'Mailbox', tokenUrl, clientSecret: SECRETS[5], scope: 'imap' }), 'alice')
-  await profiles.update(profile.id, profileInput({ name: 'Mailbox', tokenUrl, clientSecret: SECRETS[0], scope: 'imap' }), 'alice')
+  await profiles.update(
+    profile.id,
+    profileInput({ name: 'Mailbox', tokenUrl, clientSecret: SECRETS[5], scope: 'imap' }),
+    'alice',
+  )
+  await profiles.update(
+    profile.id,
+    profileInput({ name: 'Mailbox', tokenUrl, clientSecret: SECRETS[0], scope: 'imap' }),
+    'alice',
+  )
   const other = await profiles.create(profileInput({ name: 'Other', clientSecret: SECRETS[5] }), 'alice')
   await profiles.delete(other.id, 'alice')
-  await ops.store.tokens.save(profile.id, { refreshToken: SECRETS[1], accessToken: SECRETS[2], accessTokenExpiresAt: new Date(ops.clock.now() - 1000), status: 'ok' })
+  await ops.store.tokens.save(profile.id, {
+    refreshToken: SECRETS[1],
+    accessToken: SECRETS[2],
+    accessTokenExpiresAt: new Date(ops.clock.now() - 1000),
+    status: 'ok',
+  })
 
   // 2. A token failure through the real token provider.
   const err = await tokens.getAccessToken('Mailbox').catch((e: unknown) => e)
@@ -62,14 +85,24 @@ async function writeEntries(database: string): Promise<{ listed: string }> {
   await tokens.close()
 
   // 3. A login failure through the real login outcome.
-  await recordFailure(ctx, { reason: 'OIDC_STATE_INVALID', method: 'oidc', providerId: 'entra', details: { code: SECRETS[3] } })
+  await recordFailure(ctx, {
+    reason: 'OIDC_STATE_INVALID',
+    method: 'oidc',
+    providerId: 'entra',
+    details: { code: SECRETS[3] },
+  })
 
   // 4. A careless caller: an admin change with old/new values and a request body full of secrets.
   await ctx.store.audit.add({
     kind: 'profile.updated',
     actor: 'alice',
     profileId: profile.id,
-    details: { old: { clientSecret: SECRETS[0], scope: 'a' }, new: { clientSecret: 'new-secret', scope: 'b' }, body: { password: SECRETS[4], code_verifier: 'v', id_token: 'eyJ.x.y' }, note: `Bearer ${SECRETS[2]}` },
+    details: {
+      old: { clientSecret: SECRETS[0], scope: 'a' },
+      new: { clientSecret: 'new-secret', scope: 'b' },
+      body: { password: SECRETS[4], code_verifier: 'v', id_token: 'eyJ.x.y' },
+      note: `Bearer ${SECRETS[2]}`,
+    },
   })
 
   const entries = await ops.store.audit.list()
@@ -84,8 +117,13 @@ async function writeEntries(database: string): Promise<{ listed: string }> {
     'token.failed',
   ])
   expect(entries.filter((e) => e.details.secretChanged === 'yes')).toHaveLength(2)
-  expect(entries.find((e) => e.kind === 'token.failed')).toMatchObject({ profileId: profile.id, details: { code: expect.stringMatching(/^TOKEN_/) } })
-  expect(entries.find((e) => e.kind === 'profile.updated' && e.actor === 'alice' && 'old' in e.details)!.details).toMatchObject({ old: { scope: 'a' }, new: { scope: 'b' } })
+  expect(entries.find((e) => e.kind === 'token.failed')).toMatchObject({
+    profileId: profile.id,
+    details: { code: expect.stringMatching(/^TOKEN_/) },
+  })
+  expect(
+    entries.find((e) => e.kind === 'profile.updated' && e.actor === 'alice' && 'old' in e.details)!.details,
+  ).toMatchObject({ old: { scope: 'a' }, new: { scope: 'b' } })
   return { listed: JSON.stringify(entries) }
 }
 
@@ -95,7 +133,10 @@ describe('audit entries never contain a secret', () => {
     const { listed } = await writeEntries(url)
     for (const s of SECRETS) expect(listed).not.toContain(s)
     const file = url.slice('sqlite:'.length)
-    const raw = [file, `${file}-wal`].filter(existsSync).map((f) => readFileSync(f).toString('latin1')).join('')
+    const raw = [file, `${file}-wal`]
+      .filter(existsSync)
+      .map((f) => readFileSync(f).toString('latin1'))
+      .join('')
     expect(raw.length).toBeGreaterThan(0)
     for (const s of SECRETS) expect(raw).not.toContain(s)
   })
@@ -109,7 +150,9 @@ describe('audit entries never contain a secret', () => {
     const client = new pg.Client({ connectionString: db.url })
     await client.connect()
     try {
-      const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'")
+      const tables = await client.query<{ table_name: string }>(
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+      )
       expect(tables.rows.length).toBeGreaterThan(0)
       let dump = ''
       for (const { table_name } of tables.rows) {

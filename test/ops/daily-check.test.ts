@@ -9,7 +9,11 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!()
 })
 
-async function instance(database: string, clock = fixedClock(), options: Parameters<typeof opsContext>[2] = {}): Promise<{ ops: OpsContext; daily: Operations }> {
+async function instance(
+  database: string,
+  clock = fixedClock(),
+  options: Parameters<typeof opsContext>[2] = {},
+): Promise<{ ops: OpsContext; daily: Operations }> {
   const ops = await opsContext(database, TEST_KEYS, options, clock)
   const daily = startOperations(ops.ctx, { runAtStart: false })
   cleanups.push(async () => {
@@ -27,14 +31,18 @@ describe('the daily check runs once a day across instances', () => {
     const clock = fixedClock()
     const a = await instance(db.url, clock)
     const b = await instance(db.url, clock)
-    await a.ops.store.profiles.create(profileInput({ name: 'Soon', secretExpiresAt: new Date(clock.now() + 10.5 * DAY) }))
+    await a.ops.store.profiles.create(
+      profileInput({ name: 'Soon', secretExpiresAt: new Date(clock.now() + 10.5 * DAY) }),
+    )
     const events: unknown[] = []
     a.ops.ctx.events.on('secret.expiring', (e) => events.push(e))
     b.ops.ctx.events.on('secret.expiring', (e) => events.push(e))
 
     const results = await Promise.all([a.daily.runDailyCheck(), b.daily.runDailyCheck()])
     expect(results.filter((r) => r.ran)).toHaveLength(1)
-    expect(results.find((r) => r.ran)!.findings).toMatchObject([{ kind: 'profile', name: 'Soon', daysLeft: 10, level: 'warning' }])
+    expect(results.find((r) => r.ran)!.findings).toMatchObject([
+      { kind: 'profile', name: 'Soon', daysLeft: 10, level: 'warning' },
+    ])
     expect(events).toHaveLength(1)
 
     // Later the same day neither runs again, however often asked.
@@ -94,8 +102,20 @@ describe('the daily check runs once a day across instances', () => {
     const clock = fixedClock()
     const { ops, daily } = await instance(url, clock)
     const devices = ops.store.loginTokens
-    await devices.put({ deviceHash: 'short', providerId: 'p', userId: 'u1', refreshToken: 'rt-short', expiresAt: new Date(clock.now() + DAY) })
-    await devices.put({ deviceHash: 'long', providerId: 'p', userId: 'u2', refreshToken: 'rt-long', expiresAt: new Date(clock.now() + 10 * DAY) })
+    await devices.put({
+      deviceHash: 'short',
+      providerId: 'p',
+      userId: 'u1',
+      refreshToken: 'rt-short',
+      expiresAt: new Date(clock.now() + DAY),
+    })
+    await devices.put({
+      deviceHash: 'long',
+      providerId: 'p',
+      userId: 'u2',
+      refreshToken: 'rt-long',
+      expiresAt: new Date(clock.now() + 10 * DAY),
+    })
     expect(await devices.rotate('short', { deviceHash: 'short-2', refreshToken: 'rt-short-2' })).toBe(true)
     clock.advance(2 * DAY)
     const result = await daily.runDailyCheck()
@@ -123,7 +143,9 @@ describe('the daily check runs once a day across instances', () => {
   it('runs at start and then on its interval, on a timer that does not keep the process alive', async () => {
     const ops = await opsContext(await sqliteUrl(), TEST_KEYS)
     cleanups.push(() => ops.close())
-    await ops.store.profiles.create(profileInput({ name: 'Soon', secretExpiresAt: new Date(ops.clock.now() + 100.5 * DAY) }))
+    await ops.store.profiles.create(
+      profileInput({ name: 'Soon', secretExpiresAt: new Date(ops.clock.now() + 100.5 * DAY) }),
+    )
     // Every run finds the secret (one event); each run moves the clock to the next day so the
     // following tick may run again.
     const days: number[] = []
@@ -143,12 +165,16 @@ describe('the daily check runs once a day across instances', () => {
 
   it('createOperations checks at start, and close() waits for that check before the store closes', async () => {
     const ops = await opsContext(await sqliteUrl(), TEST_KEYS)
-    await ops.store.profiles.create(profileInput({ name: 'Soon', secretExpiresAt: new Date(ops.clock.now() + 3.5 * DAY) }))
+    await ops.store.profiles.create(
+      profileInput({ name: 'Soon', secretExpiresAt: new Date(ops.clock.now() + 3.5 * DAY) }),
+    )
     const found = new Promise((resolve) => ops.ctx.events.once('secret.expiring', resolve))
     const module = await createOperations(ops.ctx)
     expect(await found).toMatchObject({ name: 'Soon', daysLeft: 3, level: 'error' })
     await module.close()
     await ops.close()
-    expect(ops.logger.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual(['authdock: a client secret expires soon'])
+    expect(ops.logger.lines.filter((l) => l.level === 'error').map((l) => l.msg)).toEqual([
+      'authdock: a client secret expires soon',
+    ])
   })
 })

@@ -25,7 +25,13 @@ beforeAll(async () => {
     oidc: async (baseUrl) => {
       op = await startOidcProvider({
         clients: [
-          { client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, redirect_uris: [`${baseUrl}/auth/callback`], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+          {
+            client_id: CLIENT.clientId,
+            client_secret: CLIENT.clientSecret,
+            redirect_uris: [`${baseUrl}/auth/callback`],
+            grant_types: ['authorization_code', 'refresh_token'],
+            response_types: ['code'],
+          },
         ],
       })
       return { issuer: op.issuer, ...CLIENT }
@@ -49,7 +55,7 @@ afterAll(async () => {
 })
 
 describe('the host logger', () => {
-  it('hears why a login failed when a users callback throws: the message and the callback\'s own error', async () => {
+  it("hears why a login failed when a users callback throws: the message and the callback's own error", async () => {
     lookupFails = true
     const { body } = await new BrowserClient().navigate(`${app.url}/auth/login`)
     lookupFails = false
@@ -64,10 +70,27 @@ describe('the host logger', () => {
 
   it('hears why a token request failed: the hint and the refused connection under it', async () => {
     const profile = await app.dock.store.profiles.create({
-      ...{ name: 'Unreachable', grantType: 'client_credentials', authorizationUrl: null, redirectUrl: null, scope: '', valid: true },
-      ...{ tokenUrl: 'http://127.0.0.1:9/token', clientId: 'c', clientSecret: PROFILE_SECRET, secretExpiresAt: null, proxy: null, preset: null, tenantId: null },
+      ...{
+        name: 'Unreachable',
+        grantType: 'client_credentials',
+        authorizationUrl: null,
+        redirectUrl: null,
+        scope: '',
+        valid: true,
+      },
+      ...{
+        tokenUrl: 'http://127.0.0.1:9/token',
+        clientId: 'c',
+        clientSecret: PROFILE_SECRET,
+        secretExpiresAt: null,
+        proxy: null,
+        preset: null,
+        tenantId: null,
+      },
     })
-    await expect(app.dock.tokens.getAccessToken(profile.id)).rejects.toMatchObject({ code: 'TOKEN_PROVIDER_UNREACHABLE' })
+    await expect(app.dock.tokens.getAccessToken(profile.id)).rejects.toMatchObject({
+      code: 'TOKEN_PROVIDER_UNREACHABLE',
+    })
     const [entry] = logged('authdock: token request failed')
     expect(entry).toContain('TOKEN_PROVIDER_UNREACHABLE')
     expect(entry).toMatch(/could not be reached|ECONNREFUSED|fetch failed/i)

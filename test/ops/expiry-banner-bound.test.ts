@@ -18,7 +18,12 @@ describe('secret-expiry banner with many expiring secrets', () => {
     const now = ops.clock.now()
     // 40 profiles, the k-th one's secret expires in k + 1 days (all within the 90-day rule).
     for (let k = 0; k < 40; k++) {
-      await ops.store.profiles.create(profileInput({ name: `Mailbox ${String(k).padStart(2, '0')}`, secretExpiresAt: new Date(now + (k + 1) * DAY + 3600_000) }))
+      await ops.store.profiles.create(
+        profileInput({
+          name: `Mailbox ${String(k).padStart(2, '0')}`,
+          secretExpiresAt: new Date(now + (k + 1) * DAY + 3600_000),
+        }),
+      )
     }
     const source = expiryBannerSource(ops.ctx)
     const app = express().get('/banners', async (req, res) => {
@@ -26,8 +31,17 @@ describe('secret-expiry banner with many expiring secrets', () => {
     })
     const en = await request(app).get('/banners').set('accept-language', 'en')
     expect(en.body).toHaveLength(BANNER_MAX + 1)
-    expect(en.body.slice(0, BANNER_MAX).map((b: { text: string }) => /“(Mailbox \d+)”/.exec(b.text)?.[1])).toEqual(['Mailbox 00', 'Mailbox 01', 'Mailbox 02', 'Mailbox 03', 'Mailbox 04'])
-    expect(en.body[BANNER_MAX]).toEqual({ level: 'error', text: expect.stringMatching(/^35 more client secrets expire soon/) })
+    expect(en.body.slice(0, BANNER_MAX).map((b: { text: string }) => /“(Mailbox \d+)”/.exec(b.text)?.[1])).toEqual([
+      'Mailbox 00',
+      'Mailbox 01',
+      'Mailbox 02',
+      'Mailbox 03',
+      'Mailbox 04',
+    ])
+    expect(en.body[BANNER_MAX]).toEqual({
+      level: 'error',
+      text: expect.stringMatching(/^35 more client secrets expire soon/),
+    })
     const de = await request(app).get('/banners').set('accept-language', 'de')
     expect(de.body[BANNER_MAX].text).toMatch(/^35 weitere Client-Secrets/)
   })

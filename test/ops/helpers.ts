@@ -74,11 +74,24 @@ export function baseOptions(database: string, keys: string[]): AuthdockOptions {
   }
 }
 
-export async function opsContext(database: string, keys: string[], options: Partial<AuthdockOptions> = {}, clock = fixedClock()): Promise<OpsContext> {
+export async function opsContext(
+  database: string,
+  keys: string[],
+  options: Partial<AuthdockOptions> = {},
+  clock = fixedClock(),
+): Promise<OpsContext> {
   const logger = new RecordingLogger()
   const config = resolveConfig({ ...baseOptions(database, keys), logger, now: clock.now, ...options })
   const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now: clock.now })
-  const ctx: DockContext = { config, store, now: clock.now, fetch: globalThis.fetch, logger, events: new EventEmitter(), views: new Renderer(config) }
+  const ctx: DockContext = {
+    config,
+    store,
+    now: clock.now,
+    fetch: globalThis.fetch,
+    logger,
+    events: new EventEmitter(),
+    views: new Renderer(config),
+  }
   return { ctx, clock, logger, store, close: () => store.close() }
 }
 

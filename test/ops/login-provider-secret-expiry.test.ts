@@ -55,7 +55,16 @@ describe('expiry of a login provider secret managed in the admin', () => {
     ops.clock.set(EXPIRES.getTime() - days * DAY)
     const findings = await checkSecrets(ops.ctx)
     if (!level) return expect(findings).toEqual([])
-    expect(findings).toEqual([expect.objectContaining({ kind: 'login-client', id: 'p.contoso00001', name: 'Entra (Contoso)', daysLeft: days, level, expired: days < 0 })])
+    expect(findings).toEqual([
+      expect.objectContaining({
+        kind: 'login-client',
+        id: 'p.contoso00001',
+        name: 'Entra (Contoso)',
+        daysLeft: days,
+        level,
+        expired: days < 0,
+      }),
+    ])
     expect(exitCodeFor(findings)).toBe(level === 'error' ? 2 : level === 'warning' ? 1 : 0)
   })
 
@@ -72,9 +81,17 @@ describe('expiry of a login provider secret managed in the admin', () => {
       await scheduler.stop()
     }
     expect(events).toEqual([expect.objectContaining({ kind: 'login-client', id: 'p.contoso00001', level: 'error' })])
-    expect(ops.logger.lines.some((l) => l.level === 'error' && (l.obj as { id?: string }).id === 'p.contoso00001')).toBe(true)
+    expect(
+      ops.logger.lines.some((l) => l.level === 'error' && (l.obj as { id?: string }).id === 'p.contoso00001'),
+    ).toBe(true)
     const [entry] = await ops.store.audit.list({ kind: 'secret.expiry' })
-    expect(entry.details).toMatchObject({ secretKind: 'login-client', id: 'p.contoso00001', name: 'Entra (Contoso)', daysLeft: 6, level: 'error' })
+    expect(entry.details).toMatchObject({
+      secretKind: 'login-client',
+      id: 'p.contoso00001',
+      name: 'Entra (Contoso)',
+      daysLeft: 6,
+      level: 'error',
+    })
     expect(JSON.stringify([events, ops.logger.lines, entry])).not.toContain('DO-NOT-LEAK')
   })
 
@@ -85,7 +102,9 @@ describe('expiry of a login provider secret managed in the admin', () => {
       res.json(await source(req))
     })
     const en = await request(app).get('/banners').set('accept-language', 'en')
-    expect(en.body).toEqual([{ level: 'warning', text: expect.stringMatching(/login provider “Entra \(Contoso\)” expires in 29 days/) }])
+    expect(en.body).toEqual([
+      { level: 'warning', text: expect.stringMatching(/login provider “Entra \(Contoso\)” expires in 29 days/) },
+    ])
   })
 
   it('counts in `authdock check-secrets` (exit 2) and is listed by `authdock providers list` without the secret', async () => {
@@ -99,10 +118,14 @@ describe('expiry of a login provider secret managed in the admin', () => {
     const list = await runCli(['providers', 'list'], env)
     expect(list.code).toBe(0)
     expect(list.stdout.split('\n')[0]).toMatch(/^ID +NAME +ACTIVE +ISSUER +CLIENT ID +SECRET +SECRET EXPIRES$/)
-    expect(list.stdout).toMatch(/p\.contoso00001 +Entra \(Contoso\) +yes +https:\/\/login\.microsoftonline\.com\/\S+ +app +yes +2027-03-01/)
+    expect(list.stdout).toMatch(
+      /p\.contoso00001 +Entra \(Contoso\) +yes +https:\/\/login\.microsoftonline\.com\/\S+ +app +yes +2027-03-01/,
+    )
     expect(list.stdout).toMatch(/p\.publicclient +Public +yes .* no +2027-03-01/)
     const json = await runCli(['providers', 'list', '--json'], env)
-    expect(JSON.parse(json.stdout).map((p: { id: string; hasClientSecret: boolean }) => [p.id, p.hasClientSecret])).toEqual([
+    expect(
+      JSON.parse(json.stdout).map((p: { id: string; hasClientSecret: boolean }) => [p.id, p.hasClientSecret]),
+    ).toEqual([
       ['p.contoso00001', true],
       ['p.publicclient', false],
     ])

@@ -17,11 +17,23 @@ describe('Prometheus metrics, only when the host asks', () => {
     const registry = new Registry()
     ops = await opsContext(await sqliteUrl(), TEST_KEYS, {
       metrics: { registry },
-      oidc: { id: 'entra', issuer: 'https://login.example.com/v2.0', clientId: 'app', clientSecret: 'login-secret-DO-NOT-LEAK', clientSecretExpiresAt: new Date(Date.now() + 10 * DAY) },
+      oidc: {
+        id: 'entra',
+        issuer: 'https://login.example.com/v2.0',
+        clientId: 'app',
+        clientSecret: 'login-secret-DO-NOT-LEAK',
+        clientSecretExpiresAt: new Date(Date.now() + 10 * DAY),
+      },
     })
     const metrics = (await startMetrics(ops.ctx))!
-    const p = await ops.store.profiles.create(profileInput({ name: 'Mailbox', secretExpiresAt: new Date(ops.clock.now() + 2 * DAY) }))
-    await ops.store.tokens.save(p.id, { accessToken: 'access-token-DO-NOT-LEAK', accessTokenExpiresAt: new Date(ops.clock.now() + 600_000), status: 'ok' })
+    const p = await ops.store.profiles.create(
+      profileInput({ name: 'Mailbox', secretExpiresAt: new Date(ops.clock.now() + 2 * DAY) }),
+    )
+    await ops.store.tokens.save(p.id, {
+      accessToken: 'access-token-DO-NOT-LEAK',
+      accessTokenExpiresAt: new Date(ops.clock.now() + 600_000),
+      status: 'ok',
+    })
 
     const { events } = ops.ctx
     events.emit('login.succeeded', { providerId: 'entra', userId: 'u1', method: 'oidc' })
@@ -35,7 +47,9 @@ describe('Prometheus metrics, only when the host asks', () => {
     expect(text).toContain('authdock_logins_total{result="failed",reason="OIDC_STATE_INVALID",method="oidc"} 2')
     expect(text).toContain(`authdock_token_refreshes_total{profile="${p.id}"} 1`)
     expect(text).toContain(`authdock_token_failures_total{profile="${p.id}",code="TOKEN_REFRESH_FAILED"} 1`)
-    const tokenSeconds = Number(new RegExp(`authdock_access_token_expiry_seconds\\{profile="${p.id}"\\} (\\d+)`).exec(text)?.[1])
+    const tokenSeconds = Number(
+      new RegExp(`authdock_access_token_expiry_seconds\\{profile="${p.id}"\\} (\\d+)`).exec(text)?.[1],
+    )
     expect(tokenSeconds).toBeGreaterThan(590)
     expect(tokenSeconds).toBeLessThanOrEqual(600)
     expect(text).toMatch(/authdock_secret_expiry_seconds\{kind="login-client",id="entra"\} \d+/)

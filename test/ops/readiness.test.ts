@@ -46,7 +46,11 @@ describe('the readiness report', () => {
   let t: AuditApp
 
   it('says per provider whether discovery answers and per profile how its tokens are, without secrets', async () => {
-    op = await startOidcProvider({ clients: [{ client_id: 'app', client_secret: 'login-secret-DO-NOT-LEAK', redirect_uris: ['http://127.0.0.1/cb'] }] })
+    op = await startOidcProvider({
+      clients: [
+        { client_id: 'app', client_secret: 'login-secret-DO-NOT-LEAK', redirect_uris: ['http://127.0.0.1/cb'] },
+      ],
+    })
     cleanups.push(() => op.close())
     const hanging = await silentServer()
     const closed = await closedPort()
@@ -61,9 +65,19 @@ describe('the readiness report', () => {
     const { store, clock } = t.ops
     const ok = await store.profiles.create(profileInput({ name: 'Healthy' }))
     const expiresAt = new Date(clock.now() + 3600_000)
-    await store.tokens.save(ok.id, { accessToken: 'access-token-DO-NOT-LEAK', refreshToken: 'refresh-token-DO-NOT-LEAK', accessTokenExpiresAt: expiresAt, status: 'ok', scope: 'imap' })
+    await store.tokens.save(ok.id, {
+      accessToken: 'access-token-DO-NOT-LEAK',
+      refreshToken: 'refresh-token-DO-NOT-LEAK',
+      accessTokenExpiresAt: expiresAt,
+      status: 'ok',
+      scope: 'imap',
+    })
     const broken = await store.profiles.create(profileInput({ name: 'Broken' }))
-    await store.tokens.save(broken.id, { status: 'reauthorization_required', lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED', refreshToken: null })
+    await store.tokens.save(broken.id, {
+      status: 'reauthorization_required',
+      lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED',
+      refreshToken: null,
+    })
     await store.profiles.create(profileInput({ name: 'Never authorized' }))
 
     const res = await (await adminAgent(t.app)).get('/healthz/ready')
@@ -76,28 +90,69 @@ describe('the readiness report', () => {
       { id: 'down', discovery: false, error: 'unreachable' },
     ])
     const byName = Object.fromEntries(res.body.profiles.map((p: { name: string }) => [p.name, p]))
-    expect(byName.Healthy).toMatchObject({ status: 'ok', hasAccessToken: true, hasRefreshToken: true, accessTokenExpiresAt: expiresAt.toISOString(), lastErrorCode: null })
-    expect(byName.Broken).toMatchObject({ status: 'reauthorization_required', hasRefreshToken: false, lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED' })
+    expect(byName.Healthy).toMatchObject({
+      status: 'ok',
+      hasAccessToken: true,
+      hasRefreshToken: true,
+      accessTokenExpiresAt: expiresAt.toISOString(),
+      lastErrorCode: null,
+    })
+    expect(byName.Broken).toMatchObject({
+      status: 'reauthorization_required',
+      hasRefreshToken: false,
+      lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED',
+    })
     expect(byName['Never authorized']).toMatchObject({ status: 'none', hasAccessToken: false })
     expect(res.text).not.toContain('DO-NOT-LEAK')
 
     // Anonymous callers learn whether each part works, nothing about what is configured.
     const anonymous = await request(t.app).get('/healthz/ready')
     expect(anonymous.status).toBe(200)
-    expect(anonymous.body).toEqual({ status: 'degraded', store: true, sessions: true, providers: false, profiles: false })
-    for (const hidden of ['Healthy', 'Broken', ok.id, broken.id, 'real', 'hanging', 'TOKEN_REAUTHORIZATION_REQUIRED', 'timeout', 'unreachable', expiresAt.toISOString()]) {
+    expect(anonymous.body).toEqual({
+      status: 'degraded',
+      store: true,
+      sessions: true,
+      providers: false,
+      profiles: false,
+    })
+    for (const hidden of [
+      'Healthy',
+      'Broken',
+      ok.id,
+      broken.id,
+      'real',
+      'hanging',
+      'TOKEN_REAUTHORIZATION_REQUIRED',
+      'timeout',
+      'unreachable',
+      expiresAt.toISOString(),
+    ]) {
       expect(anonymous.text).not.toContain(hidden)
     }
   })
 
   it('is ok when every provider answers and every token is healthy; liveness answers 200', async () => {
-    op = await startOidcProvider({ clients: [{ client_id: 'app', client_secret: 'x'.repeat(32), redirect_uris: ['http://127.0.0.1/cb'] }] })
+    op = await startOidcProvider({
+      clients: [{ client_id: 'app', client_secret: 'x'.repeat(32), redirect_uris: ['http://127.0.0.1/cb'] }],
+    })
     cleanups.push(() => op.close())
     t = await startAuditApp({ oidc: { issuer: op.issuer, clientId: 'app' } })
     cleanups.push(() => t.close())
     const res = await (await adminAgent(t.app)).get('/healthz/ready')
-    expect(res.body).toEqual({ status: 'ok', store: true, sessions: { kind: 'store', ready: true }, providers: [{ id: 'default', discovery: true }], profiles: [] })
-    expect((await request(t.app).get('/healthz/ready')).body).toEqual({ status: 'ok', store: true, sessions: true, providers: true, profiles: true })
+    expect(res.body).toEqual({
+      status: 'ok',
+      store: true,
+      sessions: { kind: 'store', ready: true },
+      providers: [{ id: 'default', discovery: true }],
+      profiles: [],
+    })
+    expect((await request(t.app).get('/healthz/ready')).body).toEqual({
+      status: 'ok',
+      store: true,
+      sessions: true,
+      providers: true,
+      profiles: true,
+    })
     expect((await request(t.app).get('/healthz')).body).toEqual({ status: 'ok' })
   })
 
@@ -111,7 +166,11 @@ describe('the readiness report', () => {
     expect(ready.body).toMatchObject({ status: 'unavailable', store: false, sessions: false })
     const detailed = await (await adminAgent(t.app)).get('/healthz/ready')
     expect(detailed.status).toBe(503)
-    expect(detailed.body).toMatchObject({ status: 'unavailable', store: false, sessions: { kind: 'store', ready: false } })
+    expect(detailed.body).toMatchObject({
+      status: 'unavailable',
+      store: false,
+      sessions: { kind: 'store', ready: false },
+    })
   })
 
   it('shows everyone the detail with health.detail "public"', async () => {
@@ -119,11 +178,17 @@ describe('the readiness report', () => {
     cleanups.push(() => t.close())
     await t.ops.store.profiles.create(profileInput({ name: 'Shown' }))
     const res = await request(t.app).get('/healthz/ready')
-    expect(res.body).toMatchObject({ status: 'ok', sessions: { kind: 'store', ready: true }, profiles: [{ name: 'Shown', status: 'none' }] })
+    expect(res.body).toMatchObject({
+      status: 'ok',
+      sessions: { kind: 'store', ready: true },
+      profiles: [{ name: 'Shown', status: 'none' }],
+    })
   })
 
   it('asks each provider for its discovery document once per health.probeCacheMs, however many ask for the report', async () => {
-    op = await startOidcProvider({ clients: [{ client_id: 'app', client_secret: 'x'.repeat(32), redirect_uris: ['http://127.0.0.1/cb'] }] })
+    op = await startOidcProvider({
+      clients: [{ client_id: 'app', client_secret: 'x'.repeat(32), redirect_uris: ['http://127.0.0.1/cb'] }],
+    })
     cleanups.push(() => op.close())
     t = await startAuditApp({ oidc: { issuer: op.issuer, clientId: 'app' }, health: { probeCacheMs: 30_000 } })
     cleanups.push(() => t.close())
@@ -142,13 +207,22 @@ describe('the readiness report', () => {
 
 describe('the readiness report in createAuthdock', () => {
   it('gives the detail to a logged-in admin (the real session and guard) and the summary to anyone else', async () => {
-    const carol = { id: 'u-carol', username: 'carol', email: 'carol@example.com', password: 'carol-password', passwordLogin: true, admin: false }
+    const carol = {
+      id: 'u-carol',
+      username: 'carol',
+      email: 'carol@example.com',
+      password: 'carol-password',
+      passwordLogin: true,
+      admin: false,
+    }
     const app = await startTestApp({ users: [...TEST_USERS, carol] })
     cleanups.push(() => app.close())
     const summary = { status: 'ok', store: true, sessions: true, providers: true, profiles: true }
     const logIn = async (username: string, password: string) => {
       const browser = new BrowserClient()
-      const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: await csrfOf(browser, app), username, password } })
+      const res = await browser.request(`${app.url}/auth/password`, {
+        form: { _csrf: await csrfOf(browser, app), username, password },
+      })
       expect(res.status).toBe(303)
       return browser
     }
@@ -156,6 +230,12 @@ describe('the readiness report in createAuthdock', () => {
 
     expect(await ready(new BrowserClient())).toEqual(summary)
     expect(await ready(await logIn('carol', 'carol-password'))).toEqual(summary)
-    expect(await ready(await logIn('alice', 'alice-password'))).toEqual({ status: 'ok', store: true, sessions: { kind: 'store', ready: true }, providers: [], profiles: [] })
+    expect(await ready(await logIn('alice', 'alice-password'))).toEqual({
+      status: 'ok',
+      store: true,
+      sessions: { kind: 'store', ready: true },
+      providers: [],
+      profiles: [],
+    })
   })
 })

@@ -36,9 +36,17 @@ describe('redactSecrets removes values under keys that look like secrets', () =>
   })
 
   it('looks into nested old/new values and arrays, and leaves the input unchanged', () => {
-    const input = { old: { clientSecret: 'old-secret', scope: 'a' }, new: { clientSecret: 'new-secret', scope: 'b' }, list: [{ refreshToken: 'r' }] }
+    const input = {
+      old: { clientSecret: 'old-secret', scope: 'a' },
+      new: { clientSecret: 'new-secret', scope: 'b' },
+      list: [{ refreshToken: 'r' }],
+    }
     const out = redactSecrets(input)
-    expect(out).toEqual({ old: { clientSecret: REDACTED, scope: 'a' }, new: { clientSecret: REDACTED, scope: 'b' }, list: [{ refreshToken: REDACTED }] })
+    expect(out).toEqual({
+      old: { clientSecret: REDACTED, scope: 'a' },
+      new: { clientSecret: REDACTED, scope: 'b' },
+      list: [{ refreshToken: REDACTED }],
+    })
     expect(input.old.clientSecret).toBe('old-secret')
   })
 

@@ -24,7 +24,17 @@ function moveClockTo(ops: OpsContext, days: number): void {
 
 describe('the secret-expiry rule', () => {
   it('draws the boundaries at 90, 30 and 7 whole days left', () => {
-    expect([91, 90, 89, 30, 29, 7, 6, 0, -1].map(levelFor)).toEqual([null, null, 'info', 'info', 'warning', 'warning', 'error', 'error', 'error'])
+    expect([91, 90, 89, 30, 29, 7, 6, 0, -1].map(levelFor)).toEqual([
+      null,
+      null,
+      'info',
+      'info',
+      'warning',
+      'warning',
+      'error',
+      'error',
+      'error',
+    ])
   })
 })
 
@@ -33,9 +43,20 @@ for (const kind of ['login-client', 'profile'] as const) {
     let ops: OpsContext
     beforeEach(async () => {
       ops = await opsContext(await sqliteUrl(), TEST_KEYS, {
-        oidc: kind === 'login-client' ? { id: 'entra', label: 'Entra ID', issuer: 'https://login.example.com/v2.0', clientId: 'app', clientSecret: 'login-client-secret-DO-NOT-LEAK', clientSecretExpiresAt: EXPIRES } : undefined,
+        oidc:
+          kind === 'login-client'
+            ? {
+                id: 'entra',
+                label: 'Entra ID',
+                issuer: 'https://login.example.com/v2.0',
+                clientId: 'app',
+                clientSecret: 'login-client-secret-DO-NOT-LEAK',
+                clientSecretExpiresAt: EXPIRES,
+              }
+            : undefined,
       })
-      if (kind === 'profile') await ops.store.profiles.create(profileInput({ name: 'Entra ID', secretExpiresAt: EXPIRES }))
+      if (kind === 'profile')
+        await ops.store.profiles.create(profileInput({ name: 'Entra ID', secretExpiresAt: EXPIRES }))
     })
     afterEach(() => ops.close())
 
@@ -48,7 +69,13 @@ for (const kind of ['login-client', 'profile'] as const) {
           return
         }
         expect(findings).toHaveLength(1)
-        expect(findings[0]).toMatchObject({ kind, name: 'Entra ID', daysLeft: c.days, level: c.level, expired: c.expired })
+        expect(findings[0]).toMatchObject({
+          kind,
+          name: 'Entra ID',
+          daysLeft: c.days,
+          level: c.level,
+          expired: c.expired,
+        })
         expect(exitCodeFor(findings)).toBe(c.level === 'error' ? 2 : c.level === 'warning' ? 1 : 0)
       })
     }
@@ -74,7 +101,9 @@ for (const kind of ['login-client', 'profile'] as const) {
         res.json(await source(req))
       })
       const en = await request(app).get('/banners').set('accept-language', 'en')
-      expect(en.body).toEqual([{ level: 'warning', text: expect.stringMatching(/“Entra ID” expires in 29 days \(2027-03-01\)/) }])
+      expect(en.body).toEqual([
+        { level: 'warning', text: expect.stringMatching(/“Entra ID” expires in 29 days \(2027-03-01\)/) },
+      ])
       const de = await request(app).get('/banners').set('accept-language', 'de')
       expect(de.body[0].text).toMatch(/„Entra ID“ läuft in 29 Tagen ab/)
 

@@ -23,7 +23,11 @@ function npmEnv(): NodeJS.ProcessEnv {
 
 /** `npm pack` of the project into `dir` (its prepack script builds dist/); returns the tarball's path. */
 export async function packAuthdock(dir: string): Promise<string> {
-  await run('npm', ['pack', '--pack-destination', dir, '--no-update-notifier'], { cwd: ROOT, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 })
+  await run('npm', ['pack', '--pack-destination', dir, '--no-update-notifier'], {
+    cwd: ROOT,
+    env: npmEnv(),
+    maxBuffer: 16 * 1024 * 1024,
+  })
   const [tarball] = (await readdir(dir)).filter((f) => f.endsWith('.tgz'))
   if (!tarball) throw new Error(`npm pack left no tarball in ${dir}`)
   return join(dir, tarball)
@@ -54,17 +58,43 @@ export async function installHost(root: string, spec: HostSpec, tarball: string,
   await mkdir(dir, { recursive: true })
   const dependencies: Record<string, string> = { authdock: `file:${tarball}`, express: spec.express }
   if (spec.passport) dependencies.passport = projectVersion('passport')
-  const pkg = { name: spec.name, version: '1.0.0', private: true, type: spec.module === 'esm' ? 'module' : 'commonjs', dependencies }
+  const pkg = {
+    name: spec.name,
+    version: '1.0.0',
+    private: true,
+    type: spec.module === 'esm' ? 'module' : 'commonjs',
+    dependencies,
+  }
   await writeFile(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`)
   await run(
     'npm',
-    ['install', '--registry', registry, '--cache', join(root, 'npm-cache'), '--no-audit', '--no-fund', '--ignore-scripts', '--no-update-notifier', '--loglevel', 'error'],
+    [
+      'install',
+      '--registry',
+      registry,
+      '--cache',
+      join(root, 'npm-cache'),
+      '--no-audit',
+      '--no-fund',
+      '--ignore-scripts',
+      '--no-update-notifier',
+      '--loglevel',
+      'error',
+    ],
     { cwd: dir, env: npmEnv(), maxBuffer: 16 * 1024 * 1024 },
   )
-  const hostSqlite = JSON.parse(await readFile(join(dir, 'node_modules/better-sqlite3/package.json'), 'utf8')) as { version: string }
+  const hostSqlite = JSON.parse(await readFile(join(dir, 'node_modules/better-sqlite3/package.json'), 'utf8')) as {
+    version: string
+  }
   const ownSqlite = projectVersion('better-sqlite3')
-  if (hostSqlite.version !== ownSqlite) throw new Error(`better-sqlite3 ${hostSqlite.version} in the host, ${ownSqlite} built here: the binary cannot be reused`)
-  const binary = join(dirname(projectRequire.resolve('better-sqlite3/package.json')), 'build/Release/better_sqlite3.node')
+  if (hostSqlite.version !== ownSqlite)
+    throw new Error(
+      `better-sqlite3 ${hostSqlite.version} in the host, ${ownSqlite} built here: the binary cannot be reused`,
+    )
+  const binary = join(
+    dirname(projectRequire.resolve('better-sqlite3/package.json')),
+    'build/Release/better_sqlite3.node',
+  )
   await mkdir(join(dir, 'node_modules/better-sqlite3/build/Release'), { recursive: true })
   await copyFile(binary, join(dir, 'node_modules/better-sqlite3/build/Release/better_sqlite3.node'))
   await writeFile(join(dir, spec.module === 'esm' ? 'server.js' : 'server.cjs'), hostSource(spec))
@@ -76,7 +106,11 @@ export async function installHost(root: string, spec: HostSpec, tarball: string,
 export async function installedCopies(dir: string, name: string): Promise<string[]> {
   const { stdout } = await run('npm', ['ls', name, '--all', '--parseable'], { cwd: dir, env: npmEnv() })
   const folders = stdout.split('\n').filter((line) => line.endsWith(`/node_modules/${name}`))
-  return Promise.all(folders.map(async (f) => (JSON.parse(await readFile(join(f, 'package.json'), 'utf8')) as { version: string }).version))
+  return Promise.all(
+    folders.map(
+      async (f) => (JSON.parse(await readFile(join(f, 'package.json'), 'utf8')) as { version: string }).version,
+    ),
+  )
 }
 
 export interface HostSettings {
@@ -98,8 +132,15 @@ export interface RunningHost {
 }
 
 /** Start a host: wait for its origin, send the settings, wait until authdock is mounted. */
-export async function startHost(dir: string, spec: HostSpec, settings: (baseUrl: string) => Promise<HostSettings>): Promise<RunningHost> {
-  const child = spawn(process.execPath, [spec.module === 'esm' ? 'server.js' : 'server.cjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] })
+export async function startHost(
+  dir: string,
+  spec: HostSpec,
+  settings: (baseUrl: string) => Promise<HostSettings>,
+): Promise<RunningHost> {
+  const child = spawn(process.execPath, [spec.module === 'esm' ? 'server.js' : 'server.cjs'], {
+    cwd: dir,
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  })
   const output: string[] = []
   child.stdout!.on('data', (d: Buffer) => output.push(d.toString()))
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()))
@@ -109,7 +150,9 @@ export async function startHost(dir: string, spec: HostSpec, settings: (baseUrl:
       if (m.type === 'listening') settings(m.baseUrl!).then((s) => child.send(s), reject)
       if (m.type === 'ready') resolve({ url: m.baseUrl!, express: m.express!, authdockExpress: m.authdockExpress! })
     })
-    child.once('exit', (code) => reject(new Error(`host ${spec.name} exited (${code}) before it was ready:\n${output.join('')}`)))
+    child.once('exit', (code) =>
+      reject(new Error(`host ${spec.name} exited (${code}) before it was ready:\n${output.join('')}`)),
+    )
   })
   // A host that dies mid-test (e.g. an unhandled rejection) says why in the test output.
   child.once('exit', (code, signal) => {

@@ -15,7 +15,17 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
-import { ROOT, installHost, installedCopies, packAuthdock, probePeers, projectVersion, startHost, type HostSpec, type RunningHost } from './hosts.js'
+import {
+  ROOT,
+  installHost,
+  installedCopies,
+  packAuthdock,
+  probePeers,
+  projectVersion,
+  startHost,
+  type HostSpec,
+  type RunningHost,
+} from './hosts.js'
 import { startLocalRegistry, type LocalRegistry } from './local-registry.js'
 
 const EXPRESS_4 = projectVersion('express4')
@@ -40,9 +50,13 @@ beforeAll(async () => {
   registry = await startLocalRegistry(join(ROOT, 'package-lock.json'))
   const tarball = await packAuthdock(work)
   try {
-    await Promise.all(HOSTS.map(async (spec) => dirs.set(spec.name, await installHost(work, spec, tarball, registry!.url))))
+    await Promise.all(
+      HOSTS.map(async (spec) => dirs.set(spec.name, await installHost(work, spec, tarball, registry!.url))),
+    )
   } catch (err) {
-    throw new Error(`npm install of a host failed${registry.missing.length ? ` (not in npm's cache: ${registry.missing.join(', ')}; run npm ci)` : ''}: ${String(err)}`)
+    throw new Error(
+      `npm install of a host failed${registry.missing.length ? ` (not in npm's cache: ${registry.missing.join(', ')}; run npm ci)` : ''}: ${String(err)}`,
+    )
   }
 
   // The provider needs every host's redirect URIs, the hosts need the provider's issuer: the hosts
@@ -83,7 +97,9 @@ beforeAll(async () => {
       sessionSecret: randomBytes(24).toString('hex'),
     }
   }
-  await Promise.all(HOSTS.map(async (spec) => running.set(spec.name, await startHost(dirs.get(spec.name)!, spec, settings))))
+  await Promise.all(
+    HOSTS.map(async (spec) => running.set(spec.name, await startHost(dirs.get(spec.name)!, spec, settings))),
+  )
 }, 300_000)
 
 afterAll(async () => {
@@ -127,7 +143,9 @@ describe.each(HOSTS)('a host on $name', (spec) => {
     const browser = new BrowserClient()
     const form = await browser.request(`${host().url}/auth/password`)
     expect(form.status).toBe(200)
-    const res = await browser.request(`${host().url}/auth/password`, { form: { _csrf: csrfIn(await form.text()), username: 'alice', password: 'alice-password' } })
+    const res = await browser.request(`${host().url}/auth/password`, {
+      form: { _csrf: csrfIn(await form.text()), username: 'alice', password: 'alice-password' },
+    })
     expect(res.status).toBe(303)
     expect((await me(browser, host())).body.user.id).toBe('u-alice')
 
@@ -170,7 +188,9 @@ describe.each(HOSTS)('a host on $name', (spec) => {
 
   it('renews the authorization of the profile at the provider', async () => {
     const overview = await admin.request(`${host().url}/admin/oauth2-profiles`)
-    const { res, url, body } = await admin.navigate(`${host().url}/admin/oauth2-profiles/${profileId}/authorize`, { form: { _csrf: csrfIn(await overview.text()) } })
+    const { res, url, body } = await admin.navigate(`${host().url}/admin/oauth2-profiles/${profileId}/authorize`, {
+      form: { _csrf: csrfIn(await overview.text()) },
+    })
     expect(url).toMatch(new RegExp(`^${host().url}/oauth2redirect\\?`))
     expect(res.status).toBe(200)
     expect(body).toContain('Authorization renewed')
@@ -193,7 +213,9 @@ describe.each(HOSTS)('a host on $name', (spec) => {
     // An error thrown inside an async handler: Express 4 does not forward it by itself.
     const res = await admin.request(`${host().url}/admin/api/audit?limit=many`, { headers: JSON_ACCEPT })
     expect(res.status).toBe(400)
-    expect(await res.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED', fields: { limit: expect.any(String) } } })
+    expect(await res.json()).toMatchObject({
+      error: { code: 'VALIDATION_FAILED', fields: { limit: expect.any(String) } },
+    })
     const page = await admin.request(`${host().url}/admin/audit?beforeId=x`)
     expect(page.status).toBe(400)
     expect(await page.text()).toContain('VALIDATION_FAILED')
@@ -237,7 +259,13 @@ describe('a CommonJS host without the optional peers', () => {
   it('requires authdock and authdock/tokens; PostgreSQL or Redis sessions name the package to install (CONFIG_INVALID)', async () => {
     const result = await probePeers(dirs.get('express5-cjs')!)
     expect(result).toMatchObject({ pg: false, connectRedis: false, tokensEntry: 'function', sqlite: { ok: true } })
-    expect(result.postgres).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('npm install pg') })
-    expect(result.redisSessions).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringContaining('npm install connect-redis') })
+    expect(result.postgres).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('npm install pg'),
+    })
+    expect(result.redisSessions).toMatchObject({
+      code: 'CONFIG_INVALID',
+      message: expect.stringContaining('npm install connect-redis'),
+    })
   })
 })

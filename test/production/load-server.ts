@@ -9,13 +9,16 @@ import { createClient } from 'redis'
 import { startTestApp } from '../fixtures/test-app.js'
 
 const prefix = process.argv[2]
-if (!prefix || typeof global.gc !== 'function') throw new Error('usage: node --expose-gc --import tsx load-server.ts <redis key prefix>')
+if (!prefix || typeof global.gc !== 'function')
+  throw new Error('usage: node --expose-gc --import tsx load-server.ts <redis key prefix>')
 const gc = global.gc
 
 const client = createClient({ url: process.argv[3] ?? 'redis://127.0.0.1:6379' })
 client.on('error', (err: Error) => console.error(`load-server redis: ${err.message}`))
 await client.connect()
-const app = await startTestApp({ options: { session: { secret: randomBytes(24).toString('hex'), redis: client, redisPrefix: prefix } } })
+const app = await startTestApp({
+  options: { session: { secret: randomBytes(24).toString('hex'), redis: client, redisPrefix: prefix } },
+})
 
 process.on('message', (message) => {
   if (message === 'memory') {
@@ -26,7 +29,8 @@ process.on('message', (message) => {
   } else if (message === 'stop') {
     void (async () => {
       await app.close()
-      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 })) if (keys.length) await client.del(keys)
+      for await (const keys of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 1000 }))
+        if (keys.length) await client.del(keys)
       await client.quit()
       process.exit(0)
     })()

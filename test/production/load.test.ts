@@ -37,9 +37,25 @@ interface AutocannonJson {
 /** autocannon's CLI in its own process; resolves to its JSON report. */
 function autocannon(url: string, cookie: string, seconds: number): Promise<AutocannonJson> {
   const cli = createRequire(import.meta.url).resolve('autocannon')
-  const child = spawn(process.execPath, [cli, '-c', String(CONNECTIONS), '-d', String(seconds), '-j', '-H', `cookie=${cookie}`, '-H', 'accept=application/json', url], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+  const child = spawn(
+    process.execPath,
+    [
+      cli,
+      '-c',
+      String(CONNECTIONS),
+      '-d',
+      String(seconds),
+      '-j',
+      '-H',
+      `cookie=${cookie}`,
+      '-H',
+      'accept=application/json',
+      url,
+    ],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  )
   let out = ''
   let err = ''
   child.stdout.on('data', (c: Buffer) => (out += c.toString()))
@@ -74,7 +90,10 @@ describe.skipIf(!redisUp)('load on a protected route (Redis sessions)', () => {
 
   beforeAll(async () => {
     const script = fileURLToPath(new URL('./load-server.ts', import.meta.url))
-    server = fork(script, [`authdock:test:load:${randomBytes(4).toString('hex')}:`, REDIS_URL], { execArgv: ['--expose-gc', '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+    server = fork(script, [`authdock:test:load:${randomBytes(4).toString('hex')}:`, REDIS_URL], {
+      execArgv: ['--expose-gc', '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    })
     url = await new Promise<string>((resolve, reject) => {
       server.once('message', (m) => resolve((m as { ready: string }).ready))
       server.once('exit', (code) => reject(new Error(`load-server exited (${code}) before it was ready`)))
@@ -91,7 +110,13 @@ describe.skipIf(!redisUp)('load on a protected route (Redis sessions)', () => {
       const browser = new BrowserClient()
       const page = await (await browser.request(`${url}/auth/password`)).text()
       const csrf = /name="_csrf" value="([^"]+)"/.exec(page)![1]
-      expect((await browser.request(`${url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password' } })).status).toBe(303)
+      expect(
+        (
+          await browser.request(`${url}/auth/password`, {
+            form: { _csrf: csrf, username: 'alice', password: 'alice-password' },
+          })
+        ).status,
+      ).toBe(303)
       const cookie = `authdock.sid=${browser.cookie(url, 'authdock.sid')}`
       const me = await fetch(`${url}/me`, { headers: { cookie, accept: 'application/json' } })
       expect(me.status).toBe(200)
@@ -109,7 +134,11 @@ describe.skipIf(!redisUp)('load on a protected route (Redis sessions)', () => {
           `heapUsed ${mb(before.heapUsed)} → ${mb(after.heapUsed)}, rss ${mb(before.rss)} → ${mb(after.rss)}`,
       )
 
-      expect({ errors: run.errors, timeouts: run.timeouts, non2xx: run.non2xx }).toEqual({ errors: 0, timeouts: 0, non2xx: 0 })
+      expect({ errors: run.errors, timeouts: run.timeouts, non2xx: run.non2xx }).toEqual({
+        errors: 0,
+        timeouts: 0,
+        non2xx: 0,
+      })
       expect(run['2xx']).toBe(run.requests.total)
       expect(run.requests.total).toBeGreaterThan(MIN_REQUESTS)
       expect(after.heapUsed - before.heapUsed).toBeLessThan(HEAP_GROWTH_LIMIT)

@@ -49,7 +49,12 @@ async function logIn(app: ExampleProcess, user: (typeof USERS)[number]): Promise
     const again = await browser.request(`${app.url}/me`, { headers: { accept: 'application/json' } })
     const body = (await again.json()) as { user?: { id?: string }; error?: { code?: string } }
     if (again.status !== 200) return { ok: false, step: 'GET /me', detail: `${again.status} ${body.error?.code}` }
-    return { ok: true, user: String(body.user?.id), sid: browser.cookie(app.url, 'authdock.sid') ?? '', expected: user.id }
+    return {
+      ok: true,
+      user: String(body.user?.id),
+      sid: browser.cookie(app.url, 'authdock.sid') ?? '',
+      expected: user.id,
+    }
   } catch (err) {
     return { ok: false, step: 'network', detail: String(err) }
   }
@@ -73,48 +78,57 @@ afterAll(async () => {
   if (redisUp) await clearRedisPrefix(REDIS_PREFIX)
 })
 
-for (const setup of SETUPS) describe.skipIf(setup.skip)(`the example app ${setup.name}`, () => {
-  let app: ExampleProcess
+for (const setup of SETUPS)
+  describe.skipIf(setup.skip)(`the example app ${setup.name}`, () => {
+    let app: ExampleProcess
 
-  beforeAll(async () => {
-    app = await startExampleProcess({
-      // The dev IdP shares the app's process and event loop, so the token request of each callback
-      // waits behind most of the burst's work at the IdP. On a busy machine that took longer than
-      // authdock's 5 s default (the logins then ended on the retry page with OIDC_PROVIDER_UNAVAILABLE,
-      // reason timeout): the test would measure the machine, not the logins. A provider of its own,
-      // as in production, answers independently of the app's load.
-      AUTHDOCK_HTTP_TIMEOUT_MS: '25000',
-      AUTHDOCK_KEY: randomBytes(32).toString('base64'),
-      SESSION_SECRET: randomBytes(24).toString('base64url'),
-      ...setup.env(),
+    beforeAll(async () => {
+      app = await startExampleProcess({
+        // The dev IdP shares the app's process and event loop, so the token request of each callback
+        // waits behind most of the burst's work at the IdP. On a busy machine that took longer than
+        // authdock's 5 s default (the logins then ended on the retry page with OIDC_PROVIDER_UNAVAILABLE,
+        // reason timeout): the test would measure the machine, not the logins. A provider of its own,
+        // as in production, answers independently of the app's load.
+        AUTHDOCK_HTTP_TIMEOUT_MS: '25000',
+        AUTHDOCK_KEY: randomBytes(32).toString('base64'),
+        SESSION_SECRET: randomBytes(24).toString('base64url'),
+        ...setup.env(),
+      })
     })
-  })
-  afterAll(async () => {
-    // Exit code 0: the app closed its store and sessions cleanly after the burst.
-    if (app) expect(await app.stop()).toBe(0)
-  })
+    afterAll(async () => {
+      // Exit code 0: the app closed its store and sessions cleanly after the burst.
+      if (app) expect(await app.stop()).toBe(0)
+    })
 
-  it(`completes ${LOGINS} logins started at once, each ending on GET /me 200 with its own user and session`, { timeout: BURST_TIMEOUT_MS }, async () => {
-    const people = Array.from({ length: LOGINS }, (_, i) => USERS[i % USERS.length])
-    const started = Date.now()
-    const outcomes = await Promise.all(people.map((user) => logIn(app, user)))
-    const ms = Date.now() - started
+    it(
+      `completes ${LOGINS} logins started at once, each ending on GET /me 200 with its own user and session`,
+      { timeout: BURST_TIMEOUT_MS },
+      async () => {
+        const people = Array.from({ length: LOGINS }, (_, i) => USERS[i % USERS.length])
+        const started = Date.now()
+        const outcomes = await Promise.all(people.map((user) => logIn(app, user)))
+        const ms = Date.now() - started
 
-    // Failures counted by step and code (the retry page's error code), e.g. { 'callback: OIDC_…': 3 }.
-    const failures: Record<string, number> = {}
-    for (const o of outcomes) if (!o.ok) failures[`${o.step}: ${o.detail}`] = (failures[`${o.step}: ${o.detail}`] ?? 0) + 1
-    expect(failures, `after ${ms} ms`).toEqual({})
-    const done = outcomes as Array<Extract<Outcome, { ok: true }>>
-    expect(done.filter((o) => o.user !== o.expected)).toEqual([])
-    expect(new Set(done.map((o) => o.sid)).size).toBe(LOGINS)
+        // Failures counted by step and code (the retry page's error code), e.g. { 'callback: OIDC_…': 3 }.
+        const failures: Record<string, number> = {}
+        for (const o of outcomes)
+          if (!o.ok) failures[`${o.step}: ${o.detail}`] = (failures[`${o.step}: ${o.detail}`] ?? 0) + 1
+        expect(failures, `after ${ms} ms`).toEqual({})
+        const done = outcomes as Array<Extract<Outcome, { ok: true }>>
+        expect(done.filter((o) => o.user !== o.expected)).toEqual([])
+        expect(new Set(done.map((o) => o.sid)).size).toBe(LOGINS)
 
-    // The app's own account of it: one login.succeeded per person, no failure, no error line.
-    const succeeded = (await app.waitForEvents('login.succeeded', LOGINS)) as Array<{ userId: string; method: string }>
-    expect(succeeded).toHaveLength(LOGINS)
-    expect(succeeded.filter((e) => e.userId === 'alice')).toHaveLength(LOGINS / 2)
-    expect(succeeded.every((e) => e.method === 'oidc')).toBe(true)
-    expect(app.events('login.failed')).toEqual([])
-    expect(app.lines.filter((l) => /\] error:/.test(l))).toEqual([])
-    console.log(`${LOGINS} logins at once ${setup.name}: ${ms} ms`)
+        // The app's own account of it: one login.succeeded per person, no failure, no error line.
+        const succeeded = (await app.waitForEvents('login.succeeded', LOGINS)) as Array<{
+          userId: string
+          method: string
+        }>
+        expect(succeeded).toHaveLength(LOGINS)
+        expect(succeeded.filter((e) => e.userId === 'alice')).toHaveLength(LOGINS / 2)
+        expect(succeeded.every((e) => e.method === 'oidc')).toBe(true)
+        expect(app.events('login.failed')).toEqual([])
+        expect(app.lines.filter((l) => /\] error:/.test(l))).toEqual([])
+        console.log(`${LOGINS} logins at once ${setup.name}: ${ms} ms`)
+      },
+    )
   })
-})

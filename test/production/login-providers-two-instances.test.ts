@@ -31,7 +31,11 @@ describe.skipIf(!hasPostgres)('login providers on two instances sharing PostgreS
     const db = (await createPostgresDatabase())!
     drop = db.drop
     // The same encryption key on both, as on every instance of one host.
-    const options = { options: { encryptionKey: TEST_KEYS }, database: db.url, admin: { guard: (req: { get(name: string): string | undefined }) => req.get('x-test-admin') === 'yes' } }
+    const options = {
+      options: { encryptionKey: TEST_KEYS },
+      database: db.url,
+      admin: { guard: (req: { get(name: string): string | undefined }) => req.get('x-test-admin') === 'yes' },
+    }
     a = await startTestApp(options)
     b = await startTestApp(options)
     op = await startOidcProvider({ clients: [], defaultAccount: 'bob' })
@@ -73,15 +77,25 @@ describe.skipIf(!hasPostgres)('login providers on two instances sharing PostgreS
 
     const agent = request.agent(a.app)
     const csrf = (await agent.get(`${a.dock.config.paths.loginProvidersApi}/csrf`).set(ADMIN)).body.csrfToken as string
-    const api = (method: 'post' | 'patch', path = '') => agent[method](`${a.dock.config.paths.loginProvidersApi}${path}`).set(ADMIN).set('x-csrf-token', csrf)
+    const api = (method: 'post' | 'patch', path = '') =>
+      agent[method](`${a.dock.config.paths.loginProvidersApi}${path}`).set(ADMIN).set('x-csrf-token', csrf)
 
     // Create: the id is chosen up front so the provider can know the redirect URIs first.
     const id = a.dock.loginProviders.service.newId()
     await register(id, 'first-secret-0123456789')
-    const created = await api('post').send({ id, label: 'Shared IdP', issuer: op.issuer, clientId: 'shared-app', clientSecret: 'first-secret-0123456789', scope: 'openid profile email' })
+    const created = await api('post').send({
+      id,
+      label: 'Shared IdP',
+      issuer: op.issuer,
+      clientId: 'shared-app',
+      clientSecret: 'first-secret-0123456789',
+      scope: 'openid profile email',
+    })
     expect(created.status).toBe(201)
     const createdAt = Date.now()
-    await expect.poll(async () => (await loginAtB()).location ?? '', { timeout: WITHIN_MS, interval: 100 }).toContain(`${op.issuer}/auth?`)
+    await expect
+      .poll(async () => (await loginAtB()).location ?? '', { timeout: WITHIN_MS, interval: 100 })
+      .toContain(`${op.issuer}/auth?`)
     expect(Date.now() - createdAt).toBeLessThan(WITHIN_MS)
     const first = new BrowserClient()
     expect((await first.navigate(`${b.url}/auth/login?returnTo=/me`)).url).toBe(`${b.url}/me`)
@@ -90,7 +104,10 @@ describe.skipIf(!hasPostgres)('login providers on two instances sharing PostgreS
 
     // Edit: the administrator rotates the secret at the provider and enters it on A, with a new scope.
     await register(id, 'second-secret-0123456789')
-    const edited = await api('patch', `/${id}`).send({ clientSecret: 'second-secret-0123456789', scope: 'openid email' })
+    const edited = await api('patch', `/${id}`).send({
+      clientSecret: 'second-secret-0123456789',
+      scope: 'openid email',
+    })
     expect(edited.body.provider).toMatchObject({ scope: 'openid email', hasClientSecret: true })
     const editedAt = Date.now()
     const scopeAtB = async () => new URL((await loginAtB()).location ?? 'http://x/').searchParams.get('scope') ?? ''

@@ -108,7 +108,11 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing Po
     const ca = createTestCa()
     writeFileSync(mailCaFile, ca.cert)
     smtp = await startSmtpServer(
-      { url: `${op.issuer}/token/introspection`, clientId: MAIL_SERVER_CLIENT.client_id, clientSecret: MAIL_SERVER_CLIENT.client_secret },
+      {
+        url: `${op.issuer}/token/introspection`,
+        clientId: MAIL_SERVER_CLIENT.client_id,
+        clientSecret: MAIL_SERVER_CLIENT.client_secret,
+      },
       { tls: { mode: 'starttls', ...ca.issueServer() } },
     )
     db = (await createPostgresDatabase())!
@@ -151,10 +155,21 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing Po
   }
 
   /** A JSON request to the admin API with the browser's session cookie and CSRF token. */
-  async function apiPost(browser: BrowserClient, instance: ExampleProcess, path: string, csrf: string, body: unknown): Promise<{ status: number; body: any }> {
+  async function apiPost(
+    browser: BrowserClient,
+    instance: ExampleProcess,
+    path: string,
+    csrf: string,
+    body: unknown,
+  ): Promise<{ status: number; body: any }> {
     const res = await fetch(`${instance.url}${API}${path}`, {
       method: 'POST',
-      headers: { ...JSON_ACCEPT, 'content-type': 'application/json', 'x-csrf-token': csrf, cookie: `authdock.sid=${browser.cookie(instance.url, 'authdock.sid')}` },
+      headers: {
+        ...JSON_ACCEPT,
+        'content-type': 'application/json',
+        'x-csrf-token': csrf,
+        cookie: `authdock.sid=${browser.cookie(instance.url, 'authdock.sid')}`,
+      },
       body: JSON.stringify(body),
     })
     return { status: res.status, body: await res.json() }
@@ -190,60 +205,73 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes sharing Po
     expect(replayed.body.error.code).toBe('UNAUTHENTICATED')
   })
 
-  it(`refreshes an expired token once for ${2 * BURST_PER_INSTANCE} concurrent requests on both instances, and every caller gets the new token`, { timeout: 60_000 }, async () => {
-    const browser = await aliceLoggedInOnA()
-    const csrf = await apiCsrf(browser, a)
+  it(
+    `refreshes an expired token once for ${2 * BURST_PER_INSTANCE} concurrent requests on both instances, and every caller gets the new token`,
+    { timeout: 60_000 },
+    async () => {
+      const browser = await aliceLoggedInOnA()
+      const csrf = await apiCsrf(browser, a)
 
-    // An administrator creates the profile on A and renews its authorization there (code flow at the provider).
-    const created = await apiPost(browser, a, '', csrf, {
-      name: 'Support mailbox',
-      grantType: 'authorization_code',
-      authorizationUrl: `${op.issuer}/auth`,
-      tokenUrl: `${op.issuer}/token`,
-      redirectUrl: `${a.url}/oauth2redirect`,
-      clientId: MAILBOX_CLIENT.client_id,
-      clientSecret: MAILBOX_CLIENT.client_secret,
-      scope: 'openid offline_access mail',
-      valid: true,
-    })
-    expect(created.status).toBe(201)
-    const profileId = created.body.profile.id as string
-    const renewed = await browser.navigate(`${a.url}/admin/oauth2-profiles/${profileId}/authorize`, { method: 'POST', form: { _csrf: csrf } })
-    expect(renewed.res.status).toBe(200)
-    expect(renewed.body).toContain('Authorization renewed')
+      // An administrator creates the profile on A and renews its authorization there (code flow at the provider).
+      const created = await apiPost(browser, a, '', csrf, {
+        name: 'Support mailbox',
+        grantType: 'authorization_code',
+        authorizationUrl: `${op.issuer}/auth`,
+        tokenUrl: `${op.issuer}/token`,
+        redirectUrl: `${a.url}/oauth2redirect`,
+        clientId: MAILBOX_CLIENT.client_id,
+        clientSecret: MAILBOX_CLIENT.client_secret,
+        scope: 'openid offline_access mail',
+        valid: true,
+      })
+      expect(created.status).toBe(201)
+      const profileId = created.body.profile.id as string
+      const renewed = await browser.navigate(`${a.url}/admin/oauth2-profiles/${profileId}/authorize`, {
+        method: 'POST',
+        form: { _csrf: csrf },
+      })
+      expect(renewed.res.status).toBe(200)
+      expect(renewed.body).toContain('Authorization renewed')
 
-    // The access token runs out: moved to expired in the shared store, before either instance
-    // has asked for it (so neither holds it in memory).
-    const before = (await store.tokens.get(profileId))!
-    expect(before.refreshToken).toBeTruthy()
-    await store.tokens.save(profileId, { accessTokenExpiresAt: new Date(Date.now() - 1000) })
-    op.resetCounters()
+      // The access token runs out: moved to expired in the shared store, before either instance
+      // has asked for it (so neither holds it in memory).
+      const before = (await store.tokens.get(profileId))!
+      expect(before.refreshToken).toBeTruthy()
+      await store.tokens.save(profileId, { accessTokenExpiresAt: new Date(Date.now() - 1000) })
+      op.resetCounters()
 
-    // "Test connection" on both instances at once: each gets the profile's token from its token
-    // provider and logs in with it at the mail server, which asks the provider whether it is active.
-    const test = { type: 'SMTP_OAuth2', host: '127.0.0.1', port: smtp.port, user: 'alice' }
-    const calls = [a, b].flatMap((instance) => Array.from({ length: BURST_PER_INSTANCE }, () => apiPost(browser, instance, `/${profileId}/test-connection`, csrf, test)))
-    const answers = await Promise.all(calls)
+      // "Test connection" on both instances at once: each gets the profile's token from its token
+      // provider and logs in with it at the mail server, which asks the provider whether it is active.
+      const test = { type: 'SMTP_OAuth2', host: '127.0.0.1', port: smtp.port, user: 'alice' }
+      const calls = [a, b].flatMap((instance) =>
+        Array.from({ length: BURST_PER_INSTANCE }, () =>
+          apiPost(browser, instance, `/${profileId}/test-connection`, csrf, test),
+        ),
+      )
+      const answers = await Promise.all(calls)
 
-    expect(answers.filter((r) => r.status !== 200)).toEqual([])
-    const reports = answers.map((r) => r.body.report as { ok: boolean; steps: Array<{ step: string; ok: boolean | null; code?: string }> })
-    expect(reports.filter((r) => !r.ok)).toEqual([])
-    expect(smtp.attempts).toHaveLength(2 * BURST_PER_INSTANCE)
-    expect(smtp.attempts.filter((l) => !l.accepted)).toEqual([])
+      expect(answers.filter((r) => r.status !== 200)).toEqual([])
+      const reports = answers.map(
+        (r) => r.body.report as { ok: boolean; steps: Array<{ step: string; ok: boolean | null; code?: string }> },
+      )
+      expect(reports.filter((r) => !r.ok)).toEqual([])
+      expect(smtp.attempts).toHaveLength(2 * BURST_PER_INSTANCE)
+      expect(smtp.attempts.filter((l) => !l.accepted)).toEqual([])
 
-    // Exactly one refresh reached the provider's token endpoint, from one of the two instances.
-    expect(op.requests['/token']).toBe(1)
-    expect(op.grants).toEqual({ refresh_token: 1 })
-    // (The refresh happened before the 80 answers; its event line has long been read.)
-    expect([...a.events('token.refreshed'), ...b.events('token.refreshed')]).toEqual([{ profileId }])
+      // Exactly one refresh reached the provider's token endpoint, from one of the two instances.
+      expect(op.requests['/token']).toBe(1)
+      expect(op.grants).toEqual({ refresh_token: 1 })
+      // (The refresh happened before the 80 answers; its event line has long been read.)
+      expect([...a.events('token.refreshed'), ...b.events('token.refreshed')]).toEqual([{ profileId }])
 
-    // Every caller logged in with the same token: the new one now in the store, not the expired one.
-    const after = (await store.tokens.get(profileId))!
-    expect(after.accessToken).not.toBe(before.accessToken)
-    expect(new Set(smtp.attempts.map((l) => l.tokenHash))).toEqual(new Set([sha256(after.accessToken!)]))
-    expect(after.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 30 * 60_000)
-    expect(after.status).toBe('ok')
-  })
+      // Every caller logged in with the same token: the new one now in the store, not the expired one.
+      const after = (await store.tokens.get(profileId))!
+      expect(after.accessToken).not.toBe(before.accessToken)
+      expect(new Set(smtp.attempts.map((l) => l.tokenHash))).toEqual(new Set([sha256(after.accessToken!)]))
+      expect(after.accessTokenExpiresAt!.getTime()).toBeGreaterThan(Date.now() + 30 * 60_000)
+      expect(after.status).toBe('ok')
+    },
+  )
 })
 
 describe.skipIf(!hasPostgres || !hasRedis)('two example app processes started at once', () => {
@@ -282,7 +310,10 @@ describe.skipIf(!hasPostgres || !hasRedis)('two example app processes started at
       try {
         const entries = await store.audit.list({ kind: 'secret.expiry' })
         expect(entries).toHaveLength(1)
-        expect(entries[0]).toMatchObject({ profileId: profile.id, details: { name: 'Expiring mailbox', daysLeft: 10, level: 'warning' } })
+        expect(entries[0]).toMatchObject({
+          profileId: profile.id,
+          details: { name: 'Expiring mailbox', daysLeft: 10, level: 'warning' },
+        })
       } finally {
         await store.close()
       }

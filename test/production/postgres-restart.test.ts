@@ -31,7 +31,12 @@ let profileId: string
 let beforeProviderRequest: (() => Promise<void>) | null = null
 
 /** The admin JSON API with the admin's session cookie. */
-async function api(method: string, path = '', body?: unknown, csrf?: string): Promise<{ status: number; body: any; ms: number }> {
+async function api(
+  method: string,
+  path = '',
+  body?: unknown,
+  csrf?: string,
+): Promise<{ status: number; body: any; ms: number }> {
   const started = Date.now()
   const res = await fetch(`${app.url}${app.dock.config.paths.adminApi}${path}`, {
     method,
@@ -45,7 +50,6 @@ async function api(method: string, path = '', body?: unknown, csrf?: string): Pr
   })
   return { status: res.status, body: await res.json().catch(() => null), ms: Date.now() - started }
 }
-
 
 describe.skipIf(!server)('PostgreSQL restarted under a running app', () => {
   beforeAll(async () => {
@@ -75,7 +79,9 @@ describe.skipIf(!server)('PostgreSQL restarted under a running app', () => {
     // The admin logs in with a password; the session lives in PostgreSQL too.
     admin = new BrowserClient()
     const csrf = await csrfOf(admin, app)
-    const login = await admin.request(`${app.url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password' } })
+    const login = await admin.request(`${app.url}/auth/password`, {
+      form: { _csrf: csrf, username: 'alice', password: 'alice-password' },
+    })
     expect(login.status).toBe(303)
   }, 60_000)
 
@@ -132,7 +138,16 @@ describe.skipIf(!server)('PostgreSQL restarted under a running app', () => {
     const created = await api(
       'POST',
       '',
-      { name: 'After restart', grantType: 'authorization_code', authorizationUrl: `${op.issuer}/auth`, tokenUrl: `${op.issuer}/token`, clientId: 'mail-client', clientSecret: 'after-restart-secret-0123', scope: 'openid offline_access mail', valid: true },
+      {
+        name: 'After restart',
+        grantType: 'authorization_code',
+        authorizationUrl: `${op.issuer}/auth`,
+        tokenUrl: `${op.issuer}/token`,
+        clientId: 'mail-client',
+        clientSecret: 'after-restart-secret-0123',
+        scope: 'openid offline_access mail',
+        valid: true,
+      },
       csrf,
     )
     expect(created.status).toBe(201)
@@ -155,7 +170,11 @@ describe.skipIf(!server)('PostgreSQL restarted under a running app', () => {
     expect(token).toEqual(expect.any(String))
     expect(op.grants.refresh_token).toBe(2)
     // The lock is free for everybody: another holder gets it at once.
-    const result = await app.dock.store.tokens.withRefreshLock(profileId, async () => ({ patch: null, result: 'held' }), { timeoutMs: 5000, waitMs: 1000 })
+    const result = await app.dock.store.tokens.withRefreshLock(
+      profileId,
+      async () => ({ patch: null, result: 'held' }),
+      { timeoutMs: 5000, waitMs: 1000 },
+    )
     expect(result).toBe('held')
   }, 60_000)
 

@@ -56,7 +56,9 @@ async function gateProvider(op: OidcProviderFixture, slowMs: number): Promise<Pr
       // Open connections would bypass the new mode. Once closed here, one turn of the event loop
       // lets the app's fetch (same process) see the close before it could pick them again.
       const old = [...sockets]
-      const closed = old.map((socket) => new Promise((resolve) => (socket.destroyed ? resolve(null) : socket.once('close', resolve))))
+      const closed = old.map(
+        (socket) => new Promise((resolve) => (socket.destroyed ? resolve(null) : socket.once('close', resolve))),
+      )
       for (const socket of old) socket.destroy()
       await Promise.all(closed)
       await new Promise((resolve) => setImmediate(resolve))
@@ -67,7 +69,9 @@ async function gateProvider(op: OidcProviderFixture, slowMs: number): Promise<Pr
       }
       if (next !== 'down' && !listener) {
         const opening = net.createServer(accept)
-        await new Promise<void>((resolve, reject) => opening.once('error', reject).listen(op.port, '127.0.0.1', resolve))
+        await new Promise<void>((resolve, reject) =>
+          opening.once('error', reject).listen(op.port, '127.0.0.1', resolve),
+        )
         listener = opening
       }
     },
@@ -101,7 +105,9 @@ function answer503(socket: net.Socket): void {
     const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(received.subarray(0, headerEnd).toString())?.[1] ?? 0)
     if (received.length < headerEnd + 4 + length) return
     const body = '<h1>503 Service Unavailable</h1>'
-    socket.end(`HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`)
+    socket.end(
+      `HTTP/1.1 503 Service Unavailable\r\ncontent-type: text/html\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`,
+    )
   })
 }
 
@@ -141,7 +147,6 @@ beforeEach(async () => {
   op.resetCounters()
 })
 
-
 /** The stored session of this browser holds no logged-in user (it may hold the retry reason). */
 async function expectNoLogin(browser: BrowserClient): Promise<void> {
   expect((await me(browser, app)).status).toBe(401)
@@ -170,56 +175,78 @@ describe('login while the identity provider is down or slow', () => {
   it.each([
     ['down (connection refused)', 'down' as const, 'network'],
     ['accepting but never answering', 'hang' as const, 'timeout'],
-  ])('GET /auth/login with the provider %s ends on the retry page with OIDC_PROVIDER_UNAVAILABLE within the timeout', async (_what, mode, reason) => {
-    // A fresh instance: discovery has not been done yet.
-    await app.dock.login.close()
-    await gate.setMode(mode)
-    const browser = new BrowserClient()
-    const { value: res, ms } = await timed(browser.request(`${app.url}/auth/login?returnTo=/me`))
-    expect(ms).toBeLessThan(TIMEOUT_MS + 2000)
-    if (mode === 'hang') expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
-    const { code, body } = await retryPage(browser, res!)
-    expect(code).toBe('OIDC_PROVIDER_UNAVAILABLE')
-    expect(body).toContain('No answer from')
-    expect(body).toContain('href="/auth/password?returnTo=%2Fme"')
-    expect((await lastLoginFailure()).details).toMatchObject({ reason: 'OIDC_PROVIDER_UNAVAILABLE', method: 'oidc', phase: 'discovery', detail: reason })
-    await expectNoLogin(browser)
+  ])(
+    'GET /auth/login with the provider %s ends on the retry page with OIDC_PROVIDER_UNAVAILABLE within the timeout',
+    async (_what, mode, reason) => {
+      // A fresh instance: discovery has not been done yet.
+      await app.dock.login.close()
+      await gate.setMode(mode)
+      const browser = new BrowserClient()
+      const { value: res, ms } = await timed(browser.request(`${app.url}/auth/login?returnTo=/me`))
+      expect(ms).toBeLessThan(TIMEOUT_MS + 2000)
+      if (mode === 'hang') expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
+      const { code, body } = await retryPage(browser, res!)
+      expect(code).toBe('OIDC_PROVIDER_UNAVAILABLE')
+      expect(body).toContain('No answer from')
+      expect(body).toContain('href="/auth/password?returnTo=%2Fme"')
+      expect((await lastLoginFailure()).details).toMatchObject({
+        reason: 'OIDC_PROVIDER_UNAVAILABLE',
+        method: 'oidc',
+        phase: 'discovery',
+        detail: reason,
+      })
+      await expectNoLogin(browser)
 
-    // Back up: the next login discovers again and works.
-    await gate.setMode('up')
-    const { url } = await browser.navigate(`${app.url}/auth/login?returnTo=/me`)
-    expect(url).toBe(`${app.url}/me`)
-    expect((await me(browser, app)).body.user.id).toBe('u-alice')
-  })
+      // Back up: the next login discovers again and works.
+      await gate.setMode('up')
+      const { url } = await browser.navigate(`${app.url}/auth/login?returnTo=/me`)
+      expect(url).toBe(`${app.url}/me`)
+      expect((await me(browser, app)).body.user.id).toBe('u-alice')
+    },
+  )
 
   it.each([
     ['down (connection refused)', 'down' as const, 'network'],
     ['accepting but never answering', 'hang' as const, 'timeout'],
     ['answering after the timeout', 'slow' as const, 'timeout'],
-  ])('the callback with the token endpoint %s ends on the retry page with OIDC_PROVIDER_UNAVAILABLE within the timeout', async (_what, mode, reason) => {
-    const browser = new BrowserClient()
-    // The login starts while the provider is up; it goes away before the code is exchanged.
-    const callback = await followUntil(browser, `${app.url}/auth/login?returnTo=/me`, (next) => next.startsWith(`${app.url}/auth/callback`))
-    await gate.setMode(mode)
-    const { value: res, ms } = await timed(browser.request(callback))
-    expect(ms).toBeLessThan(TIMEOUT_MS + 2000)
-    if (mode !== 'down') expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
-    const { code } = await retryPage(browser, res!)
-    expect(code).toBe('OIDC_PROVIDER_UNAVAILABLE')
-    expect((await lastLoginFailure()).details).toMatchObject({ reason: 'OIDC_PROVIDER_UNAVAILABLE', phase: 'callback', detail: reason })
-    await expectNoLogin(browser)
-    expect(op.grants.authorization_code).toBeUndefined()
-  })
+  ])(
+    'the callback with the token endpoint %s ends on the retry page with OIDC_PROVIDER_UNAVAILABLE within the timeout',
+    async (_what, mode, reason) => {
+      const browser = new BrowserClient()
+      // The login starts while the provider is up; it goes away before the code is exchanged.
+      const callback = await followUntil(browser, `${app.url}/auth/login?returnTo=/me`, (next) =>
+        next.startsWith(`${app.url}/auth/callback`),
+      )
+      await gate.setMode(mode)
+      const { value: res, ms } = await timed(browser.request(callback))
+      expect(ms).toBeLessThan(TIMEOUT_MS + 2000)
+      if (mode !== 'down') expect(ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
+      const { code } = await retryPage(browser, res!)
+      expect(code).toBe('OIDC_PROVIDER_UNAVAILABLE')
+      expect((await lastLoginFailure()).details).toMatchObject({
+        reason: 'OIDC_PROVIDER_UNAVAILABLE',
+        phase: 'callback',
+        detail: reason,
+      })
+      await expectNoLogin(browser)
+      expect(op.grants.authorization_code).toBeUndefined()
+    },
+  )
 
   it('the callback with a 503 from a proxy in front of the provider ends on the retry page with OIDC_TOKEN_ENDPOINT_FAILED', async () => {
     const browser = new BrowserClient()
-    const callback = await followUntil(browser, `${app.url}/auth/login?returnTo=/me`, (next) => next.startsWith(`${app.url}/auth/callback`))
+    const callback = await followUntil(browser, `${app.url}/auth/login?returnTo=/me`, (next) =>
+      next.startsWith(`${app.url}/auth/callback`),
+    )
     await gate.setMode('503')
     const { value: res, ms } = await timed(browser.request(callback))
     expect(ms).toBeLessThan(1000)
     const { code } = await retryPage(browser, res!)
     expect(code).toBe('OIDC_TOKEN_ENDPOINT_FAILED')
-    expect((await lastLoginFailure()).details).toMatchObject({ reason: 'OIDC_TOKEN_ENDPOINT_FAILED', phase: 'callback' })
+    expect((await lastLoginFailure()).details).toMatchObject({
+      reason: 'OIDC_TOKEN_ENDPOINT_FAILED',
+      phase: 'callback',
+    })
     await expectNoLogin(browser)
   })
 
@@ -230,7 +257,11 @@ describe('login while the identity provider is down or slow', () => {
     const { code } = await retryPage(browser, await browser.request(`${app.url}/auth/login`))
     expect(code).toBe('OIDC_PROVIDER_UNAVAILABLE')
     const csrf = await csrfOf(browser, app)
-    const { value: res, ms } = await timed(browser.request(`${app.url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo: '/me' } }))
+    const { value: res, ms } = await timed(
+      browser.request(`${app.url}/auth/password`, {
+        form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo: '/me' },
+      }),
+    )
     expect(res!.status).toBe(303)
     expect(ms).toBeLessThan(1000)
     expect((await me(browser, app)).body.user.id).toBe('u-alice')
@@ -306,39 +337,56 @@ describe('token refresh while the provider is down or slow', () => {
     ['accepting but never answering', 'TOKEN_PROVIDER_UNREACHABLE', 'hang' as const, 'tokens.hint.providerTimeout'],
     ['answering after the timeout', 'TOKEN_PROVIDER_UNREACHABLE', 'slow' as const, 'tokens.hint.providerTimeout'],
     ['answering 503 from a proxy', 'TOKEN_REFRESH_FAILED', '503' as const, 'tokens.hint.providerServerError'],
-  ])('with the token endpoint %s: %s within the timeout, then a backoff without requests, then recovery', async (what, code, mode, hintKey) => {
-    const profileId = await expiredProfile(`Outage ${what}`)
-    await gate.setMode(mode)
-    const requests = gate.requests
+  ])(
+    'with the token endpoint %s: %s within the timeout, then a backoff without requests, then recovery',
+    async (what, code, mode, hintKey) => {
+      const profileId = await expiredProfile(`Outage ${what}`)
+      await gate.setMode(mode)
+      const requests = gate.requests
 
-    // Five callers at once share one request.
-    const failedAt = app.clock.now()
-    const first = await timed(Promise.all(Array.from({ length: 5 }, () => app.dock.tokens.getAccessToken(profileId).catch((e: unknown) => e))))
-    expect(first.ms).toBeLessThan(TIMEOUT_MS + 2000)
-    if (mode === 'hang' || mode === 'slow') expect(first.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
-    for (const err of first.value!) expect(err).toMatchObject({ name: 'AuthdockError', code, details: { hintKey } })
-    expect(gate.requests - requests).toBe(mode === 'down' ? 0 : 1)
-    const record = await app.dock.store.tokens.get(profileId)
-    expect(record).toMatchObject({ status: 'error', lastErrorCode: code, failureCount: 1 })
-    expect(record!.lastErrorAt!.getTime()).toBeGreaterThanOrEqual(failedAt)
-    expect(record!.nextAttemptAt!.getTime() - record!.lastErrorAt!.getTime()).toBe(BACKOFF_MS)
-    expect(record!.refreshToken).toEqual(expect.any(String)) // kept for the next try
+      // Five callers at once share one request.
+      const failedAt = app.clock.now()
+      const first = await timed(
+        Promise.all(
+          Array.from({ length: 5 }, () => app.dock.tokens.getAccessToken(profileId).catch((e: unknown) => e)),
+        ),
+      )
+      expect(first.ms).toBeLessThan(TIMEOUT_MS + 2000)
+      if (mode === 'hang' || mode === 'slow') expect(first.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 50)
+      for (const err of first.value!) expect(err).toMatchObject({ name: 'AuthdockError', code, details: { hintKey } })
+      expect(gate.requests - requests).toBe(mode === 'down' ? 0 : 1)
+      const record = await app.dock.store.tokens.get(profileId)
+      expect(record).toMatchObject({ status: 'error', lastErrorCode: code, failureCount: 1 })
+      expect(record!.lastErrorAt!.getTime()).toBeGreaterThanOrEqual(failedAt)
+      expect(record!.nextAttemptAt!.getTime() - record!.lastErrorAt!.getTime()).toBe(BACKOFF_MS)
+      expect(record!.refreshToken).toEqual(expect.any(String)) // kept for the next try
 
-    // During the backoff: refused at once, nobody asks the provider, even once it is back.
-    const during = await timed(Promise.all(Array.from({ length: 20 }, () => app.dock.tokens.getAccessToken(profileId).catch((e: unknown) => e))))
-    expect(during.ms).toBeLessThan(500)
-    for (const err of during.value!) expect(err).toMatchObject({ code: 'TOKEN_BACKOFF', details: { retryAt: record!.nextAttemptAt!.toISOString() } })
-    await gate.setMode('up')
-    const afterUp = gate.requests
-    app.clock.advance(record!.nextAttemptAt!.getTime() - app.clock.now() - 500)
-    await expect(app.dock.tokens.getAccessToken(profileId)).rejects.toMatchObject({ code: 'TOKEN_BACKOFF' })
-    expect(gate.requests).toBe(afterUp)
-    expect(op.requests['/token']).toBeUndefined()
+      // During the backoff: refused at once, nobody asks the provider, even once it is back.
+      const during = await timed(
+        Promise.all(
+          Array.from({ length: 20 }, () => app.dock.tokens.getAccessToken(profileId).catch((e: unknown) => e)),
+        ),
+      )
+      expect(during.ms).toBeLessThan(500)
+      for (const err of during.value!)
+        expect(err).toMatchObject({ code: 'TOKEN_BACKOFF', details: { retryAt: record!.nextAttemptAt!.toISOString() } })
+      await gate.setMode('up')
+      const afterUp = gate.requests
+      app.clock.advance(record!.nextAttemptAt!.getTime() - app.clock.now() - 500)
+      await expect(app.dock.tokens.getAccessToken(profileId)).rejects.toMatchObject({ code: 'TOKEN_BACKOFF' })
+      expect(gate.requests).toBe(afterUp)
+      expect(op.requests['/token']).toBeUndefined()
 
-    // After the backoff the next call asks again and succeeds; the error state is cleared.
-    app.clock.advance(Math.max(0, record!.nextAttemptAt!.getTime() - app.clock.now()) + 1)
-    expect(await app.dock.tokens.getAccessToken(profileId)).toEqual(expect.any(String))
-    expect(op.grants.refresh_token).toBe(1)
-    expect(await app.dock.store.tokens.get(profileId)).toMatchObject({ status: 'ok', failureCount: 0, nextAttemptAt: null, lastErrorCode: null })
-  })
+      // After the backoff the next call asks again and succeeds; the error state is cleared.
+      app.clock.advance(Math.max(0, record!.nextAttemptAt!.getTime() - app.clock.now()) + 1)
+      expect(await app.dock.tokens.getAccessToken(profileId)).toEqual(expect.any(String))
+      expect(op.grants.refresh_token).toBe(1)
+      expect(await app.dock.store.tokens.get(profileId)).toMatchObject({
+        status: 'ok',
+        failureCount: 0,
+        nextAttemptAt: null,
+        lastErrorCode: null,
+      })
+    },
+  )
 })

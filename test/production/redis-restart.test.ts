@@ -35,7 +35,9 @@ let reconnects = 0
 
 async function logIn(browser: BrowserClient): Promise<void> {
   const csrf = await csrfOf(browser, app)
-  const res = await browser.request(`${app.url}/auth/password`, { form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo: '/me' } })
+  const res = await browser.request(`${app.url}/auth/password`, {
+    form: { _csrf: csrf, username: 'alice', password: 'alice-password', returnTo: '/me' },
+  })
   expect(res.status).toBe(303)
 }
 
@@ -52,7 +54,9 @@ interface Answer {
 /** One request with the browser's cookies, timed. `as: 'api'` asks for JSON, `as: 'page'` for HTML. */
 async function ask(browser: BrowserClient, path: string, as: 'api' | 'page'): Promise<Answer> {
   const started = performance.now()
-  const res = await browser.request(`${app.url}${path}`, { headers: as === 'api' ? JSON_ACCEPT : { accept: 'text/html' } })
+  const res = await browser.request(`${app.url}${path}`, {
+    headers: as === 'api' ? JSON_ACCEPT : { accept: 'text/html' },
+  })
   const body = await res.text()
   const ms = performance.now() - started
   let code: string | undefined
@@ -63,16 +67,30 @@ async function ask(browser: BrowserClient, path: string, as: 'api' | 'page'): Pr
       code = undefined
     }
   } else code = shownCode(body) ?? /<code>([A-Z_]+)<\/code>/.exec(body)?.[1]
-  return { status: res.status, ms, code, body, retryAfter: res.headers.get('retry-after'), location: res.headers.get('location'), contentType: res.headers.get('content-type') }
+  return {
+    status: res.status,
+    ms,
+    code,
+    body,
+    retryAfter: res.headers.get('retry-after'),
+    location: res.headers.get('location'),
+    contentType: res.headers.get('content-type'),
+  }
 }
 
 /** Poll until `done` holds for an answer (readiness awaited, bounded); returns that answer. */
-async function until(what: string, probe: () => Promise<Answer>, done: (a: Answer) => boolean, withinMs = 15_000): Promise<Answer> {
+async function until(
+  what: string,
+  probe: () => Promise<Answer>,
+  done: (a: Answer) => boolean,
+  withinMs = 15_000,
+): Promise<Answer> {
   const deadline = Date.now() + withinMs
   for (;;) {
     const answer = await probe()
     if (done(answer)) return answer
-    if (Date.now() > deadline) throw new Error(`${what}: still ${answer.status} ${answer.code ?? ''} after ${withinMs} ms`)
+    if (Date.now() > deadline)
+      throw new Error(`${what}: still ${answer.status} ${answer.code ?? ''} after ${withinMs} ms`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
@@ -118,7 +136,10 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
     client.on('reconnecting', () => reconnects++)
     await client.connect()
     app = await startTestApp({
-      options: { session: { secret: 'redis-restart-session-secret-0123456789', redis: client, redisTimeoutMs: REDIS_TIMEOUT_MS }, logger },
+      options: {
+        session: { secret: 'redis-restart-session-secret-0123456789', redis: client, redisTimeoutMs: REDIS_TIMEOUT_MS },
+        logger,
+      },
     })
   })
 
@@ -180,7 +201,11 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
 
     await redis!.start()
     // Back: no restart of the app; the first answer that is not a 503 is the login wall (Redis kept nothing).
-    const recovered = await until('recovery', () => ask(alice, '/me', 'api'), (a) => a.status !== 503)
+    const recovered = await until(
+      'recovery',
+      () => ask(alice, '/me', 'api'),
+      (a) => a.status !== 503,
+    )
     expect([recovered.status, recovered.code]).toEqual([401, 'UNAUTHENTICATED'])
     const readyAgain = await fetch(`${app.url}${app.dock.config.paths.health}/ready`)
     expect((await readyAgain.json()).sessions).toBe(true)
@@ -195,7 +220,8 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
     const answers = await load.stop()
     // Every answer under load was the session's (200), the outage's (503) or, after, the login wall.
     const kinds = new Set(answers.map((a) => `${a.status} ${a.status === 200 ? '' : (a.code ?? '')}`.trim()))
-    for (const kind of kinds) expect(['200', '503 SESSION_STORE_UNAVAILABLE', '401 UNAUTHENTICATED', '303']).toContain(kind)
+    for (const kind of kinds)
+      expect(['200', '503 SESSION_STORE_UNAVAILABLE', '401 UNAUTHENTICATED', '303']).toContain(kind)
     expect(kinds).toContain('503 SESSION_STORE_UNAVAILABLE')
     expect(Math.max(...answers.map((a) => a.ms))).toBeLessThan(1000)
 
@@ -226,7 +252,11 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
       redis!.resume()
     }
     // Nothing was lost: the same session works again.
-    const thawed = await until('thaw', () => ask(bob, '/me', 'api'), (a) => a.status !== 503)
+    const thawed = await until(
+      'thaw',
+      () => ask(bob, '/me', 'api'),
+      (a) => a.status !== 503,
+    )
     expect(thawed.status).toBe(200)
     expect(crashes).toEqual([])
   })
@@ -247,13 +277,17 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
       }
       expect(error).toBeInstanceOf(AuthdockError)
       expect((error as AuthdockError).code).toBe('CONFIG_INVALID')
-      expect((error as AuthdockError).fields).toEqual({ 'session.redis': expect.stringContaining('connected node-redis client') })
+      expect((error as AuthdockError).fields).toEqual({
+        'session.redis': expect.stringContaining('connected node-redis client'),
+      })
     }
     expect(resolveConfig(options(client)).session.redis).toBe(client)
   })
 
   it('takes its error listener away on close (the host owns the client)', async () => {
-    const other = await startTestApp({ options: { session: { secret: 'redis-restart-session-secret-0123456789', redis: client }, logger } })
+    const other = await startTestApp({
+      options: { session: { secret: 'redis-restart-session-secret-0123456789', redis: client }, logger },
+    })
     expect(client.listenerCount('error')).toBe(2)
     await other.close()
     expect(client.listenerCount('error')).toBe(1)

@@ -16,7 +16,8 @@ beforeEach(async () => {
   csrf = await apiCsrf(app)
 })
 
-const send = (method: 'post' | 'put' | 'patch' | 'delete', path: string) => app.agent[method](`${app.api}${path}`).set(ADMIN).set('x-csrf-token', csrf)
+const send = (method: 'post' | 'put' | 'patch' | 'delete', path: string) =>
+  app.agent[method](`${app.api}${path}`).set(ADMIN).set('x-csrf-token', csrf)
 
 describe('JSON API: operations', () => {
   it('hands out the CSRF token and the header to send it in', async () => {
@@ -29,18 +30,36 @@ describe('JSON API: operations', () => {
     const res = await send('post', '').send(jsonBody())
     expect(res.status).toBe(201)
     expect(res.headers.location).toBe(`${app.api}/${res.body.profile.id}`)
-    expect(res.body.profile).toMatchObject({ name: 'Support mailbox', hasClientSecret: true, valid: true, redirectUrl: `${app.url}/oauth2redirect`, token: null })
+    expect(res.body.profile).toMatchObject({
+      name: 'Support mailbox',
+      hasClientSecret: true,
+      valid: true,
+      redirectUrl: `${app.url}/oauth2redirect`,
+      token: null,
+    })
     expect(res.body.profile).not.toHaveProperty('clientSecret')
     expect(res.text).not.toContain(SECRET)
   })
 
   it('lists profiles with their token summaries and no token or secret values', async () => {
     const id = await createViaApi(app)
-    await app.dock.store.tokens.save(id, { accessToken: 'AT-VALUE-123', refreshToken: 'RT-VALUE-456', status: 'ok', accessTokenExpiresAt: new Date('2030-01-01T00:00:00Z'), authorizedAccount: 'mailbox@example.com' })
+    await app.dock.store.tokens.save(id, {
+      accessToken: 'AT-VALUE-123',
+      refreshToken: 'RT-VALUE-456',
+      status: 'ok',
+      accessTokenExpiresAt: new Date('2030-01-01T00:00:00Z'),
+      authorizedAccount: 'mailbox@example.com',
+    })
     const res = await app.agent.get(app.api).set(ADMIN)
     expect(res.status).toBe(200)
     expect(res.body.profiles).toHaveLength(1)
-    expect(res.body.profiles[0].token).toMatchObject({ status: 'ok', hasAccessToken: true, hasRefreshToken: true, accessTokenExpiresAt: '2030-01-01T00:00:00.000Z', authorizedAccount: 'mailbox@example.com' })
+    expect(res.body.profiles[0].token).toMatchObject({
+      status: 'ok',
+      hasAccessToken: true,
+      hasRefreshToken: true,
+      accessTokenExpiresAt: '2030-01-01T00:00:00.000Z',
+      authorizedAccount: 'mailbox@example.com',
+    })
     for (const secret of [SECRET, 'AT-VALUE-123', 'RT-VALUE-456']) expect(res.text).not.toContain(secret)
   })
 
@@ -57,7 +76,10 @@ describe('JSON API: operations', () => {
     const id = await createViaApi(app)
     const res = await send('patch', `/${id}`).send({ scope: 'offline_access other.scope', valid: false })
     expect(res.status).toBe(200)
-    expect(res.body).toMatchObject({ profile: { name: 'Support mailbox', scope: 'offline_access other.scope', valid: false, hasClientSecret: true }, tokensCleared: false })
+    expect(res.body).toMatchObject({
+      profile: { name: 'Support mailbox', scope: 'offline_access other.scope', valid: false, hasClientSecret: true },
+      tokensCleared: false,
+    })
     expect(await app.dock.store.profiles.getClientSecret(id)).toBe(SECRET)
   })
 
@@ -117,10 +139,23 @@ describe('JSON API: operations', () => {
 
 describe('JSON API: bad input', () => {
   it('names every bad field in { error: { code, message, fields } } and stores nothing', async () => {
-    const res = await send('post', '').send({ name: '', tokenUrl: 'http://example.com/token', clientId: 'x'.repeat(501), valid: 'maybe', scope: 7 })
+    const res = await send('post', '').send({
+      name: '',
+      tokenUrl: 'http://example.com/token',
+      clientId: 'x'.repeat(501),
+      valid: 'maybe',
+      scope: 7,
+    })
     expect(res.status).toBe(400)
     expect(res.body.error.code).toBe('VALIDATION_FAILED')
-    expect(Object.keys(res.body.error.fields).sort()).toEqual(['authorizationUrl', 'clientId', 'name', 'scope', 'tokenUrl', 'valid'])
+    expect(Object.keys(res.body.error.fields).sort()).toEqual([
+      'authorizationUrl',
+      'clientId',
+      'name',
+      'scope',
+      'tokenUrl',
+      'valid',
+    ])
     expect(res.body.error.message).toContain('"tokenUrl" must be an https URL')
     expect(await app.dock.store.profiles.list()).toHaveLength(0)
   })
@@ -129,7 +164,10 @@ describe('JSON API: bad input', () => {
     await createViaApi(app)
     const res = await send('post', '').send(jsonBody())
     expect(res.status).toBe(409)
-    expect(res.body.error).toMatchObject({ code: 'PROFILE_NAME_TAKEN', fields: { name: expect.stringMatching(/already used/) } })
+    expect(res.body.error).toMatchObject({
+      code: 'PROFILE_NAME_TAKEN',
+      fields: { name: expect.stringMatching(/already used/) },
+    })
   })
 
   it('rejects malformed JSON with 400 VALIDATION_FAILED', async () => {
@@ -164,7 +202,10 @@ describe('JSON API: presets', () => {
   it('lists the presets and what each needs', async () => {
     const res = await app.agent.get(`${app.api}/presets`).set(ADMIN)
     expect(res.body.presets.map((p: { id: string }) => p.id)).toEqual(['microsoft365', 'google', 'keycloak', 'gitlab'])
-    expect(res.body.presets.find((p: { id: string }) => p.id === 'google').authorizationParams).toEqual({ access_type: 'offline', prompt: 'consent' })
+    expect(res.body.presets.find((p: { id: string }) => p.id === 'google').authorizationParams).toEqual({
+      access_type: 'offline',
+      prompt: 'consent',
+    })
   })
 
   it('fills Microsoft 365 from a tenant GUID', async () => {
@@ -173,7 +214,8 @@ describe('JSON API: presets', () => {
     expect(res.body.values).toMatchObject({
       authorizationUrl: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/authorize`,
       tokenUrl: `https://login.microsoftonline.com/${tenant}/oauth2/v2.0/token`,
-      scope: 'openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/SMTP.Send',
+      scope:
+        'openid profile email offline_access https://outlook.office.com/IMAP.AccessAsUser.All https://outlook.office.com/POP.AccessAsUser.All https://outlook.office.com/SMTP.Send',
       tenantId: tenant,
       revocationUrl: null,
     })
@@ -182,13 +224,20 @@ describe('JSON API: presets', () => {
   it('discovers Keycloak endpoints from an issuer', async () => {
     const res = await send('post', '/presets/keycloak').send({ issuer: op.issuer })
     expect(res.status).toBe(200)
-    expect(res.body.values).toMatchObject({ preset: 'keycloak', authorizationUrl: `${op.issuer}/auth`, tokenUrl: `${op.issuer}/token` })
+    expect(res.body.values).toMatchObject({
+      preset: 'keycloak',
+      authorizationUrl: `${op.issuer}/auth`,
+      tokenUrl: `${op.issuer}/token`,
+    })
   })
 
   it('refuses discovery from an http issuer that is not loopback', async () => {
     const res = await send('post', '/presets/gitlab').send({ issuer: 'http://gitlab.example.com' })
     expect(res.status).toBe(400)
-    expect(res.body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { issuer: expect.stringMatching(/https/) } })
+    expect(res.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: { issuer: expect.stringMatching(/https/) },
+    })
   })
 
   it('refuses an issuer whose discovery document names another issuer', async () => {

@@ -15,7 +15,11 @@ beforeEach(async () => {
 
 async function createViaForm(overrides: Record<string, string> = {}) {
   const csrf = await htmlCsrf(app)
-  return app.agent.post(app.admin).set(ADMIN).type('form').send({ ...formBody(overrides), _csrf: csrf })
+  return app.agent
+    .post(app.admin)
+    .set(ADMIN)
+    .type('form')
+    .send({ ...formBody(overrides), _csrf: csrf })
 }
 
 describe('HTML admin: create, edit, delete', () => {
@@ -24,7 +28,13 @@ describe('HTML admin: create, edit, delete', () => {
     expect(res.status).toBe(303)
     expect(res.headers.location).toBe(`${app.admin}/?done=created`)
     const [profile] = await app.dock.store.profiles.list()
-    expect(profile).toMatchObject({ name: 'Support mailbox', clientId: 'client-123', scope: 'offline_access mail.read', valid: true, hasClientSecret: true })
+    expect(profile).toMatchObject({
+      name: 'Support mailbox',
+      clientId: 'client-123',
+      scope: 'offline_access mail.read',
+      valid: true,
+      hasClientSecret: true,
+    })
     // The redirect URL defaults to baseUrl + /oauth2redirect.
     expect(profile.redirectUrl).toBe(`${app.url}/oauth2redirect`)
     expect(await app.dock.store.profiles.getClientSecret(profile.id)).toBe(SECRET)
@@ -72,14 +82,21 @@ describe('HTML admin: create, edit, delete', () => {
     expect(after).toMatchObject({ name: 'Renamed', valid: false, hasClientSecret: true })
     expect(await app.dock.store.profiles.getClientSecret(profile.id)).toBe(SECRET)
     const [entry] = await app.dock.store.audit.list({ kind: 'profile.updated' })
-    expect(entry.details).toMatchObject({ secretChanged: 'no', changes: { name: { from: 'Support mailbox', to: 'Renamed' }, valid: { from: true, to: false } } })
+    expect(entry.details).toMatchObject({
+      secretChanged: 'no',
+      changes: { name: { from: 'Support mailbox', to: 'Renamed' }, valid: { from: true, to: false } },
+    })
   })
 
   it('removes the stored secret when "remove secret" is ticked, and audits "secret changed: yes"', async () => {
     await createViaForm()
     const [profile] = await app.dock.store.profiles.list()
     const csrf = await htmlCsrf(app)
-    await app.agent.post(`${app.admin}/${profile.id}`).set(ADMIN).type('form').send({ ...formBody({ clientSecret: '' }), removeClientSecret: 'on', _csrf: csrf })
+    await app.agent
+      .post(`${app.admin}/${profile.id}`)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...formBody({ clientSecret: '' }), removeClientSecret: 'on', _csrf: csrf })
     expect(await app.dock.store.profiles.getClientSecret(profile.id)).toBeNull()
     const [entry] = await app.dock.store.audit.list({ kind: 'profile.updated' })
     expect(entry.details).toMatchObject({ secretChanged: 'yes' })
@@ -89,7 +106,12 @@ describe('HTML admin: create, edit, delete', () => {
   it('changing the token URL clears the stored tokens and says so', async () => {
     await createViaForm()
     const [profile] = await app.dock.store.profiles.list()
-    await app.dock.store.tokens.save(profile.id, { accessToken: 'at-old', refreshToken: 'rt-old', status: 'ok', accessTokenExpiresAt: new Date(Date.now() + 3600_000) })
+    await app.dock.store.tokens.save(profile.id, {
+      accessToken: 'at-old',
+      refreshToken: 'rt-old',
+      status: 'ok',
+      accessTokenExpiresAt: new Date(Date.now() + 3600_000),
+    })
     const csrf = await htmlCsrf(app)
     const res = await app.agent
       .post(`${app.admin}/${profile.id}`)
@@ -143,7 +165,9 @@ describe('HTML admin: create, edit, delete', () => {
     const res = await app.agent.get(`${app.admin}/export.csv`).set(ADMIN)
     expect(res.status).toBe(200)
     expect(res.headers['content-type']).toMatch(/^text\/csv/)
-    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="oauth2-profiles-\d{4}-\d{2}-\d{2}\.csv"$/)
+    expect(res.headers['content-disposition']).toMatch(
+      /^attachment; filename="oauth2-profiles-\d{4}-\d{2}-\d{2}\.csv"$/,
+    )
     expect(res.text.split('\r\n')[1]).toContain('"Support mailbox"')
     expect(res.text).not.toContain(SECRET)
   })
@@ -161,9 +185,19 @@ describe('HTML admin: bad input re-renders the form with field errors and stores
     ['a missing token URL', { tokenUrl: '' }, 'tokenUrl', /required/],
     ['a token URL that is no URL', { tokenUrl: 'not a url' }, 'tokenUrl', /URL/],
     ['an http token URL on a non-loopback host', { tokenUrl: 'http://login.example.com/token' }, 'tokenUrl', /https/],
-    ['an http authorization URL on a non-loopback host', { authorizationUrl: 'http://login.example.com/auth' }, 'authorizationUrl', /https/],
+    [
+      'an http authorization URL on a non-loopback host',
+      { authorizationUrl: 'http://login.example.com/auth' },
+      'authorizationUrl',
+      /https/,
+    ],
     ['a missing authorization URL for the code grant', { authorizationUrl: '' }, 'authorizationUrl', /required/],
-    ['an http redirect URL on a non-loopback host', { redirectUrl: 'http://app.example.com/oauth2redirect' }, 'redirectUrl', /https/],
+    [
+      'an http redirect URL on a non-loopback host',
+      { redirectUrl: 'http://app.example.com/oauth2redirect' },
+      'redirectUrl',
+      /https/,
+    ],
     ['a javascript: URL', { authorizationUrl: 'javascript:alert(1)' }, 'authorizationUrl', /https/],
     ['a proxy that is no http(s) URL', { proxy: 'socks5://proxy:1080' }, 'proxy', /proxy URL/],
     ['a proxy URL with a password', { proxy: 'http://user:pw@proxy.example.com:3128' }, 'proxy', /password/],
@@ -177,7 +211,12 @@ describe('HTML admin: bad input re-renders the form with field errors and stores
     ['a tenant id that is neither GUID nor domain', { tenantId: 'not a tenant!' }, 'tenantId', /GUID/],
     ['an unknown preset', { preset: 'facebook' }, 'preset', /one of/],
     ['a mailbox with a space', { mailbox: 'desk @example.com' }, 'mailbox', /without spaces/],
-    ['an http revocation URL on a non-loopback host', { revocationUrl: 'http://login.example.com/revoke' }, 'revocationUrl', /https/],
+    [
+      'an http revocation URL on a non-loopback host',
+      { revocationUrl: 'http://login.example.com/revoke' },
+      'revocationUrl',
+      /https/,
+    ],
   ]
   for (const [what, overrides, field, message] of cases) {
     it(`rejects ${what} (400, error on "${field}")`, async () => {
@@ -199,12 +238,16 @@ describe('HTML admin: bad input re-renders the form with field errors and stores
     expect(await app.dock.store.profiles.list()).toHaveLength(1)
   })
 
-  it('rejects renaming onto another profile\'s name and keeps both unchanged', async () => {
+  it("rejects renaming onto another profile's name and keeps both unchanged", async () => {
     await createViaForm()
     await createViaForm({ name: 'Second' })
     const second = (await app.dock.store.profiles.list()).find((p) => p.name === 'Second')!
     const csrf = await htmlCsrf(app)
-    const res = await app.agent.post(`${app.admin}/${second.id}`).set(ADMIN).type('form').send({ ...formBody({ clientSecret: '' }), _csrf: csrf })
+    const res = await app.agent
+      .post(`${app.admin}/${second.id}`)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...formBody({ clientSecret: '' }), _csrf: csrf })
     expect(res.status).toBe(409)
     expect(shownFieldErrors(res.text).name).toMatch(/already used/)
     expect((await app.dock.store.profiles.get(second.id))?.name).toBe('Second')
@@ -214,14 +257,25 @@ describe('HTML admin: bad input re-renders the form with field errors and stores
     await createViaForm()
     const [profile] = await app.dock.store.profiles.list()
     const csrf = await htmlCsrf(app)
-    const res = await app.agent.post(`${app.admin}/${profile.id}`).set(ADMIN).type('form').send({ ...formBody({ name: 'Changed', tokenUrl: 'http://evil.example.com/token' }), _csrf: csrf })
+    const res = await app.agent
+      .post(`${app.admin}/${profile.id}`)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...formBody({ name: 'Changed', tokenUrl: 'http://evil.example.com/token' }), _csrf: csrf })
     expect(res.status).toBe(400)
-    expect(await app.dock.store.profiles.get(profile.id)).toMatchObject({ name: 'Support mailbox', tokenUrl: 'https://login.example.com/oauth2/token' })
+    expect(await app.dock.store.profiles.get(profile.id)).toMatchObject({
+      name: 'Support mailbox',
+      tokenUrl: 'https://login.example.com/oauth2/token',
+    })
   })
 
   it('rejects a repeated field (an array) instead of picking one', async () => {
     const csrf = await htmlCsrf(app)
-    const res = await app.agent.post(app.admin).set(ADMIN).type('form').send(`${new URLSearchParams({ ...formBody(), _csrf: csrf })}&name=second`)
+    const res = await app.agent
+      .post(app.admin)
+      .set(ADMIN)
+      .type('form')
+      .send(`${new URLSearchParams({ ...formBody(), _csrf: csrf })}&name=second`)
     expect(res.status).toBe(400)
     expect(shownFieldErrors(res.text).name).toBeTruthy()
     expect(await app.dock.store.profiles.list()).toHaveLength(0)
@@ -230,12 +284,18 @@ describe('HTML admin: bad input re-renders the form with field errors and stores
 
 describe('HTML admin: presets fill the new form', () => {
   const presetPost = async (fields: Record<string, string>) =>
-    app.agent.post(`${app.admin}/new/preset`).set(ADMIN).type('form').send({ ...fields, _csrf: await htmlCsrf(app) })
+    app.agent
+      .post(`${app.admin}/new/preset`)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...fields, _csrf: await htmlCsrf(app) })
 
   it('fills Microsoft 365 URLs and mail scopes from the tenant id', async () => {
     const res = await presetPost({ preset: 'microsoft365', tenantId: 'contoso.onmicrosoft.com' })
     expect(res.status).toBe(200)
-    expect(res.text).toContain('value="https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"')
+    expect(res.text).toContain(
+      'value="https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/authorize"',
+    )
     expect(res.text).toContain('value="https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token"')
     expect(res.text).toContain('https://outlook.office.com/IMAP.AccessAsUser.All')
   })
@@ -260,10 +320,15 @@ describe('HTML admin: the token state in plain words', () => {
     const [profile] = await app.dock.store.profiles.list()
     const { providerErrorClass } = await import('../../src/oauth/provider-errors.js')
     const { failurePatch } = await import('../../src/tokens/failure.js')
-    await app.dock.store.tokens.save(profile.id, failurePatch(app.dock.config, Date.now(), null, providerErrorClass('secretExpired', 'AADSTS7000222')))
+    await app.dock.store.tokens.save(
+      profile.id,
+      failurePatch(app.dock.config, Date.now(), null, providerErrorClass('secretExpired', 'AADSTS7000222')),
+    )
     const en = await app.agent.get(`${app.admin}/`).set(ADMIN)
     expect(en.text).toContain('Client secret expired')
-    expect(en.text).toContain('The client secret has expired. Create a new secret at the provider, enter it in the profile, then save. (AADSTS7000222)')
+    expect(en.text).toContain(
+      'The client secret has expired. Create a new secret at the provider, enter it in the profile, then save. (AADSTS7000222)',
+    )
     const de = await app.agent.get(`${app.admin}/?lang=de`).set(ADMIN)
     expect(de.text).toContain('Client-Secret abgelaufen')
     expect(de.text).toContain('(AADSTS7000222)')
@@ -275,7 +340,12 @@ describe('HTML admin: the token state in plain words', () => {
   it('shows a present access token with its expiry and the last refresh', async () => {
     await createViaForm()
     const [profile] = await app.dock.store.profiles.list()
-    await app.dock.store.tokens.save(profile.id, { accessToken: 'at', status: 'ok', accessTokenExpiresAt: new Date('2031-05-06T07:08:00Z'), lastRefreshAt: new Date('2031-05-06T06:08:00Z') })
+    await app.dock.store.tokens.save(profile.id, {
+      accessToken: 'at',
+      status: 'ok',
+      accessTokenExpiresAt: new Date('2031-05-06T07:08:00Z'),
+      lastRefreshAt: new Date('2031-05-06T06:08:00Z'),
+    })
     const res = await app.agent.get(`${app.admin}/`).set(ADMIN)
     expect(res.text).toContain('token-present')
     expect(res.text).toContain('Access token until 2031-05-06 07:08 UTC, no refresh token')

@@ -59,7 +59,11 @@ async function renew(profileId: string): Promise<{ accessToken: string; refreshT
   const browser = new BrowserClient()
   const page = await browser.request(adminUrl('/'), { headers: ADMIN })
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]
-  const { res } = await browser.navigate(adminUrl(`/${profileId}/authorize`), { method: 'POST', form: { _csrf: csrf }, headers: ADMIN })
+  const { res } = await browser.navigate(adminUrl(`/${profileId}/authorize`), {
+    method: 'POST',
+    form: { _csrf: csrf },
+    headers: ADMIN,
+  })
   expect(res.status).toBe(200)
   const record = await app.dock.store.tokens.get(profileId)
   return { accessToken: record!.accessToken!, refreshToken: record!.refreshToken! }
@@ -97,9 +101,14 @@ describe('clear tokens in the HTML admin', () => {
     // RFC 7009 at the endpoint the provider's discovery document names, once per token.
     expect(op.requests['/.well-known/openid-configuration']).toBeGreaterThanOrEqual(1)
     expect(op.requests['/token/revocation']).toBe(2)
-    for (const token of [accessToken, refreshToken]) expect(await introspect(introspectionOf(op), token)).toMatchObject({ active: false })
+    for (const token of [accessToken, refreshToken])
+      expect(await introspect(introspectionOf(op), token)).toMatchObject({ active: false })
 
-    expect(await app.dock.store.tokens.summary(id)).toMatchObject({ hasAccessToken: false, hasRefreshToken: false, authorizedAccount: null })
+    expect(await app.dock.store.tokens.summary(id)).toMatchObject({
+      hasAccessToken: false,
+      hasRefreshToken: false,
+      authorizedAccount: null,
+    })
     const row = await overviewRow(id)
     expect(row).not.toContain('token-present')
     expect(row).toContain('Not authorized')
@@ -110,12 +119,19 @@ describe('clear tokens in the HTML admin', () => {
     const [entry] = await app.dock.store.audit.list({ kind: 'profile.tokens_cleared', profileId: id })
     expect(entry).toMatchObject({
       actor: 'test-admin',
-      details: { name: 'Mailbox', endpointSource: 'discovery', revocationEndpoint: `${op.issuer}/token/revocation`, refreshTokenRevocation: 'revoked', accessTokenRevocation: 'revoked', providerCode: null },
+      details: {
+        name: 'Mailbox',
+        endpointSource: 'discovery',
+        revocationEndpoint: `${op.issuer}/token/revocation`,
+        refreshTokenRevocation: 'revoked',
+        accessTokenRevocation: 'revoked',
+        providerCode: null,
+      },
     })
     expect(JSON.stringify(entry)).not.toContain(refreshToken)
   })
 
-  it('refuses the post without the page\'s CSRF token and keeps the tokens', async () => {
+  it("refuses the post without the page's CSRF token and keeps the tokens", async () => {
     const id = await opProfile()
     await renew(id)
     op.resetCounters()
@@ -128,8 +144,16 @@ describe('clear tokens in the HTML admin', () => {
 
   it('drops the tokens of a provider without a revocation endpoint and says they stay valid there', async () => {
     // A token URL whose host has no discovery document (the app itself).
-    const id = await createViaApi(app, { name: 'No revocation', tokenUrl: `${app.url}/token`, authorizationUrl: `${app.url}/authorize` })
-    await app.dock.store.tokens.save(id, { accessToken: 'at-1', accessTokenExpiresAt: new Date(Date.now() + 3600_000), refreshToken: 'rt-1' })
+    const id = await createViaApi(app, {
+      name: 'No revocation',
+      tokenUrl: `${app.url}/token`,
+      authorizationUrl: `${app.url}/authorize`,
+    })
+    await app.dock.store.tokens.save(id, {
+      accessToken: 'at-1',
+      accessTokenExpiresAt: new Date(Date.now() + 3600_000),
+      refreshToken: 'rt-1',
+    })
     const { csrf } = await confirmationCsrf(id)
     const res = await app.agent.post(`${app.admin}/${id}/clear-tokens`).set(ADMIN).type('form').send({ _csrf: csrf })
     expect(res.headers.location).toBe(`${app.admin}/?done=tokensClearedNotRevoked`)
@@ -137,23 +161,35 @@ describe('clear tokens in the HTML admin', () => {
     const overview = await app.agent.get(`${app.admin}/?done=tokensClearedNotRevoked`).set(ADMIN)
     expect(overview.text).toContain('stay valid there until they expire')
     const [entry] = await app.dock.store.audit.list({ kind: 'profile.tokens_cleared', profileId: id })
-    expect(entry.details).toMatchObject({ revocationEndpoint: null, refreshTokenRevocation: 'no_endpoint', accessTokenRevocation: 'no_endpoint' })
+    expect(entry.details).toMatchObject({
+      revocationEndpoint: null,
+      refreshTokenRevocation: 'no_endpoint',
+      accessTokenRevocation: 'no_endpoint',
+    })
   })
 
   it('drops the tokens when the provider refuses the revocation, and reports the provider code', async () => {
     const id = await opProfile({ clientSecret: 'not-the-secret', revocationUrl: `${op.issuer}/token/revocation` })
-    await app.dock.store.tokens.save(id, { accessToken: 'at-2', accessTokenExpiresAt: new Date(Date.now() + 3600_000), refreshToken: 'rt-2' })
+    await app.dock.store.tokens.save(id, {
+      accessToken: 'at-2',
+      accessTokenExpiresAt: new Date(Date.now() + 3600_000),
+      refreshToken: 'rt-2',
+    })
     const { csrf } = await confirmationCsrf(id)
     const res = await app.agent.post(`${app.admin}/${id}/clear-tokens`).set(ADMIN).type('form').send({ _csrf: csrf })
     expect(res.headers.location).toBe(`${app.admin}/?done=tokensClearedRevokeFailed`)
     expect(await app.dock.store.tokens.summary(id)).toMatchObject({ hasAccessToken: false, hasRefreshToken: false })
     const [entry] = await app.dock.store.audit.list({ kind: 'profile.tokens_cleared', profileId: id })
-    expect(entry.details).toMatchObject({ endpointSource: 'profile', refreshTokenRevocation: 'failed', providerCode: 'invalid_client' })
+    expect(entry.details).toMatchObject({
+      endpointSource: 'profile',
+      refreshTokenRevocation: 'failed',
+      providerCode: 'invalid_client',
+    })
   })
 })
 
 describe('clear tokens in the JSON API', () => {
-  it('POST /:id/clear-tokens revokes at the profile\'s revocation URL and answers the outcome and the profile', async () => {
+  it("POST /:id/clear-tokens revokes at the profile's revocation URL and answers the outcome and the profile", async () => {
     const id = await opProfile({ revocationUrl: `${op.issuer}/token/revocation` })
     const { accessToken, refreshToken } = await renew(id)
     op.resetCounters()
@@ -161,9 +197,18 @@ describe('clear tokens in the JSON API', () => {
     expect(refused.status).toBe(403)
     expect(refused.body.error.code).toBe('CSRF_INVALID')
 
-    const res = await app.agent.post(`${app.api}/${id}/clear-tokens`).set(ADMIN).set('x-csrf-token', await apiCsrf(app))
+    const res = await app.agent
+      .post(`${app.api}/${id}/clear-tokens`)
+      .set(ADMIN)
+      .set('x-csrf-token', await apiCsrf(app))
     expect(res.status).toBe(200)
-    expect(res.body.result).toMatchObject({ profileId: id, endpointSource: 'profile', revocationEndpoint: `${op.issuer}/token/revocation`, refreshToken: 'revoked', accessToken: 'revoked' })
+    expect(res.body.result).toMatchObject({
+      profileId: id,
+      endpointSource: 'profile',
+      revocationEndpoint: `${op.issuer}/token/revocation`,
+      refreshToken: 'revoked',
+      accessToken: 'revoked',
+    })
     expect(res.body.profile.token).toMatchObject({ hasAccessToken: false, hasRefreshToken: false })
     // The profile names its endpoint: no discovery needed.
     expect(op.requests['/.well-known/openid-configuration'] ?? 0).toBe(0)

@@ -43,7 +43,10 @@ beforeAll(async () => {
   })
   ca = createTestCa('authdock shared mailbox CA')
   // alice has "full access" to the shared mailbox, as an Exchange administrator would grant it.
-  smtp = await startSmtpServer(introspectionOf(op), { tls: { mode: 'starttls', ...ca.issueServer() }, mailboxAccess: { 'shared@example.com': ['alice'] } })
+  smtp = await startSmtpServer(introspectionOf(op), {
+    tls: { mode: 'starttls', ...ca.issueServer() },
+    mailboxAccess: { 'shared@example.com': ['alice'] },
+  })
   app.dock.events.on('profile.authorized', (e: Record<string, unknown>) => events.push(e))
 })
 afterAll(async () => {
@@ -78,7 +81,11 @@ async function renewAs(profileId: string, account: string) {
   const browser = new BrowserClient()
   const page = await browser.request(adminUrl('/'), { headers: ADMIN })
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())![1]
-  return browser.navigate(adminUrl(`/${profileId}/authorize`), { method: 'POST', form: { _csrf: csrf }, headers: ADMIN })
+  return browser.navigate(adminUrl(`/${profileId}/authorize`), {
+    method: 'POST',
+    form: { _csrf: csrf },
+    headers: ADMIN,
+  })
 }
 
 async function overviewRow(profileId: string): Promise<string> {
@@ -87,14 +94,17 @@ async function overviewRow(profileId: string): Promise<string> {
   return res.text.slice(start, res.text.indexOf('</tr>', start))
 }
 
-describe('the consenting account against the profile\'s mailbox', () => {
+describe("the consenting account against the profile's mailbox", () => {
   it('a profile for mailbox A authorized by account B warns on the result page and the overview, and audits it', async () => {
     const id = await mailboxProfile('alice@example.com')
     const { res, body } = await renewAs(id, 'bob')
     expect(res.status).toBe(200)
     expect(body).toContain('<dd id="authorized-account">bob@example.com</dd>')
     expect(body).toContain('<dd id="profile-mailbox">alice@example.com</dd>')
-    const banner = body.slice(body.indexOf('id="account-mismatch"'), body.indexOf('</div>', body.indexOf('id="account-mismatch"')))
+    const banner = body.slice(
+      body.indexOf('id="account-mismatch"'),
+      body.indexOf('</div>', body.indexOf('id="account-mismatch"')),
+    )
     expect(banner).toContain('the mailbox is alice@example.com, the consenting account is bob@example.com')
     expect(banner).toContain('must be done by the mailbox user')
     expect(banner).toContain('shared mailbox')
@@ -104,14 +114,26 @@ describe('the consenting account against the profile\'s mailbox', () => {
     expect(row).toContain('Consented by bob@example.com, not by the mailbox alice@example.com.')
 
     const [mismatch] = await app.dock.store.audit.list({ kind: 'profile.account_mismatch', profileId: id })
-    expect(mismatch).toMatchObject({ actor: 'test-admin', profileId: id, details: { mailbox: 'alice@example.com', account: 'bob@example.com' } })
+    expect(mismatch).toMatchObject({
+      actor: 'test-admin',
+      profileId: id,
+      details: { mailbox: 'alice@example.com', account: 'bob@example.com' },
+    })
     const [authorized] = await app.dock.store.audit.list({ kind: 'profile.authorized', profileId: id })
     expect(authorized.details).toMatchObject({ account: 'bob@example.com', mailbox: 'alice@example.com' })
-    expect(events).toEqual([expect.objectContaining({ profileId: id, authorizedAccount: 'bob@example.com', accountMismatch: true })])
+    expect(events).toEqual([
+      expect.objectContaining({ profileId: id, authorizedAccount: 'bob@example.com', accountMismatch: true }),
+    ])
 
     // The host's mail-account form hears about it too.
     const [choice] = await app.dock.mail.profilesFor('IMAPS_OAuth2')
-    expect(choice.warnings).toContainEqual(expect.objectContaining({ code: 'profile_account_mismatch', level: 'warning', message: expect.stringContaining('bob@example.com') }))
+    expect(choice.warnings).toContainEqual(
+      expect.objectContaining({
+        code: 'profile_account_mismatch',
+        level: 'warning',
+        message: expect.stringContaining('bob@example.com'),
+      }),
+    )
   })
 
   it('authorized by the mailbox user (any letter case): no warning, no audit entry', async () => {
@@ -126,7 +148,7 @@ describe('the consenting account against the profile\'s mailbox', () => {
     expect((await app.dock.mail.profilesFor('IMAPS_OAuth2'))[0].warnings).toEqual([])
   })
 
-  it('records the consenting account when the token request goes through the profile\'s CONNECT proxy', async () => {
+  it("records the consenting account when the token request goes through the profile's CONNECT proxy", async () => {
     const proxy = await startConnectProxy()
     try {
       const id = await mailboxProfile('alice@example.com', { proxy: proxy.url })
@@ -145,13 +167,23 @@ describe('the consenting account against the profile\'s mailbox', () => {
 
   it('the Microsoft 365 and Google presets ask for an ID token that names the consenting account', () => {
     const m365 = microsoft365Preset('contoso.onmicrosoft.com').scope.split(' ')
-    expect(m365).toEqual(expect.arrayContaining(['openid', 'profile', 'email', 'offline_access', 'https://outlook.office.com/IMAP.AccessAsUser.All']))
-    expect(googlePreset().scope.split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'https://mail.google.com/']))
+    expect(m365).toEqual(
+      expect.arrayContaining([
+        'openid',
+        'profile',
+        'email',
+        'offline_access',
+        'https://outlook.office.com/IMAP.AccessAsUser.All',
+      ]),
+    )
+    expect(googlePreset().scope.split(' ')).toEqual(
+      expect.arrayContaining(['openid', 'email', 'https://mail.google.com/']),
+    )
   })
 })
 
 describe('Microsoft 365 shared mailbox: the XOAUTH2 user is the shared mailbox, a user with access consents', () => {
-  it('warns with the shared-mailbox advice, and mail goes out as the shared mailbox with the delegate\'s token', async () => {
+  it("warns with the shared-mailbox advice, and mail goes out as the shared mailbox with the delegate's token", async () => {
     const id = await mailboxProfile('shared@example.com')
     const { body } = await renewAs(id, 'alice')
     expect(body).toContain('the mailbox is shared@example.com, the consenting account is alice@example.com')
@@ -163,9 +195,23 @@ describe('Microsoft 365 shared mailbox: the XOAUTH2 user is the shared mailbox, 
 
     const profile = await app.dock.store.profiles.get(id)
     const send = async (user: string) => {
-      const transport = nodemailer.createTransport({ ...nodemailerOptions(app.dock.tokens, 'SMTPTLS_OAuth2', { host: smtp.host, port: smtp.port, user, profileId: id, tls: { ca: ca.cert } }), logger: false })
+      const transport = nodemailer.createTransport({
+        ...nodemailerOptions(app.dock.tokens, 'SMTPTLS_OAuth2', {
+          host: smtp.host,
+          port: smtp.port,
+          user,
+          profileId: id,
+          tls: { ca: ca.cert },
+        }),
+        logger: false,
+      })
       try {
-        return await transport.sendMail({ from: user, to: 'customer@example.com', subject: 'From the shared mailbox', text: 'hello' }).then(() => null, (e: unknown) => e)
+        return await transport
+          .sendMail({ from: user, to: 'customer@example.com', subject: 'From the shared mailbox', text: 'hello' })
+          .then(
+            () => null,
+            (e: unknown) => e,
+          )
       } finally {
         transport.close()
       }

@@ -12,7 +12,15 @@ import type { LookupFunction } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { isRefusedAddress } from '../../src/http/outbound-address.js'
-import { ADMIN, apiCsrf, createViaApi, htmlCsrf, shownFieldErrors, startProfilesApp, type ProfilesApp } from './helpers.js'
+import {
+  ADMIN,
+  apiCsrf,
+  createViaApi,
+  htmlCsrf,
+  shownFieldErrors,
+  startProfilesApp,
+  type ProfilesApp,
+} from './helpers.js'
 
 /** Names the test resolves itself; every other name goes to the system resolver. */
 const NAMES: Record<string, [string, 4 | 6]> = {
@@ -43,7 +51,14 @@ async function startCountingIssuer(): Promise<CountingIssuer> {
     requests.push(req.url ?? '')
     if (req.url !== '/.well-known/openid-configuration') return void res.writeHead(404).end()
     res.writeHead(200, { 'content-type': 'application/json' }).end(
-      JSON.stringify({ issuer, authorization_endpoint: `${issuer}/auth`, token_endpoint: `${issuer}/token`, jwks_uri: `${issuer}/jwks`, id_token_signing_alg_values_supported: ['RS256'], code_challenge_methods_supported: ['S256'] }),
+      JSON.stringify({
+        issuer,
+        authorization_endpoint: `${issuer}/auth`,
+        token_endpoint: `${issuer}/token`,
+        jwks_uri: `${issuer}/jwks`,
+        id_token_signing_alg_values_supported: ['RS256'],
+        code_challenge_methods_supported: ['S256'],
+      }),
     )
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -72,8 +87,29 @@ const wellKnown = (issuer: string) => app.agent.get(`${app.api}/well-known`).que
 
 describe('which addresses are refused', () => {
   it('refuses link-local, metadata and IPv4-mapped addresses; allows loopback and private ranges', () => {
-    for (const a of ['169.254.169.254', '169.254.0.1', '[fe80::1]', 'fe80::1%eth0', 'febf::1', 'fd00:ec2::254', '::ffff:169.254.169.254', '::ffff:a9fe:a9fe']) expect(isRefusedAddress(a), a).toBe(true)
-    for (const a of ['127.0.0.1', '::1', '10.0.0.5', '192.168.1.10', '172.16.0.1', '172.31.255.255', 'fd00::1', '8.8.8.8', 'idp.example.com']) expect(isRefusedAddress(a), a).toBe(false)
+    for (const a of [
+      '169.254.169.254',
+      '169.254.0.1',
+      '[fe80::1]',
+      'fe80::1%eth0',
+      'febf::1',
+      'fd00:ec2::254',
+      '::ffff:169.254.169.254',
+      '::ffff:a9fe:a9fe',
+    ])
+      expect(isRefusedAddress(a), a).toBe(true)
+    for (const a of [
+      '127.0.0.1',
+      '::1',
+      '10.0.0.5',
+      '192.168.1.10',
+      '172.16.0.1',
+      '172.31.255.255',
+      'fd00::1',
+      '8.8.8.8',
+      'idp.example.com',
+    ])
+      expect(isRefusedAddress(a), a).toBe(false)
   })
 })
 
@@ -82,7 +118,10 @@ describe('"Test well-known" (admin API)', () => {
     for (const issuer of [`${idp.issuer}?x=1`, `${idp.issuer}/realms/a?`, `${idp.issuer}#f`]) {
       const res = await wellKnown(issuer)
       expect(res.status, issuer).toBe(400)
-      expect(res.body.error, issuer).toMatchObject({ code: 'VALIDATION_FAILED', fields: { issuer: expect.stringMatching(/query|fragment/) } })
+      expect(res.body.error, issuer).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        fields: { issuer: expect.stringMatching(/query|fragment/) },
+      })
     }
     expect(idp.requests).toEqual([])
     // The same issuer without them is fetched: the counter counts.
@@ -93,10 +132,20 @@ describe('"Test well-known" (admin API)', () => {
   })
 
   it('refuses link-local and metadata addresses, literal or by name, with OUTBOUND_ADDRESS_REFUSED on issuer', async () => {
-    for (const issuer of ['https://169.254.169.254', 'https://[fe80::1]', 'https://[::ffff:169.254.169.254]', 'https://metadata.test', 'https://mapped.test/realms/x', 'https://ec2v6.test']) {
+    for (const issuer of [
+      'https://169.254.169.254',
+      'https://[fe80::1]',
+      'https://[::ffff:169.254.169.254]',
+      'https://metadata.test',
+      'https://mapped.test/realms/x',
+      'https://ec2v6.test',
+    ]) {
       const res = await wellKnown(issuer)
       expect(res.status, issuer).toBe(400)
-      expect(res.body.error, issuer).toMatchObject({ code: 'OUTBOUND_ADDRESS_REFUSED', fields: { issuer: expect.stringMatching(/link-local/) } })
+      expect(res.body.error, issuer).toMatchObject({
+        code: 'OUTBOUND_ADDRESS_REFUSED',
+        fields: { issuer: expect.stringMatching(/link-local/) },
+      })
     }
     expect(resolved).toEqual(['metadata.test', 'mapped.test', 'ec2v6.test'])
   })
@@ -110,48 +159,95 @@ describe('preset discovery is a POST with the CSRF token', () => {
     expect(noToken.status).toBe(403)
     expect(noToken.body.error.code).toBe('CSRF_INVALID')
     expect(idp.requests).toEqual([])
-    const ok = await app.agent.post(`${app.api}/presets/keycloak`).set(ADMIN).set('x-csrf-token', csrf).send({ issuer: idp.issuer })
+    const ok = await app.agent
+      .post(`${app.api}/presets/keycloak`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send({ issuer: idp.issuer })
     expect(ok.status).toBe(200)
     expect(ok.body.values).toMatchObject({ preset: 'keycloak', tokenUrl: `${idp.issuer}/token` })
   })
 
   it('JSON API: refuses an issuer with a query, and one on a metadata address, naming the field', async () => {
-    const query = await app.agent.post(`${app.api}/presets/gitlab`).set(ADMIN).set('x-csrf-token', csrf).send({ issuer: `${idp.issuer}?x=1` })
+    const query = await app.agent
+      .post(`${app.api}/presets/gitlab`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send({ issuer: `${idp.issuer}?x=1` })
     expect(query.status).toBe(400)
-    expect(query.body.error).toMatchObject({ code: 'VALIDATION_FAILED', fields: { issuer: expect.stringMatching(/query/) } })
+    expect(query.body.error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: { issuer: expect.stringMatching(/query/) },
+    })
     expect(idp.requests).toEqual([])
-    const metadata = await app.agent.post(`${app.api}/presets/gitlab`).set(ADMIN).set('x-csrf-token', csrf).send({ issuer: 'https://metadata.test' })
-    expect(metadata.body.error).toMatchObject({ code: 'OUTBOUND_ADDRESS_REFUSED', fields: { issuer: expect.any(String) } })
+    const metadata = await app.agent
+      .post(`${app.api}/presets/gitlab`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send({ issuer: 'https://metadata.test' })
+    expect(metadata.body.error).toMatchObject({
+      code: 'OUTBOUND_ADDRESS_REFUSED',
+      fields: { issuer: expect.any(String) },
+    })
   })
 
   it('HTML admin: a GET (a cross-site link) applies no preset and fetches nothing; the form posts with the token', async () => {
     const link = await app.agent.get(`${app.admin}/new`).query({ preset: 'keycloak', issuer: idp.issuer }).set(ADMIN)
     expect(link.status).toBe(200)
     expect(link.text).not.toContain(`${idp.issuer}/token`)
-    expect((await app.agent.get(`${app.admin}/new/preset`).query({ preset: 'keycloak', issuer: idp.issuer }).set(ADMIN)).status).toBe(404)
-    const noToken = await app.agent.post(`${app.admin}/new/preset`).set(ADMIN).type('form').send({ preset: 'keycloak', issuer: idp.issuer })
+    expect(
+      (await app.agent.get(`${app.admin}/new/preset`).query({ preset: 'keycloak', issuer: idp.issuer }).set(ADMIN))
+        .status,
+    ).toBe(404)
+    const noToken = await app.agent
+      .post(`${app.admin}/new/preset`)
+      .set(ADMIN)
+      .type('form')
+      .send({ preset: 'keycloak', issuer: idp.issuer })
     expect(noToken.status).toBe(403)
     expect(noToken.text).toContain('CSRF_INVALID')
     expect(idp.requests).toEqual([])
 
-    expect(link.text).toMatch(/<form method="post" action="[^"]*\/new\/preset" id="preset-form">\s*<input type="hidden" name="_csrf"/)
+    expect(link.text).toMatch(
+      /<form method="post" action="[^"]*\/new\/preset" id="preset-form">\s*<input type="hidden" name="_csrf"/,
+    )
     const token = await htmlCsrf(app)
-    const ok = await app.agent.post(`${app.admin}/new/preset`).set(ADMIN).type('form').send({ _csrf: token, preset: 'keycloak', issuer: idp.issuer })
+    const ok = await app.agent
+      .post(`${app.admin}/new/preset`)
+      .set(ADMIN)
+      .type('form')
+      .send({ _csrf: token, preset: 'keycloak', issuer: idp.issuer })
     expect(ok.status).toBe(200)
     expect(ok.text).toContain(`value="${idp.issuer}/token"`)
-    const refused = await app.agent.post(`${app.admin}/new/preset`).set(ADMIN).type('form').send({ _csrf: token, preset: 'gitlab', issuer: 'https://169.254.169.254' })
+    const refused = await app.agent
+      .post(`${app.admin}/new/preset`)
+      .set(ADMIN)
+      .type('form')
+      .send({ _csrf: token, preset: 'gitlab', issuer: 'https://169.254.169.254' })
     expect(refused.status).toBe(400)
     expect(shownFieldErrors(refused.text).issuer).toMatch(/link-local/)
   })
 })
 
 describe('token requests and proxies', () => {
-  const clientCredentials = (overrides: Record<string, unknown>) => createViaApi(app, { grantType: 'client_credentials', authorizationUrl: undefined, clientSecret: undefined, ...overrides })
+  const clientCredentials = (overrides: Record<string, unknown>) =>
+    createViaApi(app, {
+      grantType: 'client_credentials',
+      authorizationUrl: undefined,
+      clientSecret: undefined,
+      ...overrides,
+    })
 
   it('refuses a token URL on a metadata address, literal or by name, and stores the reason', async () => {
-    for (const tokenUrl of ['https://169.254.169.254/token', 'https://[fe80::1]/token', 'https://metadata.test/token']) {
+    for (const tokenUrl of [
+      'https://169.254.169.254/token',
+      'https://[fe80::1]/token',
+      'https://metadata.test/token',
+    ]) {
       const id = await clientCredentials({ name: tokenUrl, tokenUrl })
-      await expect(app.dock.tokens.getAccessToken(id), tokenUrl).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_REFUSED' })
+      await expect(app.dock.tokens.getAccessToken(id), tokenUrl).rejects.toMatchObject({
+        code: 'OUTBOUND_ADDRESS_REFUSED',
+      })
       expect((await app.dock.store.tokens.get(id))?.lastErrorCode, tokenUrl).toBe('OUTBOUND_ADDRESS_REFUSED')
     }
     expect(resolved).toEqual(['metadata.test'])
@@ -160,14 +256,18 @@ describe('token requests and proxies', () => {
   it('refuses a profile proxy on a metadata address, literal or by name', async () => {
     for (const proxy of ['http://169.254.169.254:3128', 'http://metadata.test:3128']) {
       const id = await clientCredentials({ name: proxy, tokenUrl: `${idp.issuer}/token`, proxy })
-      await expect(app.dock.tokens.getAccessToken(id), proxy).rejects.toMatchObject({ code: 'OUTBOUND_ADDRESS_REFUSED' })
+      await expect(app.dock.tokens.getAccessToken(id), proxy).rejects.toMatchObject({
+        code: 'OUTBOUND_ADDRESS_REFUSED',
+      })
     }
     expect(idp.requests).toEqual([])
   })
 
   it('still reaches a token URL on loopback', async () => {
     const id = await clientCredentials({ tokenUrl: `${idp.issuer}/token` })
-    await expect(app.dock.tokens.getAccessToken(id)).rejects.toMatchObject({ code: expect.not.stringMatching(/OUTBOUND/) })
+    await expect(app.dock.tokens.getAccessToken(id)).rejects.toMatchObject({
+      code: expect.not.stringMatching(/OUTBOUND/),
+    })
     expect(idp.requests).toEqual(['/token'])
   })
 })
@@ -176,12 +276,23 @@ describe('"Test connection"', () => {
   it('refuses a metadata host, literal or by name (OUTBOUND_ADDRESS_REFUSED on host), before fetching a token', async () => {
     const id = await createViaApi(app)
     for (const host of ['169.254.169.254', '[fe80::1]', '::ffff:169.254.169.254', 'metadata.test']) {
-      const res = await app.agent.post(`${app.api}/${id}/test-connection`).set(ADMIN).set('x-csrf-token', csrf).send({ type: 'IMAPS_OAuth2', host, user: 'box@example.com' })
+      const res = await app.agent
+        .post(`${app.api}/${id}/test-connection`)
+        .set(ADMIN)
+        .set('x-csrf-token', csrf)
+        .send({ type: 'IMAPS_OAuth2', host, user: 'box@example.com' })
       expect(res.status, host).toBe(400)
-      expect(res.body.error, host).toMatchObject({ code: 'OUTBOUND_ADDRESS_REFUSED', fields: { host: expect.stringMatching(/link-local/) } })
+      expect(res.body.error, host).toMatchObject({
+        code: 'OUTBOUND_ADDRESS_REFUSED',
+        fields: { host: expect.stringMatching(/link-local/) },
+      })
     }
     const token = await htmlCsrf(app)
-    const page = await app.agent.post(`${app.admin}/${id}/test-connection`).set(ADMIN).type('form').send({ _csrf: token, type: 'SMTPS_OAuth2', host: '169.254.169.254', user: 'box' })
+    const page = await app.agent
+      .post(`${app.admin}/${id}/test-connection`)
+      .set(ADMIN)
+      .type('form')
+      .send({ _csrf: token, type: 'SMTPS_OAuth2', host: '169.254.169.254', user: 'box' })
     expect(page.status).toBe(400)
     expect(page.text).toContain('link-local')
     expect(await app.dock.store.tokens.get(id)).toBeNull()

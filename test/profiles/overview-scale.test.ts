@@ -43,7 +43,9 @@ describe(`overview and audit at ${PROFILES} profiles and ${AUDIT} audit entries`
 
   it('searches by name, mailbox or client id and filters by state and secret expiry, in the page and the JSON list', async () => {
     const searched = await app.agent.get(`${app.admin}/?q=desk0424&state=error`).set(ADMIN)
-    expect(rowIds(searched.text)).toEqual(all.filter((p) => p.mailbox.includes('desk0424') && p.state === 'error').map((p) => p.id))
+    expect(rowIds(searched.text)).toEqual(
+      all.filter((p) => p.mailbox.includes('desk0424') && p.state === 'error').map((p) => p.id),
+    )
     expect(searched.text).toContain('value="desk0424"')
 
     const within = all.filter((p) => p.secretExpiresAt !== null && p.secretExpiresAt <= now + 30 * DAY_MS)
@@ -55,7 +57,10 @@ describe(`overview and audit at ${PROFILES} profiles and ${AUDIT} audit entries`
     const none = await app.agent.get(`${app.api}/?state=none&page=2&pageSize=10`).set(ADMIN)
     expect(none.body).toMatchObject({ total: PROFILES / 5, page: 2, pageSize: 10 })
     expect(none.body.profiles.map((p: { id: string; token: unknown }) => [p.id, p.token])).toEqual(
-      all.filter((p) => p.state === 'none').slice(10, 20).map((p) => [p.id, null]),
+      all
+        .filter((p) => p.state === 'none')
+        .slice(10, 20)
+        .map((p) => [p.id, null]),
     )
   })
 
@@ -85,7 +90,9 @@ describe(`overview and audit at ${PROFILES} profiles and ${AUDIT} audit entries`
     const ids = [...first.text.matchAll(/<tr data-id="(\d+)"/g)].map((m) => Number(m[1]))
     expect(ids).toEqual(Array.from({ length: 50 }, (_, k) => AUDIT - k))
     expect(first.text).toContain(all[(AUDIT - 1) % PROFILES].name)
-    const filtered = await app.agent.get(`${app.dock.config.paths.auditApi}/?profile=${all[7].id}&kind=token.failed&limit=500`).set(ADMIN)
+    const filtered = await app.agent
+      .get(`${app.dock.config.paths.auditApi}/?profile=${all[7].id}&kind=token.failed&limit=500`)
+      .set(ADMIN)
     expect(filtered.body.entries.map((e: { id: number; profileName: string }) => [e.id, e.profileName])).toEqual(
       Array.from({ length: 20 }, (_, k) => [95_008 - k * 5000, all[7].name]),
     )

@@ -1,7 +1,16 @@
 import request from 'supertest'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestApp, type TestApp } from '../fixtures/test-app.js'
-import { ADMIN, apiCsrf, createViaApi, formBody, htmlCsrf, jsonBody, startProfilesApp, type ProfilesApp } from './helpers.js'
+import {
+  ADMIN,
+  apiCsrf,
+  createViaApi,
+  formBody,
+  htmlCsrf,
+  jsonBody,
+  startProfilesApp,
+  type ProfilesApp,
+} from './helpers.js'
 
 let app: ProfilesApp
 let id: string
@@ -48,7 +57,10 @@ async function unchanged(): Promise<void> {
 describe('deny by default: requests the guard does not admit get 403 FORBIDDEN', () => {
   it('refuses every HTML admin route with a 403 page and changes nothing', async () => {
     for (const [method, path] of htmlRoutes()) {
-      const res = await request(app.app)[method](`${app.admin}${path}`).type('form').send(formBody({ name: 'Intruder' }))
+      const agent = request(app.app)
+      const res = await agent[method](`${app.admin}${path}`)
+        .type('form')
+        .send(formBody({ name: 'Intruder' }))
       expect(res.status, `${method} ${path}`).toBe(403)
       expect(res.text, `${method} ${path}`).toContain('FORBIDDEN')
     }
@@ -57,7 +69,8 @@ describe('deny by default: requests the guard does not admit get 403 FORBIDDEN',
 
   it('refuses every JSON API route with 403 { error: { code: FORBIDDEN } } and changes nothing', async () => {
     for (const [method, path] of apiRoutes()) {
-      const res = await request(app.app)[method](`${app.api}${path}`).send(jsonBody({ name: 'Intruder' }))
+      const agent = request(app.app)
+      const res = await agent[method](`${app.api}${path}`).send(jsonBody({ name: 'Intruder' }))
       expect(res.status, `${method} ${path}`).toBe(403)
       expect(res.body.error.code, `${method} ${path}`).toBe('FORBIDDEN')
     }
@@ -94,7 +107,7 @@ describe('deny by default: requests the guard does not admit get 403 FORBIDDEN',
 })
 
 describe('CSRF: state-changing requests without the session token get 403 CSRF_INVALID', () => {
-  it('refuses HTML posts without a token, with a wrong token and with another session\'s token', async () => {
+  it("refuses HTML posts without a token, with a wrong token and with another session's token", async () => {
     const other = request.agent(app.app)
     const foreign = /name="_csrf" value="([^"]+)"/.exec((await other.get(`${app.admin}/new`).set(ADMIN)).text)![1]
     await htmlCsrf(app) // the admin's own session has a token, it just is not sent
@@ -135,7 +148,11 @@ describe('CSRF: state-changing requests without the session token get 403 CSRF_I
 describe('oversized requests', () => {
   it('answers a form over 64 kB with 413 REQUEST_TOO_LARGE and stores nothing', async () => {
     const csrf = await htmlCsrf(app)
-    const res = await app.agent.post(app.admin).set(ADMIN).type('form').send({ ...formBody({ name: 'Big', scope: 'x'.repeat(70_000) }), _csrf: csrf })
+    const res = await app.agent
+      .post(app.admin)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...formBody({ name: 'Big', scope: 'x'.repeat(70_000) }), _csrf: csrf })
     expect(res.status).toBe(413)
     expect(res.text).toContain('REQUEST_TOO_LARGE')
     await unchanged()
@@ -144,7 +161,11 @@ describe('oversized requests', () => {
   it('answers a form with too many fields with 413', async () => {
     const csrf = await htmlCsrf(app)
     const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`f${i}`, 'x']))
-    const res = await app.agent.post(app.admin).set(ADMIN).type('form').send({ ...formBody({ name: 'Many' }), ...many, _csrf: csrf })
+    const res = await app.agent
+      .post(app.admin)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...formBody({ name: 'Many' }), ...many, _csrf: csrf })
     expect(res.status).toBe(413)
     await unchanged()
   })

@@ -69,15 +69,20 @@ async function renew(id = profileId) {
 /** Post "renew authorization" without following: the provider's authorization URL. */
 async function startOnly(): Promise<URL> {
   const csrf = await csrfOfBrowser()
-  const res = await browser.request(adminUrl(`/${profileId}/authorize`), { method: 'POST', form: { _csrf: csrf }, headers: ADMIN })
+  const res = await browser.request(adminUrl(`/${profileId}/authorize`), {
+    method: 'POST',
+    form: { _csrf: csrf },
+    headers: ADMIN,
+  })
   expect(res.status).toBe(303)
   return new URL(res.headers.get('location')!)
 }
 
-const callback = (query: Record<string, string>) => browser.navigate(`${app.url}/oauth2redirect?${new URLSearchParams(query)}`, { headers: ADMIN })
+const callback = (query: Record<string, string>) =>
+  browser.navigate(`${app.url}/oauth2redirect?${new URLSearchParams(query)}`, { headers: ADMIN })
 
 describe('renew authorization against a real provider', () => {
-  it('sends the admin to the provider with PKCE S256, a state and the profile\'s scope and redirect URL', async () => {
+  it("sends the admin to the provider with PKCE S256, a state and the profile's scope and redirect URL", async () => {
     const url = await startOnly()
     expect(url.origin + url.pathname).toBe(`${op.issuer}/auth`)
     expect(url.searchParams.get('code_challenge_method')).toBe('S256')
@@ -98,7 +103,13 @@ describe('renew authorization against a real provider', () => {
     expect(op.grants.authorization_code).toBe(1)
 
     const record = await app.dock.store.tokens.get(profileId)
-    expect(record).toMatchObject({ status: 'ok', authorizedBy: 'test-admin', authorizedAccount: 'alice@example.com', lastErrorCode: null, failureCount: 0 })
+    expect(record).toMatchObject({
+      status: 'ok',
+      authorizedBy: 'test-admin',
+      authorizedAccount: 'alice@example.com',
+      lastErrorCode: null,
+      failureCount: 0,
+    })
     expect(record?.accessToken).toBeTruthy()
     expect(record?.refreshToken).toBeTruthy()
     expect(record?.authorizedAt).toBeInstanceOf(Date)
@@ -112,8 +123,20 @@ describe('renew authorization against a real provider', () => {
     expect(html).not.toContain(record!.accessToken!)
 
     const [entry] = await app.dock.store.audit.list({ kind: 'profile.authorized' })
-    expect(entry).toMatchObject({ actor: 'test-admin', profileId, details: { account: 'alice@example.com', refreshTokenIssued: 'yes' } })
-    expect(events).toEqual([{ profileId, name: 'Mailbox', authorizedBy: 'test-admin', authorizedAccount: 'alice@example.com', accountMismatch: false }])
+    expect(entry).toMatchObject({
+      actor: 'test-admin',
+      profileId,
+      details: { account: 'alice@example.com', refreshTokenIssued: 'yes' },
+    })
+    expect(events).toEqual([
+      {
+        profileId,
+        name: 'Mailbox',
+        authorizedBy: 'test-admin',
+        authorizedAccount: 'alice@example.com',
+        accountMismatch: false,
+      },
+    ])
     // The token provider hands out the token that was just stored.
     expect(await app.dock.tokens.getAccessToken(profileId)).toBe(record!.accessToken)
   })
@@ -121,7 +144,12 @@ describe('renew authorization against a real provider', () => {
   it('lists the summary after renewal in the JSON API (no token values)', async () => {
     await renew()
     const res = await app.agent.get(`${app.api}/${profileId}`).set(ADMIN)
-    expect(res.body.profile.token).toMatchObject({ status: 'ok', hasAccessToken: true, hasRefreshToken: true, authorizedAccount: 'alice@example.com' })
+    expect(res.body.profile.token).toMatchObject({
+      status: 'ok',
+      hasAccessToken: true,
+      hasRefreshToken: true,
+      authorizedAccount: 'alice@example.com',
+    })
     const record = await app.dock.store.tokens.get(profileId)
     expect(res.text).not.toContain(record!.refreshToken!)
   })
@@ -151,7 +179,9 @@ describe('renew authorization against a real provider', () => {
   it('refuses a state started in another browser (the state is bound to the session)', async () => {
     const url = await startOnly()
     const other = new BrowserClient()
-    const res = await other.navigate(`${app.url}/oauth2redirect?code=abc&state=${url.searchParams.get('state')}`, { headers: ADMIN })
+    const res = await other.navigate(`${app.url}/oauth2redirect?code=abc&state=${url.searchParams.get('state')}`, {
+      headers: ADMIN,
+    })
     expect(res.res.status).toBe(400)
     expect(res.body).toContain('AUTHORIZATION_STATE_INVALID')
   })
@@ -180,7 +210,11 @@ describe('renew authorization against a real provider', () => {
 
   it('explains an Entra AADSTS code from error_description and escapes the provider text', async () => {
     const state = (await startOnly()).searchParams.get('state')!
-    const res = await callback({ state, error: 'invalid_client', error_description: `AADSTS7000222: The provided client secret keys are expired. ${XSS[0]}${XSS[1]}` })
+    const res = await callback({
+      state,
+      error: 'invalid_client',
+      error_description: `AADSTS7000222: The provided client secret keys are expired. ${XSS[0]}${XSS[1]}`,
+    })
     expect(res.res.status).toBe(400)
     expect(res.body).toContain('<code id="provider-code">AADSTS7000222</code>')
     expect(res.body).toContain('The client secret has expired')
@@ -200,7 +234,11 @@ describe('renew authorization against a real provider', () => {
 
   it('reports invalid_client from the token endpoint (wrong secret) and stores no token', async () => {
     const csrf = (await app.agent.get(`${app.api}/csrf`).set(ADMIN)).body.csrfToken
-    await app.agent.patch(`${app.api}/${profileId}`).set(ADMIN).set('x-csrf-token', csrf).send({ clientSecret: 'wrong-secret' })
+    await app.agent
+      .patch(`${app.api}/${profileId}`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send({ clientSecret: 'wrong-secret' })
     const { res, body } = await renew()
     expect(res.status).toBe(400)
     expect(body).toContain('<code id="error-code">AUTHORIZATION_FAILED</code>')
@@ -220,7 +258,12 @@ describe('renew authorization against a real provider', () => {
   })
 
   it('refuses to start for a client-credentials profile (nothing to authorize)', async () => {
-    const id = await createViaApi(app, { name: 'App only', grantType: 'client_credentials', authorizationUrl: '', tokenUrl: `${op.issuer}/token` })
+    const id = await createViaApi(app, {
+      name: 'App only',
+      grantType: 'client_credentials',
+      authorizationUrl: '',
+      tokenUrl: `${op.issuer}/token`,
+    })
     const csrf = (await app.agent.get(`${app.api}/csrf`).set(ADMIN)).body.csrfToken
     const res = await app.agent.post(`${app.api}/${id}/authorize`).set(ADMIN).set('x-csrf-token', csrf)
     expect(res.status).toBe(400)

@@ -8,7 +8,17 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { ADMIN, SECRET, apiCsrf, createViaApi, formBody, htmlCsrf, shownFieldErrors, startProfilesApp, type ProfilesApp } from './helpers.js'
+import {
+  ADMIN,
+  SECRET,
+  apiCsrf,
+  createViaApi,
+  formBody,
+  htmlCsrf,
+  shownFieldErrors,
+  startProfilesApp,
+  type ProfilesApp,
+} from './helpers.js'
 
 interface Recorder {
   origin: string
@@ -55,13 +65,18 @@ beforeEach(async () => {
   csrf = await apiCsrf(app)
 })
 
-const patch = (id: string, body: Record<string, unknown>) => app.agent.patch(`${app.api}/${id}`).set(ADMIN).set('x-csrf-token', csrf).send(body)
+const patch = (id: string, body: Record<string, unknown>) =>
+  app.agent.patch(`${app.api}/${id}`).set(ADMIN).set('x-csrf-token', csrf).send(body)
 
 /** Every way to make the stored secret travel: a token request and the admin's "test connection". */
 async function tryTokenRequests(id: string): Promise<void> {
   await app.dock.tokens.getAccessToken(id).catch(() => undefined)
   const html = await htmlCsrf(app)
-  await app.agent.post(`${app.admin}/${id}/test-connection`).set(ADMIN).type('form').send({ _csrf: html, type: 'SMTP_OAuth2', host: '127.0.0.1', port: '9', user: 'box' })
+  await app.agent
+    .post(`${app.admin}/${id}/test-connection`)
+    .set(ADMIN)
+    .type('form')
+    .send({ _csrf: html, type: 'SMTP_OAuth2', host: '127.0.0.1', port: '9', user: 'box' })
 }
 
 describe('JSON API: the secret does not follow the token URL to another origin', () => {
@@ -70,7 +85,10 @@ describe('JSON API: the secret does not follow the token URL to another origin',
     const before = await app.dock.store.profiles.get(id)
     const res = await patch(id, { tokenUrl: `${other.origin}/token` })
     expect(res.status).toBe(400)
-    expect(res.body.error).toMatchObject({ code: 'PROFILE_SECRET_REQUIRED', fields: { clientSecret: expect.stringMatching(/again/) } })
+    expect(res.body.error).toMatchObject({
+      code: 'PROFILE_SECRET_REQUIRED',
+      fields: { clientSecret: expect.stringMatching(/again/) },
+    })
     expect(res.text).not.toContain(SECRET)
     expect(await app.dock.store.profiles.get(id)).toEqual(before)
     expect(await app.dock.store.profiles.getClientSecret(id)).toBe(SECRET)
@@ -79,7 +97,10 @@ describe('JSON API: the secret does not follow the token URL to another origin',
   it('refuses an authorization URL on another origin, and a changed grant type, the same way', async () => {
     const id = await createViaApi(app)
     const moved = await patch(id, { authorizationUrl: 'https://elsewhere.example.net/authorize' })
-    expect(moved.body.error).toMatchObject({ code: 'PROFILE_SECRET_REQUIRED', fields: { clientSecret: expect.any(String) } })
+    expect(moved.body.error).toMatchObject({
+      code: 'PROFILE_SECRET_REQUIRED',
+      fields: { clientSecret: expect.any(String) },
+    })
     const grant = await patch(id, { grantType: 'client_credentials' })
     expect(grant.status).toBe(400)
     expect(grant.body.error.code).toBe('PROFILE_SECRET_REQUIRED')
@@ -101,7 +122,11 @@ describe('JSON API: the secret does not follow the token URL to another origin',
   })
 
   it('never sends the old secret to the new origin: refused first, then saved without it, the token request carries none', async () => {
-    const id = await createViaApi(app, { grantType: 'client_credentials', authorizationUrl: undefined, tokenUrl: 'https://login.example.com/token' })
+    const id = await createViaApi(app, {
+      grantType: 'client_credentials',
+      authorizationUrl: undefined,
+      tokenUrl: 'https://login.example.com/token',
+    })
     expect((await patch(id, { tokenUrl: `${other.origin}/token` })).status).toBe(400)
     await tryTokenRequests(id)
     expect(other.bodies).toEqual([])
@@ -120,7 +145,11 @@ describe('JSON API: the secret does not follow the token URL to another origin',
 describe('HTML admin: the secret does not follow the token URL to another origin', () => {
   async function createViaForm(overrides: Record<string, string> = {}): Promise<string> {
     const token = await htmlCsrf(app)
-    await app.agent.post(app.admin).set(ADMIN).type('form').send({ ...formBody(overrides), _csrf: token })
+    await app.agent
+      .post(app.admin)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...formBody(overrides), _csrf: token })
     const [profile] = await app.dock.store.profiles.list()
     return profile.id
   }
@@ -152,7 +181,15 @@ describe('HTML admin: the secret does not follow the token URL to another origin
       .post(`${app.admin}/${id}`)
       .set(ADMIN)
       .type('form')
-      .send({ ...formBody({ grantType: 'client_credentials', authorizationUrl: '', tokenUrl: `${other.origin}/token`, clientSecret: '' }), _csrf: token })
+      .send({
+        ...formBody({
+          grantType: 'client_credentials',
+          authorizationUrl: '',
+          tokenUrl: `${other.origin}/token`,
+          clientSecret: '',
+        }),
+        _csrf: token,
+      })
     expect(refused.status).toBe(400)
     await tryTokenRequests(id)
     expect(other.bodies).toEqual([])
@@ -161,7 +198,16 @@ describe('HTML admin: the secret does not follow the token URL to another origin
       .post(`${app.admin}/${id}`)
       .set(ADMIN)
       .type('form')
-      .send({ ...formBody({ grantType: 'client_credentials', authorizationUrl: '', tokenUrl: `${other.origin}/token`, clientSecret: '' }), removeClientSecret: 'on', _csrf: token })
+      .send({
+        ...formBody({
+          grantType: 'client_credentials',
+          authorizationUrl: '',
+          tokenUrl: `${other.origin}/token`,
+          clientSecret: '',
+        }),
+        removeClientSecret: 'on',
+        _csrf: token,
+      })
     expect(saved.status).toBe(303)
     await tryTokenRequests(id)
     expect(other.bodies.length).toBeGreaterThan(0)

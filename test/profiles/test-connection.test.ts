@@ -50,7 +50,11 @@ describe('test connection from the admin API', () => {
       .send({ type: 'SMTP_OAuth2', host: smtp.host, port: smtp.port, user: 'alice' })
     expect(res.status).toBe(200)
     expect(res.body.report.ok).toBe(true)
-    expect(res.body.report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok])).toEqual([['token', true], ['connect', true], ['auth', true]])
+    expect(res.body.report.steps.map((s: { step: string; ok: boolean }) => [s.step, s.ok])).toEqual([
+      ['token', true],
+      ['connect', true],
+      ['auth', true],
+    ])
     expect(res.text).not.toContain(accessToken)
     expect(smtp.attempts.at(-1)).toMatchObject({ user: 'alice', accepted: true, secure: true })
   })
@@ -64,7 +68,13 @@ describe('test connection from the admin API', () => {
         .set('x-csrf-token', csrf)
         .send({ type, host: plaintext.host, port: plaintext.port, user: 'alice' })
       expect(res.status).toBe(200)
-      expect(res.body.report.steps.map((s: { step: string; ok: boolean | null; code?: string }) => [s.step, s.ok, s.code ?? null])).toEqual([
+      expect(
+        res.body.report.steps.map((s: { step: string; ok: boolean | null; code?: string }) => [
+          s.step,
+          s.ok,
+          s.code ?? null,
+        ]),
+      ).toEqual([
         ['token', true, null],
         ['connect', false, 'MAIL_TLS_REQUIRED'],
         ['auth', null, null],
@@ -90,14 +100,24 @@ describe('test connection from the admin API', () => {
 
   it('names the bad field (VALIDATION_FAILED) and refuses without the guard or the CSRF token', async () => {
     const csrf = await apiCsrf(app)
-    const bad = await app.agent.post(`${app.api}/${profileId}/test-connection`).set(ADMIN).set('x-csrf-token', csrf).send({ type: 'FTP', host: 'x y', user: 'alice' })
+    const bad = await app.agent
+      .post(`${app.api}/${profileId}/test-connection`)
+      .set(ADMIN)
+      .set('x-csrf-token', csrf)
+      .send({ type: 'FTP', host: 'x y', user: 'alice' })
     expect(bad.status).toBe(400)
     expect(bad.body.error.code).toBe('VALIDATION_FAILED')
     expect(Object.keys(bad.body.error.fields).sort()).toEqual(['host', 'type'])
 
-    const noCsrf = await app.agent.post(`${app.api}/${profileId}/test-connection`).set(ADMIN).send({ type: 'SMTP_OAuth2', host: smtp.host, user: 'alice' })
+    const noCsrf = await app.agent
+      .post(`${app.api}/${profileId}/test-connection`)
+      .set(ADMIN)
+      .send({ type: 'SMTP_OAuth2', host: smtp.host, user: 'alice' })
     expect(noCsrf.body.error.code).toBe('CSRF_INVALID')
-    const noGuard = await app.agent.post(`${app.api}/${profileId}/test-connection`).set('x-csrf-token', csrf).send({ type: 'SMTP_OAuth2', host: smtp.host, user: 'alice' })
+    const noGuard = await app.agent
+      .post(`${app.api}/${profileId}/test-connection`)
+      .set('x-csrf-token', csrf)
+      .send({ type: 'SMTP_OAuth2', host: smtp.host, user: 'alice' })
     expect(noGuard.body.error.code).toBe('FORBIDDEN')
     expect(smtp.attempts.filter((a) => a.user === 'alice')).toHaveLength(1)
   })

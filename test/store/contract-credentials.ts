@@ -6,7 +6,13 @@ import { Clock, codeOf, fresh, open, profileInput, type StoreHarness } from './c
 
 // One real key pair serves every row here: the store neither parses nor checks it.
 let generated: Promise<NewCertificate> | undefined
-const certificate = () => (generated ??= generateCertificate({ commonName: 'contract', validityDays: 30, now: Date.UTC(2030, 0, 1), createdBy: 'admin' }))
+const certificate = () =>
+  (generated ??= generateCertificate({
+    commonName: 'contract',
+    validityDays: 30,
+    now: Date.UTC(2030, 0, 1),
+    createdBy: 'admin',
+  }))
 
 const owner = (id = 'p1'): CredentialOwner => ({ kind: 'profile', id })
 
@@ -18,7 +24,14 @@ export function credentialsContract(h: StoreHarness): void {
       const a = await store.credentials.add(owner(), input)
       const b = await store.credentials.add(owner(), input)
       expect([a.active, b.active]).toEqual([true, false])
-      expect(a).toMatchObject({ ownerKind: 'profile', ownerId: 'p1', thumbprintSha1: input.thumbprintSha1, kid: input.kid, keySize: 2048, createdBy: 'admin' })
+      expect(a).toMatchObject({
+        ownerKind: 'profile',
+        ownerId: 'p1',
+        thumbprintSha1: input.thumbprintSha1,
+        kid: input.kid,
+        keySize: 2048,
+        createdBy: 'admin',
+      })
       expect(a.notAfter.getTime()).toBe(input.notAfter.getTime())
       const { certificate: now, previous } = await store.credentials.activate(b.id)
       expect(now.active).toBe(true)

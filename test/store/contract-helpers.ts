@@ -58,12 +58,21 @@ export async function open(url: string, clock: Clock, keys: string[] = TEST_KEYS
  * Bring the database at `url` to schema `version` only (as an older release left it), run `fn`
  * on it, and close it: the next open() migrates the rest, as an upgrade does.
  */
-export async function withSchemaVersion(url: string, version: number, clock: Clock, fn: (db: Db) => Promise<void>): Promise<void> {
+export async function withSchemaVersion(
+  url: string,
+  version: number,
+  clock: Clock,
+  fn: (db: Db) => Promise<void>,
+): Promise<void> {
   if (url.startsWith('sqlite:')) {
     const path = url.slice('sqlite:'.length)
     const db = new SqliteDb(new Database(path), path)
     try {
-      await runMigrations(db, sqliteMigrations.filter((m) => m.version <= version), clock.now)
+      await runMigrations(
+        db,
+        sqliteMigrations.filter((m) => m.version <= version),
+        clock.now,
+      )
       await fn(db)
     } finally {
       await db.close()
@@ -73,7 +82,11 @@ export async function withSchemaVersion(url: string, version: number, clock: Clo
   const pool = new pg.Pool({ connectionString: url, max: 2 })
   try {
     const db = new PgDb(pool, pool)
-    await runMigrations(db, postgresMigrations.filter((m) => m.version <= version), clock.now)
+    await runMigrations(
+      db,
+      postgresMigrations.filter((m) => m.version <= version),
+      clock.now,
+    )
     await fn(db)
   } finally {
     await pool.end()

@@ -14,7 +14,13 @@ export function keyContract(h: StoreHarness): void {
       const before = await open(url, clock, [oldKey])
       const p = await before.profiles.create(profileInput())
       await before.tokens.save(p.id, { accessToken: 'access-old', refreshToken: 'refresh-old' })
-      await before.loginTokens.put({ deviceHash: 'dev', providerId: 'p', userId: 'u', refreshToken: 'login-old', expiresAt: new Date(clock.t + 1000) })
+      await before.loginTokens.put({
+        deviceHash: 'dev',
+        providerId: 'p',
+        userId: 'u',
+        refreshToken: 'login-old',
+        expiresAt: new Date(clock.t + 1000),
+      })
       await before.close()
 
       const both = await open(url, clock, [nextKey, oldKey])

@@ -8,15 +8,24 @@ export function lockContract(h: StoreHarness): void {
     it('passes the current record, writes the returned patch and returns the result', async () => {
       const { store } = await fresh(h)
       const p = await store.profiles.create(profileInput())
-      expect(await store.tokens.withRefreshLock(p.id, async (current) => ({ patch: null, result: current }), LOCK)).toBeNull()
+      expect(
+        await store.tokens.withRefreshLock(p.id, async (current) => ({ patch: null, result: current }), LOCK),
+      ).toBeNull()
       await store.tokens.save(p.id, { refreshToken: 'refresh-1' })
       const result = await store.tokens.withRefreshLock(
         p.id,
-        async (current) => ({ patch: { accessToken: `from-${current?.refreshToken}`, failureCount: 0 }, result: current?.version }),
+        async (current) => ({
+          patch: { accessToken: `from-${current?.refreshToken}`, failureCount: 0 },
+          result: current?.version,
+        }),
         LOCK,
       )
       expect(result).toBe(1)
-      expect(await store.tokens.get(p.id)).toMatchObject({ accessToken: 'from-refresh-1', refreshToken: 'refresh-1', version: 2 })
+      expect(await store.tokens.get(p.id)).toMatchObject({
+        accessToken: 'from-refresh-1',
+        refreshToken: 'refresh-1',
+        version: 2,
+      })
     })
 
     it('writes nothing and frees the lock when fn throws', async () => {
@@ -27,7 +36,12 @@ export function lockContract(h: StoreHarness): void {
       await expect(store.tokens.withRefreshLock(p.id, async () => Promise.reject(failure), LOCK)).rejects.toBe(failure)
       expect((await store.tokens.get(p.id))?.version).toBe(1)
       // Free at once: a short wait suffices.
-      expect(await store.tokens.withRefreshLock(p.id, async () => ({ patch: null, result: 'again' }), { timeoutMs: 1000, waitMs: 50 })).toBe('again')
+      expect(
+        await store.tokens.withRefreshLock(p.id, async () => ({ patch: null, result: 'again' }), {
+          timeoutMs: 1000,
+          waitMs: 50,
+        }),
+      ).toBe('again')
     })
 
     it('makes a second instance wait for the holder and then see what the holder wrote', async () => {
@@ -69,10 +83,18 @@ export function lockContract(h: StoreHarness): void {
       const p = await a.profiles.create(profileInput())
       const release = deferred()
       const entered = deferred()
-      const holding = a.tokens.withRefreshLock(p.id, async () => (entered.resolve(), await release.promise, { patch: null, result: 1 }), LOCK)
+      const holding = a.tokens.withRefreshLock(
+        p.id,
+        async () => (entered.resolve(), await release.promise, { patch: null, result: 1 }),
+        LOCK,
+      )
       await entered.promise
       const started = performance.now()
-      expect(await codeOf(b.tokens.withRefreshLock(p.id, async () => ({ patch: null, result: 2 }), { timeoutMs: 30_000, waitMs: 200 }))).toBe('LOCK_TIMEOUT')
+      expect(
+        await codeOf(
+          b.tokens.withRefreshLock(p.id, async () => ({ patch: null, result: 2 }), { timeoutMs: 30_000, waitMs: 200 }),
+        ),
+      ).toBe('LOCK_TIMEOUT')
       expect(performance.now() - started).toBeGreaterThanOrEqual(150)
       release.resolve()
       await holding
@@ -108,12 +130,20 @@ export function lockContract(h: StoreHarness): void {
       const release = deferred()
       const dead = a.tokens.withRefreshLock(
         p.id,
-        async () => (entered.resolve(), await release.promise, { patch: { refreshToken: 'written-by-dead-holder' }, result: 'dead' }),
+        async () => (
+          entered.resolve(),
+          await release.promise,
+          { patch: { refreshToken: 'written-by-dead-holder' }, result: 'dead' }
+        ),
         { timeoutMs, waitMs: 1000 },
       )
       await entered.promise
       await h.killLockHolder(url, clock, timeoutMs)
-      const taken = await b.tokens.withRefreshLock(p.id, async (current) => ({ patch: { refreshToken: 'refresh-2' }, result: current?.refreshToken }), LOCK)
+      const taken = await b.tokens.withRefreshLock(
+        p.id,
+        async (current) => ({ patch: { refreshToken: 'refresh-2' }, result: current?.refreshToken }),
+        LOCK,
+      )
       expect(taken).toBe('refresh-1')
       release.resolve()
       expect(await codeOf(dead)).toBe(h.deadHolderError)

@@ -11,7 +11,13 @@ export function recordContract(h: StoreHarness): void {
     it('stores a login refresh token, rotates its device id and forgets it after expiry', async () => {
       const { store, clock } = await fresh(h)
       const start = clock.t
-      await store.loginTokens.put({ deviceHash: 'dev-1', providerId: 'default', userId: 'u1', refreshToken: 'login-refresh-1', expiresAt: new Date(start + HOUR) })
+      await store.loginTokens.put({
+        deviceHash: 'dev-1',
+        providerId: 'default',
+        userId: 'u1',
+        refreshToken: 'login-refresh-1',
+        expiresAt: new Date(start + HOUR),
+      })
       expect(await store.loginTokens.get('dev-1')).toEqual({
         deviceHash: 'dev-1',
         familyId: 'dev-1',
@@ -24,7 +30,9 @@ export function recordContract(h: StoreHarness): void {
       })
       expect(await store.loginTokens.getRotated('dev-1')).toBeNull()
       clock.advance(1000)
-      expect(await store.loginTokens.rotate('dev-1', { deviceHash: 'dev-2', refreshToken: 'login-refresh-2' })).toBe(true)
+      expect(await store.loginTokens.rotate('dev-1', { deviceHash: 'dev-2', refreshToken: 'login-refresh-2' })).toBe(
+        true,
+      )
       expect(await store.loginTokens.get('dev-1')).toBeNull()
       // Same family, same first login and expiry: rotation does not extend the device's life.
       expect(await store.loginTokens.get('dev-2')).toEqual({
@@ -63,8 +71,18 @@ export function recordContract(h: StoreHarness): void {
     it('deletes one device, a family, or every device of a user; replaced ids stay recognisable', async () => {
       const { store, clock } = await fresh(h)
       const expiresAt = new Date(clock.t + HOUR)
-      for (const [deviceHash, userId] of [['d1', 'u1'], ['d2', 'u1'], ['d3', 'u2']]) {
-        await store.loginTokens.put({ deviceHash, providerId: 'p', userId, refreshToken: `rt-${deviceHash}`, expiresAt })
+      for (const [deviceHash, userId] of [
+        ['d1', 'u1'],
+        ['d2', 'u1'],
+        ['d3', 'u2'],
+      ]) {
+        await store.loginTokens.put({
+          deviceHash,
+          providerId: 'p',
+          userId,
+          refreshToken: `rt-${deviceHash}`,
+          expiresAt,
+        })
       }
       expect(await store.loginTokens.rotate('d1', { deviceHash: 'd1b', refreshToken: 'rt-d1b' })).toBe(true)
       expect(await store.loginTokens.deleteFamily('d1')).toBe(1)
@@ -81,7 +99,13 @@ export function recordContract(h: StoreHarness): void {
     it('lets exactly one of two instances rotate the same device id', async () => {
       const { store, url, clock } = await fresh(h)
       const other = await open(url, clock)
-      await store.loginTokens.put({ deviceHash: 'shared', providerId: 'p', userId: 'u1', refreshToken: 'rt', expiresAt: new Date(clock.t + HOUR) })
+      await store.loginTokens.put({
+        deviceHash: 'shared',
+        providerId: 'p',
+        userId: 'u1',
+        refreshToken: 'rt',
+        expiresAt: new Date(clock.t + HOUR),
+      })
       for (let round = 0; round < 5; round++) {
         const current = round === 0 ? 'shared' : `winner-${round - 1}`
         const results = await Promise.all([
@@ -95,7 +119,9 @@ export function recordContract(h: StoreHarness): void {
         expect(await store.loginTokens.get(loser)).toBeNull()
         expect(await store.loginTokens.getRotated(current)).toMatchObject({ familyId: 'shared' })
         // Next round starts from the winner, under a name both know.
-        expect(await store.loginTokens.rotate(winner, { deviceHash: `winner-${round}`, refreshToken: `rt-w-${round}` })).toBe(true)
+        expect(
+          await store.loginTokens.rotate(winner, { deviceHash: `winner-${round}`, refreshToken: `rt-w-${round}` }),
+        ).toBe(true)
       }
     })
 
@@ -103,17 +129,29 @@ export function recordContract(h: StoreHarness): void {
       const clock = new Clock()
       const url = await h.newDatabase()
       await withSchemaVersion(url, 1, clock, async (db) => {
-        const sealed = new Keyring(TEST_KEYS).encrypt('old-refresh', secretContext('login_tokens', 'refresh_token', 'old-device'))
+        const sealed = new Keyring(TEST_KEYS).encrypt(
+          'old-refresh',
+          secretContext('login_tokens', 'refresh_token', 'old-device'),
+        )
         await db.run(
           'INSERT INTO login_tokens (device_hash, provider_id, user_id, refresh_token, created_at, last_used_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
           ['old-device', 'p', 'u1', sealed, clock.t, clock.t, clock.t + HOUR],
         )
       })
       const store = await open(url, clock)
-      expect(await store.loginTokens.get('old-device')).toMatchObject({ familyId: 'old-device', refreshToken: 'old-refresh', userId: 'u1' })
-      expect(await store.loginTokens.rotate('old-device', { deviceHash: 'new-device', refreshToken: 'new-refresh' })).toBe(true)
+      expect(await store.loginTokens.get('old-device')).toMatchObject({
+        familyId: 'old-device',
+        refreshToken: 'old-refresh',
+        userId: 'u1',
+      })
+      expect(
+        await store.loginTokens.rotate('old-device', { deviceHash: 'new-device', refreshToken: 'new-refresh' }),
+      ).toBe(true)
       expect(await store.loginTokens.getRotated('old-device')).toMatchObject({ familyId: 'old-device' })
-      expect(await store.loginTokens.get('new-device')).toMatchObject({ familyId: 'old-device', refreshToken: 'new-refresh' })
+      expect(await store.loginTokens.get('new-device')).toMatchObject({
+        familyId: 'old-device',
+        refreshToken: 'new-refresh',
+      })
     })
   })
 
@@ -150,13 +188,23 @@ export function recordContract(h: StoreHarness): void {
       await store.audit.add({ kind: 'login.failed', actor: null, details: { reason: 'x' } })
       const all = await store.audit.list()
       expect(all.map((e) => e.kind)).toEqual(['login.failed', 'profile.updated', 'profile.created'])
-      expect(all[2]).toMatchObject({ actor: 'alice', profileId: 'p1', details: { name: 'a' }, at: new Date(clock.t - 1000) })
+      expect(all[2]).toMatchObject({
+        actor: 'alice',
+        profileId: 'p1',
+        details: { name: 'a' },
+        at: new Date(clock.t - 1000),
+      })
       expect(all[0]).toMatchObject({ actor: null, profileId: null, details: { reason: 'x' } })
       expect(all[1].details).toEqual({})
-      expect((await store.audit.list({ profileId: 'p1' })).map((e) => e.kind)).toEqual(['profile.updated', 'profile.created'])
+      expect((await store.audit.list({ profileId: 'p1' })).map((e) => e.kind)).toEqual([
+        'profile.updated',
+        'profile.created',
+      ])
       expect((await store.audit.list({ kind: 'profile.created' })).map((e) => e.actor)).toEqual(['alice'])
-      expect((await store.audit.list({ profileId: 'p1', kind: 'login.failed' }))).toEqual([])
-      expect((await store.audit.list({ beforeId: all[0].id, limit: 1 })).map((e) => e.kind)).toEqual(['profile.updated'])
+      expect(await store.audit.list({ profileId: 'p1', kind: 'login.failed' })).toEqual([])
+      expect((await store.audit.list({ beforeId: all[0].id, limit: 1 })).map((e) => e.kind)).toEqual([
+        'profile.updated',
+      ])
       expect(await store.audit.pruneOlderThan(new Date(clock.t))).toBe(1)
       expect((await store.audit.list()).length).toBe(2)
     })
@@ -239,7 +287,9 @@ export function recordContract(h: StoreHarness): void {
       const url = await h.newDatabase()
       const clock = new Clock()
       const stores = await Promise.all([open(url, clock), open(url, clock), open(url, clock)])
-      const counts = await Promise.all(stores.map((s) => s.attempts.counter('login', { max: 5, windowMs: 60_000 }).consume('alice')))
+      const counts = await Promise.all(
+        stores.map((s) => s.attempts.counter('login', { max: 5, windowMs: 60_000 }).consume('alice')),
+      )
       expect(counts.map((c) => c.count).sort()).toEqual([1, 2, 3])
     })
 

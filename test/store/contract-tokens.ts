@@ -18,7 +18,16 @@ export function tokenContract(h: StoreHarness): void {
         authorizedAccount: 'box@example.com',
         authorizedAt: new Date(clock.t),
       })
-      expect(first).toMatchObject({ profileId: p.id, status: 'ok', failureCount: 0, version: 1, accessToken: 'access-1', refreshToken: 'refresh-1', lastErrorCode: null, nextAttemptAt: null })
+      expect(first).toMatchObject({
+        profileId: p.id,
+        status: 'ok',
+        failureCount: 0,
+        version: 1,
+        accessToken: 'access-1',
+        refreshToken: 'refresh-1',
+        lastErrorCode: null,
+        nextAttemptAt: null,
+      })
       const second = await store.tokens.save(p.id, {
         status: 'error',
         lastErrorCode: 'invalid_grant',
@@ -28,11 +37,24 @@ export function tokenContract(h: StoreHarness): void {
         nextAttemptAt: new Date(clock.t + 60_000),
         refreshTokenUsedAt: new Date(clock.t),
       })
-      expect(second).toMatchObject({ version: 2, accessToken: 'access-1', refreshToken: 'refresh-1', status: 'error', failureCount: 3, authorizedBy: 'alice', tokenType: 'Bearer' })
+      expect(second).toMatchObject({
+        version: 2,
+        accessToken: 'access-1',
+        refreshToken: 'refresh-1',
+        status: 'error',
+        failureCount: 3,
+        authorizedBy: 'alice',
+        tokenType: 'Bearer',
+      })
       expect(second.nextAttemptAt).toEqual(new Date(clock.t + 60_000))
       expect(await store.tokens.get(p.id)).toEqual(second)
       const cleared = await store.tokens.save(p.id, { accessToken: null, accessTokenExpiresAt: null })
-      expect(cleared).toMatchObject({ accessToken: null, accessTokenExpiresAt: null, refreshToken: 'refresh-1', version: 3 })
+      expect(cleared).toMatchObject({
+        accessToken: null,
+        accessTokenExpiresAt: null,
+        refreshToken: 'refresh-1',
+        version: 3,
+      })
     })
 
     it('summarises token state without the tokens themselves', async () => {
@@ -47,7 +69,10 @@ export function tokenContract(h: StoreHarness): void {
       expect(summary).not.toHaveProperty('refreshToken')
       const all = await store.tokens.summaries()
       expect(all.map((s) => [s.profileId, s.hasAccessToken, s.status]).sort()).toEqual(
-        [[a.id, true, 'ok'], [b.id, false, 'reauthorization_required']].sort(),
+        [
+          [a.id, true, 'ok'],
+          [b.id, false, 'reauthorization_required'],
+        ].sort(),
       )
       expect(JSON.stringify(all)).not.toMatch(/access-a|refresh-a|refresh-b/)
       expect(await store.tokens.summary('unknown')).toBeNull()
@@ -55,7 +80,9 @@ export function tokenContract(h: StoreHarness): void {
 
     it('refuses to save tokens for an unknown profile with PROFILE_NOT_FOUND', async () => {
       const { store } = await fresh(h)
-      expect(await codeOf(store.tokens.save('00000000-0000-0000-0000-000000000000', { accessToken: 'x' }))).toBe('PROFILE_NOT_FOUND')
+      expect(await codeOf(store.tokens.save('00000000-0000-0000-0000-000000000000', { accessToken: 'x' }))).toBe(
+        'PROFILE_NOT_FOUND',
+      )
     })
 
     it('clears the token record', async () => {

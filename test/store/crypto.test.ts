@@ -46,7 +46,9 @@ describe('Keyring (AES-256-GCM secrets at rest)', () => {
     const parts = stored.split('.')
     const flipped = Buffer.from(parts[4], 'base64url')
     flipped[0] ^= 1
-    expect(codeOf(() => keys.decrypt([...parts.slice(0, 4), flipped.toString('base64url')].join('.'), 'ctx'))).toBe('DECRYPT_FAILED')
+    expect(codeOf(() => keys.decrypt([...parts.slice(0, 4), flipped.toString('base64url')].join('.'), 'ctx'))).toBe(
+      'DECRYPT_FAILED',
+    )
     const foreign = new Keyring([randomBytes(32).toString('base64')]).encrypt('top-secret-value', 'ctx')
     try {
       keys.decrypt(foreign, 'ctx')
@@ -60,18 +62,25 @@ describe('Keyring (AES-256-GCM secrets at rest)', () => {
     expect(codeOf(() => keys.decrypt('plain text', 'ctx'))).toBe('DECRYPT_FAILED')
   })
 
-  it.each([4, 12])('refuses a value whose tag was truncated to %i bytes with DECRYPT_FAILED (a short tag is forgeable)', (bytes) => {
-    const keys = new Keyring([newest])
-    const parts = keys.encrypt('top-secret-value', 'ctx').split('.')
-    const truncated = [...parts.slice(0, 3), Buffer.from(parts[3], 'base64url').subarray(0, bytes).toString('base64url'), parts[4]].join('.')
-    try {
-      keys.decrypt(truncated, 'ctx')
-      expect.unreachable()
-    } catch (error) {
-      expect(error).toMatchObject({ code: 'DECRYPT_FAILED', details: { keyId: parts[1] } })
-      expect((error as Error).message).not.toContain('top-secret-value')
-    }
-  })
+  it.each([4, 12])(
+    'refuses a value whose tag was truncated to %i bytes with DECRYPT_FAILED (a short tag is forgeable)',
+    (bytes) => {
+      const keys = new Keyring([newest])
+      const parts = keys.encrypt('top-secret-value', 'ctx').split('.')
+      const truncated = [
+        ...parts.slice(0, 3),
+        Buffer.from(parts[3], 'base64url').subarray(0, bytes).toString('base64url'),
+        parts[4],
+      ].join('.')
+      try {
+        keys.decrypt(truncated, 'ctx')
+        expect.unreachable()
+      } catch (error) {
+        expect(error).toMatchObject({ code: 'DECRYPT_FAILED', details: { keyId: parts[1] } })
+        expect((error as Error).message).not.toContain('top-secret-value')
+      }
+    },
+  )
 
   it('refuses keys that are not 32 bytes of base64, and an empty key list, with CONFIG_INVALID', () => {
     expect(codeOf(() => new Keyring([]))).toBe('CONFIG_INVALID')

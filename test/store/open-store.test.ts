@@ -6,7 +6,11 @@ import { openStore } from '../../src/store/index.js'
 import { TEST_KEYS } from '../fixtures/databases.js'
 
 const options = { encryptionKeys: TEST_KEYS, now: () => Date.now() }
-const codeOf = (p: Promise<unknown>) => p.then(() => 'RESOLVED', (e: { code?: string }) => e.code)
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'RESOLVED',
+    (e: { code?: string }) => e.code,
+  )
 
 describe('openStore', () => {
   it('creates the parent folders of a new SQLite file', async () => {

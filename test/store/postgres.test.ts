@@ -51,13 +51,22 @@ describe.skipIf(!available)('PostgreSQL refresh lock', () => {
       const p = await a.profiles.create(profileInput())
       const entered = deferred()
       const release = deferred()
-      const stuck = a.tokens.withRefreshLock(p.id, async () => (entered.resolve(), await release.promise, { patch: { accessToken: 'late' }, result: 1 }), {
-        timeoutMs: 300,
-        waitMs: 1000,
-      })
+      const stuck = a.tokens.withRefreshLock(
+        p.id,
+        async () => (entered.resolve(), await release.promise, { patch: { accessToken: 'late' }, result: 1 }),
+        {
+          timeoutMs: 300,
+          waitMs: 1000,
+        },
+      )
       await entered.promise
       // b waits on the row lock until the server ends a's idle transaction after 300 ms.
-      expect(await b.tokens.withRefreshLock(p.id, async () => ({ patch: { accessToken: 'b' }, result: 2 }), { timeoutMs: 5000, waitMs: 5000 })).toBe(2)
+      expect(
+        await b.tokens.withRefreshLock(p.id, async () => ({ patch: { accessToken: 'b' }, result: 2 }), {
+          timeoutMs: 5000,
+          waitMs: 5000,
+        }),
+      ).toBe(2)
       release.resolve()
       expect(await codeOf(stuck)).toBe('STORE_UNAVAILABLE')
       expect((await b.tokens.get(p.id))?.accessToken).toBe('b')

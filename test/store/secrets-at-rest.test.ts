@@ -22,11 +22,21 @@ async function writeSecrets(store: Store): Promise<void> {
   const p = await store.profiles.create(profileInput({ clientSecret: `${SECRETS.clientSecret}-old` }))
   await store.profiles.update(p.id, profileInput({ clientSecret: SECRETS.clientSecret }))
   await store.tokens.save(p.id, { accessToken: SECRETS.accessToken, refreshToken: SECRETS.refreshToken })
-  await store.tokens.withRefreshLock(p.id, async () => ({ patch: { accessToken: `${SECRETS.accessToken}-new` }, result: null }), {
-    timeoutMs: 1000,
-    waitMs: 1000,
+  await store.tokens.withRefreshLock(
+    p.id,
+    async () => ({ patch: { accessToken: `${SECRETS.accessToken}-new` }, result: null }),
+    {
+      timeoutMs: 1000,
+      waitMs: 1000,
+    },
+  )
+  await store.loginTokens.put({
+    deviceHash: 'device',
+    providerId: 'p',
+    userId: 'u',
+    refreshToken: SECRETS.loginRefreshToken,
+    expiresAt: new Date(Date.now() + 60_000),
   })
-  await store.loginTokens.put({ deviceHash: 'device', providerId: 'p', userId: 'u', refreshToken: SECRETS.loginRefreshToken, expiresAt: new Date(Date.now() + 60_000) })
   // The secrets are really stored (and decrypt).
   expect(await store.profiles.getClientSecret(p.id)).toBe(SECRETS.clientSecret)
   expect((await store.loginTokens.get('device'))?.refreshToken).toBe(SECRETS.loginRefreshToken)
@@ -72,8 +82,12 @@ describe('secrets at rest', () => {
     const client = new pg.Client({ connectionString: db.url })
     await client.connect()
     try {
-      const { rows: tables } = await client.query<{ tablename: string }>(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)
-      expect(tables.map((t) => t.tablename)).toEqual(expect.arrayContaining(['profiles', 'tokens', 'login_tokens', 'sessions', 'audit']))
+      const { rows: tables } = await client.query<{ tablename: string }>(
+        `SELECT tablename FROM pg_tables WHERE schemaname = 'public'`,
+      )
+      expect(tables.map((t) => t.tablename)).toEqual(
+        expect.arrayContaining(['profiles', 'tokens', 'login_tokens', 'sessions', 'audit']),
+      )
       let dump = ''
       for (const { tablename } of tables) {
         const { rows } = await client.query(`SELECT t::text AS row FROM "${tablename}" t`)

@@ -21,7 +21,9 @@ async function startApp(database: string, clock: { now: number }, maxAge = 60_00
     await store.close()
   })
   const app = express()
-  app.use(session({ secret: 'test-secret', store: sessions, resave: false, saveUninitialized: false, cookie: { maxAge } }))
+  app.use(
+    session({ secret: 'test-secret', store: sessions, resave: false, saveUninitialized: false, cookie: { maxAge } }),
+  )
   app.post('/count', (req, res) => {
     const s = req.session as unknown as { count?: number }
     s.count = (s.count ?? 0) + 1
@@ -58,7 +60,11 @@ describe('StoreSessionStore with express-session', () => {
     clock.now += 29_000
     // A change is saved, and its cookie keeps the expiry of the first one.
     const changed = await request(app).post('/count').set('Cookie', cookie).expect(200, { count: 2 })
-    expect(String(changed.headers['set-cookie'])).toContain(String(created.headers['set-cookie']).split('; ').find((a) => a.startsWith('Expires=')))
+    expect(String(changed.headers['set-cookie'])).toContain(
+      String(created.headers['set-cookie'])
+        .split('; ')
+        .find((a) => a.startsWith('Expires=')),
+    )
     clock.now += 2_000
     await request(app).get('/count').set('Cookie', cookie).expect(200, { count: null })
     expect(await sessions.prune()).toBe(1)
@@ -87,7 +93,9 @@ describe('StoreSessionStore with express-session', () => {
     cleanups.push(() => store.close())
     await store.sessions.set('old', '{}', new Date(clock.now - 1))
     const sessions = new StoreSessionStore(store, { now: () => clock.now, pruneIntervalMs: 10 })
-    await expect.poll(async () => (await store.sessions.pruneExpired()) === 0 && (await store.sessions.get('old')) === null).toBe(true)
+    await expect
+      .poll(async () => (await store.sessions.pruneExpired()) === 0 && (await store.sessions.get('old')) === null)
+      .toBe(true)
     sessions.close()
   })
 })

@@ -34,12 +34,18 @@ export const MAIL_SERVER_CLIENT = {
 
 export const MAIL_SCOPE = 'openid offline_access mail'
 
-export function startMailOp(options: { rotateRefreshToken?: boolean; accessTokenTtlSec?: number } = {}): Promise<OidcProviderFixture> {
+export function startMailOp(
+  options: { rotateRefreshToken?: boolean; accessTokenTtlSec?: number } = {},
+): Promise<OidcProviderFixture> {
   return startOidcProvider({ clients: [{ ...MAIL_CLIENT }, { ...MAIL_SERVER_CLIENT }] as never, ...options })
 }
 
 export function introspectionOf(op: OidcProviderFixture) {
-  return { url: `${op.issuer}/token/introspection`, clientId: MAIL_SERVER_CLIENT.client_id, clientSecret: MAIL_SERVER_CLIENT.client_secret }
+  return {
+    url: `${op.issuer}/token/introspection`,
+    clientId: MAIL_SERVER_CLIENT.client_id,
+    clientSecret: MAIL_SERVER_CLIENT.client_secret,
+  }
 }
 
 /** A clock that tests move by hand. */
@@ -62,7 +68,9 @@ export interface TokenTestContext {
 type TokenOptions = Partial<ReturnType<typeof resolveConfig>['tokens']>
 
 /** A DockContext over a fresh store; `fetch` may be replaced per test. */
-export async function makeContext(options: { tokens?: TokenOptions; fetch?: typeof fetch; database?: string; clock?: Clock } = {}): Promise<TokenTestContext> {
+export async function makeContext(
+  options: { tokens?: TokenOptions; fetch?: typeof fetch; database?: string; clock?: Clock } = {},
+): Promise<TokenTestContext> {
   const clock = options.clock ?? new Clock()
   const { store, database, encryptionKey, close } = await openTestStore(clock.now, options.database)
   const config = resolveConfig({
@@ -112,9 +120,15 @@ export function profileInput(op: OidcProviderFixture, overrides: Partial<Profile
 
 /** The authorization code flow by hand (what "renew authorization" does): returns the token response. */
 export async function authorize(op: OidcProviderFixture, account = 'alice'): Promise<client.TokenEndpointResponse> {
-  const config = await client.discovery(new URL(op.issuer), MAIL_CLIENT.client_id, MAIL_CLIENT.client_secret, client.ClientSecretPost(MAIL_CLIENT.client_secret), {
-    execute: [client.allowInsecureRequests],
-  })
+  const config = await client.discovery(
+    new URL(op.issuer),
+    MAIL_CLIENT.client_id,
+    MAIL_CLIENT.client_secret,
+    client.ClientSecretPost(MAIL_CLIENT.client_secret),
+    {
+      execute: [client.allowInsecureRequests],
+    },
+  )
   const verifier = client.randomPKCECodeVerifier()
   const state = client.randomState()
   const redirectUri = MAIL_CLIENT.redirect_uris[0]
@@ -136,13 +150,21 @@ export async function authorize(op: OidcProviderFixture, account = 'alice'): Pro
     if (!location) throw new Error(`authorization stopped at ${current} (${res.status})`)
     current = new URL(location, current).toString()
   }
-  const tokens = await client.authorizationCodeGrant(config, new URL(current), { pkceCodeVerifier: verifier, expectedState: state })
+  const tokens = await client.authorizationCodeGrant(config, new URL(current), {
+    pkceCodeVerifier: verifier,
+    expectedState: state,
+  })
   if (!tokens.refresh_token) throw new Error('the provider issued no refresh token')
   return tokens
 }
 
 /** Create a profile and store the tokens of a fresh authorization, as "renew authorization" would. */
-export async function authorizedProfile(t: TokenTestContext, op: OidcProviderFixture, overrides: Partial<ProfileInput> = {}, account = 'alice'): Promise<{ profile: Profile; tokens: client.TokenEndpointResponse }> {
+export async function authorizedProfile(
+  t: TokenTestContext,
+  op: OidcProviderFixture,
+  overrides: Partial<ProfileInput> = {},
+  account = 'alice',
+): Promise<{ profile: Profile; tokens: client.TokenEndpointResponse }> {
   const profile = await t.store.profiles.create(profileInput(op, overrides))
   const tokens = await authorize(op, account)
   await t.store.tokens.save(profile.id, {

@@ -33,12 +33,15 @@ export function startWorker(script: string, args: Record<string, unknown>): IpcW
     next<T extends { type: string }>(type: string): Promise<T> {
       const i = inbox.findIndex((m) => m.type === type)
       if (i >= 0) return Promise.resolve(inbox.splice(i, 1)[0] as T)
-      return new Promise<T>((resolve, reject) => waiting.push({ type, resolve: resolve as (m: { type: string }) => void, reject }))
+      return new Promise<T>((resolve, reject) =>
+        waiting.push({ type, resolve: resolve as (m: { type: string }) => void, reject }),
+      )
     },
   }
 }
 
 /** SIGKILL every worker still running (afterEach). */
 export function killAll(workers: IpcWorker[]): void {
-  for (const w of workers.splice(0)) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL')
+  for (const w of workers.splice(0))
+    if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL')
 }

@@ -28,7 +28,14 @@ describe('keep-alive concurrency', () => {
       setTimeout(() => {
         inFlight--
         res.setHeader('content-type', 'application/json')
-        res.end(JSON.stringify({ access_token: `at-${requests}`, token_type: 'Bearer', expires_in: 3600, refresh_token: `rt-${requests}` }))
+        res.end(
+          JSON.stringify({
+            access_token: `at-${requests}`,
+            token_type: 'Bearer',
+            expires_in: 3600,
+            refresh_token: `rt-${requests}`,
+          }),
+        )
       }, 15)
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
@@ -41,33 +48,43 @@ describe('keep-alive concurrency', () => {
     await t?.close()
   })
 
-  it(`refreshes ${PROFILES} idle mailboxes with at most keepAliveConcurrency requests at once`, { timeout: 30_000 }, async () => {
-    t = await makeContext({ tokens: { keepAliveAfterMs: DAY, keepAliveIntervalMs: 3600_000, keepAliveConcurrency: 3, keepAliveJitterMs: 5 } })
-    const ids: string[] = []
-    for (let i = 0; i < PROFILES; i++) {
-      const profile = await t.store.profiles.create({
-        name: `Mailbox ${String(i).padStart(3, '0')}`,
-        grantType: 'authorization_code',
-        authorizationUrl: 'http://127.0.0.1:1/auth',
-        tokenUrl,
-        redirectUrl: 'http://127.0.0.1:3000/cb',
-        clientId: 'keep-alive-client',
-        clientSecret: 'keep-alive-secret',
-        scope: 'offline_access mail',
-        valid: true,
-        secretExpiresAt: null,
-        proxy: null,
-        preset: null,
-        tenantId: null,
+  it(
+    `refreshes ${PROFILES} idle mailboxes with at most keepAliveConcurrency requests at once`,
+    { timeout: 30_000 },
+    async () => {
+      t = await makeContext({
+        tokens: { keepAliveAfterMs: DAY, keepAliveIntervalMs: 3600_000, keepAliveConcurrency: 3, keepAliveJitterMs: 5 },
       })
-      await t.store.tokens.save(profile.id, { refreshToken: `initial-${i}`, status: 'ok', authorizedAt: new Date(t.clock.now()) })
-      ids.push(profile.id)
-    }
-    t.clock.advance(2 * DAY)
-    const report = await createTokenProvider(t.ctx).keepAlive()
-    expect(report.failed).toEqual([])
-    expect(report.refreshed).toEqual(ids)
-    expect(requests).toBe(PROFILES)
-    expect(maxInFlight).toBe(3)
-  })
+      const ids: string[] = []
+      for (let i = 0; i < PROFILES; i++) {
+        const profile = await t.store.profiles.create({
+          name: `Mailbox ${String(i).padStart(3, '0')}`,
+          grantType: 'authorization_code',
+          authorizationUrl: 'http://127.0.0.1:1/auth',
+          tokenUrl,
+          redirectUrl: 'http://127.0.0.1:3000/cb',
+          clientId: 'keep-alive-client',
+          clientSecret: 'keep-alive-secret',
+          scope: 'offline_access mail',
+          valid: true,
+          secretExpiresAt: null,
+          proxy: null,
+          preset: null,
+          tenantId: null,
+        })
+        await t.store.tokens.save(profile.id, {
+          refreshToken: `initial-${i}`,
+          status: 'ok',
+          authorizedAt: new Date(t.clock.now()),
+        })
+        ids.push(profile.id)
+      }
+      t.clock.advance(2 * DAY)
+      const report = await createTokenProvider(t.ctx).keepAlive()
+      expect(report.failed).toEqual([])
+      expect(report.refreshed).toEqual(ids)
+      expect(requests).toBe(PROFILES)
+      expect(maxInFlight).toBe(3)
+    },
+  )
 })

@@ -53,7 +53,11 @@ describe('token keep-alive', () => {
     await op.revokeAccount('bob')
     t.clock.advance(2 * DAY)
     const provider = createTokenProvider(t.ctx)
-    expect(await provider.keepAlive()).toEqual({ ran: true, refreshed: [], failed: [{ profileId: profile.id, code: 'TOKEN_REAUTHORIZATION_REQUIRED' }] })
+    expect(await provider.keepAlive()).toEqual({
+      ran: true,
+      refreshed: [],
+      failed: [{ profileId: profile.id, code: 'TOKEN_REAUTHORIZATION_REQUIRED' }],
+    })
     t.clock.advance(60_001)
     expect(await provider.keepAlive()).toEqual({ ran: true, refreshed: [], failed: [] })
   })

@@ -22,7 +22,9 @@ const tokens = await openTokenProvider({ database: args.database, encryptionKey:
 
 /** Package names in the CommonJS cache (express, passport and ejs are CommonJS). */
 function loadedPackages(): string[] {
-  const names = Object.keys(createRequire(import.meta.url).cache).map((file) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1])
+  const names = Object.keys(createRequire(import.meta.url).cache).map(
+    (file) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file)?.[1],
+  )
   return [...new Set(names.filter((n): n is string => n !== undefined))]
 }
 

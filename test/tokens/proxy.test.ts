@@ -52,6 +52,8 @@ describe('outbound proxy for token requests', () => {
     await proxy.close()
     t = await makeContext()
     const { profile } = await authorizedProfile(t, op, { proxy: proxy.url })
-    await expect(createTokenProvider(t.ctx).getAccessToken(profile.id, { forceRefresh: true })).rejects.toMatchObject({ code: 'TOKEN_PROVIDER_UNREACHABLE' })
+    await expect(createTokenProvider(t.ctx).getAccessToken(profile.id, { forceRefresh: true })).rejects.toMatchObject({
+      code: 'TOKEN_PROVIDER_UNREACHABLE',
+    })
   })
 })

@@ -7,7 +7,14 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import * as client from 'openid-client'
 import { createTokenProvider } from '../../src/tokens/index.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
-import { authorizedProfile, makeContext, MAIL_CLIENT, profileInput, startMailOp, type TokenTestContext } from './helpers.js'
+import {
+  authorizedProfile,
+  makeContext,
+  MAIL_CLIENT,
+  profileInput,
+  startMailOp,
+  type TokenTestContext,
+} from './helpers.js'
 
 /** A fetch that edits the JSON of token responses, as a provider with other habits would send it. */
 function editingFetch(edit: (body: Record<string, unknown>) => void): typeof fetch {
@@ -94,7 +101,11 @@ describe('token provider: refresh', () => {
     expect(await provider.getAccessToken(profile.id)).toBe(tokens.access_token)
     const renewed = await authorizedProfile(t, op, { name: 'Second' })
     const fresh = (await t.store.tokens.get(renewed.profile.id))!
-    await t.store.tokens.save(profile.id, { accessToken: fresh.accessToken, refreshToken: fresh.refreshToken, accessTokenExpiresAt: fresh.accessTokenExpiresAt })
+    await t.store.tokens.save(profile.id, {
+      accessToken: fresh.accessToken,
+      refreshToken: fresh.refreshToken,
+      accessTokenExpiresAt: fresh.accessTokenExpiresAt,
+    })
     expect(await provider.getAccessToken(profile.id)).toBe(tokens.access_token) // still cached
     provider.invalidate(profile.id)
     expect(await provider.getAccessToken(profile.id)).toBe(fresh.accessToken)
@@ -121,7 +132,15 @@ describe('token provider: refresh', () => {
 
   it('gets app-only tokens for a client credentials profile, without a refresh token', async () => {
     t = await makeContext()
-    const profile = await t.store.profiles.create(profileInput(op, { name: 'App only', grantType: 'client_credentials', authorizationUrl: null, redirectUrl: null, scope: 'mail' }))
+    const profile = await t.store.profiles.create(
+      profileInput(op, {
+        name: 'App only',
+        grantType: 'client_credentials',
+        authorizationUrl: null,
+        redirectUrl: null,
+        scope: 'mail',
+      }),
+    )
     op.resetCounters()
     const provider = createTokenProvider(t.ctx)
     const token = await provider.getAccessToken(profile.id)
@@ -135,13 +154,17 @@ describe('token provider: refresh', () => {
   it('refuses an authorization code profile that was never authorized with TOKEN_NOT_AUTHORIZED', async () => {
     t = await makeContext()
     const profile = await t.store.profiles.create(profileInput(op, { name: 'Never authorized' }))
-    await expect(createTokenProvider(t.ctx).getAccessToken(profile.id)).rejects.toMatchObject({ code: 'TOKEN_NOT_AUTHORIZED' })
+    await expect(createTokenProvider(t.ctx).getAccessToken(profile.id)).rejects.toMatchObject({
+      code: 'TOKEN_NOT_AUTHORIZED',
+    })
   })
 
   it('refuses a profile marked not valid with TOKEN_PROFILE_INVALID', async () => {
     t = await makeContext()
     const { profile } = await authorizedProfile(t, op, { valid: false })
-    await expect(createTokenProvider(t.ctx).getAccessToken(profile.id)).rejects.toMatchObject({ code: 'TOKEN_PROFILE_INVALID' })
+    await expect(createTokenProvider(t.ctx).getAccessToken(profile.id)).rejects.toMatchObject({
+      code: 'TOKEN_PROFILE_INVALID',
+    })
   })
 })
 
@@ -172,8 +195,15 @@ describe('token provider: rotating refresh tokens', () => {
     expect(op.grants.refresh_token).toBe(2)
 
     // The first refresh token was spent. (Last: the provider's reuse detection revokes the grant.)
-    const config = new client.Configuration({ issuer: op.issuer, token_endpoint: `${op.issuer}/token` }, MAIL_CLIENT.client_id, undefined, client.ClientSecretPost(MAIL_CLIENT.client_secret))
+    const config = new client.Configuration(
+      { issuer: op.issuer, token_endpoint: `${op.issuer}/token` },
+      MAIL_CLIENT.client_id,
+      undefined,
+      client.ClientSecretPost(MAIL_CLIENT.client_secret),
+    )
     client.allowInsecureRequests(config)
-    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' })
+    await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    })
   })
 })

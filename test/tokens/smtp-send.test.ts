@@ -7,7 +7,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import nodemailer from 'nodemailer'
-import { createTokenProvider, nodemailerOptions, testMailConnection, type MailAccountType } from '../../src/tokens/index.js'
+import {
+  createTokenProvider,
+  nodemailerOptions,
+  testMailConnection,
+  type MailAccountType,
+} from '../../src/tokens/index.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { sha256, startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
 import { createTestCa, type TestCa } from '../fixtures/test-ca.js'
@@ -38,42 +43,70 @@ describe('sending mail with nodemailer and a token from the provider, over verif
 
   const serverOf = (type: MailAccountType) => (type === 'SMTPS_OAuth2' ? implicit : starttls)
 
-  it.each(['SMTPTLS_OAuth2', 'SMTP_OAuth2', 'SMTPS_OAuth2'] as const)('delivers a mail authenticated with XOAUTH2 (%s, options from nodemailerOptions)', async (type) => {
-    await t?.close()
-    t = await makeContext()
-    const { profile } = await authorizedProfile(t, op)
-    const tokens = createTokenProvider(t.ctx)
-    const smtp = serverOf(type)
-    const transport = nodemailer.createTransport({
-      ...nodemailerOptions(tokens, type, { host: smtp.host, port: smtp.port, user: 'alice', profileId: profile.id, tls: { ca: ca.cert } }),
-      logger: false,
-    })
-    try {
-      await transport.sendMail({ from: 'alice@example.com', to: 'bob@example.com', subject: 'Hello', text: `via XOAUTH2 (${type})` })
-    } finally {
-      transport.close()
-    }
-    expect(smtp.messages.at(-1)).toMatchObject({ user: 'alice', from: 'alice@example.com', to: ['bob@example.com'] })
-    expect(smtp.messages.at(-1)?.raw).toContain(`via XOAUTH2 (${type})`)
-    // The login came over TLS: the server saw the token only inside the encrypted session.
-    expect(smtp.attempts.at(-1)).toMatchObject({ user: 'alice', accepted: true, secure: true })
-  })
+  it.each(['SMTPTLS_OAuth2', 'SMTP_OAuth2', 'SMTPS_OAuth2'] as const)(
+    'delivers a mail authenticated with XOAUTH2 (%s, options from nodemailerOptions)',
+    async (type) => {
+      await t?.close()
+      t = await makeContext()
+      const { profile } = await authorizedProfile(t, op)
+      const tokens = createTokenProvider(t.ctx)
+      const smtp = serverOf(type)
+      const transport = nodemailer.createTransport({
+        ...nodemailerOptions(tokens, type, {
+          host: smtp.host,
+          port: smtp.port,
+          user: 'alice',
+          profileId: profile.id,
+          tls: { ca: ca.cert },
+        }),
+        logger: false,
+      })
+      try {
+        await transport.sendMail({
+          from: 'alice@example.com',
+          to: 'bob@example.com',
+          subject: 'Hello',
+          text: `via XOAUTH2 (${type})`,
+        })
+      } finally {
+        transport.close()
+      }
+      expect(smtp.messages.at(-1)).toMatchObject({ user: 'alice', from: 'alice@example.com', to: ['bob@example.com'] })
+      expect(smtp.messages.at(-1)?.raw).toContain(`via XOAUTH2 (${type})`)
+      // The login came over TLS: the server saw the token only inside the encrypted session.
+      expect(smtp.attempts.at(-1)).toMatchObject({ user: 'alice', accepted: true, secure: true })
+    },
+  )
 
   it('renews a token the server rejects (nodemailer renew → forceRefresh) and then delivers', async () => {
     await t?.close()
     t = await makeContext()
     const { profile } = await authorizedProfile(t, op)
     // The stored access token looks valid to us but the provider no longer knows it (a stale token).
-    await t.store.tokens.save(profile.id, { accessToken: 'stale-access-token', accessTokenExpiresAt: new Date(t.clock.now() + 3600_000) })
+    await t.store.tokens.save(profile.id, {
+      accessToken: 'stale-access-token',
+      accessTokenExpiresAt: new Date(t.clock.now() + 3600_000),
+    })
     op.resetCounters()
     const attemptsBefore = starttls.attempts.length
     const tokens = createTokenProvider(t.ctx)
     const transport = nodemailer.createTransport({
-      ...nodemailerOptions(tokens, 'SMTPTLS_OAuth2', { host: starttls.host, port: starttls.port, user: 'alice', profileId: profile.name, tls: { ca: ca.cert } }),
+      ...nodemailerOptions(tokens, 'SMTPTLS_OAuth2', {
+        host: starttls.host,
+        port: starttls.port,
+        user: 'alice',
+        profileId: profile.name,
+        tls: { ca: ca.cert },
+      }),
       logger: false,
     })
     try {
-      await transport.sendMail({ from: 'alice@example.com', to: 'carol@example.com', subject: 'Retry', text: 'after renew' })
+      await transport.sendMail({
+        from: 'alice@example.com',
+        to: 'carol@example.com',
+        subject: 'Retry',
+        text: 'after renew',
+      })
     } finally {
       transport.close()
     }
@@ -95,15 +128,37 @@ describe('sending mail with nodemailer and a token from the provider, over verif
     const tokens = createTokenProvider(t.ctx)
     for (const type of ['SMTP_OAuth2', 'SMTPTLS_OAuth2', 'SMTPS_OAuth2'] as const) {
       const smtp = serverOf(type)
-      const ok = await testMailConnection(tokens, { profileId: profile.id, type, host: smtp.host, port: smtp.port, user: 'alice', tls: { ca: ca.cert } })
+      const ok = await testMailConnection(tokens, {
+        profileId: profile.id,
+        type,
+        host: smtp.host,
+        port: smtp.port,
+        user: 'alice',
+        tls: { ca: ca.cert },
+      })
       expect({ type, ok: ok.ok }).toEqual({ type, ok: true })
-      expect(ok.steps.map((s) => [s.step, s.ok])).toEqual([['token', true], ['connect', true], ['auth', true]])
+      expect(ok.steps.map((s) => [s.step, s.ok])).toEqual([
+        ['token', true],
+        ['connect', true],
+        ['auth', true],
+      ])
       expect(smtp.attempts.at(-1)).toMatchObject({ user: 'alice', accepted: true, secure: true })
     }
 
-    const refused = await testMailConnection(tokens, { profileId: profile.id, type: 'SMTP_OAuth2', host: starttls.host, port: starttls.port, user: 'bob', tls: { ca: ca.cert } })
+    const refused = await testMailConnection(tokens, {
+      profileId: profile.id,
+      type: 'SMTP_OAuth2',
+      host: starttls.host,
+      port: starttls.port,
+      user: 'bob',
+      tls: { ca: ca.cert },
+    })
     expect(refused.ok).toBe(false)
-    expect(refused.steps.map((s) => [s.step, s.ok])).toEqual([['token', true], ['connect', true], ['auth', false]])
+    expect(refused.steps.map((s) => [s.step, s.ok])).toEqual([
+      ['token', true],
+      ['connect', true],
+      ['auth', false],
+    ])
     const token = await tokens.getAccessToken(profile.id)
     expect(JSON.stringify(refused)).not.toContain(token)
   })

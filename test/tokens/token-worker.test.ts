@@ -10,7 +10,12 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { AuthdockError } from '../../src/errors.js'
-import { imapflowAuth, nodemailerProvisionCallback, openTokenProvider, type TokenWorker } from '../../src/tokens-entry.js'
+import {
+  imapflowAuth,
+  nodemailerProvisionCallback,
+  openTokenProvider,
+  type TokenWorker,
+} from '../../src/tokens-entry.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
 import { authorizedProfile, makeContext, startMailOp, type TokenTestContext } from './helpers.js'
@@ -45,10 +50,19 @@ describe('openTokenProvider (token-only worker)', () => {
     worker = await openTokenProvider({ database, encryptionKey: TEST_KEYS[0] })
 
     expect(await worker.getAccessToken(profile.id)).toBe(stored.accessToken)
-    expect(await worker.getToken('Support mailbox')).toEqual({ profileId: profile.id, accessToken: stored.accessToken, expiresAt: stored.accessTokenExpiresAt })
-    expect(await imapflowAuth(worker, 'Support mailbox', 'desk@example.com')).toEqual({ user: 'desk@example.com', accessToken: stored.accessToken })
+    expect(await worker.getToken('Support mailbox')).toEqual({
+      profileId: profile.id,
+      accessToken: stored.accessToken,
+      expiresAt: stored.accessTokenExpiresAt,
+    })
+    expect(await imapflowAuth(worker, 'Support mailbox', 'desk@example.com')).toEqual({
+      user: 'desk@example.com',
+      accessToken: stored.accessToken,
+    })
     const provisioned = await new Promise<{ token?: string; expires?: number }>((resolve, reject) =>
-      nodemailerProvisionCallback(worker!, profile.id)('desk@example.com', false, (err, token, expires) => (err ? reject(err) : resolve({ token, expires }))),
+      nodemailerProvisionCallback(worker!, profile.id)('desk@example.com', false, (err, token, expires) =>
+        err ? reject(err) : resolve({ token, expires }),
+      ),
     )
     expect(provisioned).toEqual({ token: stored.accessToken, expires: stored.accessTokenExpiresAt!.getTime() })
     // A valid stored token needs no provider.
@@ -74,7 +88,12 @@ describe('openTokenProvider (token-only worker)', () => {
 
   it('keepAlive: true runs the keep-alive in the worker (off by default: the web instances run it)', async () => {
     const { database, profile } = await authorized()
-    worker = await openTokenProvider({ database, encryptionKey: TEST_KEYS[0], keepAlive: true, tokens: { keepAliveAfterMs: 1, keepAliveIntervalMs: 100 } })
+    worker = await openTokenProvider({
+      database,
+      encryptionKey: TEST_KEYS[0],
+      keepAlive: true,
+      tokens: { keepAliveAfterMs: 1, keepAliveIntervalMs: 100 },
+    })
     // Nobody asks for a token: only the keep-alive can cause this refresh.
     expect(await once(worker.events, 'token.refreshed')).toEqual([{ profileId: profile.id }])
     expect(op.grants.refresh_token).toBeGreaterThanOrEqual(1)
@@ -84,7 +103,11 @@ describe('openTokenProvider (token-only worker)', () => {
     ['encryptionKey', { database: 'sqlite::memory:' }, 'is required'],
     ['encryptionKey', { database: 'sqlite::memory:', encryptionKey: 'c2hvcnQ=' }, '32 bytes'],
     ['database', { database: 'mysql://db/x', encryptionKey: TEST_KEYS[0] }, 'sqlite'],
-    ['tokens.lockTimeoutMs', { database: 'sqlite::memory:', encryptionKey: TEST_KEYS[0], tokens: { lockTimeoutMs: -1 } }, 'expected'],
+    [
+      'tokens.lockTimeoutMs',
+      { database: 'sqlite::memory:', encryptionKey: TEST_KEYS[0], tokens: { lockTimeoutMs: -1 } },
+      'expected',
+    ],
     ['keepAlive', { database: 'sqlite::memory:', encryptionKey: TEST_KEYS[0], keepAlive: 'yes' }, 'boolean'],
   ])('refuses a missing or bad %s with CONFIG_INVALID naming it', async (field, options, expected) => {
     const error = await openTokenProvider(options as never).then(
@@ -124,7 +147,13 @@ describe('the authdock/tokens entry', () => {
   })
 
   it('is the package subpath authdock/tokens, built next to the main entry', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { exports: Record<string, unknown> }
-    expect(pkg.exports['./tokens']).toEqual({ types: './dist/src/tokens-entry.d.ts', import: './dist/src/tokens-entry.js', default: './dist/src/tokens-entry.js' })
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+      exports: Record<string, unknown>
+    }
+    expect(pkg.exports['./tokens']).toEqual({
+      types: './dist/src/tokens-entry.d.ts',
+      import: './dist/src/tokens-entry.js',
+      default: './dist/src/tokens-entry.js',
+    })
   })
 })

@@ -1,6 +1,13 @@
 /** `authdock check-secrets`: the secret-expiry check for cron and monitoring (exit 0/1/2). */
 import { parseArgs } from 'node:util'
-import { evaluateSecrets, exitCodeFor, profileSecrets, storedLoginClientSecrets, type ExpiringSecret, type SecretFinding } from '../../ops/secret-expiry.js'
+import {
+  evaluateSecrets,
+  exitCodeFor,
+  profileSecrets,
+  storedLoginClientSecrets,
+  type ExpiringSecret,
+  type SecretFinding,
+} from '../../ops/secret-expiry.js'
 import { certificateSecrets } from '../../credentials/expiry.js'
 import { DATABASE_OPTION, STORE_HELP, openCliStore } from '../store.js'
 import { UsageError } from '../exit-codes.js'
@@ -36,7 +43,11 @@ function parseLoginExpiry(value: string): ExpiringSecret {
 
 function describe(f: SecretFinding): string {
   const what = f.kind === 'profile' ? `profile "${f.name}"` : `login client "${f.name}"`
-  const when = f.expired ? `expired ${-f.daysLeft} day(s) ago` : f.daysLeft === 0 ? 'expires today' : `expires in ${f.daysLeft} day(s)`
+  const when = f.expired
+    ? `expired ${-f.daysLeft} day(s) ago`
+    : f.daysLeft === 0
+      ? 'expires today'
+      : `expires in ${f.daysLeft} day(s)`
   const credential = f.certificate ? `certificate ${f.certificate.thumbprint}` : 'client secret'
   return `${f.level.toUpperCase().padEnd(7)} ${what}: ${credential} ${when} (${f.expiresAt.toISOString().slice(0, 10)})`
 }
@@ -48,7 +59,12 @@ export const checkSecretsCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const { values } = parseArgs({
       args,
-      options: { ...DATABASE_OPTION, 'login-secret-expires': { type: 'string', multiple: true }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...DATABASE_OPTION,
+        'login-secret-expires': { type: 'string', multiple: true },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     })
@@ -64,8 +80,18 @@ export const checkSecretsCommand: Command = {
       const profiles = await store.profiles.list()
       const names = new Map(profiles.map((p) => [p.id, p.name]))
       // Without the options, a login provider is named by its id.
-      const certificates = certificateSecrets(await store.credentials.listActive(), (c) => (c.ownerKind === 'profile' ? (names.get(c.ownerId) ?? null) : c.ownerId))
-      findings = evaluateSecrets([...login, ...storedLoginClientSecrets(await store.loginProviders.list()), ...profileSecrets(profiles), ...certificates], io.now())
+      const certificates = certificateSecrets(await store.credentials.listActive(), (c) =>
+        c.ownerKind === 'profile' ? (names.get(c.ownerId) ?? null) : c.ownerId,
+      )
+      findings = evaluateSecrets(
+        [
+          ...login,
+          ...storedLoginClientSecrets(await store.loginProviders.list()),
+          ...profileSecrets(profiles),
+          ...certificates,
+        ],
+        io.now(),
+      )
     } finally {
       await store.close()
     }

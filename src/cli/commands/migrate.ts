@@ -21,7 +21,12 @@ export const migrateCommand: Command = {
   summary: 'create or update the database schema',
   help,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseArgs({ args, options: { ...DATABASE_OPTION, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...DATABASE_OPTION, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    })
     if (values.help) {
       io.out(help)
       return 0

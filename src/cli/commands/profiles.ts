@@ -23,7 +23,12 @@ const day = (d: Date | null): string => (d ? d.toISOString().slice(0, 10) : '')
 
 function table(rows: string[][]): string[] {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)))
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd())
+  return rows.map((r) =>
+    r
+      .map((c, i) => c.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd(),
+  )
 }
 
 export const profilesCommand: Command = {
@@ -33,7 +38,12 @@ export const profilesCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...DATABASE_OPTION, json: { type: 'boolean' }, csv: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...DATABASE_OPTION,
+        json: { type: 'boolean' },
+        csv: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: true,
     })
@@ -43,7 +53,12 @@ export const profilesCommand: Command = {
     }
     const [action, ...rest] = positionals
     if (rest.length) throw new UsageError(`Unexpected argument "${rest[0]}"`)
-    if (action !== 'list' && action !== 'export') throw new UsageError(action ? `Unknown action "profiles ${action}": use list or export` : 'Say what to do: profiles list | profiles export --csv')
+    if (action !== 'list' && action !== 'export')
+      throw new UsageError(
+        action
+          ? `Unknown action "profiles ${action}": use list or export`
+          : 'Say what to do: profiles list | profiles export --csv',
+      )
     if (action === 'export' && !values.csv) throw new UsageError('profiles export needs --csv (the only format)')
     if (action === 'list' && values.csv) throw new UsageError('--csv belongs to profiles export')
 
@@ -52,13 +67,31 @@ export const profilesCommand: Command = {
       const [profiles, summaries] = await Promise.all([store.profiles.list(), store.tokens.summaries()])
       const byId = new Map(summaries.map((s) => [s.profileId, s]))
       if (action === 'export') {
-        io.out(profilesCsv(profiles.map((profile) => ({ profile, token: byId.get(profile.id) ?? null }))).replace(/\r\n$/, ''))
+        io.out(
+          profilesCsv(profiles.map((profile) => ({ profile, token: byId.get(profile.id) ?? null }))).replace(
+            /\r\n$/,
+            '',
+          ),
+        )
       } else if (values.json) {
-        io.out(JSON.stringify(profiles.map((p) => ({ ...p, tokenStatus: byId.get(p.id)?.status ?? 'none' })), null, 2))
+        io.out(
+          JSON.stringify(
+            profiles.map((p) => ({ ...p, tokenStatus: byId.get(p.id)?.status ?? 'none' })),
+            null,
+            2,
+          ),
+        )
       } else if (!profiles.length) {
         io.out('No profiles.')
       } else {
-        const rows = profiles.map((p) => [p.id, p.name, p.grantType, p.valid ? 'yes' : 'no', byId.get(p.id)?.status ?? 'none', day(p.secretExpiresAt) || '-'])
+        const rows = profiles.map((p) => [
+          p.id,
+          p.name,
+          p.grantType,
+          p.valid ? 'yes' : 'no',
+          byId.get(p.id)?.status ?? 'none',
+          day(p.secretExpiresAt) || '-',
+        ])
         for (const line of table([['ID', 'NAME', 'GRANT', 'VALID', 'TOKEN', 'SECRET EXPIRES'], ...rows])) io.out(line)
       }
       return 0

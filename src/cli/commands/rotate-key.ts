@@ -22,7 +22,12 @@ export const rotateKeyCommand: Command = {
   summary: 're-encrypt every stored secret under the newest key',
   help,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseArgs({ args, options: { ...DATABASE_OPTION, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: true })
+    const { values, positionals } = parseArgs({
+      args,
+      options: { ...DATABASE_OPTION, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: true,
+    })
     if (values.help) {
       io.out(help)
       return 0

@@ -27,7 +27,12 @@ async function findProfile(store: Store, idOrName: string): Promise<Profile> {
 
 function inWords(ms: number): string {
   const abs = Math.abs(ms)
-  const text = abs >= 86_400_000 ? `${Math.floor(abs / 86_400_000)} d` : abs >= 3_600_000 ? `${Math.floor(abs / 3_600_000)} h` : `${Math.floor(abs / 60_000)} min`
+  const text =
+    abs >= 86_400_000
+      ? `${Math.floor(abs / 86_400_000)} d`
+      : abs >= 3_600_000
+        ? `${Math.floor(abs / 3_600_000)} h`
+        : `${Math.floor(abs / 60_000)} min`
   return ms >= 0 ? `in ${text}` : `${text} ago`
 }
 
@@ -38,7 +43,12 @@ export const tokenCommand: Command = {
   async run(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseArgs({
       args,
-      options: { ...DATABASE_OPTION, show: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        ...DATABASE_OPTION,
+        show: { type: 'boolean' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: true,
     })
@@ -70,7 +80,9 @@ export const tokenCommand: Command = {
       }
       io.out(`profile:        ${profile.name} (${profile.id})`)
       io.out(`status:         ${info.status}`)
-      io.out(`access token:   ${info.hasAccessToken ? 'present' : 'none'}${expiresAt ? `, expires ${expiresAt.toISOString()} (${inWords(expiresAt.getTime() - io.now())})` : ''}`)
+      io.out(
+        `access token:   ${info.hasAccessToken ? 'present' : 'none'}${expiresAt ? `, expires ${expiresAt.toISOString()} (${inWords(expiresAt.getTime() - io.now())})` : ''}`,
+      )
       io.out(`scope:          ${info.scope ?? '-'}`)
       io.out(`refresh token:  ${info.hasRefreshToken ? 'present' : 'none'}`)
       if (info.lastErrorCode) io.out(`last error:     ${info.lastErrorCode}`)

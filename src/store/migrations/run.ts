@@ -15,7 +15,12 @@ export interface Migration {
  * an advisory transaction lock so that instances starting together apply each migration once
  * (SQLite's BEGIN IMMEDIATE already serialises writers).
  */
-export async function runMigrations(db: Db, migrations: readonly Migration[], now: () => number, lockStatement?: string): Promise<number[]> {
+export async function runMigrations(
+  db: Db,
+  migrations: readonly Migration[],
+  now: () => number,
+  lockStatement?: string,
+): Promise<number[]> {
   return db.transaction(async (tx) => {
     if (lockStatement) await tx.get(lockStatement)
     await tx.run(
@@ -23,12 +28,18 @@ export async function runMigrations(db: Db, migrations: readonly Migration[], no
         db.dialect === 'postgres' ? 'BIGINT' : 'INTEGER'
       } NOT NULL)`,
     )
-    const done = new Set((await tx.all<{ version: unknown }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)))
+    const done = new Set(
+      (await tx.all<{ version: unknown }>('SELECT version FROM schema_migrations')).map((r) => Number(r.version)),
+    )
     const applied: number[] = []
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (done.has(m.version)) continue
       for (const statement of m.statements) await tx.run(statement)
-      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [m.version, m.name, now()])
+      await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        m.version,
+        m.name,
+        now(),
+      ])
       applied.push(m.version)
     }
     return applied

@@ -36,7 +36,8 @@ const digest = (key: string) => createHash('sha256').update(key, 'utf8').digest(
 export function attemptsRepo(db: Db, backend: AttemptsBackend): Store['attempts'] {
   return {
     counter(name, { max, windowMs }): AttemptCounter {
-      if (!/^[a-z0-9_-]+$/.test(name)) throw new Error(`attempt counter name must be lower-case letters, digits, - or _: ${name}`)
+      if (!/^[a-z0-9_-]+$/.test(name))
+        throw new Error(`attempt counter name must be lower-case letters, digits, - or _: ${name}`)
       const limiter = backend.limiter({
         keyPrefix: name,
         points: max,

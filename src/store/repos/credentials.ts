@@ -9,7 +9,13 @@ import type { Keyring } from '../crypto.js'
 import { constraintKind, type Db, type Row } from '../db.js'
 import { toDate } from '../rows.js'
 import { sealer } from '../secrets.js'
-import type { CertificateRecord, ClientAuthMethod, CredentialOwner, CredentialOwnerKind, CredentialsStore } from '../credential-types.js'
+import type {
+  CertificateRecord,
+  ClientAuthMethod,
+  CredentialOwner,
+  CredentialOwnerKind,
+  CredentialsStore,
+} from '../credential-types.js'
 
 const PUBLIC_COLUMNS =
   'id, owner_kind, owner_id, certificate, kid, thumbprint_sha1, thumbprint_sha256, key_size, not_before, not_after, active, created_at, created_by, activated_at'
@@ -47,7 +53,10 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
 
   return {
     async list(owner) {
-      const rows = await db.all(`SELECT ${PUBLIC_COLUMNS} FROM credentials WHERE owner_kind = ? AND owner_id = ? ORDER BY created_at DESC, id`, [owner.kind, owner.id])
+      const rows = await db.all(
+        `SELECT ${PUBLIC_COLUMNS} FROM credentials WHERE owner_kind = ? AND owner_id = ? ORDER BY created_at DESC, id`,
+        [owner.kind, owner.id],
+      )
       return rows.map(toCertificate)
     },
     async get(id) {
@@ -55,7 +64,9 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
       return row ? toCertificate(row) : null
     },
     async listActive() {
-      return (await db.all(`SELECT ${PUBLIC_COLUMNS} FROM credentials WHERE active = ? ORDER BY not_after`, [true])).map(toCertificate)
+      return (
+        await db.all(`SELECT ${PUBLIC_COLUMNS} FROM credentials WHERE active = ? ORDER BY not_after`, [true])
+      ).map(toCertificate)
     },
     async add(owner, input) {
       const id = randomUUID()
@@ -83,7 +94,10 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
             active ? at : null,
           ],
         )
-      const hasActive = await db.get('SELECT 1 AS one FROM credentials WHERE owner_kind = ? AND owner_id = ? AND active = ?', [owner.kind, owner.id, true])
+      const hasActive = await db.get(
+        'SELECT 1 AS one FROM credentials WHERE owner_kind = ? AND owner_id = ? AND active = ?',
+        [owner.kind, owner.id, true],
+      )
       try {
         return toCertificate((await insert(!hasActive))!)
       } catch (error) {
@@ -100,12 +114,26 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
         const owner = { kind: target.ownerKind, id: target.ownerId }
         if (target.active) return { certificate: target, previous: null }
         const at = now()
-        const before = await tx.get(`SELECT ${PUBLIC_COLUMNS} FROM credentials WHERE owner_kind = ? AND owner_id = ? AND active = ?`, [owner.kind, owner.id, true])
+        const before = await tx.get(
+          `SELECT ${PUBLIC_COLUMNS} FROM credentials WHERE owner_kind = ? AND owner_id = ? AND active = ?`,
+          [owner.kind, owner.id, true],
+        )
         // Off first, then on: the unique index is checked per statement.
-        await tx.run('UPDATE credentials SET active = ? WHERE owner_kind = ? AND owner_id = ? AND active = ?', [false, owner.kind, owner.id, true])
-        const updated = await tx.get(`UPDATE credentials SET active = ?, activated_at = ? WHERE id = ? RETURNING ${PUBLIC_COLUMNS}`, [true, at, id])
+        await tx.run('UPDATE credentials SET active = ? WHERE owner_kind = ? AND owner_id = ? AND active = ?', [
+          false,
+          owner.kind,
+          owner.id,
+          true,
+        ])
+        const updated = await tx.get(
+          `UPDATE credentials SET active = ?, activated_at = ? WHERE id = ? RETURNING ${PUBLIC_COLUMNS}`,
+          [true, at, id],
+        )
         await touchOwner(tx, owner, at)
-        return { certificate: toCertificate(updated!), previous: before ? { ...toCertificate(before), active: false } : null }
+        return {
+          certificate: toCertificate(updated!),
+          previous: before ? { ...toCertificate(before), active: false } : null,
+        }
       })
     },
     remove(id) {
@@ -114,21 +142,31 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
         if (!row) throw notFound()
         const certificate = toCertificate(row)
         if (certificate.active) {
-          throw new AuthdockError('CLIENT_CERTIFICATE_ACTIVE', 'The active certificate cannot be removed: activate another certificate first.', {
-            details: { certificateId: id, thumbprintSha1: certificate.thumbprintSha1 },
-          })
+          throw new AuthdockError(
+            'CLIENT_CERTIFICATE_ACTIVE',
+            'The active certificate cannot be removed: activate another certificate first.',
+            {
+              details: { certificateId: id, thumbprintSha1: certificate.thumbprintSha1 },
+            },
+          )
         }
         await tx.run('DELETE FROM credentials WHERE id = ? AND active = ?', [id, false])
         return certificate
       })
     },
     async activeSigner(owner) {
-      const row = await db.get(`SELECT ${PUBLIC_COLUMNS}, private_key FROM credentials WHERE owner_kind = ? AND owner_id = ? AND active = ?`, [owner.kind, owner.id, true])
+      const row = await db.get(
+        `SELECT ${PUBLIC_COLUMNS}, private_key FROM credentials WHERE owner_kind = ? AND owner_id = ? AND active = ?`,
+        [owner.kind, owner.id, true],
+      )
       if (!row) return null
       return { ...toCertificate(row), privateKeyPem: privateKey.open(row.private_key, String(row.id)) as string }
     },
     async method(owner) {
-      const row = await db.get('SELECT method FROM client_auth WHERE owner_kind = ? AND owner_id = ?', [owner.kind, owner.id])
+      const row = await db.get('SELECT method FROM client_auth WHERE owner_kind = ? AND owner_id = ?', [
+        owner.kind,
+        owner.id,
+      ])
       return row?.method === 'private_key_jwt' ? 'private_key_jwt' : 'client_secret'
     },
     async setMethod(owner, method: ClientAuthMethod) {

@@ -47,7 +47,8 @@ export function loginProvidersRepo(db: Db, keys: Keyring, now: () => number): St
   const secret = sealer(keys, 'login_providers', 'client_secret')
   const byId = (d: Db, id: string) => d.get('SELECT * FROM login_providers WHERE id = ?', [id])
   // Which login audit entries name a provider: the JSON operator differs, the question does not.
-  const providerOfDetails = db.dialect === 'postgres' ? `details->>'providerId'` : `json_extract(details, '$.providerId')`
+  const providerOfDetails =
+    db.dialect === 'postgres' ? `details->>'providerId'` : `json_extract(details, '$.providerId')`
 
   return {
     async list() {
@@ -83,8 +84,13 @@ export function loginProvidersRepo(db: Db, keys: Keyring, now: () => number): St
         if (!existing) throw new AuthdockError('LOGIN_PROVIDER_NOT_FOUND', `No login provider with id ${id}`)
         const originChanged = originOf(String(existing.issuer)) !== originOf(input.issuer)
         const keep = input.clientSecret === undefined
-        const secretDropped = keep && originChanged && existing.client_secret !== null && existing.client_secret !== undefined
-        const clientSecret = secretDropped ? null : keep ? existing.client_secret : secret.seal(input.clientSecret ?? null, id)
+        const secretDropped =
+          keep && originChanged && existing.client_secret !== null && existing.client_secret !== undefined
+        const clientSecret = secretDropped
+          ? null
+          : keep
+            ? existing.client_secret
+            : secret.seal(input.clientSecret ?? null, id)
         const row = await tx.get(
           `UPDATE login_providers SET (${COLUMNS}, client_secret, version, updated_at) = (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            WHERE id = ? RETURNING *`,
@@ -107,10 +113,15 @@ export function loginProvidersRepo(db: Db, keys: Keyring, now: () => number): St
     },
     async activeWithSecrets() {
       const rows = await db.all('SELECT * FROM login_providers WHERE active = ? ORDER BY lower(label), id', [true])
-      return rows.map((row) => ({ ...toLoginProvider(row), clientSecret: secret.open(row.client_secret, String(row.id)) }))
+      return rows.map((row) => ({
+        ...toLoginProvider(row),
+        clientSecret: secret.open(row.client_secret, String(row.id)),
+      }))
     },
     async version() {
-      const row = await db.get<{ version: unknown }>('SELECT version FROM store_versions WHERE name = ?', [VERSION_NAME])
+      const row = await db.get<{ version: unknown }>('SELECT version FROM store_versions WHERE name = ?', [
+        VERSION_NAME,
+      ])
       return Number(row?.version ?? 0)
     },
     async userCount(id) {

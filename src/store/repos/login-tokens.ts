@@ -20,16 +20,31 @@ export function loginTokensRepo(db: Db, keys: Keyring, now: () => number): Store
          ON CONFLICT (device_hash) DO UPDATE SET family_id = excluded.family_id, provider_id = excluded.provider_id,
            user_id = excluded.user_id, refresh_token = excluded.refresh_token, created_at = excluded.created_at,
            last_used_at = excluded.last_used_at, expires_at = excluded.expires_at`,
-        [record.deviceHash, record.deviceHash, record.providerId, record.userId, refresh.seal(record.refreshToken, record.deviceHash), at, at, record.expiresAt.getTime()],
+        [
+          record.deviceHash,
+          record.deviceHash,
+          record.providerId,
+          record.userId,
+          refresh.seal(record.refreshToken, record.deviceHash),
+          at,
+          at,
+          record.expiresAt.getTime(),
+        ],
       )
     },
     async get(deviceHash) {
       // An expired record is as good as none; pruneExpired removes it later.
-      const row = await db.get('SELECT * FROM login_tokens WHERE device_hash = ? AND expires_at > ?', [deviceHash, now()])
+      const row = await db.get('SELECT * FROM login_tokens WHERE device_hash = ? AND expires_at > ?', [
+        deviceHash,
+        now(),
+      ])
       return row ? toLoginToken(row, refresh.open(row.refresh_token, deviceHash) as string) : null
     },
     async getRotated(deviceHash) {
-      const row = await db.get('SELECT * FROM login_token_rotations WHERE device_hash = ? AND expires_at > ?', [deviceHash, now()])
+      const row = await db.get('SELECT * FROM login_token_rotations WHERE device_hash = ? AND expires_at > ?', [
+        deviceHash,
+        now(),
+      ])
       return row ? toRotatedLoginDevice(row) : null
     },
     rotate(deviceHash, next) {
@@ -42,7 +57,10 @@ export function loginTokensRepo(db: Db, keys: Keyring, now: () => number): Store
           [next.deviceHash, refresh.seal(next.refreshToken, next.deviceHash), at, deviceHash, at],
         )
         if (changed !== 1) return false
-        const row = await tx.get('SELECT family_id, provider_id, user_id, expires_at FROM login_tokens WHERE device_hash = ?', [next.deviceHash])
+        const row = await tx.get(
+          'SELECT family_id, provider_id, user_id, expires_at FROM login_tokens WHERE device_hash = ?',
+          [next.deviceHash],
+        )
         if (!row) throw new Error('login token vanished inside its own transaction')
         await tx.run(
           `INSERT INTO login_token_rotations (device_hash, family_id, provider_id, user_id, rotated_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)

@@ -8,7 +8,14 @@ import type { Keyring } from '../crypto.js'
 import { constraintKind, type Db } from '../db.js'
 import { toMs, toProfile, toTokenSummary } from '../rows.js'
 import { sealer } from '../secrets.js'
-import { PROFILE_PAGE_DEFAULT, PROFILE_PAGE_MAX, type Profile, type ProfileInput, type ProfilePageQuery, type Store } from '../types.js'
+import {
+  PROFILE_PAGE_DEFAULT,
+  PROFILE_PAGE_MAX,
+  type Profile,
+  type ProfileInput,
+  type ProfilePageQuery,
+  type Store,
+} from '../types.js'
 import { secretMoves } from '../secret-binding.js'
 
 /** Changing one of these makes the stored tokens belong to other settings: they are cleared. */
@@ -59,11 +66,14 @@ function pageWhere(query: ProfilePageQuery, now: number): { sql: string; params:
   const q = query.q?.trim()
   if (q) {
     const like = containing(q)
-    where.push(`(lower(p.name) LIKE ? ESCAPE '\\' OR lower(coalesce(p.mailbox, '')) LIKE ? ESCAPE '\\' OR lower(p.client_id) LIKE ? ESCAPE '\\')`)
+    where.push(
+      `(lower(p.name) LIKE ? ESCAPE '\\' OR lower(coalesce(p.mailbox, '')) LIKE ? ESCAPE '\\' OR lower(p.client_id) LIKE ? ESCAPE '\\')`,
+    )
     params.push(like, like, like)
   }
   // "No token" as the overview words it: no record, or one holding neither a token nor an error.
-  const none = 't.profile_id IS NULL OR (t.access_token IS NULL AND t.refresh_token IS NULL AND t.last_error_code IS NULL)'
+  const none =
+    't.profile_id IS NULL OR (t.access_token IS NULL AND t.refresh_token IS NULL AND t.last_error_code IS NULL)'
   if (query.state === 'none') where.push(`(${none})`)
   else if (query.state) {
     where.push(`t.status = ? AND NOT (${none})`)
@@ -139,17 +149,25 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
       })
     },
     async page(query = {}) {
-      const pageSize = Math.min(Math.max(Math.trunc(query.pageSize ?? PROFILE_PAGE_DEFAULT) || PROFILE_PAGE_DEFAULT, 1), PROFILE_PAGE_MAX)
+      const pageSize = Math.min(
+        Math.max(Math.trunc(query.pageSize ?? PROFILE_PAGE_DEFAULT) || PROFILE_PAGE_DEFAULT, 1),
+        PROFILE_PAGE_MAX,
+      )
       const page = Math.max(Math.trunc(query.page ?? 1) || 1, 1)
       const where = pageWhere(query, now())
       const from = `FROM profiles p LEFT JOIN tokens t ON t.profile_id = p.id ${where.sql}`
       const [count, rows] = await Promise.all([
         db.get<{ n: unknown }>(`SELECT count(*) AS n ${from}`, where.params),
         // Ordered like list(); the (lower(name), name) index serves the order and the offset.
-        db.all(`SELECT p.* ${from} ORDER BY lower(p.name), p.name LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`, where.params),
+        db.all(
+          `SELECT p.* ${from} ORDER BY lower(p.name), p.name LIMIT ${pageSize} OFFSET ${(page - 1) * pageSize}`,
+          where.params,
+        ),
       ])
       const ids = rows.map((r) => String(r.id))
-      const tokens = ids.length ? await db.all(`SELECT * FROM tokens WHERE profile_id IN (${ids.map(() => '?').join(', ')})`, ids) : []
+      const tokens = ids.length
+        ? await db.all(`SELECT * FROM tokens WHERE profile_id IN (${ids.map(() => '?').join(', ')})`, ids)
+        : []
       const byId = new Map(tokens.map((t) => [String(t.profile_id), toTokenSummary(t)]))
       return {
         rows: rows.map((r) => ({ profile: toProfile(r), token: byId.get(String(r.id)) ?? null })),
@@ -171,7 +189,10 @@ export function profilesRepo(db: Db, keys: Keyring, now: () => number): Store['p
       // Bounded IN lists: SQLite allows 32,766 parameters, PostgreSQL 65,535.
       for (let i = 0; i < unique.length; i += 500) {
         const chunk = unique.slice(i, i + 500)
-        for (const r of await db.all(`SELECT id, name FROM profiles WHERE id IN (${chunk.map(() => '?').join(', ')})`, chunk)) {
+        for (const r of await db.all(
+          `SELECT id, name FROM profiles WHERE id IN (${chunk.map(() => '?').join(', ')})`,
+          chunk,
+        )) {
           names.set(String(r.id), String(r.name))
         }
       }
