@@ -5,6 +5,7 @@
 import type { ProviderConfig } from '../config.js'
 import type { LoginProviderRecord } from '../store/types.js'
 import type { ListedLoginProvider } from './provider-admin.js'
+import { LOGIN_PROVIDER_SETTINGS, loginProviderSettings, loginProviderToBody } from './provider-schema.js'
 
 /** The form's values: strings for the inputs, a boolean for the checkbox. Never the secret. */
 export interface LoginProviderFormValues {
@@ -25,19 +26,10 @@ export interface LoginProviderFormValues {
   tenantId: string
 }
 
+// Every setting but the checkbox is a text input (the id is a hidden one).
 const TEXT_FIELDS = [
   'id',
-  'label',
-  'issuer',
-  'clientId',
-  'secretExpiresAt',
-  'scope',
-  'claim',
-  'claimLabel',
-  'authorizationParams',
-  'idTokenAlgorithms',
-  'preset',
-  'tenantId',
+  ...LOGIN_PROVIDER_SETTINGS.filter((f): f is Exclude<typeof f, 'active'> => f !== 'active'),
 ] as const
 
 const paramsText = (params: Record<string, string>) =>
@@ -47,21 +39,13 @@ const paramsText = (params: Record<string, string>) =>
 
 /** Values of a stored provider for the edit form. */
 export function formFromRecord(p: LoginProviderRecord): LoginProviderFormValues {
-  return {
+  const body = {
+    ...loginProviderToBody(p),
     id: p.id,
-    label: p.label,
-    active: p.active,
-    issuer: p.issuer,
-    clientId: p.clientId,
-    secretExpiresAt: p.secretExpiresAt ? p.secretExpiresAt.toISOString().slice(0, 10) : '',
-    scope: p.scope,
-    claim: p.claim,
-    claimLabel: p.claimLabel,
     authorizationParams: paramsText(p.authorizationParams),
     idTokenAlgorithms: (p.idTokenAlgorithms ?? []).join(' '),
-    preset: p.preset ?? '',
-    tenantId: p.tenantId ?? '',
   }
+  return { ...formFromBody(body), active: p.active }
 }
 
 /** What the administrator sent, back into the form after an error (the secret is dropped). */
@@ -120,19 +104,8 @@ export function loginProviderJson(listed: ListedLoginProvider): Record<string, u
     id: p.id,
     source: 'admin',
     readOnly: false,
-    label: p.label,
-    active: p.active,
-    issuer: p.issuer,
-    clientId: p.clientId,
+    ...loginProviderSettings(p),
     hasClientSecret: p.hasClientSecret,
-    secretExpiresAt: p.secretExpiresAt,
-    scope: p.scope,
-    claim: p.claim,
-    claimLabel: p.claimLabel,
-    authorizationParams: p.authorizationParams,
-    idTokenAlgorithms: p.idTokenAlgorithms,
-    preset: p.preset,
-    tenantId: p.tenantId,
     redirectUri: listed.redirectUri,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { isSecureOrLoopbackUrl, type ResolvedConfig } from '../config.js'
-import { AuthdockError } from '../errors.js'
+import * as field from '../http/body-fields.js'
 import type { GrantType, Profile, ProfileInput } from '../store/types.js'
 import { PRESET_IDS, isValidTenantId } from './presets.js'
 
@@ -26,38 +26,12 @@ export const FIELD_LIMITS = {
 
 export const GRANT_TYPES = ['authorization_code', 'client_credentials'] as const satisfies readonly GrantType[]
 
-// C0 controls and DEL: never part of a name, scope or client id (header and log injection).
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/
-
 /** Foreign text made plain for display: control characters become spaces, at most `max` characters. */
 export function plainText(value: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- see CONTROL
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
   const clean = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
   return clean.length > max ? `${clean.slice(0, max)}…` : clean
 }
-
-/** Form values arrive as strings; an empty or blank one means "not given". */
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
-const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
-
-const text = (max: number) =>
-  z
-    .preprocess(
-      trimmed,
-      z.string({ error: 'is required' }).min(1, 'is required').max(max, `must be at most ${max} characters`),
-    )
-    .refine((v) => !CONTROL.test(v), 'must not contain control characters')
-
-const optionalText = (max: number) =>
-  z.preprocess(
-    blankToUndefined,
-    z
-      .string({ error: 'must be text' })
-      .max(max, `must be at most ${max} characters`)
-      .refine((v) => !CONTROL.test(v), 'must not contain control characters')
-      .optional(),
-  )
 
 const secureUrl = (max: number) =>
   z
@@ -65,52 +39,20 @@ const secureUrl = (max: number) =>
     .max(max, `must be at most ${max} characters`)
     .refine((v) => URL.canParse(v), 'must be a URL')
     .refine(isSecureOrLoopbackUrl, 'must be an https URL (http only for loopback hosts)')
-    .refine(
-      (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
-      'must not contain a user name or password',
-    )
+    .refine((v) => !field.hasCredentials(v), field.CREDENTIALS_IN_URL)
 
-const optionalUrl = (max: number) => z.preprocess((v) => blankToUndefined(trimmed(v)), secureUrl(max).optional())
+const optionalUrl = (max: number) =>
+  z.preprocess((v) => field.blankToUndefined(field.trimmed(v)), secureUrl(max).optional())
 
 const proxyUrl = z.preprocess(
-  (v) => blankToUndefined(trimmed(v)),
+  (v) => field.blankToUndefined(field.trimmed(v)),
   z
     .string({ error: 'must be a URL' })
     .max(FIELD_LIMITS.proxy, `must be at most ${FIELD_LIMITS.proxy} characters`)
     .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// proxy URL')
     // The proxy is stored and shown in clear, so it must not carry a password.
-    .refine(
-      (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
-      'must not contain a user name or password',
-    )
+    .refine((v) => !field.hasCredentials(v), field.CREDENTIALS_IN_URL)
     .optional(),
-)
-
-/** A checkbox: a form sends "on" when ticked (and nothing otherwise); JSON sends a boolean. */
-const checkbox = z.preprocess(
-  (v) => {
-    if (typeof v !== 'string') return v
-    const lower = v.toLowerCase()
-    if (['on', '1', 'true', 'yes'].includes(lower)) return true
-    if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
-    return v
-  },
-  z.boolean({ error: 'must be true or false' }).optional(),
-)
-
-const date = z.preprocess(
-  (v) => {
-    const b = blankToUndefined(v)
-    if (b === undefined || b === null) return b
-    if (typeof b === 'string' && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(b.trim())) {
-      const day = b.trim().length === 10
-      const d = new Date(day ? `${b.trim()}T00:00:00Z` : b.trim())
-      // Date rolls 2030-02-31 over to March 3rd; a day that does not exist is an error instead.
-      return Number.isNaN(d.getTime()) || (day && d.toISOString().slice(0, 10) !== b.trim()) ? b : d
-    }
-    return b
-  },
-  z.date({ error: 'must be a date (YYYY-MM-DD)' }).nullable().optional(),
 )
 
 const scope = z.preprocess(
@@ -118,7 +60,7 @@ const scope = z.preprocess(
   z
     .string({ error: 'must be text' })
     .max(FIELD_LIMITS.scope, `must be at most ${FIELD_LIMITS.scope} characters`)
-    .refine((v) => !CONTROL.test(v), 'must be scope values separated by spaces (no tabs or line breaks)')
+    .refine((v) => !field.CONTROL.test(v), 'must be scope values separated by spaces (no tabs or line breaks)')
     .transform((v) => v.split(' ').filter(Boolean).join(' ')),
 )
 
@@ -128,47 +70,32 @@ const scope = z.preprocess(
  */
 export const profileBodySchema = z
   .object({
-    name: text(FIELD_LIMITS.name),
+    name: field.text(FIELD_LIMITS.name),
     grantType: z.preprocess(
-      (v) => blankToUndefined(v) ?? 'authorization_code',
+      (v) => field.blankToUndefined(v) ?? 'authorization_code',
       z.enum(GRANT_TYPES, { error: 'must be authorization_code or client_credentials' }),
     ),
     authorizationUrl: optionalUrl(FIELD_LIMITS.authorizationUrl),
     tokenUrl: z.preprocess(
-      trimmed,
+      field.trimmed,
       z.string({ error: 'is required' }).min(1, 'is required').pipe(secureUrl(FIELD_LIMITS.tokenUrl)),
     ),
     redirectUrl: optionalUrl(FIELD_LIMITS.redirectUrl),
-    clientId: text(FIELD_LIMITS.clientId),
-    clientSecret: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z
-        .string({ error: 'must be text' })
-        .max(FIELD_LIMITS.clientSecret, `must be at most ${FIELD_LIMITS.clientSecret} characters`)
-        .nullable()
-        .optional(),
-    ),
-    removeClientSecret: checkbox,
+    clientId: field.text(FIELD_LIMITS.clientId),
+    clientSecret: field.secretText(FIELD_LIMITS.clientSecret),
+    removeClientSecret: field.checkbox,
     scope,
-    valid: checkbox,
-    secretExpiresAt: date,
+    valid: field.checkbox,
+    secretExpiresAt: field.date,
     proxy: proxyUrl,
-    preset: z.preprocess(
-      blankToUndefined,
-      z
-        .enum(PRESET_IDS, { error: `must be one of ${PRESET_IDS.join(', ')}` })
-        .nullable()
-        .optional(),
-    ),
-    tenantId: optionalText(FIELD_LIMITS.tenantId).refine(
-      (v) => v === undefined || isValidTenantId(v),
-      'must be a tenant GUID or a domain name',
-    ),
+    preset: field.optionalChoice(PRESET_IDS),
+    tenantId: field
+      .optionalText(FIELD_LIMITS.tenantId)
+      .refine((v) => v === undefined || isValidTenantId(v), 'must be a tenant GUID or a domain name'),
     // The XOAUTH2 user name: an address at Microsoft and Google, a plain name at some servers.
-    mailbox: optionalText(FIELD_LIMITS.mailbox).refine(
-      (v) => v === undefined || !/\s/.test(v),
-      'must be a mailbox address or user name without spaces',
-    ),
+    mailbox: field
+      .optionalText(FIELD_LIMITS.mailbox)
+      .refine((v) => v === undefined || !/\s/.test(v), 'must be a mailbox address or user name without spaces'),
     revocationUrl: optionalUrl(FIELD_LIMITS.revocationUrl),
   })
   .superRefine(
@@ -180,9 +107,6 @@ export const profileBodySchema = z
           path: ['authorizationUrl'],
           message: 'is required for the authorization code grant',
         })
-      }
-      if (typeof p.clientSecret === 'string' && CONTROL.test(p.clientSecret)) {
-        issues.addIssue({ code: 'custom', path: ['clientSecret'], message: 'must not contain control characters' })
       }
     },
     { when: () => true },
@@ -210,22 +134,7 @@ export function defaultRedirectUrl(config: Pick<ResolvedConfig, 'baseUrl' | 'pat
  * const input = parseProfileInput(req.body, { config: dock.config, source: 'form' }) // throws VALIDATION_FAILED with fields
  */
 export function parseProfileInput(body: unknown, options: ParseOptions): ProfileInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AuthdockError('VALIDATION_FAILED', 'The request body must be an object of profile fields.')
-  }
-  const parsed = profileBodySchema.safeParse(body)
-  if (!parsed.success) {
-    const fields: Record<string, string> = {}
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? 'body')
-      fields[key] ??= issue.message
-    }
-    const list = Object.entries(fields)
-      .map(([k, v]) => `"${k}" ${v}`)
-      .join('; ')
-    throw new AuthdockError('VALIDATION_FAILED', `The profile is not valid: ${list}.`, { fields })
-  }
-  const p = parsed.data
+  const p = field.parseBody(profileBodySchema, body, 'profile')
   const secret = p.removeClientSecret ? null : p.clientSecret
   return {
     name: p.name,
@@ -249,28 +158,38 @@ export function parseProfileInput(body: unknown, options: ParseOptions): Profile
   }
 }
 
-/** A stored profile as body values, so a PATCH only has to send what changes. */
+/**
+ * The settings of a profile an administrator edits, in form order (the secret is write-only and
+ * not among them). The audit entry, the edit form and a PATCH's starting point all use this list.
+ */
+export const PROFILE_SETTINGS = [
+  'name',
+  'grantType',
+  'authorizationUrl',
+  'tokenUrl',
+  'redirectUrl',
+  'clientId',
+  'scope',
+  'valid',
+  'secretExpiresAt',
+  'proxy',
+  'preset',
+  'tenantId',
+  'mailbox',
+  'revocationUrl',
+] as const satisfies readonly (keyof Profile & keyof ProfileInput)[]
+
+/** A stored profile as body values (form strings: '' for none), so a PATCH only has to send what changes. */
 export function profileToBody(profile: Profile): Record<string, unknown> {
-  return {
-    name: profile.name,
-    grantType: profile.grantType,
-    authorizationUrl: profile.authorizationUrl ?? '',
-    tokenUrl: profile.tokenUrl,
-    redirectUrl: profile.redirectUrl ?? '',
-    clientId: profile.clientId,
-    scope: profile.scope,
-    valid: profile.valid,
-    secretExpiresAt: profile.secretExpiresAt ? profile.secretExpiresAt.toISOString().slice(0, 10) : '',
-    proxy: profile.proxy ?? '',
-    preset: profile.preset ?? '',
-    tenantId: profile.tenantId ?? '',
-    mailbox: profile.mailbox ?? '',
-    revocationUrl: profile.revocationUrl ?? '',
-  }
+  return Object.fromEntries(
+    PROFILE_SETTINGS.map((f) => {
+      const value = profile[f]
+      return [f, value instanceof Date ? field.bodyDay(value, '') : (value ?? '')]
+    }),
+  )
 }
 
 /** PATCH: the stored profile's values, overwritten by the fields the client sent. */
 export function mergeForPatch(profile: Profile, body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body as never
-  return { ...profileToBody(profile), ...(body as Record<string, unknown>) }
+  return field.mergePatch(profileToBody(profile), body) as Record<string, unknown>
 }
