@@ -2,12 +2,11 @@
  * authdock's public API. Every export is listed by hand; nothing else is part of the contract
  * (README "Public API" lists each with one line).
  */
+// The `authdock/tokens` entry (token provider, errors, SASL and mail helpers) is a subset of this
+// one: its list is kept there only.
+export * from './tokens-entry.js'
 export { createAuthdock, type Authdock } from './authdock.js'
-export { AuthdockError, isAuthdockError, ERROR_CODES, type AuthdockErrorCode } from './errors.js'
-export type { AuthdockOptions, ResolvedConfig, ProviderConfig, AuthdockUser, UserCallbacks, Logger } from './config.js'
-export type { TokenProvider, GetAccessTokenOptions } from './tokens/types.js'
-export { openTokenProvider, type TokenWorker } from './tokens/worker.js'
-export type { TokenWorkerOptions } from './config.js'
+export type { AuthdockOptions, ResolvedConfig, ProviderConfig, AuthdockUser, UserCallbacks } from './config.js'
 export type { WellKnownReport, LoginModule } from './login/types.js'
 export type { WellKnownFinding, WellKnownFindingCode } from './login/types.js'
 export { LoginProviderService, type ListedLoginProvider } from './login/provider-admin.js'
@@ -23,32 +22,16 @@ export { safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
 export type { DeviceReusedEvent } from './login/device.js'
 export {
-  xoauth2,
-  xoauth2Raw,
-  oauthbearer,
-  oauthbearerRaw,
-  nodemailerAuth,
-  nodemailerProvisionCallback,
-  imapflowAuth,
-  mailConnectionOptions,
   nodemailerOptions,
   imapflowOptions,
   mailTlsError,
-  MAIL_ACCOUNT_TYPES,
-  isMailAccountType,
   testMailConnection,
   storedErrorHint,
 } from './tokens/index.js'
 export type {
-  AccessToken,
-  KeepAliveReport,
-  MailAccountType,
-  MailConnectionInput,
-  MailConnectionOptions,
   MailTlsOptions,
   NodemailerTransportOptions,
   ImapflowConnectOptions,
-  ProvisionCallback,
   ConnectionTestInput,
   ConnectionTestReport,
   ConnectionTestStep,
