@@ -10,7 +10,7 @@ import { AuthdockError, isAuthdockError } from '../errors.js'
 import { addAuditEntry } from '../ops/redact.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { LOGIN_PROVIDER_SETTINGS, callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
-import { auditValues, settingChanges } from '../ops/setting-changes.js'
+import { auditValues, creationValues, settingChanges } from '../ops/setting-changes.js'
 import type { WellKnownReport } from './types.js'
 import { refusedReport, testWellKnown } from './well-known.js'
 
@@ -122,8 +122,7 @@ export class LoginProviderService {
       details: {
         providerId: provider.id,
         label: provider.label,
-        values: auditValues(provider, LOGIN_PROVIDER_SETTINGS),
-        secretSet: input.clientSecret ? 'yes' : 'no',
+        ...creationValues(provider, LOGIN_PROVIDER_SETTINGS, input.clientSecret),
       },
     })
     this.ctx.events.emit('loginProvider.created', { providerId: provider.id, label: provider.label, actor })

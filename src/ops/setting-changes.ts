@@ -31,3 +31,12 @@ export function settingChanges<T extends object>(
   }
   return changes
 }
+
+/** The audit details of a new record: every listed setting, and whether a secret was given (never which). */
+export function creationValues<T extends object>(
+  record: T,
+  settings: readonly (keyof T & string)[],
+  secret: string | null | undefined,
+): { values: Record<string, unknown>; secretSet: 'yes' | 'no' } {
+  return { values: auditValues(record, settings), secretSet: secret ? 'yes' : 'no' }
+}

@@ -12,7 +12,7 @@ import type { TokenProvider } from '../tokens/types.js'
 import { secretMoves } from '../store/secret-binding.js'
 import { clearProfileTokens, type ClearTokensResult } from './clear-tokens.js'
 import { PROFILE_SETTINGS } from './schema.js'
-import { auditValues, settingChanges } from '../ops/setting-changes.js'
+import { auditValues, creationValues, settingChanges } from '../ops/setting-changes.js'
 
 /**
  * A profile with its token state, for the overview, the CSV and the JSON list.
@@ -122,8 +122,7 @@ export class ProfileService {
       profileId: profile.id,
       details: {
         name: profile.name,
-        values: auditValues(profile, PROFILE_SETTINGS),
-        secretSet: input.clientSecret ? 'yes' : 'no',
+        ...creationValues(profile, PROFILE_SETTINGS, input.clientSecret),
       },
     })
     this.ctx.events.emit('profile.created', { profileId: profile.id, name: profile.name, actor })
