@@ -233,6 +233,8 @@ export interface ProfilePageQuery {
   state?: ProfileStateFilter
   /** Only profiles whose client secret expires within this many days of `now` (expired ones too). */
   expiresWithinDays?: number
+  /** Only valid profiles whose token record's status is not `ok` (what readiness reports). */
+  needsAttention?: boolean
   /** 1-based. */
   page?: number
   /** 1 to {@link PROFILE_PAGE_MAX}; default {@link PROFILE_PAGE_DEFAULT}. */
