@@ -50,17 +50,13 @@ beforeAll(async () => {
   api = new CredentialsApi(app)
   // The token first: the agent attaches its cookies when a request is created.
   const token = await providerCsrf()
-  const created = await app.agent
-    .post(providersApi())
-    .set(ADMIN)
-    .set('x-csrf-token', token)
-    .send({
-      label: 'Partners',
-      issuer: op.issuer,
-      clientId: CLIENT_ID,
-      scope: 'openid email',
-      clientAuth: 'private_key_jwt',
-    })
+  const created = await app.agent.post(providersApi()).set(ADMIN).set('x-csrf-token', token).send({
+    label: 'Partners',
+    issuer: op.issuer,
+    clientId: CLIENT_ID,
+    scope: 'openid email',
+    clientAuth: 'private_key_jwt',
+  })
   expect(created.status).toBe(201)
   expect(created.body.provider).toMatchObject({ clientAuth: 'private_key_jwt', hasClientSecret: false })
   providerId = created.body.provider.id as string
