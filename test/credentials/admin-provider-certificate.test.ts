@@ -195,6 +195,49 @@ describe('a login provider managed in the admin, with a certificate instead of a
     expect((await api.owner('login-provider', providerId)).body.certificates).toHaveLength(1)
     expect((await login()).url).toBe(`${app.url}/me`)
     expect(op.verified).toHaveLength(1)
+
+    // The certificates page's choice alone (no provider edit) reaches the login too.
+    expect((await api.setMethod('login-provider', providerId, 'client_secret')).status).toBe(200)
+    expect((await login()).url).toMatch(`${app.url}/auth/retry`)
+    expect(op.verified).toHaveLength(1)
+    expect((await api.setMethod('login-provider', providerId, 'private_key_jwt')).status).toBe(200)
+    expect((await login()).url).toBe(`${app.url}/me`)
+    expect(op.verified).toHaveLength(2)
+  })
+
+  it('the HTML form: a new provider saved with a certificate gets one without a secret; moving its issuer needs no secret', async () => {
+    const base = app.dock.config.paths.loginProviders
+    const newForm = await app.agent.get(`${base}/new`).set(ADMIN)
+    expect(newForm.text).toMatch(/id="f-clientAuth-client_secret" name="clientAuth" value="client_secret" checked/)
+    const token = /name="_csrf" value="([^"]+)"/.exec(newForm.text)![1]
+    const id = /name="id" value="([^"]+)"/.exec(newForm.text)![1]
+    const fields = {
+      _csrf: token,
+      id,
+      label: 'Form partner',
+      active: 'on',
+      issuer: 'https://idp.example.com/realms/acme',
+      clientId: 'form-app',
+      clientSecret: 'an-old-secret-0123456789',
+      clientAuth: 'private_key_jwt',
+    }
+    const created = await app.agent.post(`${base}/`).set(ADMIN).type('form').send(fields)
+    expect(created.status).toBe(303)
+    const owner = await api.owner('login-provider', id)
+    expect(owner.body.owner).toMatchObject({ method: 'private_key_jwt', name: 'Form partner' })
+    expect(owner.body.certificates).toMatchObject([{ state: 'active' }])
+
+    // With a secret only, this move would ask for the secret again (LOGIN_PROVIDER_SECRET_REQUIRED).
+    const moved = await app.agent
+      .post(`${base}/${id}`)
+      .set(ADMIN)
+      .type('form')
+      .send({ ...fields, clientSecret: '', issuer: 'https://other.example.com/realms/acme' })
+    expect(moved.status).toBe(303)
+    expect(await app.dock.store.loginProviders.get(id)).toMatchObject({
+      issuer: 'https://other.example.com/realms/acme',
+      hasClientSecret: false,
+    })
   })
 
   it('deleting the provider removes its certificates and method', async () => {

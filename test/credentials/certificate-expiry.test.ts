@@ -141,8 +141,9 @@ describe('certificate expiry reports', () => {
     expect(await checkSecrets(ops.ctx)).toEqual([])
   })
 
-  it("an admin-managed login provider's certificate is reported under its label", async () => {
-    const ops = await opsContext(sqliteUrl(), TEST_KEYS)
+  it("an admin-managed login provider's certificate is reported under its label, by the daily check and the CLI", async () => {
+    const url = sqliteUrl()
+    const ops = await opsContext(url, TEST_KEYS)
     cleanups.push(() => ops.close())
     const provider = await ops.store.loginProviders.create('p.partners0001', {
       label: 'Partners',
@@ -172,6 +173,14 @@ describe('certificate expiry reports', () => {
         certificate: { thumbprint: certificate.thumbprintSha1 },
       },
     ])
+    const now = ops.clock.now()
+    await ops.close()
+    const env = { AUTHDOCK_DATABASE: url, AUTHDOCK_KEY: TEST_KEYS.join(',') }
+    const cli = await runCli(['check-secrets'], env, () => now)
+    expect(cli.code).toBe(1)
+    expect(cli.stdout).toContain(
+      `login client "Partners": certificate ${certificate.thumbprintSha1} expires in 29 day(s)`,
+    )
   })
 
   it('authdock check-secrets exits 0/1/2 for a certificate and names its thumbprint', async () => {
