@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { providerSchema, type ProviderConfig } from '../config.js'
 import { AuthdockError } from '../errors.js'
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { LOGIN_PRESET_IDS } from './provider-presets.js'
 
@@ -262,6 +263,13 @@ export const loginProviderBodySchema = z.object({
       .optional(),
   ),
   confirmClaimChange: checkbox,
+  /** Client secret or certificate; absent keeps the provider's method (a new one: the secret). */
+  clientAuth: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['client_secret', 'private_key_jwt'], { error: `must be one of ${CLIENT_AUTH_METHODS.join(', ')}` })
+      .optional(),
+  ),
 })
 
 export interface ParsedLoginProvider {
@@ -269,6 +277,8 @@ export interface ParsedLoginProvider {
   id?: string
   input: LoginProviderInput
   confirmClaimChange: boolean
+  /** How the provider authenticates at its token endpoint; undefined keeps what it has. */
+  clientAuth?: ClientAuthMethod
 }
 
 /**
@@ -295,6 +305,7 @@ export function parseLoginProviderInput(body: unknown, source: 'form' | 'json'):
   return {
     id: p.id,
     confirmClaimChange: p.confirmClaimChange === true,
+    ...(p.clientAuth ? { clientAuth: p.clientAuth } : {}),
     input: {
       label: p.label,
       active: p.active ?? source === 'json',
@@ -339,15 +350,22 @@ export function mergeLoginProviderPatch(p: LoginProviderRecord, body: unknown): 
 
 /**
  * A stored provider (with its secret) as the login uses it: through the `oidc` option's schema, so
- * its defaults (login timeout, silent login, algorithm list) and rules are the same.
+ * its defaults (login timeout, silent login, algorithm list) and rules are the same. `clientAuth` is
+ * its method from the credentials (`private_key_jwt`: the active certificate signs, the secret is not used).
  */
-export function toProviderConfig(record: LoginProviderRecord & { clientSecret: string | null }): ProviderConfig {
+export function toProviderConfig(
+  record: LoginProviderRecord & { clientSecret: string | null },
+  clientAuth: ClientAuthMethod = 'client_secret',
+): ProviderConfig {
+  const certificate = clientAuth === 'private_key_jwt'
   const parsed = providerSchema.parse({
     label: record.label,
     active: record.active,
     issuer: record.issuer,
     clientId: record.clientId,
-    clientSecret: record.clientSecret ?? undefined,
+    // With a certificate a stored secret is kept (switching back needs it) but never sent.
+    clientSecret: certificate ? undefined : (record.clientSecret ?? undefined),
+    clientAuth: { kind: clientAuth },
     clientSecretExpiresAt: record.secretExpiresAt ?? undefined,
     scope: record.scope,
     claim: record.claim,

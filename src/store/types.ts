@@ -304,6 +304,7 @@ export interface Store {
      * the provider it was issued by.
      */
     update(id: string, input: LoginProviderInput): Promise<{ provider: LoginProviderRecord; secretDropped: boolean }>
+    /** Deletes the provider with its certificates and client authentication method; false when it did not exist. */
     delete(id: string): Promise<boolean>
     getClientSecret(id: string): Promise<string | null>
     /** The active providers with their client secrets, for the login only. */
