@@ -128,7 +128,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const credentials = await createCredentials(ctx, tokens)
   const login = await createLogin(ctx, passport)
   const profiles = createProfiles(ctx, tokens)
-  const loginProviders = createLoginProviderAdmin(ctx)
+  const loginProviders = createLoginProviderAdmin(ctx, credentials.service)
   // The readiness detail is for admins: its guard needs the session's user, which probes skip.
   const operations = await createOperations(ctx, { identify: [sessionMiddleware, passport.session()] })
 

@@ -23,6 +23,7 @@ import {
   publicJwks,
   type KeySize,
 } from './certificate.js'
+import { isStoreProviderId } from '../login/provider-schema.js'
 import { loginProviderOwner } from './login-auth.js'
 
 /** An owner as the admin shows it. */
@@ -30,7 +31,7 @@ export interface OwnerView extends CredentialOwner {
   /** Profile name, or the login provider's label (else id). */
   name: string
   method: ClientAuthMethod
-  /** Login providers from the options: the method is `oidc.clientAuth.kind`, not chosen here. */
+  /** Login providers from the options: the method is `oidc.clientAuth.kind`, not chosen here (admin-managed ones choose). */
   methodFixed: boolean
   /** Where the assertion goes (its `aud`), when known: a profile's token URL. */
   tokenUrl: string | null
@@ -90,6 +91,13 @@ export class CredentialService {
           methodFixed: true,
           tokenUrl: null,
         }
+      }
+      // Managed in the admin: its method is chosen here or in its form, like a profile's.
+      const stored = isStoreProviderId(id) ? await this.ctx.store.loginProviders.get(id) : null
+      if (stored) {
+        const owner = loginProviderOwner(id)
+        const method = await this.ctx.store.credentials.method(owner)
+        return { ...owner, name: stored.label, method, methodFixed: false, tokenUrl: null }
       }
     }
     throw new AuthdockError('NOT_FOUND', 'There is no profile or login provider with this id.')
@@ -178,6 +186,18 @@ export class CredentialService {
     })
     this.ctx.events.emit('client_auth.changed', { ownerKind: owner.kind, ownerId: owner.id, method, actor })
     return method
+  }
+
+  /**
+   * The method chosen in a login provider's form: with a certificate and none active yet, one is
+   * generated first (active at once, with the default validity), so the provider's certificates
+   * page has what to upload at the provider. Each step is audited as on the certificates page.
+   */
+  async chooseMethod(owner: OwnerView, method: ClientAuthMethod, actor: string | null): Promise<ClientAuthMethod> {
+    if (method === 'private_key_jwt' && owner.method !== method && !(await this.list(owner)).some((c) => c.active)) {
+      await this.generate(owner, {}, actor)
+    }
+    return this.setMethod(owner, method, actor)
   }
 
   /**

@@ -156,7 +156,7 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
           throw new AuthdockError('VALIDATION_FAILED', 'The form carries no provider id; reload it.', {
             fields: { id: 'is required; reload the form' },
           })
-        await service.create(parsed.input, actorOf(ctx, req), parsed.id)
+        await service.create(parsed.input, actorOf(ctx, req), parsed.id, { clientAuth: parsed.clientAuth })
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err
         const values = formFromBody(req.body)
@@ -215,7 +215,7 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
       const provider = await service.get(providerId(req.params.id))
       await renderForm(req, res, {
         mode: 'edit',
-        values: formFromRecord(provider),
+        values: formFromRecord(provider, await service.clientAuth(provider.id)),
         errors: {},
         hasClientSecret: provider.hasClientSecret,
       })
@@ -230,6 +230,7 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
         const parsed = parseLoginProviderInput(req.body, 'form')
         await service.update(provider.id, parsed.input, actorOf(ctx, req), {
           confirmClaimChange: parsed.confirmClaimChange,
+          clientAuth: parsed.clientAuth,
         })
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err

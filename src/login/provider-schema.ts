@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { providerSchema, type ProviderConfig } from '../config.js'
 import * as field from '../http/body-fields.js'
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { LOGIN_PRESET_IDS } from './provider-presets.js'
 
@@ -203,6 +204,13 @@ export const loginProviderBodySchema = z.object({
   // null (JSON) means none, as blank does.
   tenantId: z.preprocess((v) => (v === null ? undefined : v), field.optionalText(LOGIN_PROVIDER_LIMITS.tenantId)),
   confirmClaimChange: field.checkbox,
+  /** Client secret or certificate; absent keeps the provider's method (a new one: the secret). */
+  clientAuth: z.preprocess(
+    field.blankToUndefined,
+    z
+      .enum(['client_secret', 'private_key_jwt'], { error: `must be one of ${CLIENT_AUTH_METHODS.join(', ')}` })
+      .optional(),
+  ),
 })
 
 export interface ParsedLoginProvider {
@@ -210,6 +218,8 @@ export interface ParsedLoginProvider {
   id?: string
   input: LoginProviderInput
   confirmClaimChange: boolean
+  /** How the provider authenticates at its token endpoint; undefined keeps what it has. */
+  clientAuth?: ClientAuthMethod
 }
 
 /**
@@ -219,7 +229,7 @@ export interface ParsedLoginProvider {
  * @param source 'form': an unchecked `active` is absent, so missing means false; 'json': missing means true.
  */
 export function parseLoginProviderInput(body: unknown, source: 'form' | 'json'): ParsedLoginProvider {
-  const { id, confirmClaimChange, removeClientSecret, clientSecret, ...settings } = field.parseBody(
+  const { id, confirmClaimChange, clientAuth, removeClientSecret, clientSecret, ...settings } = field.parseBody(
     loginProviderBodySchema,
     body,
     'login provider',
@@ -228,6 +238,7 @@ export function parseLoginProviderInput(body: unknown, source: 'form' | 'json'):
   return {
     id,
     confirmClaimChange: confirmClaimChange === true,
+    ...(clientAuth ? { clientAuth } : {}),
     input: {
       ...settings,
       active: settings.active ?? source === 'json',
@@ -277,15 +288,22 @@ export function mergeLoginProviderPatch(p: LoginProviderRecord, body: unknown): 
 
 /**
  * A stored provider (with its secret) as the login uses it: through the `oidc` option's schema, so
- * its defaults (login timeout, silent login, algorithm list) and rules are the same.
+ * its defaults (login timeout, silent login, algorithm list) and rules are the same. `clientAuth` is
+ * its method from the credentials (`private_key_jwt`: the active certificate signs, the secret is not used).
  */
-export function toProviderConfig(record: LoginProviderRecord & { clientSecret: string | null }): ProviderConfig {
+export function toProviderConfig(
+  record: LoginProviderRecord & { clientSecret: string | null },
+  clientAuth: ClientAuthMethod = 'client_secret',
+): ProviderConfig {
+  const certificate = clientAuth === 'private_key_jwt'
   const parsed = providerSchema.parse({
     label: record.label,
     active: record.active,
     issuer: record.issuer,
     clientId: record.clientId,
-    clientSecret: record.clientSecret ?? undefined,
+    // With a certificate a stored secret is kept (switching back needs it) but never sent.
+    clientSecret: certificate ? undefined : (record.clientSecret ?? undefined),
+    clientAuth: { kind: clientAuth },
     clientSecretExpiresAt: record.secretExpiresAt ?? undefined,
     scope: record.scope,
     claim: record.claim,

@@ -3,6 +3,7 @@
  * One place, so the pages and the API cannot drift apart.
  */
 import type { ProviderConfig } from '../config.js'
+import type { ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderRecord } from '../store/types.js'
 import type { ListedLoginProvider } from './provider-admin.js'
 import { LOGIN_PROVIDER_SETTINGS, loginProviderSettings, loginProviderToBody } from './provider-schema.js'
@@ -24,12 +25,15 @@ export interface LoginProviderFormValues {
   idTokenAlgorithms: string
   preset: string
   tenantId: string
+  /** `client_secret` or `private_key_jwt`. */
+  clientAuth: string
 }
 
 // Every setting but the checkbox is a text input (the id is a hidden one).
 const TEXT_FIELDS = [
   'id',
   ...LOGIN_PROVIDER_SETTINGS.filter((f): f is Exclude<typeof f, 'active'> => f !== 'active'),
+  'clientAuth',
 ] as const
 
 const paramsText = (params: Record<string, string>) =>
@@ -38,12 +42,13 @@ const paramsText = (params: Record<string, string>) =>
     .join('\n')
 
 /** Values of a stored provider for the edit form. */
-export function formFromRecord(p: LoginProviderRecord): LoginProviderFormValues {
+export function formFromRecord(p: LoginProviderRecord, clientAuth: ClientAuthMethod): LoginProviderFormValues {
   const body = {
     ...loginProviderToBody(p),
     id: p.id,
     authorizationParams: paramsText(p.authorizationParams),
     idTokenAlgorithms: (p.idTokenAlgorithms ?? []).join(' '),
+    clientAuth,
   }
   return { ...formFromBody(body), active: p.active }
 }
@@ -74,10 +79,11 @@ export function emptyForm(id: string): LoginProviderFormValues {
     idTokenAlgorithms: '',
     preset: '',
     tenantId: '',
+    clientAuth: 'client_secret',
   }
 }
 
-/** The JSON shape of a provider (no secret; `hasClientSecret` only). */
+/** The JSON shape of a provider (no secret; `hasClientSecret` only; `clientAuth`: secret or certificate). */
 export function loginProviderJson(listed: ListedLoginProvider): Record<string, unknown> {
   if (listed.source === 'options') {
     const p: ProviderConfig = listed.provider
@@ -90,6 +96,7 @@ export function loginProviderJson(listed: ListedLoginProvider): Record<string, u
       issuer: p.issuer,
       clientId: p.clientId,
       hasClientSecret: Boolean(p.clientSecret),
+      clientAuth: listed.clientAuth,
       secretExpiresAt: p.clientSecretExpiresAt ?? null,
       scope: p.scope,
       claim: p.claim,
@@ -106,6 +113,7 @@ export function loginProviderJson(listed: ListedLoginProvider): Record<string, u
     readOnly: false,
     ...loginProviderSettings(p),
     hasClientSecret: p.hasClientSecret,
+    clientAuth: listed.clientAuth,
     redirectUri: listed.redirectUri,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,
@@ -123,6 +131,7 @@ export interface LoginProviderRow {
   claim: string
   claimLabel: string
   hasClientSecret: boolean
+  clientAuth: ClientAuthMethod
   secretExpiresAt: string
   redirectUri: string
 }
@@ -140,6 +149,7 @@ export function overviewRow(listed: ListedLoginProvider): LoginProviderRow {
     claim: String(json.claim),
     claimLabel: String(json.claimLabel),
     hasClientSecret: json.hasClientSecret === true,
+    clientAuth: listed.clientAuth,
     secretExpiresAt: expires,
     redirectUri: listed.redirectUri,
   }

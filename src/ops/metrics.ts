@@ -9,13 +9,17 @@
  * | authdock_token_refreshes_total           | counter | profile             |
  * | authdock_token_failures_total            | counter | profile, code       |
  * | authdock_access_token_expiry_seconds     | gauge   | profile             |
- * | authdock_secret_expiry_seconds           | gauge   | kind, id            |
+ * | authdock_secret_expiry_seconds           | gauge   | kind, id, credential, certificate, state |
  *
  * Counters follow the events ('login.succeeded', 'login.failed', 'token.refreshed',
- * 'token.failed'); gauges are computed from the store when scraped (negative when expired).
+ * 'token.failed'); gauges are computed from the store when scraped (negative when expired). The
+ * expiry gauge has one series per client secret with a known expiry (`credential="secret"`,
+ * `certificate=""`, `state="active"`) and per certificate (`credential="certificate"`, its SHA-1
+ * thumbprint, `state` `active` or `waiting`); `kind` and `id` name the owner either way.
  */
 import type { Registry } from 'prom-client'
 import type { DockContext } from '../context.js'
+import { certificateExpiries } from '../credentials/expiry.js'
 import { expiringSecrets } from './secret-expiry.js'
 
 export interface Metrics {
@@ -75,14 +79,23 @@ export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
   })
   new prom.Gauge({
     name: 'authdock_secret_expiry_seconds',
-    help: 'Seconds until each client secret with a known expiry date expires (negative: expired)',
-    labelNames: ['kind', 'id'],
+    help: 'Seconds until each client secret with a known expiry date and each certificate expires (negative: expired)',
+    labelNames: ['kind', 'id', 'credential', 'certificate', 'state'],
     registers,
     async collect() {
       this.reset()
-      const secrets = await expiringSecrets(ctx)
+      const [secrets, certificates] = await Promise.all([expiringSecrets(ctx), certificateExpiries(ctx)])
+      const seconds = (at: Date) => Math.round((at.getTime() - ctx.now()) / 1000)
       for (const s of secrets)
-        this.set({ kind: s.kind, id: s.id }, Math.round((s.expiresAt.getTime() - ctx.now()) / 1000))
+        this.set(
+          { kind: s.kind, id: s.id, credential: 'secret', certificate: '', state: 'active' },
+          seconds(s.expiresAt),
+        )
+      for (const c of certificates)
+        this.set(
+          { kind: c.kind, id: c.id, credential: 'certificate', certificate: c.thumbprint, state: c.state },
+          seconds(c.expiresAt),
+        )
     },
   })
 
