@@ -4,6 +4,7 @@
  * thumbprints, never its key. Rotation without downtime: generate a second certificate while the
  * first stays active, upload it at the provider, activate it; the old one stays until removed.
  */
+import type { CertificateEvent } from '../events.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { addAuditEntry } from '../ops/redact.js'
@@ -216,7 +217,7 @@ export class CredentialService {
     if (owner.kind === 'profile') this.tokens.invalidate(owner.id)
   }
 
-  private event(owner: CredentialOwner, c: CertificateRecord, actor: string | null): Record<string, unknown> {
+  private event(owner: CredentialOwner, c: CertificateRecord, actor: string | null): CertificateEvent {
     return {
       ownerKind: owner.kind,
       ownerId: owner.id,

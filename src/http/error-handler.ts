@@ -41,7 +41,15 @@ export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?
         req,
         res,
         'error',
-        { error: { code: error.code, message: error.expose ? error.message : null, status: error.status } },
+        {
+          error: {
+            code: error.code,
+            details: error.details,
+            // For a host's own error template; authdock's shows the text of the code.
+            message: error.expose ? error.message : null,
+            status: error.status,
+          },
+        },
         { status: error.status },
       )
       .catch(next)
