@@ -116,6 +116,9 @@ type NoDetails = Record<string, never>
 /**
  * Why a provider or a token request failed, for the page's advice: the i18n key of the hint
  * (`tokens.hint.<key>`) with its placeholder values, and the provider's short error code.
+ *
+ * @example
+ * if (isAuthdockError(err, 'TOKEN_SECRET_EXPIRED')) alert(err.details?.profileId, err.details?.providerCode)
  */
 export interface ProviderFailureDetails {
   profileId?: string
@@ -133,7 +136,12 @@ export interface ProviderFailureDetails {
   retryAt?: string
 }
 
-/** What a failed login step tells (never a token): its phase and the provider's short answer. */
+/**
+ * What a failed login step tells (never a token): its phase and the provider's short answer.
+ *
+ * @example
+ * if (isAuthdockError(err, 'OIDC_ACCESS_DENIED')) log.info({ provider: err.details?.providerError })
+ */
 export interface LoginFailureDetails {
   phase?: string
   providerError?: string
@@ -146,7 +154,12 @@ export interface LoginFailureDetails {
   detail?: string
 }
 
-/** A client-certificate refusal, at a profile or at a login provider. */
+/**
+ * A client-certificate refusal, at a profile or at a login provider.
+ *
+ * @example
+ * if (isAuthdockError(err, 'CLIENT_CERTIFICATE_EXPIRED')) renew(err.details?.ownerId, err.details?.certificate)
+ */
 export interface CertificateFailureDetails extends ProviderFailureDetails, Omit<LoginFailureDetails, 'status'> {
   ownerKind?: 'profile' | 'login-provider'
   ownerId?: string
@@ -247,6 +260,11 @@ export interface AuthdockErrorOptions<C extends AuthdockErrorCode = AuthdockErro
   fields?: Record<string, string>
   /** Extra non-secret facts of this code (see {@link ErrorDetails}). */
   details?: ErrorDetails[C]
+  /**
+   * Pages show `message` as it is instead of the text of the code in the page's language: for a
+   * host's own words (`There is no such order.`). authdock's own errors leave it off.
+   */
+  showMessage?: boolean
 }
 
 /**
@@ -256,7 +274,8 @@ export interface AuthdockErrorOptions<C extends AuthdockErrorCode = AuthdockErro
  * locale; `message` is English, for logs and JSON.
  *
  * @example
- * throw new AuthdockError('NOT_FOUND', 'There is no such mail account.')
+ * throw new AuthdockError('NOT_FOUND', 'There is no such mail account.') // pages: the text of NOT_FOUND
+ * throw new AuthdockError('NOT_FOUND', 'Kein solches Postfach.', { showMessage: true }) // pages: this text
  * // in a catch: err.code, err.status, err.fields, err.toJSON()
  */
 export class AuthdockError<C extends AuthdockErrorCode = AuthdockErrorCode> extends Error {
@@ -266,6 +285,8 @@ export class AuthdockError<C extends AuthdockErrorCode = AuthdockErrorCode> exte
   readonly expose: boolean
   readonly fields?: Record<string, string>
   readonly details?: ErrorDetails[C]
+  /** Pages show `message` rather than the text of the code (an exposed error only). */
+  readonly showMessage: boolean
 
   constructor(code: C, message: string, options: AuthdockErrorOptions<C> = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -274,6 +295,7 @@ export class AuthdockError<C extends AuthdockErrorCode = AuthdockErrorCode> exte
     this.expose = options.expose ?? this.status < 500
     this.fields = options.fields
     this.details = options.details
+    this.showMessage = options.showMessage ?? false
   }
 
   /** A JSON shape safe to send to a client. */
@@ -291,6 +313,11 @@ export class AuthdockError<C extends AuthdockErrorCode = AuthdockErrorCode> exte
 /**
  * An AuthdockError of any code, as a union: `err.code === 'X'` narrows it to `AuthdockError<'X'>`
  * and so its `details` to that code's payload.
+ *
+ * @example
+ * function explain(err: AnyAuthdockError) {
+ *   if (err.code === 'PROFILE_IN_USE') return err.details?.users.join(', ')
+ * }
  */
 export type AnyAuthdockError = { [C in AuthdockErrorCode]: AuthdockError<C> }[AuthdockErrorCode]
 

@@ -8,7 +8,12 @@ import type { LoginFailedEvent, LoginSucceededEvent } from './login/outcome.js'
 import type { DeviceReusedEvent } from './login/device.js'
 import type { SecretFinding } from './ops/secret-expiry.js'
 
-/** A profile created, changed or deleted (from the admin or `dock.profiles`). */
+/**
+ * A profile created, changed or deleted (from the admin or `dock.profiles`).
+ *
+ * @example
+ * dock.events.on('profile.updated', (e: ProfileChangeEvent) => e.tokensCleared && notify(e.name))
+ */
 export interface ProfileChangeEvent {
   profileId: string
   name: string
@@ -17,7 +22,12 @@ export interface ProfileChangeEvent {
   tokensCleared?: boolean
 }
 
-/** A certificate generated, activated or removed. */
+/**
+ * A certificate generated, activated or removed.
+ *
+ * @example
+ * dock.events.on('certificate.activated', (e: CertificateEvent) => log.info({ thumbprint: e.thumbprint }))
+ */
 export interface CertificateEvent {
   ownerKind: 'profile' | 'login-provider'
   ownerId: string
@@ -31,7 +41,12 @@ export interface CertificateEvent {
   previous?: string | null
 }
 
-/** A login provider managed in the admin was created, changed or deleted. */
+/**
+ * A login provider managed in the admin was created, changed or deleted.
+ *
+ * @example
+ * dock.events.on('loginProvider.updated', (e: LoginProviderChangeEvent) => e.secretChanged && audit(e.label))
+ */
 export interface LoginProviderChangeEvent {
   providerId: string
   label: string
@@ -84,7 +99,12 @@ export interface AuthdockEvents {
   error: unknown
 }
 
-/** The name of an authdock event. */
+/**
+ * The name of an authdock event.
+ *
+ * @example
+ * const watched: AuthdockEventName[] = ['token.failed', 'secret.expiring']
+ */
 export type AuthdockEventName = keyof AuthdockEvents
 
 /**

@@ -45,8 +45,11 @@ export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?
           error: {
             code: error.code,
             details: error.details,
-            // For a host's own error template; authdock's shows the text of the code.
+            fields: error.fields,
+            // authdock's page shows the text of the code in the page's language, or the host's own
+            // text when the host asked for it (`showMessage`); a host's error template gets both.
             message: error.expose ? error.message : null,
+            hostMessage: error.expose && error.showMessage ? error.message : null,
             status: error.status,
           },
         },
