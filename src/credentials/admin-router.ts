@@ -22,7 +22,7 @@ const DONE = new Set(['generated', 'generatedWaiting', 'activated', 'removed', '
 
 interface PageState {
   errors?: Record<string, string>
-  error?: { code: string; message: string } | null
+  error?: { code: string; message: string; fields?: Record<string, string> } | null
   values?: { validityDays: string; keySize: string }
 }
 
