@@ -3,7 +3,7 @@
  * the token provider into routers the host mounts. The host's usual setup is one line:
  * `app.use(dock.router)`; the pieces are also exposed for hosts that want to place them.
  */
-import { EventEmitter } from 'node:events'
+import { createEventEmitter, type AuthdockEventEmitter } from './events.js'
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express'
 import { Passport } from 'passport'
 import { resolveConfig, type AuthdockOptions, type ResolvedConfig } from './config.js'
@@ -87,7 +87,7 @@ export interface Authdock {
   /** The daily check (secret expiry, audit pruning), audit and health routers. */
   readonly operations: OperationsModule
   /** Events: see the README ("Events"). */
-  readonly events: EventEmitter
+  readonly events: AuthdockEventEmitter
   close(): Promise<void>
 }
 
@@ -105,7 +105,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const redisStore = await loadRedisStore(config)
   // Every audit entry passes through redaction, whoever writes it.
   const store = withRedactedAudit(await openStore(config.database, { encryptionKeys: config.encryptionKey, now }))
-  const events = new EventEmitter()
+  const events = createEventEmitter()
   // An 'error' event without a listener would crash the host; the logger sees it instead.
   events.on('error', (err: unknown) => config.logger.error({ err: String(err) }, 'authdock event error'))
   const views = new Renderer(config)

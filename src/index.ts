@@ -7,6 +7,14 @@
 export * from './tokens-entry.js'
 export { createAuthdock, type Authdock } from './authdock.js'
 export type { AuthdockOptions, ResolvedConfig, ProviderConfig, AuthdockUser, UserCallbacks } from './config.js'
+// Error types beyond the tokens entry's AuthdockError and codes: details typed per code.
+export type {
+  AnyAuthdockError,
+  ErrorDetails,
+  ProviderFailureDetails,
+  LoginFailureDetails,
+  CertificateFailureDetails,
+} from './errors.js'
 export type { WellKnownReport, LoginModule } from './login/types.js'
 export type { WellKnownFinding, WellKnownFindingCode } from './login/types.js'
 export { LoginProviderService, type ListedLoginProvider } from './login/provider-admin.js'
@@ -21,6 +29,14 @@ export type { Language, Translate } from './http/i18n.js'
 export { safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
 export type { DeviceReusedEvent } from './login/device.js'
+export type {
+  AuthdockEvents,
+  AuthdockEventName,
+  AuthdockEventEmitter,
+  ProfileChangeEvent,
+  CertificateEvent,
+  LoginProviderChangeEvent,
+} from './events.js'
 export {
   nodemailerOptions,
   imapflowOptions,

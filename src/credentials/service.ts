@@ -4,7 +4,9 @@
  * thumbprints, never its key. Rotation without downtime: generate a second certificate while the
  * first stays active, upload it at the provider, activate it; the old one stays until removed.
  */
+import type { CertificateEvent } from '../events.js'
 import type { DockContext } from '../context.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import { addAuditEntry } from '../ops/redact.js'
 import type {
@@ -58,10 +60,11 @@ export function parseGenerateInput(body: GenerateInput): { validityDays: number;
   const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '')
   const validityDays = blank(body.validityDays) ? DEFAULT_VALIDITY_DAYS : Number(body.validityDays)
   if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > MAX_VALIDITY_DAYS) {
-    fields.validityDays = `must be a whole number of days from 1 to ${MAX_VALIDITY_DAYS}`
+    fields.validityDays = fieldMessage('validityDays', { max: MAX_VALIDITY_DAYS })
   }
   const keySize = blank(body.keySize) ? DEFAULT_KEY_SIZE : Number(body.keySize)
-  if (!(KEY_SIZES as readonly number[]).includes(keySize)) fields.keySize = `must be one of ${KEY_SIZES.join(', ')}`
+  if (!(KEY_SIZES as readonly number[]).includes(keySize))
+    fields.keySize = fieldMessage('oneOf', { list: KEY_SIZES.join(', ') })
   if (Object.keys(fields).length > 0) throw invalid(fields)
   return { validityDays, keySize: keySize as KeySize }
 }
@@ -143,7 +146,9 @@ export class CredentialService {
   async activate(owner: OwnerView, id: string, actor: string | null): Promise<CertificateRecord> {
     const target = await this.certificate(owner, id)
     if (target.notAfter.getTime() <= this.ctx.now()) {
-      throw invalid({ certificate: `has expired (${target.notAfter.toISOString().slice(0, 10)}): generate a new one` })
+      throw invalid({
+        certificate: fieldMessage('certificateExpired', { date: target.notAfter.toISOString().slice(0, 10) }),
+      })
     }
     const { certificate, previous } = await this.ctx.store.credentials.activate(target.id)
     this.invalidate(owner)
@@ -167,14 +172,14 @@ export class CredentialService {
   /** Choose secret or certificate; a certificate needs an active one first. */
   async setMethod(owner: OwnerView, method: unknown, actor: string | null): Promise<ClientAuthMethod> {
     if (method !== 'client_secret' && method !== 'private_key_jwt')
-      throw invalid({ method: 'must be client_secret or private_key_jwt' })
+      throw invalid({ method: fieldMessage('clientAuthMethod') })
     if (owner.methodFixed) {
       if (method === owner.method) return method
-      throw invalid({ method: 'is set by the option oidc.clientAuth.kind of this login provider' })
+      throw invalid({ method: fieldMessage('clientAuthFromOption') })
     }
     if (method === owner.method) return method
     if (method === 'private_key_jwt' && !(await this.list(owner)).some((c) => c.active)) {
-      throw invalid({ method: 'needs an active certificate: generate one and upload it at the provider first' })
+      throw invalid({ method: fieldMessage('certificateNeeded') })
     }
     await this.ctx.store.credentials.setMethod(owner, method)
     this.invalidate(owner)
@@ -236,7 +241,7 @@ export class CredentialService {
     if (owner.kind === 'profile') this.tokens.invalidate(owner.id)
   }
 
-  private event(owner: CredentialOwner, c: CertificateRecord, actor: string | null): Record<string, unknown> {
+  private event(owner: CredentialOwner, c: CertificateRecord, actor: string | null): CertificateEvent {
     return {
       ownerKind: owner.kind,
       ownerId: owner.id,

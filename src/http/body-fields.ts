@@ -6,23 +6,30 @@
  */
 import { z } from 'zod'
 import { AuthdockError } from '../errors.js'
+import { fieldMessage } from './i18n.js'
 
 // C0 controls and DEL: never part of a name, scope or client id (header and log injection).
 // eslint-disable-next-line no-control-regex -- finding control characters is the point
 export const CONTROL = /[\u0000-\u001f\u007f]/
 
-const NO_CONTROL = 'must not contain control characters'
+const NO_CONTROL = fieldMessage('controlCharacters')
 
 /** Form values arrive as strings; an empty or blank one means "not given". */
 export const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
 export const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
 
-const atMost = (max: number) => `must be at most ${max} characters`
+const atMost = (max: number) => fieldMessage('tooLong', { max })
 
 /** Required one-line text, trimmed. */
 export const text = (max: number) =>
   z
-    .preprocess(trimmed, z.string({ error: 'is required' }).min(1, 'is required').max(max, atMost(max)))
+    .preprocess(
+      trimmed,
+      z
+        .string({ error: fieldMessage('required') })
+        .min(1, fieldMessage('required'))
+        .max(max, atMost(max)),
+    )
     .refine((v) => !CONTROL.test(v), NO_CONTROL)
 
 /** Optional one-line text; blank means not given. */
@@ -30,7 +37,7 @@ export const optionalText = (max: number) =>
   z.preprocess(
     blankToUndefined,
     z
-      .string({ error: 'must be text' })
+      .string({ error: fieldMessage('text') })
       .max(max, atMost(max))
       .refine((v) => !CONTROL.test(v), NO_CONTROL)
       .optional(),
@@ -44,7 +51,7 @@ export const secretText = (max: number) =>
   z.preprocess(
     (v) => (v === '' ? undefined : v),
     z
-      .string({ error: 'must be text' })
+      .string({ error: fieldMessage('text') })
       .max(max, atMost(max))
       .refine((v) => !CONTROL.test(v), NO_CONTROL)
       .nullable()
@@ -56,7 +63,7 @@ export const optionalChoice = <const T extends readonly [string, ...string[]]>(i
   z.preprocess(
     blankToUndefined,
     z
-      .enum(ids, { error: `must be one of ${ids.join(', ')}` })
+      .enum(ids, { error: fieldMessage('oneOf', { list: ids.join(', ') }) })
       .nullable()
       .optional(),
   )
@@ -70,7 +77,7 @@ export const checkbox = z.preprocess(
     if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
     return v
   },
-  z.boolean({ error: 'must be true or false' }).optional(),
+  z.boolean({ error: fieldMessage('boolean') }).optional(),
 )
 
 /** A day (YYYY-MM-DD, midnight UTC) or an ISO timestamp; blank means none. */
@@ -85,10 +92,13 @@ export const date = z.preprocess(
     }
     return b
   },
-  z.date({ error: 'must be a date (YYYY-MM-DD)' }).nullable().optional(),
+  z
+    .date({ error: fieldMessage('date') })
+    .nullable()
+    .optional(),
 )
 
-export const CREDENTIALS_IN_URL = 'must not contain a user name or password'
+export const CREDENTIALS_IN_URL = fieldMessage('noCredentialsInUrl')
 
 /**
  * Whether a URL carries a user name or password. Such URLs are refused: they are stored and shown

@@ -235,13 +235,10 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
       } catch (err) {
         if (!isAuthdockError(err) || !err.fields) throw err
         const values = { ...formFromBody(req.body), id: provider.id }
-        const claimChange = isAuthdockError(err, 'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED')
-          ? {
-              users: Number(err.details?.users ?? 0),
-              from: String(err.details?.from ?? ''),
-              to: String(err.details?.to ?? ''),
-            }
-          : null
+        const claimChange =
+          err.code === 'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED'
+            ? { users: err.details?.users ?? 0, from: err.details?.from ?? '', to: err.details?.to ?? '' }
+            : null
         const page: FormPage = {
           mode: 'edit',
           values,

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { providerSchema, type ProviderConfig } from '../config.js'
 import * as field from '../http/body-fields.js'
+import { fieldMessage } from '../http/i18n.js'
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { LOGIN_PRESET_IDS } from './provider-presets.js'
@@ -82,9 +83,9 @@ const textOr = (max: number, fallback: string) =>
   z
     .preprocess(
       (v) => field.blankToUndefined(field.trimmed(v)) ?? fallback,
-      z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`),
+      z.string({ error: fieldMessage('text') }).max(max, fieldMessage('tooLong', { max })),
     )
-    .refine((v) => !field.CONTROL.test(v), 'must not contain control characters')
+    .refine((v) => !field.CONTROL.test(v), fieldMessage('controlCharacters'))
 
 /**
  * The issuer: the `oidc` option's rule (https, http only for loopback; Entra's multi-tenant
@@ -93,21 +94,20 @@ const textOr = (max: number, fallback: string) =>
 const issuer = z.preprocess(
   field.trimmed,
   z
-    .string({ error: 'is required' })
-    .min(1, 'is required')
-    .max(LOGIN_PROVIDER_LIMITS.issuer, `must be at most ${LOGIN_PROVIDER_LIMITS.issuer} characters`)
+    .string({ error: fieldMessage('required') })
+    .min(1, fieldMessage('required'))
+    .max(LOGIN_PROVIDER_LIMITS.issuer, fieldMessage('tooLong', { max: LOGIN_PROVIDER_LIMITS.issuer }))
     .superRefine((value, issues) => {
       if (value.includes('?') || value.includes('#')) {
         issues.addIssue({
           code: 'custom',
-          message:
-            'must not contain a query (?) or a fragment (#): discovery appends /.well-known/openid-configuration to the issuer',
+          message: fieldMessage('issuerQueryDiscovery'),
         })
         return
       }
       const option = providerSchema.shape.issuer.safeParse(value)
       if (!option.success) {
-        issues.addIssue({ code: 'custom', message: option.error.issues[0]?.message ?? 'must be an https URL' })
+        issues.addIssue({ code: 'custom', message: option.error.issues[0]?.message ?? fieldMessage('httpsUrlOnly') })
         return
       }
       if (field.hasCredentials(value)) issues.addIssue({ code: 'custom', message: field.CREDENTIALS_IN_URL })
@@ -131,22 +131,22 @@ const authorizationParams = z.preprocess(
     return out
   },
   z
-    .record(z.string(), z.string({ error: 'values must be text' }), {
-      error: 'must be name=value lines (JSON: an object of strings)',
+    .record(z.string(), z.string({ error: fieldMessage('valuesText') }), {
+      error: fieldMessage('nameValueLines'),
     })
     .superRefine((params, issues) => {
       for (const [name, value] of Object.entries(params)) {
         if (!PARAM_NAME.test(name))
           issues.addIssue({
             code: 'custom',
-            message: `"${name.slice(0, 64)}" is not a parameter name (letters, digits, _ . -)`,
+            message: fieldMessage('parameterName', { name: name.slice(0, 64) }),
           })
         else if ((RESERVED_AUTHORIZATION_PARAMS as readonly string[]).includes(name))
-          issues.addIssue({ code: 'custom', message: `"${name}" is set by authdock itself and cannot be changed` })
+          issues.addIssue({ code: 'custom', message: fieldMessage('parameterReserved', { name }) })
         else if (field.CONTROL.test(value) || value.length > 500)
           issues.addIssue({
             code: 'custom',
-            message: `the value of "${name}" must be one line of at most 500 characters`,
+            message: fieldMessage('parameterLine', { name }),
           })
       }
     }),
@@ -163,28 +163,22 @@ const idTokenAlgorithms = z.preprocess(
     return Array.isArray(v) && v.length === 0 ? null : v
   },
   z
-    .array(z.string({ error: 'must be algorithm names' }), { error: 'must be a list of algorithm names' })
+    .array(z.string({ error: fieldMessage('algorithmNames') }), { error: fieldMessage('algorithmList') })
     .refine(
       (list) => list.every((a) => ID_TOKEN_ALGORITHMS.includes(a)),
-      `must be from ${ID_TOKEN_ALGORITHMS.join(', ')} (none and HS* are never allowed)`,
+      fieldMessage('algorithmsFrom', { list: ID_TOKEN_ALGORITHMS.join(', ') }),
     )
     .nullable(),
 )
 
-const claim = textOr(LOGIN_PROVIDER_LIMITS.claim, 'email').refine(
-  (v) => !/\s/.test(v),
-  'must be one claim name (no spaces)',
-)
+const claim = textOr(LOGIN_PROVIDER_LIMITS.claim, 'email').refine((v) => !/\s/.test(v), fieldMessage('claimName'))
 
 /**
  * The provider body. `removeClientSecret` is the form's "remove secret" checkbox; the secret is
  * write-only (empty keeps the stored one). `confirmClaimChange` confirms a new identifying claim.
  */
 export const loginProviderBodySchema = z.object({
-  id: z.preprocess(
-    field.blankToUndefined,
-    z.string().regex(STORE_PROVIDER_ID, 'must be p. and 12 lowercase letters or digits').optional(),
-  ),
+  id: z.preprocess(field.blankToUndefined, z.string().regex(STORE_PROVIDER_ID, fieldMessage('providerId')).optional()),
   label: field.text(LOGIN_PROVIDER_LIMITS.label),
   active: field.checkbox,
   issuer,
@@ -208,7 +202,9 @@ export const loginProviderBodySchema = z.object({
   clientAuth: z.preprocess(
     field.blankToUndefined,
     z
-      .enum(['client_secret', 'private_key_jwt'], { error: `must be one of ${CLIENT_AUTH_METHODS.join(', ')}` })
+      .enum(['client_secret', 'private_key_jwt'], {
+        error: fieldMessage('oneOf', { list: CLIENT_AUTH_METHODS.join(', ') }),
+      })
       .optional(),
   ),
 })

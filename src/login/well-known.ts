@@ -12,6 +12,7 @@
 import type { Request, RequestHandler } from 'express'
 import { isSecureOrLoopbackUrl } from '../config.js'
 import type { DockContext } from '../context.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import { outboundRefusal } from '../http/outbound-address.js'
 import { loginFetch } from './discovery.js'
@@ -39,7 +40,7 @@ const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/
  */
 export function refuseIssuerQuery(issuer: string, field = 'issuer'): void {
   if (issuer.includes('?') || issuer.includes('#')) {
-    const message = 'must not contain a query (?) or fragment (#): an issuer has neither'
+    const message = fieldMessage('issuerQuery')
     throw new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
   }
 }
@@ -122,7 +123,7 @@ export async function testWellKnown(ctx: DockContext, issuer: string): Promise<W
     if (refused)
       throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
         cause: refused,
-        fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' },
+        fields: { issuer: fieldMessage('metadataAddress') },
       })
     const why = fetchFailure(err)
     if (why.code === 'tls') return fail('tls', { reason: why.reason ?? 'certificate' })
@@ -237,7 +238,7 @@ export function wellKnownHandler(ctx: DockContext): RequestHandler {
     if (!issuer) {
       return next(
         new AuthdockError('VALIDATION_FAILED', 'Give an issuer URL or a configured provider id', {
-          fields: { issuer: 'required' },
+          fields: { issuer: fieldMessage('requiredShort') },
         }),
       )
     }

@@ -17,6 +17,7 @@
  * `certificate=""`, `state="active"`) and per certificate (`credential="certificate"`, its SHA-1
  * thumbprint, `state` `active` or `waiting`); `kind` and `id` name the owner either way.
  */
+import type { AuthdockEvents } from '../events.js'
 import type { Registry } from 'prom-client'
 import type { DockContext } from '../context.js'
 import { certificateExpiries } from '../credentials/expiry.js'
@@ -99,17 +100,24 @@ export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
     },
   })
 
-  const listeners: Array<[string, (e: Record<string, unknown>) => void]> = [
-    ['login.succeeded', (e) => logins.inc({ result: 'succeeded', reason: 'none', method: label(e.method) })],
-    ['login.failed', (e) => logins.inc({ result: 'failed', reason: label(e.reason), method: label(e.method) })],
-    ['token.refreshed', (e) => refreshes.inc({ profile: label(e.profileId) })],
-    ['token.failed', (e) => failures.inc({ profile: label(e.profileId), code: label(e.code) })],
-  ]
-  for (const [name, fn] of listeners) ctx.events.on(name, fn)
+  const onSucceeded = (e: AuthdockEvents['login.succeeded']) =>
+    logins.inc({ result: 'succeeded', reason: 'none', method: label(e.method) })
+  const onFailed = (e: AuthdockEvents['login.failed']) =>
+    logins.inc({ result: 'failed', reason: label(e.reason), method: label(e.method) })
+  const onRefreshed = (e: AuthdockEvents['token.refreshed']) => refreshes.inc({ profile: label(e.profileId) })
+  const onTokenFailed = (e: AuthdockEvents['token.failed']) =>
+    failures.inc({ profile: label(e.profileId), code: label(e.code) })
+  ctx.events.on('login.succeeded', onSucceeded)
+  ctx.events.on('login.failed', onFailed)
+  ctx.events.on('token.refreshed', onRefreshed)
+  ctx.events.on('token.failed', onTokenFailed)
 
   return {
     stop() {
-      for (const [name, fn] of listeners) ctx.events.off(name, fn)
+      ctx.events.off('login.succeeded', onSucceeded)
+      ctx.events.off('login.failed', onFailed)
+      ctx.events.off('token.refreshed', onRefreshed)
+      ctx.events.off('token.failed', onTokenFailed)
       for (const name of METRIC_NAMES) registry.removeSingleMetric(name)
     },
   }

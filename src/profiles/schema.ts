@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { isSecureOrLoopbackUrl, type ResolvedConfig } from '../config.js'
 import * as field from '../http/body-fields.js'
+import { fieldMessage } from '../http/i18n.js'
 import type { GrantType, Profile, ProfileInput } from '../store/types.js'
 import { PRESET_IDS, isValidTenantId } from './presets.js'
 
@@ -35,10 +36,10 @@ export function plainText(value: string, max: number): string {
 
 const secureUrl = (max: number) =>
   z
-    .string({ error: 'must be a URL' })
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => URL.canParse(v), 'must be a URL')
-    .refine(isSecureOrLoopbackUrl, 'must be an https URL (http only for loopback hosts)')
+    .string({ error: fieldMessage('url') })
+    .max(max, fieldMessage('tooLong', { max }))
+    .refine((v) => URL.canParse(v), fieldMessage('url'))
+    .refine(isSecureOrLoopbackUrl, fieldMessage('httpsUrl'))
     .refine((v) => !field.hasCredentials(v), field.CREDENTIALS_IN_URL)
 
 const optionalUrl = (max: number) =>
@@ -47,9 +48,9 @@ const optionalUrl = (max: number) =>
 const proxyUrl = z.preprocess(
   (v) => field.blankToUndefined(field.trimmed(v)),
   z
-    .string({ error: 'must be a URL' })
-    .max(FIELD_LIMITS.proxy, `must be at most ${FIELD_LIMITS.proxy} characters`)
-    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// proxy URL')
+    .string({ error: fieldMessage('url') })
+    .max(FIELD_LIMITS.proxy, fieldMessage('tooLong', { max: FIELD_LIMITS.proxy }))
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), fieldMessage('proxyUrl'))
     // The proxy is stored and shown in clear, so it must not carry a password.
     .refine((v) => !field.hasCredentials(v), field.CREDENTIALS_IN_URL)
     .optional(),
@@ -58,9 +59,9 @@ const proxyUrl = z.preprocess(
 const scope = z.preprocess(
   (v) => (v === undefined ? '' : v),
   z
-    .string({ error: 'must be text' })
-    .max(FIELD_LIMITS.scope, `must be at most ${FIELD_LIMITS.scope} characters`)
-    .refine((v) => !field.CONTROL.test(v), 'must be scope values separated by spaces (no tabs or line breaks)')
+    .string({ error: fieldMessage('text') })
+    .max(FIELD_LIMITS.scope, fieldMessage('tooLong', { max: FIELD_LIMITS.scope }))
+    .refine((v) => !field.CONTROL.test(v), fieldMessage('scopeValues'))
     .transform((v) => v.split(' ').filter(Boolean).join(' ')),
 )
 
@@ -73,12 +74,15 @@ export const profileBodySchema = z
     name: field.text(FIELD_LIMITS.name),
     grantType: z.preprocess(
       (v) => field.blankToUndefined(v) ?? 'authorization_code',
-      z.enum(GRANT_TYPES, { error: 'must be authorization_code or client_credentials' }),
+      z.enum(GRANT_TYPES, { error: fieldMessage('grantType') }),
     ),
     authorizationUrl: optionalUrl(FIELD_LIMITS.authorizationUrl),
     tokenUrl: z.preprocess(
       field.trimmed,
-      z.string({ error: 'is required' }).min(1, 'is required').pipe(secureUrl(FIELD_LIMITS.tokenUrl)),
+      z
+        .string({ error: fieldMessage('required') })
+        .min(1, fieldMessage('required'))
+        .pipe(secureUrl(FIELD_LIMITS.tokenUrl)),
     ),
     redirectUrl: optionalUrl(FIELD_LIMITS.redirectUrl),
     clientId: field.text(FIELD_LIMITS.clientId),
@@ -91,11 +95,11 @@ export const profileBodySchema = z
     preset: field.optionalChoice(PRESET_IDS),
     tenantId: field
       .optionalText(FIELD_LIMITS.tenantId)
-      .refine((v) => v === undefined || isValidTenantId(v), 'must be a tenant GUID or a domain name'),
+      .refine((v) => v === undefined || isValidTenantId(v), fieldMessage('tenant')),
     // The XOAUTH2 user name: an address at Microsoft and Google, a plain name at some servers.
     mailbox: field
       .optionalText(FIELD_LIMITS.mailbox)
-      .refine((v) => v === undefined || !/\s/.test(v), 'must be a mailbox address or user name without spaces'),
+      .refine((v) => v === undefined || !/\s/.test(v), fieldMessage('mailbox')),
     revocationUrl: optionalUrl(FIELD_LIMITS.revocationUrl),
   })
   .superRefine(
@@ -105,7 +109,7 @@ export const profileBodySchema = z
         issues.addIssue({
           code: 'custom',
           path: ['authorizationUrl'],
-          message: 'is required for the authorization code grant',
+          message: fieldMessage('requiredForAuthorizationCode'),
         })
       }
     },
