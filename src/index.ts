@@ -2,22 +2,19 @@
  * authdock's public API. Every export is listed by hand; nothing else is part of the contract
  * (README "Public API" lists each with one line).
  */
+// The `authdock/tokens` entry (token provider, errors, SASL and mail helpers) is a subset of this
+// one: its list is kept there only.
+export * from './tokens-entry.js'
 export { createAuthdock, type Authdock } from './authdock.js'
-export {
-  AuthdockError,
-  isAuthdockError,
-  ERROR_CODES,
-  type AuthdockErrorCode,
-  type AnyAuthdockError,
-  type ErrorDetails,
-  type ProviderFailureDetails,
-  type LoginFailureDetails,
-  type CertificateFailureDetails,
+export type { AuthdockOptions, ResolvedConfig, ProviderConfig, AuthdockUser, UserCallbacks } from './config.js'
+// Error types beyond the tokens entry's AuthdockError and codes: details typed per code.
+export type {
+  AnyAuthdockError,
+  ErrorDetails,
+  ProviderFailureDetails,
+  LoginFailureDetails,
+  CertificateFailureDetails,
 } from './errors.js'
-export type { AuthdockOptions, ResolvedConfig, ProviderConfig, AuthdockUser, UserCallbacks, Logger } from './config.js'
-export type { TokenProvider, GetAccessTokenOptions } from './tokens/types.js'
-export { openTokenProvider, type TokenWorker } from './tokens/worker.js'
-export type { TokenWorkerOptions } from './config.js'
 export type { WellKnownReport, LoginModule } from './login/types.js'
 export type { WellKnownFinding, WellKnownFindingCode } from './login/types.js'
 export { LoginProviderService, type ListedLoginProvider } from './login/provider-admin.js'
@@ -41,32 +38,16 @@ export type {
   LoginProviderChangeEvent,
 } from './events.js'
 export {
-  xoauth2,
-  xoauth2Raw,
-  oauthbearer,
-  oauthbearerRaw,
-  nodemailerAuth,
-  nodemailerProvisionCallback,
-  imapflowAuth,
-  mailConnectionOptions,
   nodemailerOptions,
   imapflowOptions,
   mailTlsError,
-  MAIL_ACCOUNT_TYPES,
-  isMailAccountType,
   testMailConnection,
   storedErrorHint,
 } from './tokens/index.js'
 export type {
-  AccessToken,
-  KeepAliveReport,
-  MailAccountType,
-  MailConnectionInput,
-  MailConnectionOptions,
   MailTlsOptions,
   NodemailerTransportOptions,
   ImapflowConnectOptions,
-  ProvisionCallback,
   ConnectionTestInput,
   ConnectionTestReport,
   ConnectionTestStep,

@@ -1,7 +1,7 @@
 /**
  * `authdock/tokens`: the token provider for processes without a web server (mail workers), with the
  * mail helpers that take it. Importing it loads neither express nor passport nor the views. Every
- * export is listed by hand; each is also exported by the main entry.
+ * export is listed by hand; the main entry exports all of them (`export *` from here).
  */
 export { openTokenProvider, type TokenWorker } from './tokens/worker.js'
 export type { TokenWorkerOptions, Logger } from './config.js'

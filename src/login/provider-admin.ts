@@ -11,7 +11,8 @@ import { addAuditEntry } from '../ops/redact.js'
 import type { CredentialService } from '../credentials/service.js'
 import type { ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
-import { callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
+import { LOGIN_PROVIDER_SETTINGS, callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
+import { auditValues, creationValues, settingChanges } from '../ops/setting-changes.js'
 import type { WellKnownReport } from './types.js'
 import { refusedReport, testWellKnown } from './well-known.js'
 
@@ -40,32 +41,6 @@ export interface LoginProviderWriteOptions {
   confirmClaimChange?: boolean
   /** Client secret or certificate; undefined keeps the provider's method (a new provider: the secret). */
   clientAuth?: ClientAuthMethod
-}
-
-// Fields whose old and new values the audit entry records (never the secret).
-const AUDITED = [
-  'label',
-  'active',
-  'issuer',
-  'clientId',
-  'secretExpiresAt',
-  'scope',
-  'claim',
-  'claimLabel',
-  'authorizationParams',
-  'idTokenAlgorithms',
-  'preset',
-  'tenantId',
-] as const
-
-function comparable(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString()
-  if (value !== null && typeof value === 'object') return JSON.stringify(value)
-  return value ?? null
-}
-
-function auditValues(p: LoginProviderRecord): Record<string, unknown> {
-  return Object.fromEntries(AUDITED.map((f) => [f, p[f] instanceof Date ? (p[f] as Date).toISOString() : p[f]]))
 }
 
 function originOf(url: string): string {
@@ -198,8 +173,7 @@ export class LoginProviderService {
       details: {
         providerId: provider.id,
         label: provider.label,
-        values: auditValues(provider),
-        secretSet: input.clientSecret ? 'yes' : 'no',
+        ...creationValues(provider, LOGIN_PROVIDER_SETTINGS, input.clientSecret),
       },
     })
     this.ctx.events.emit('loginProvider.created', { providerId: provider.id, label: provider.label, actor })
@@ -247,12 +221,7 @@ export class LoginProviderService {
       input.clientSecret !== undefined &&
       input.clientSecret !== (await this.ctx.store.loginProviders.getClientSecret(id))
     const { provider } = await this.ctx.store.loginProviders.update(id, input)
-    const changes: Record<string, { from: unknown; to: unknown }> = {}
-    for (const field of AUDITED) {
-      const from = comparable(before[field])
-      const to = comparable(provider[field])
-      if (from !== to) changes[field] = { from: auditValues(before)[field], to: auditValues(provider)[field] }
-    }
+    const changes = settingChanges(before, provider, LOGIN_PROVIDER_SETTINGS)
     await addAuditEntry(this.ctx.store, {
       kind: 'loginProvider.updated',
       actor,
@@ -295,7 +264,7 @@ export class LoginProviderService {
     await addAuditEntry(this.ctx.store, {
       kind: 'loginProvider.deleted',
       actor,
-      details: { providerId: id, label: provider.label, values: auditValues(provider) },
+      details: { providerId: id, label: provider.label, values: auditValues(provider, LOGIN_PROVIDER_SETTINGS) },
     })
     this.ctx.events.emit('loginProvider.deleted', { providerId: id, label: provider.label, actor })
     return provider

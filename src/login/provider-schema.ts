@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { providerSchema, type ProviderConfig } from '../config.js'
-import { AuthdockError } from '../errors.js'
+import * as field from '../http/body-fields.js'
 import { fieldMessage } from '../http/i18n.js'
 import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
@@ -76,69 +76,26 @@ export const RESERVED_AUTHORIZATION_PARAMS = [
   'request_uri',
 ] as const
 
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/
 const PARAM_NAME = /^[A-Za-z0-9_.-]{1,64}$/
-
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
-const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
-
-const text = (max: number) =>
-  z
-    .preprocess(
-      trimmed,
-      z
-        .string({ error: fieldMessage(fieldMessage('requiredShort')) })
-        .min(1, fieldMessage(fieldMessage('requiredShort')))
-        .max(max, fieldMessage('tooLong', { max: max })),
-    )
-    .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
 
 /** Blank means the default. */
 const textOr = (max: number, fallback: string) =>
   z
     .preprocess(
-      (v) => blankToUndefined(trimmed(v)) ?? fallback,
-      z.string({ error: fieldMessage('text') }).max(max, fieldMessage('tooLong', { max: max })),
+      (v) => field.blankToUndefined(field.trimmed(v)) ?? fallback,
+      z.string({ error: fieldMessage('text') }).max(max, fieldMessage('tooLong', { max })),
     )
-    .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
-
-const checkbox = z.preprocess(
-  (v) => {
-    if (typeof v !== 'string') return v
-    const lower = v.toLowerCase()
-    if (['on', '1', 'true', 'yes'].includes(lower)) return true
-    if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
-    return v
-  },
-  z.boolean({ error: fieldMessage('boolean') }).optional(),
-)
-
-const date = z.preprocess(
-  (v) => {
-    const b = blankToUndefined(v)
-    if (typeof b === 'string' && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(b.trim())) {
-      const day = b.trim().length === 10
-      const d = new Date(day ? `${b.trim()}T00:00:00Z` : b.trim())
-      return Number.isNaN(d.getTime()) || (day && d.toISOString().slice(0, 10) !== b.trim()) ? b : d
-    }
-    return b
-  },
-  z
-    .date({ error: fieldMessage('date') })
-    .nullable()
-    .optional(),
-)
+    .refine((v) => !field.CONTROL.test(v), fieldMessage('controlCharacters'))
 
 /**
  * The issuer: the `oidc` option's rule (https, http only for loopback; Entra's multi-tenant
  * endpoints refused), no credentials, no query, no fragment.
  */
 const issuer = z.preprocess(
-  trimmed,
+  field.trimmed,
   z
-    .string({ error: fieldMessage(fieldMessage('requiredShort')) })
-    .min(1, fieldMessage(fieldMessage('requiredShort')))
+    .string({ error: fieldMessage('required') })
+    .min(1, fieldMessage('required'))
     .max(LOGIN_PROVIDER_LIMITS.issuer, fieldMessage('tooLong', { max: LOGIN_PROVIDER_LIMITS.issuer }))
     .superRefine((value, issues) => {
       if (value.includes('?') || value.includes('#')) {
@@ -153,8 +110,7 @@ const issuer = z.preprocess(
         issues.addIssue({ code: 'custom', message: option.error.issues[0]?.message ?? fieldMessage('httpsUrlOnly') })
         return
       }
-      const url = new URL(value)
-      if (url.username || url.password) issues.addIssue({ code: 'custom', message: fieldMessage('noCredentialsInUrl') })
+      if (field.hasCredentials(value)) issues.addIssue({ code: 'custom', message: field.CREDENTIALS_IN_URL })
     }),
 )
 
@@ -187,7 +143,7 @@ const authorizationParams = z.preprocess(
           })
         else if ((RESERVED_AUTHORIZATION_PARAMS as readonly string[]).includes(name))
           issues.addIssue({ code: 'custom', message: fieldMessage('parameterReserved', { name }) })
-        else if (CONTROL.test(value) || value.length > 500)
+        else if (field.CONTROL.test(value) || value.length > 500)
           issues.addIssue({
             code: 'custom',
             message: fieldMessage('parameterLine', { name }),
@@ -222,22 +178,14 @@ const claim = textOr(LOGIN_PROVIDER_LIMITS.claim, 'email').refine((v) => !/\s/.t
  * write-only (empty keeps the stored one). `confirmClaimChange` confirms a new identifying claim.
  */
 export const loginProviderBodySchema = z.object({
-  id: z.preprocess(blankToUndefined, z.string().regex(STORE_PROVIDER_ID, fieldMessage('providerId')).optional()),
-  label: text(LOGIN_PROVIDER_LIMITS.label),
-  active: checkbox,
+  id: z.preprocess(field.blankToUndefined, z.string().regex(STORE_PROVIDER_ID, fieldMessage('providerId')).optional()),
+  label: field.text(LOGIN_PROVIDER_LIMITS.label),
+  active: field.checkbox,
   issuer,
-  clientId: text(LOGIN_PROVIDER_LIMITS.clientId),
-  clientSecret: z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z
-      .string({ error: fieldMessage('text') })
-      .max(LOGIN_PROVIDER_LIMITS.clientSecret, fieldMessage('tooLong', { max: LOGIN_PROVIDER_LIMITS.clientSecret }))
-      .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
-      .nullable()
-      .optional(),
-  ),
-  removeClientSecret: checkbox,
-  secretExpiresAt: date,
+  clientId: field.text(LOGIN_PROVIDER_LIMITS.clientId),
+  clientSecret: field.secretText(LOGIN_PROVIDER_LIMITS.clientSecret),
+  removeClientSecret: field.checkbox,
+  secretExpiresAt: field.date,
   scope: textOr(LOGIN_PROVIDER_LIMITS.scope, 'openid profile email').transform((s) => {
     const parts = s.split(' ').filter(Boolean)
     return (parts.includes('openid') ? parts : ['openid', ...parts]).join(' ')
@@ -246,25 +194,13 @@ export const loginProviderBodySchema = z.object({
   claimLabel: textOr(LOGIN_PROVIDER_LIMITS.claimLabel, 'E-Mail'),
   authorizationParams,
   idTokenAlgorithms,
-  preset: z.preprocess(
-    blankToUndefined,
-    z
-      .enum(LOGIN_PRESET_IDS, { error: fieldMessage('oneOf', { list: LOGIN_PRESET_IDS.join(', ') }) })
-      .nullable()
-      .optional(),
-  ),
-  tenantId: z.preprocess(
-    (v) => (v === null ? undefined : blankToUndefined(v)),
-    z
-      .string({ error: fieldMessage('text') })
-      .max(LOGIN_PROVIDER_LIMITS.tenantId, fieldMessage('tooLong', { max: LOGIN_PROVIDER_LIMITS.tenantId }))
-      .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
-      .optional(),
-  ),
-  confirmClaimChange: checkbox,
+  preset: field.optionalChoice(LOGIN_PRESET_IDS),
+  // null (JSON) means none, as blank does.
+  tenantId: z.preprocess((v) => (v === null ? undefined : v), field.optionalText(LOGIN_PROVIDER_LIMITS.tenantId)),
+  confirmClaimChange: field.checkbox,
   /** Client secret or certificate; absent keeps the provider's method (a new one: the secret). */
   clientAuth: z.preprocess(
-    blankToUndefined,
+    field.blankToUndefined,
     z
       .enum(['client_secret', 'private_key_jwt'], {
         error: fieldMessage('oneOf', { list: CLIENT_AUTH_METHODS.join(', ') }),
@@ -289,64 +225,61 @@ export interface ParsedLoginProvider {
  * @param source 'form': an unchecked `active` is absent, so missing means false; 'json': missing means true.
  */
 export function parseLoginProviderInput(body: unknown, source: 'form' | 'json'): ParsedLoginProvider {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AuthdockError('VALIDATION_FAILED', 'The request body must be an object of login provider fields.')
-  }
-  const parsed = loginProviderBodySchema.safeParse(body)
-  if (!parsed.success) {
-    const fields: Record<string, string> = {}
-    for (const issue of parsed.error.issues) fields[String(issue.path[0] ?? 'body')] ??= issue.message
-    const list = Object.entries(fields)
-      .map(([k, v]) => `"${k}" ${v}`)
-      .join('; ')
-    throw new AuthdockError('VALIDATION_FAILED', `The login provider is not valid: ${list}.`, { fields })
-  }
-  const p = parsed.data
-  const secret = p.removeClientSecret ? null : p.clientSecret
+  const { id, confirmClaimChange, clientAuth, removeClientSecret, clientSecret, ...settings } = field.parseBody(
+    loginProviderBodySchema,
+    body,
+    'login provider',
+  )
+  const secret = removeClientSecret ? null : clientSecret
   return {
-    id: p.id,
-    confirmClaimChange: p.confirmClaimChange === true,
-    ...(p.clientAuth ? { clientAuth: p.clientAuth } : {}),
+    id,
+    confirmClaimChange: confirmClaimChange === true,
+    ...(clientAuth ? { clientAuth } : {}),
     input: {
-      label: p.label,
-      active: p.active ?? source === 'json',
-      issuer: p.issuer,
-      clientId: p.clientId,
+      ...settings,
+      active: settings.active ?? source === 'json',
       ...(secret !== undefined ? { clientSecret: secret } : {}),
-      secretExpiresAt: p.secretExpiresAt ?? null,
-      scope: p.scope,
-      claim: p.claim,
-      claimLabel: p.claimLabel,
-      authorizationParams: p.authorizationParams,
-      idTokenAlgorithms: p.idTokenAlgorithms,
-      preset: p.preset ?? null,
-      tenantId: p.tenantId ?? null,
+      secretExpiresAt: settings.secretExpiresAt ?? null,
+      preset: settings.preset ?? null,
+      tenantId: settings.tenantId ?? null,
     },
   }
 }
 
+/**
+ * The settings of a provider an administrator edits, in form order (the secret is write-only and
+ * not among them). The audit entry, the edit form and a PATCH's starting point all use this list.
+ */
+export const LOGIN_PROVIDER_SETTINGS = [
+  'label',
+  'active',
+  'issuer',
+  'clientId',
+  'secretExpiresAt',
+  'scope',
+  'claim',
+  'claimLabel',
+  'authorizationParams',
+  'idTokenAlgorithms',
+  'preset',
+  'tenantId',
+] as const satisfies readonly (keyof LoginProviderRecord & keyof LoginProviderInput)[]
+
+export type LoginProviderSettings = Pick<LoginProviderRecord, (typeof LOGIN_PROVIDER_SETTINGS)[number]>
+
+/** The settings of a stored provider, without its id, secret state and times. */
+export function loginProviderSettings(p: LoginProviderRecord): LoginProviderSettings {
+  return Object.fromEntries(LOGIN_PROVIDER_SETTINGS.map((f) => [f, p[f]])) as LoginProviderSettings
+}
+
 /** A stored provider as body values (JSON types), so a PATCH only has to send what changes. */
 export function loginProviderToBody(p: LoginProviderRecord): Record<string, unknown> {
-  return {
-    label: p.label,
-    active: p.active,
-    issuer: p.issuer,
-    clientId: p.clientId,
-    secretExpiresAt: p.secretExpiresAt ? p.secretExpiresAt.toISOString().slice(0, 10) : null,
-    scope: p.scope,
-    claim: p.claim,
-    claimLabel: p.claimLabel,
-    authorizationParams: p.authorizationParams,
-    idTokenAlgorithms: p.idTokenAlgorithms,
-    preset: p.preset,
-    tenantId: p.tenantId,
-  }
+  return { ...loginProviderSettings(p), secretExpiresAt: field.bodyDay(p.secretExpiresAt, null) }
 }
 
 /** PATCH: the stored values, overwritten by the fields the client sent. */
 export function mergeLoginProviderPatch(p: LoginProviderRecord, body: unknown): unknown {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body
-  return { ...loginProviderToBody(p), ...(body as Record<string, unknown>) }
+  return field.mergePatch(loginProviderToBody(p), body)
 }
 
 /**

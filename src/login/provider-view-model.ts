@@ -6,6 +6,7 @@ import type { ProviderConfig } from '../config.js'
 import type { ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderRecord } from '../store/types.js'
 import type { ListedLoginProvider } from './provider-admin.js'
+import { LOGIN_PROVIDER_SETTINGS, loginProviderSettings, loginProviderToBody } from './provider-schema.js'
 
 /** The form's values: strings for the inputs, a boolean for the checkbox. Never the secret. */
 export interface LoginProviderFormValues {
@@ -28,19 +29,10 @@ export interface LoginProviderFormValues {
   clientAuth: string
 }
 
+// Every setting but the checkbox is a text input (the id is a hidden one).
 const TEXT_FIELDS = [
   'id',
-  'label',
-  'issuer',
-  'clientId',
-  'secretExpiresAt',
-  'scope',
-  'claim',
-  'claimLabel',
-  'authorizationParams',
-  'idTokenAlgorithms',
-  'preset',
-  'tenantId',
+  ...LOGIN_PROVIDER_SETTINGS.filter((f): f is Exclude<typeof f, 'active'> => f !== 'active'),
   'clientAuth',
 ] as const
 
@@ -51,22 +43,14 @@ const paramsText = (params: Record<string, string>) =>
 
 /** Values of a stored provider for the edit form. */
 export function formFromRecord(p: LoginProviderRecord, clientAuth: ClientAuthMethod): LoginProviderFormValues {
-  return {
+  const body = {
+    ...loginProviderToBody(p),
     id: p.id,
-    label: p.label,
-    active: p.active,
-    issuer: p.issuer,
-    clientId: p.clientId,
-    secretExpiresAt: p.secretExpiresAt ? p.secretExpiresAt.toISOString().slice(0, 10) : '',
-    scope: p.scope,
-    claim: p.claim,
-    claimLabel: p.claimLabel,
     authorizationParams: paramsText(p.authorizationParams),
     idTokenAlgorithms: (p.idTokenAlgorithms ?? []).join(' '),
-    preset: p.preset ?? '',
-    tenantId: p.tenantId ?? '',
     clientAuth,
   }
+  return { ...formFromBody(body), active: p.active }
 }
 
 /** What the administrator sent, back into the form after an error (the secret is dropped). */
@@ -127,20 +111,9 @@ export function loginProviderJson(listed: ListedLoginProvider): Record<string, u
     id: p.id,
     source: 'admin',
     readOnly: false,
-    label: p.label,
-    active: p.active,
-    issuer: p.issuer,
-    clientId: p.clientId,
+    ...loginProviderSettings(p),
     hasClientSecret: p.hasClientSecret,
     clientAuth: listed.clientAuth,
-    secretExpiresAt: p.secretExpiresAt,
-    scope: p.scope,
-    claim: p.claim,
-    claimLabel: p.claimLabel,
-    authorizationParams: p.authorizationParams,
-    idTokenAlgorithms: p.idTokenAlgorithms,
-    preset: p.preset,
-    tenantId: p.tenantId,
     redirectUri: listed.redirectUri,
     createdAt: p.createdAt,
     updatedAt: p.updatedAt,

@@ -9,66 +9,40 @@ import type { ProfileRow } from './service.js'
 
 const yesNo = (v: boolean) => (v ? 'yes' : 'no')
 
-export const CSV_HEADER = [
-  'id',
-  'name',
-  'grantType',
-  'authorizationUrl',
-  'tokenUrl',
-  'redirectUrl',
-  'clientId',
-  'clientSecretSet',
-  'scope',
-  'valid',
-  'secretExpiresAt',
-  'proxy',
-  'preset',
-  'tenantId',
-  'tokenStatus',
-  'accessTokenPresent',
-  'accessTokenExpiresAt',
-  'refreshTokenPresent',
-  'lastRefreshAt',
-  'lastErrorCode',
-  'lastErrorMessage',
-  'authorizedBy',
-  'authorizedAccount',
-  'authorizedAt',
-  'mailbox',
-  'revocationUrl',
+// Each column once: its header and its cell together, so the two cannot fall out of order.
+const COLUMNS: Array<[header: string, cell: (row: ProfileRow) => unknown]> = [
+  ['id', ({ profile: p }) => p.id],
+  ['name', ({ profile: p }) => p.name],
+  ['grantType', ({ profile: p }) => p.grantType],
+  ['authorizationUrl', ({ profile: p }) => p.authorizationUrl],
+  ['tokenUrl', ({ profile: p }) => p.tokenUrl],
+  ['redirectUrl', ({ profile: p }) => p.redirectUrl],
+  ['clientId', ({ profile: p }) => p.clientId],
+  ['clientSecretSet', ({ profile: p }) => yesNo(p.hasClientSecret)],
+  ['scope', ({ profile: p }) => p.scope],
+  ['valid', ({ profile: p }) => yesNo(p.valid)],
+  ['secretExpiresAt', ({ profile: p }) => p.secretExpiresAt],
+  ['proxy', ({ profile: p }) => p.proxy],
+  ['preset', ({ profile: p }) => p.preset],
+  ['tenantId', ({ profile: p }) => p.tenantId],
+  ['tokenStatus', ({ token: t }) => t?.status ?? 'not_authorized'],
+  ['accessTokenPresent', ({ token: t }) => yesNo(t?.hasAccessToken ?? false)],
+  ['accessTokenExpiresAt', ({ token: t }) => t?.accessTokenExpiresAt],
+  ['refreshTokenPresent', ({ token: t }) => yesNo(t?.hasRefreshToken ?? false)],
+  ['lastRefreshAt', ({ token: t }) => t?.lastRefreshAt],
+  ['lastErrorCode', ({ token: t }) => t?.lastErrorCode],
+  ['lastErrorMessage', ({ token: t }) => t?.lastErrorMessage],
+  ['authorizedBy', ({ token: t }) => t?.authorizedBy],
+  ['authorizedAccount', ({ token: t }) => t?.authorizedAccount],
+  ['authorizedAt', ({ token: t }) => t?.authorizedAt],
+  ['mailbox', ({ profile: p }) => p.mailbox],
+  ['revocationUrl', ({ profile: p }) => p.revocationUrl],
 ]
 
+export const CSV_HEADER = COLUMNS.map(([header]) => header)
+
 /** The cells of one row, in {@link CSV_HEADER} order. */
-function csvCells({ profile: p, token: t }: ProfileRow): unknown[] {
-  return [
-    p.id,
-    p.name,
-    p.grantType,
-    p.authorizationUrl,
-    p.tokenUrl,
-    p.redirectUrl,
-    p.clientId,
-    yesNo(p.hasClientSecret),
-    p.scope,
-    yesNo(p.valid),
-    p.secretExpiresAt,
-    p.proxy,
-    p.preset,
-    p.tenantId,
-    t?.status ?? 'not_authorized',
-    yesNo(t?.hasAccessToken ?? false),
-    t?.accessTokenExpiresAt,
-    yesNo(t?.hasRefreshToken ?? false),
-    t?.lastRefreshAt,
-    t?.lastErrorCode,
-    t?.lastErrorMessage,
-    t?.authorizedBy,
-    t?.authorizedAccount,
-    t?.authorizedAt,
-    p.mailbox,
-    p.revocationUrl,
-  ]
-}
+const csvCells = (row: ProfileRow): unknown[] => COLUMNS.map(([, cell]) => cell(row))
 
 /**
  * CRLF-separated rows, every cell quoted, cells starting with = + - @ TAB or CR prefixed with '.

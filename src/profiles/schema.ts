@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import { isSecureOrLoopbackUrl, type ResolvedConfig } from '../config.js'
-import { AuthdockError } from '../errors.js'
+import * as field from '../http/body-fields.js'
 import { fieldMessage } from '../http/i18n.js'
 import type { GrantType, Profile, ProfileInput } from '../store/types.js'
 import { PRESET_IDS, isValidTenantId } from './presets.js'
@@ -27,96 +27,32 @@ export const FIELD_LIMITS = {
 
 export const GRANT_TYPES = ['authorization_code', 'client_credentials'] as const satisfies readonly GrantType[]
 
-// C0 controls and DEL: never part of a name, scope or client id (header and log injection).
-// eslint-disable-next-line no-control-regex -- finding control characters is the point
-const CONTROL = /[\u0000-\u001f\u007f]/
-
 /** Foreign text made plain for display: control characters become spaces, at most `max` characters. */
 export function plainText(value: string, max: number): string {
-  // eslint-disable-next-line no-control-regex -- see CONTROL
+  // eslint-disable-next-line no-control-regex -- control characters are what is replaced
   const clean = value.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim()
   return clean.length > max ? `${clean.slice(0, max)}…` : clean
 }
 
-/** Form values arrive as strings; an empty or blank one means "not given". */
-const blankToUndefined = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v)
-const trimmed = (v: unknown) => (typeof v === 'string' ? v.trim() : v)
-
-const text = (max: number) =>
-  z
-    .preprocess(
-      trimmed,
-      z
-        .string({ error: fieldMessage(fieldMessage('requiredShort')) })
-        .min(1, fieldMessage(fieldMessage('requiredShort')))
-        .max(max, fieldMessage('tooLong', { max: max })),
-    )
-    .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
-
-const optionalText = (max: number) =>
-  z.preprocess(
-    blankToUndefined,
-    z
-      .string({ error: fieldMessage('text') })
-      .max(max, fieldMessage('tooLong', { max: max }))
-      .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
-      .optional(),
-  )
-
 const secureUrl = (max: number) =>
   z
     .string({ error: fieldMessage('url') })
-    .max(max, fieldMessage('tooLong', { max: max }))
+    .max(max, fieldMessage('tooLong', { max }))
     .refine((v) => URL.canParse(v), fieldMessage('url'))
     .refine(isSecureOrLoopbackUrl, fieldMessage('httpsUrl'))
-    .refine(
-      (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
-      fieldMessage('noCredentialsInUrl'),
-    )
+    .refine((v) => !field.hasCredentials(v), field.CREDENTIALS_IN_URL)
 
-const optionalUrl = (max: number) => z.preprocess((v) => blankToUndefined(trimmed(v)), secureUrl(max).optional())
+const optionalUrl = (max: number) =>
+  z.preprocess((v) => field.blankToUndefined(field.trimmed(v)), secureUrl(max).optional())
 
 const proxyUrl = z.preprocess(
-  (v) => blankToUndefined(trimmed(v)),
+  (v) => field.blankToUndefined(field.trimmed(v)),
   z
     .string({ error: fieldMessage('url') })
     .max(FIELD_LIMITS.proxy, fieldMessage('tooLong', { max: FIELD_LIMITS.proxy }))
     .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), fieldMessage('proxyUrl'))
     // The proxy is stored and shown in clear, so it must not carry a password.
-    .refine(
-      (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
-      fieldMessage('noCredentialsInUrl'),
-    )
-    .optional(),
-)
-
-/** A checkbox: a form sends "on" when ticked (and nothing otherwise); JSON sends a boolean. */
-const checkbox = z.preprocess(
-  (v) => {
-    if (typeof v !== 'string') return v
-    const lower = v.toLowerCase()
-    if (['on', '1', 'true', 'yes'].includes(lower)) return true
-    if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
-    return v
-  },
-  z.boolean({ error: fieldMessage('boolean') }).optional(),
-)
-
-const date = z.preprocess(
-  (v) => {
-    const b = blankToUndefined(v)
-    if (b === undefined || b === null) return b
-    if (typeof b === 'string' && /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/.test(b.trim())) {
-      const day = b.trim().length === 10
-      const d = new Date(day ? `${b.trim()}T00:00:00Z` : b.trim())
-      // Date rolls 2030-02-31 over to March 3rd; a day that does not exist is an error instead.
-      return Number.isNaN(d.getTime()) || (day && d.toISOString().slice(0, 10) !== b.trim()) ? b : d
-    }
-    return b
-  },
-  z
-    .date({ error: fieldMessage('date') })
-    .nullable()
+    .refine((v) => !field.hasCredentials(v), field.CREDENTIALS_IN_URL)
     .optional(),
 )
 
@@ -125,7 +61,7 @@ const scope = z.preprocess(
   z
     .string({ error: fieldMessage('text') })
     .max(FIELD_LIMITS.scope, fieldMessage('tooLong', { max: FIELD_LIMITS.scope }))
-    .refine((v) => !CONTROL.test(v), fieldMessage('scopeValues'))
+    .refine((v) => !field.CONTROL.test(v), fieldMessage('scopeValues'))
     .transform((v) => v.split(' ').filter(Boolean).join(' ')),
 )
 
@@ -135,50 +71,35 @@ const scope = z.preprocess(
  */
 export const profileBodySchema = z
   .object({
-    name: text(FIELD_LIMITS.name),
+    name: field.text(FIELD_LIMITS.name),
     grantType: z.preprocess(
-      (v) => blankToUndefined(v) ?? 'authorization_code',
+      (v) => field.blankToUndefined(v) ?? 'authorization_code',
       z.enum(GRANT_TYPES, { error: fieldMessage('grantType') }),
     ),
     authorizationUrl: optionalUrl(FIELD_LIMITS.authorizationUrl),
     tokenUrl: z.preprocess(
-      trimmed,
+      field.trimmed,
       z
-        .string({ error: fieldMessage(fieldMessage('requiredShort')) })
-        .min(1, fieldMessage(fieldMessage('requiredShort')))
+        .string({ error: fieldMessage('required') })
+        .min(1, fieldMessage('required'))
         .pipe(secureUrl(FIELD_LIMITS.tokenUrl)),
     ),
     redirectUrl: optionalUrl(FIELD_LIMITS.redirectUrl),
-    clientId: text(FIELD_LIMITS.clientId),
-    clientSecret: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z
-        .string({ error: fieldMessage('text') })
-        .max(FIELD_LIMITS.clientSecret, fieldMessage('tooLong', { max: FIELD_LIMITS.clientSecret }))
-        .nullable()
-        .optional(),
-    ),
-    removeClientSecret: checkbox,
+    clientId: field.text(FIELD_LIMITS.clientId),
+    clientSecret: field.secretText(FIELD_LIMITS.clientSecret),
+    removeClientSecret: field.checkbox,
     scope,
-    valid: checkbox,
-    secretExpiresAt: date,
+    valid: field.checkbox,
+    secretExpiresAt: field.date,
     proxy: proxyUrl,
-    preset: z.preprocess(
-      blankToUndefined,
-      z
-        .enum(PRESET_IDS, { error: fieldMessage('oneOf', { list: PRESET_IDS.join(', ') }) })
-        .nullable()
-        .optional(),
-    ),
-    tenantId: optionalText(FIELD_LIMITS.tenantId).refine(
-      (v) => v === undefined || isValidTenantId(v),
-      fieldMessage('tenant'),
-    ),
+    preset: field.optionalChoice(PRESET_IDS),
+    tenantId: field
+      .optionalText(FIELD_LIMITS.tenantId)
+      .refine((v) => v === undefined || isValidTenantId(v), fieldMessage('tenant')),
     // The XOAUTH2 user name: an address at Microsoft and Google, a plain name at some servers.
-    mailbox: optionalText(FIELD_LIMITS.mailbox).refine(
-      (v) => v === undefined || !/\s/.test(v),
-      fieldMessage('mailbox'),
-    ),
+    mailbox: field
+      .optionalText(FIELD_LIMITS.mailbox)
+      .refine((v) => v === undefined || !/\s/.test(v), fieldMessage('mailbox')),
     revocationUrl: optionalUrl(FIELD_LIMITS.revocationUrl),
   })
   .superRefine(
@@ -190,9 +111,6 @@ export const profileBodySchema = z
           path: ['authorizationUrl'],
           message: fieldMessage('requiredForAuthorizationCode'),
         })
-      }
-      if (typeof p.clientSecret === 'string' && CONTROL.test(p.clientSecret)) {
-        issues.addIssue({ code: 'custom', path: ['clientSecret'], message: fieldMessage('controlCharacters') })
       }
     },
     { when: () => true },
@@ -220,22 +138,7 @@ export function defaultRedirectUrl(config: Pick<ResolvedConfig, 'baseUrl' | 'pat
  * const input = parseProfileInput(req.body, { config: dock.config, source: 'form' }) // throws VALIDATION_FAILED with fields
  */
 export function parseProfileInput(body: unknown, options: ParseOptions): ProfileInput {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new AuthdockError('VALIDATION_FAILED', 'The request body must be an object of profile fields.')
-  }
-  const parsed = profileBodySchema.safeParse(body)
-  if (!parsed.success) {
-    const fields: Record<string, string> = {}
-    for (const issue of parsed.error.issues) {
-      const key = String(issue.path[0] ?? 'body')
-      fields[key] ??= issue.message
-    }
-    const list = Object.entries(fields)
-      .map(([k, v]) => `"${k}" ${v}`)
-      .join('; ')
-    throw new AuthdockError('VALIDATION_FAILED', `The profile is not valid: ${list}.`, { fields })
-  }
-  const p = parsed.data
+  const p = field.parseBody(profileBodySchema, body, 'profile')
   const secret = p.removeClientSecret ? null : p.clientSecret
   return {
     name: p.name,
@@ -259,28 +162,38 @@ export function parseProfileInput(body: unknown, options: ParseOptions): Profile
   }
 }
 
-/** A stored profile as body values, so a PATCH only has to send what changes. */
+/**
+ * The settings of a profile an administrator edits, in form order (the secret is write-only and
+ * not among them). The audit entry, the edit form and a PATCH's starting point all use this list.
+ */
+export const PROFILE_SETTINGS = [
+  'name',
+  'grantType',
+  'authorizationUrl',
+  'tokenUrl',
+  'redirectUrl',
+  'clientId',
+  'scope',
+  'valid',
+  'secretExpiresAt',
+  'proxy',
+  'preset',
+  'tenantId',
+  'mailbox',
+  'revocationUrl',
+] as const satisfies readonly (keyof Profile & keyof ProfileInput)[]
+
+/** A stored profile as body values (form strings: '' for none), so a PATCH only has to send what changes. */
 export function profileToBody(profile: Profile): Record<string, unknown> {
-  return {
-    name: profile.name,
-    grantType: profile.grantType,
-    authorizationUrl: profile.authorizationUrl ?? '',
-    tokenUrl: profile.tokenUrl,
-    redirectUrl: profile.redirectUrl ?? '',
-    clientId: profile.clientId,
-    scope: profile.scope,
-    valid: profile.valid,
-    secretExpiresAt: profile.secretExpiresAt ? profile.secretExpiresAt.toISOString().slice(0, 10) : '',
-    proxy: profile.proxy ?? '',
-    preset: profile.preset ?? '',
-    tenantId: profile.tenantId ?? '',
-    mailbox: profile.mailbox ?? '',
-    revocationUrl: profile.revocationUrl ?? '',
-  }
+  return Object.fromEntries(
+    PROFILE_SETTINGS.map((f) => {
+      const value = profile[f]
+      return [f, value instanceof Date ? field.bodyDay(value, '') : (value ?? '')]
+    }),
+  )
 }
 
 /** PATCH: the stored profile's values, overwritten by the fields the client sent. */
 export function mergeForPatch(profile: Profile, body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return body as never
-  return { ...profileToBody(profile), ...(body as Record<string, unknown>) }
+  return field.mergePatch(profileToBody(profile), body) as Record<string, unknown>
 }

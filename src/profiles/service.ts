@@ -12,6 +12,8 @@ import type { Profile, ProfileInput, ProfilePage, ProfilePageQuery, TokenSummary
 import type { TokenProvider } from '../tokens/types.js'
 import { secretMoves } from '../store/secret-binding.js'
 import { clearProfileTokens, type ClearTokensResult } from './clear-tokens.js'
+import { PROFILE_SETTINGS } from './schema.js'
+import { auditValues, creationValues, settingChanges } from '../ops/setting-changes.js'
 
 /**
  * A profile with its token state, for the overview, the CSV and the JSON list.
@@ -24,24 +26,6 @@ export interface ProfileRow {
   profile: Profile
   token: TokenSummary | null
 }
-
-// Fields whose old and new values the audit entry records (never the secret).
-const AUDITED = [
-  'name',
-  'grantType',
-  'authorizationUrl',
-  'tokenUrl',
-  'redirectUrl',
-  'clientId',
-  'scope',
-  'valid',
-  'secretExpiresAt',
-  'proxy',
-  'preset',
-  'tenantId',
-  'mailbox',
-  'revocationUrl',
-] as const
 
 /**
  * Who is acting, for the audit trail and "Renewed by": the host's `admin.actor`, else the
@@ -57,10 +41,6 @@ export function actorOf(ctx: DockContext, req: Request): string | null {
       return String(value)
   }
   return null
-}
-
-function comparable(value: unknown): unknown {
-  return value instanceof Date ? value.toISOString() : (value ?? null)
 }
 
 function nameTaken(): AuthdockError {
@@ -141,7 +121,10 @@ export class ProfileService {
       kind: 'profile.created',
       actor,
       profileId: profile.id,
-      details: { name: profile.name, values: this.auditValues(profile), secretSet: input.clientSecret ? 'yes' : 'no' },
+      details: {
+        name: profile.name,
+        ...creationValues(profile, PROFILE_SETTINGS, input.clientSecret),
+      },
     })
     this.ctx.events.emit('profile.created', { profileId: profile.id, name: profile.name, actor })
     return profile
@@ -164,12 +147,7 @@ export class ProfileService {
     const result = await this.withNameCheck(() => this.ctx.store.profiles.update(id, input))
     // Any change may alter what the cached token was obtained with; the cache must re-read.
     this.tokens.invalidate(id)
-    const changes: Record<string, { from: unknown; to: unknown }> = {}
-    for (const field of AUDITED) {
-      const from = comparable(before[field])
-      const to = comparable(result.profile[field])
-      if (from !== to) changes[field] = { from, to }
-    }
+    const changes = settingChanges(before, result.profile, PROFILE_SETTINGS)
     await addAuditEntry(this.ctx.store, {
       kind: 'profile.updated',
       actor,
@@ -210,7 +188,7 @@ export class ProfileService {
       kind: 'profile.deleted',
       actor,
       profileId: id,
-      details: { name: profile.name, values: this.auditValues(profile) },
+      details: { name: profile.name, values: auditValues(profile, PROFILE_SETTINGS) },
     })
     this.ctx.events.emit('profile.deleted', { profileId: id, name: profile.name, actor })
     return profile
@@ -231,10 +209,6 @@ export class ProfileService {
     const profile = await this.get(id)
     const users = (await profileUsers({ profileId: id, profileName: profile.name })) ?? []
     return users.map(String)
-  }
-
-  private auditValues(profile: Profile): Record<string, unknown> {
-    return Object.fromEntries(AUDITED.map((f) => [f, comparable(profile[f])]))
   }
 
   /** A concurrent create with the same name loses in the store; report it on the name field. */

@@ -7,7 +7,7 @@ import { ERROR_CODES } from '../errors.js'
 import { storedErrorHint } from '../tokens/failure.js'
 import type { Profile, TokenSummary } from '../store/types.js'
 import type { ProfileRow } from './service.js'
-import { profileToBody } from './schema.js'
+import { PROFILE_SETTINGS, profileToBody } from './schema.js'
 
 /** A date as the pages show it (UTC, minutes), or '' for none. */
 export function formatDate(value: Date | null | undefined): string {
@@ -115,21 +115,8 @@ export interface FormValues {
   revocationUrl: string
 }
 
-const TEXT_FIELDS = [
-  'name',
-  'grantType',
-  'authorizationUrl',
-  'tokenUrl',
-  'redirectUrl',
-  'clientId',
-  'scope',
-  'secretExpiresAt',
-  'proxy',
-  'preset',
-  'tenantId',
-  'mailbox',
-  'revocationUrl',
-] as const
+// Every setting but the checkbox is a text input.
+const TEXT_FIELDS = PROFILE_SETTINGS.filter((f): f is Exclude<typeof f, 'valid'> => f !== 'valid')
 
 /** Values of a stored profile for the edit form. */
 export function formFromProfile(profile: Profile): FormValues {

@@ -72,18 +72,19 @@ export interface CertificateSigner extends CertificateRecord {
   privateKeyPem: string
 }
 
-/** What {@link Store.credentials.add} stores. */
-export interface NewCertificate {
-  certificatePem: string
-  privateKeyPem: string
-  thumbprintSha1: string
-  thumbprintSha256: string
-  kid: string
-  keySize: number
-  notBefore: Date
-  notAfter: Date
-  createdBy: string | null
-}
+/** What {@link Store.credentials.add} stores: the certificate's facts and its private key. */
+export type NewCertificate = Pick<
+  CertificateSigner,
+  | 'certificatePem'
+  | 'privateKeyPem'
+  | 'thumbprintSha1'
+  | 'thumbprintSha256'
+  | 'kid'
+  | 'keySize'
+  | 'notBefore'
+  | 'notAfter'
+  | 'createdBy'
+>
 
 /** The credentials part of the Store contract. */
 export interface CredentialsStore {

@@ -5,7 +5,7 @@ import { buildStore } from './build.js'
 import { importOptionalPeer } from '../optional-peer.js'
 import type { Keyring } from './crypto.js'
 import { postgresMigrations } from './migrations/postgres.js'
-import { runMigrations } from './migrations/run.js'
+import { migrateOrClose } from './migrations/run.js'
 import { mapPgError, PgDb } from './postgres-db.js'
 import { postgresRefreshLock } from './postgres-lock.js'
 import type { Store } from './types.js'
@@ -30,12 +30,11 @@ export async function openPostgresStore(url: string, keys: Keyring, now: () => n
   // An idle connection dropped by the server must not crash the host: the next query reconnects.
   pool.on('error', () => undefined)
   const db = new PgDb(pool, pool)
-  try {
-    await runMigrations(db, postgresMigrations, now, MIGRATION_LOCK)
-  } catch (error) {
-    await pool.end().catch(() => undefined)
-    throw error
-  }
+  await migrateOrClose(db, postgresMigrations, {
+    now,
+    close: () => pool.end().catch(() => undefined),
+    lockStatement: MIGRATION_LOCK,
+  })
   return buildStore({
     kind: 'postgres',
     db,

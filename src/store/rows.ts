@@ -23,8 +23,14 @@ export function toMs(value: Date | null | undefined): number | null {
   return value ? value.getTime() : null
 }
 
-function str(value: unknown): string | null {
+/** A nullable text column. */
+export function str(value: unknown): string | null {
   return value === null || value === undefined ? null : String(value)
+}
+
+/** A boolean column: 0/1 in SQLite, true/false in PostgreSQL. */
+export function toBool(value: unknown): boolean {
+  return value === true || value === 1
 }
 
 export function toProfile(r: Row): Profile {
@@ -38,7 +44,7 @@ export function toProfile(r: Row): Profile {
     clientId: String(r.client_id),
     hasClientSecret: r.client_secret !== null && r.client_secret !== undefined,
     scope: String(r.scope),
-    valid: r.valid === true || r.valid === 1,
+    valid: toBool(r.valid),
     secretExpiresAt: toDate(r.secret_expires_at),
     proxy: str(r.proxy),
     preset: str(r.preset),
@@ -99,28 +105,31 @@ export function toTokenRecord(r: Row, accessToken: string | null, refreshToken: 
   return { ...rest, accessToken, refreshToken }
 }
 
-export function toLoginToken(r: Row, refreshToken: string): LoginTokenRecord {
+/** What a remembered device and a rotated device id share: who, through which provider, until when. */
+function loginDevice(
+  r: Row,
+): Pick<LoginTokenRecord, 'deviceHash' | 'familyId' | 'providerId' | 'userId' | 'expiresAt'> {
   return {
     deviceHash: String(r.device_hash),
+    // Rows remembered before families existed are their own family.
     familyId: String(r.family_id ?? r.device_hash),
     providerId: String(r.provider_id),
     userId: String(r.user_id),
-    refreshToken,
-    createdAt: toDate(r.created_at) as Date,
-    lastUsedAt: toDate(r.last_used_at) as Date,
     expiresAt: toDate(r.expires_at) as Date,
   }
 }
 
-export function toRotatedLoginDevice(r: Row): RotatedLoginDevice {
+export function toLoginToken(r: Row, refreshToken: string): LoginTokenRecord {
   return {
-    deviceHash: String(r.device_hash),
-    familyId: String(r.family_id),
-    providerId: String(r.provider_id),
-    userId: String(r.user_id),
-    rotatedAt: toDate(r.rotated_at) as Date,
-    expiresAt: toDate(r.expires_at) as Date,
+    ...loginDevice(r),
+    refreshToken,
+    createdAt: toDate(r.created_at) as Date,
+    lastUsedAt: toDate(r.last_used_at) as Date,
   }
+}
+
+export function toRotatedLoginDevice(r: Row): RotatedLoginDevice {
+  return { ...loginDevice(r), rotatedAt: toDate(r.rotated_at) as Date }
 }
 
 export function toAuditEntry(r: Row): AuditEntry {
@@ -147,7 +156,7 @@ export function toLoginProvider(r: Row): LoginProviderRecord {
   return {
     id: String(r.id),
     label: String(r.label),
-    active: r.active === true || r.active === 1,
+    active: toBool(r.active),
     issuer: String(r.issuer),
     clientId: String(r.client_id),
     hasClientSecret: r.client_secret !== null && r.client_secret !== undefined,

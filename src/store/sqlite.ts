@@ -7,7 +7,7 @@ import { AuthdockError } from '../errors.js'
 import { buildStore } from './build.js'
 import type { Keyring } from './crypto.js'
 import { sqliteMigrations } from './migrations/sqlite.js'
-import { runMigrations } from './migrations/run.js'
+import { migrateOrClose } from './migrations/run.js'
 import { SqliteDb } from './sqlite-db.js'
 import { sqliteRefreshLock } from './sqlite-lock.js'
 import type { Store } from './types.js'
@@ -30,12 +30,7 @@ export async function openSqliteStore(file: string, keys: Keyring, now: () => nu
     throw new AuthdockError('STORE_UNAVAILABLE', `Cannot open the SQLite database ${file}`, { cause })
   }
   const db = new SqliteDb(raw, path)
-  try {
-    await runMigrations(db, sqliteMigrations, now)
-  } catch (error) {
-    await db.close()
-    throw error
-  }
+  await migrateOrClose(db, sqliteMigrations, { now, close: () => db.close() })
   return buildStore({
     kind: 'sqlite',
     db,

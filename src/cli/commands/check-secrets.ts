@@ -1,5 +1,4 @@
 /** `authdock check-secrets`: the secret-expiry check for cron and monitoring (exit 0/1/2). */
-import { parseArgs } from 'node:util'
 import {
   evaluateSecrets,
   exitCodeFor,
@@ -9,26 +8,23 @@ import {
   type SecretFinding,
 } from '../../ops/secret-expiry.js'
 import { certificateSecrets } from '../../credentials/expiry.js'
-import { DATABASE_OPTION, STORE_HELP, openCliStore } from '../store.js'
 import { UsageError } from '../exit-codes.js'
-import type { CliIo, Command } from '../io.js'
+import { commandHelp, storeCommand } from '../command.js'
+import { printJson } from '../format.js'
 
-const help = `Usage: authdock check-secrets [options]
+const help = commandHelp({
+  about: `Usage: authdock check-secrets [options]
 
 Checks when the client secrets of the OAuth2 profiles, of the login providers managed in the
 admin and (when given) of the login clients in the configuration, and the active certificates of
 profiles and login providers expire. Fewer than 90 days left: info; fewer than 30: warning; fewer
-than 7 or expired: error.
-
-Options:
-  --login-secret-expires [ID=]YYYY-MM-DD
+than 7 or expired: error.`,
+  options: `  --login-secret-expires [ID=]YYYY-MM-DD
                        expiry of a login provider's client secret (repeatable; ID defaults to
                        "default"); env AUTHDOCK_LOGIN_SECRET_EXPIRES (comma-separated)
-  --json               print the findings as JSON
-  -h, --help           this text
-${STORE_HELP}
-
-Exit codes: 0 fine (nothing or only info), 1 warning, 2 error, 64 usage, 69 database unavailable.`
+  --json               print the findings as JSON`,
+  exitCodes: '0 fine (nothing or only info), 1 warning, 2 error, 64 usage, 69 database unavailable',
+})
 
 /** `2027-01-31` or `entra=2027-01-31` → a login-client secret. */
 function parseLoginExpiry(value: string): ExpiringSecret {
@@ -52,48 +48,30 @@ function describe(f: SecretFinding): string {
   return `${f.level.toUpperCase().padEnd(7)} ${what}: ${credential} ${when} (${f.expiresAt.toISOString().slice(0, 10)})`
 }
 
-export const checkSecretsCommand: Command = {
+export const checkSecretsCommand = storeCommand({
   name: 'check-secrets',
   summary: 'check when client secrets expire (exit 0 fine, 1 warning, 2 error)',
   help,
-  async run(args: string[], io: CliIo): Promise<number> {
-    const { values } = parseArgs({
-      args,
-      options: {
-        ...DATABASE_OPTION,
-        'login-secret-expires': { type: 'string', multiple: true },
-        json: { type: 'boolean' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    })
-    if (values.help) {
-      io.out(help)
-      return 0
-    }
+  options: { 'login-secret-expires': { type: 'string', multiple: true }, json: { type: 'boolean' } },
+  prepare({ values, io }) {
     const fromEnv = (io.env.AUTHDOCK_LOGIN_SECRET_EXPIRES ?? '').split(',').filter((s) => s.trim())
-    const login = [...(values['login-secret-expires'] ?? fromEnv)].map(parseLoginExpiry)
-    const store = await openCliStore({ database: values.database, io })
-    let findings: SecretFinding[]
-    try {
-      const profiles = await store.profiles.list()
-      const providers = await store.loginProviders.list()
-      const names = new Map(profiles.map((p) => [p.id, p.name]))
-      const labels = new Map(providers.map((p) => [p.id, p.label]))
-      // Without the options, a login provider of the options is named by its id; one of the admin by its label.
-      const certificates = certificateSecrets(await store.credentials.listActive(), (c) =>
-        c.ownerKind === 'profile' ? (names.get(c.ownerId) ?? null) : (labels.get(c.ownerId) ?? c.ownerId),
-      )
-      findings = evaluateSecrets(
-        [...login, ...storedLoginClientSecrets(providers), ...profileSecrets(profiles), ...certificates],
-        io.now(),
-      )
-    } finally {
-      await store.close()
-    }
+    return [...(values['login-secret-expires'] ?? fromEnv)].map(parseLoginExpiry)
+  },
+  async run(store, { values, io }, login) {
+    const profiles = await store.profiles.list()
+    const providers = await store.loginProviders.list()
+    const names = new Map(profiles.map((p) => [p.id, p.name]))
+    const labels = new Map(providers.map((p) => [p.id, p.label]))
+    // Without the options, a login provider of the options is named by its id; one of the admin by its label.
+    const certificates = certificateSecrets(await store.credentials.listActive(), (c) =>
+      c.ownerKind === 'profile' ? (names.get(c.ownerId) ?? null) : (labels.get(c.ownerId) ?? c.ownerId),
+    )
+    const findings = evaluateSecrets(
+      [...login, ...storedLoginClientSecrets(providers), ...profileSecrets(profiles), ...certificates],
+      io.now(),
+    )
     if (values.json) {
-      io.out(JSON.stringify({ findings, exitCode: exitCodeFor(findings) }, null, 2))
+      printJson(io, { findings, exitCode: exitCodeFor(findings) })
     } else if (!findings.length) {
       io.out('OK      no client secret or certificate expires within 90 days')
     } else {
@@ -101,4 +79,4 @@ export const checkSecretsCommand: Command = {
     }
     return exitCodeFor(findings)
   },
-}
+})

@@ -45,3 +45,20 @@ export async function runMigrations(
     return applied
   })
 }
+
+/**
+ * Apply the pending migrations to a database just opened; when they fail, close it again (so no
+ * connection or file handle outlives the failed open) and rethrow.
+ */
+export async function migrateOrClose(
+  db: Db,
+  migrations: readonly Migration[],
+  options: { now: () => number; close: () => Promise<unknown>; lockStatement?: string },
+): Promise<void> {
+  try {
+    await runMigrations(db, migrations, options.now, options.lockStatement)
+  } catch (error) {
+    await options.close()
+    throw error
+  }
+}

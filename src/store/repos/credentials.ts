@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto'
 import { AuthdockError } from '../../errors.js'
 import type { Keyring } from '../crypto.js'
 import { constraintKind, type Db, type Row } from '../db.js'
-import { toDate } from '../rows.js'
+import { str, toBool, toDate } from '../rows.js'
 import { sealer } from '../secrets.js'
 import type {
   CertificateRecord,
@@ -32,9 +32,9 @@ function toCertificate(r: Row): CertificateRecord {
     keySize: Number(r.key_size),
     notBefore: toDate(r.not_before) as Date,
     notAfter: toDate(r.not_after) as Date,
-    active: r.active === true || r.active === 1,
+    active: toBool(r.active),
     createdAt: toDate(r.created_at) as Date,
-    createdBy: r.created_by === null || r.created_by === undefined ? null : String(r.created_by),
+    createdBy: str(r.created_by),
     activatedAt: toDate(r.activated_at),
   }
 }
