@@ -23,7 +23,7 @@ import { createMailModule, type MailModule } from './mail/index.js'
 import type { ProfilesModule } from './profiles/types.js'
 import type { DockContext } from './context.js'
 import { createOperations, withRedactedAudit, type OperationsModule } from './ops/index.js'
-import { requireAdmin } from './ops/admin-guard.js'
+import { requireAdmin } from './http/admin-guard.js'
 import { createLoginProviderAdmin, wellKnownHandler, type LoginProvidersModule } from './login/index.js'
 import { createCredentials, type CredentialsModule } from './credentials/index.js'
 

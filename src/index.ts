@@ -22,37 +22,34 @@ export type { Language, Translate } from './http/i18n.js'
 export { safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
 export type { DeviceReusedEvent } from './login/device.js'
+export { storedErrorHint } from './tokens/index.js'
+export type { AccessToken, KeepAliveReport } from './tokens/index.js'
+export { xoauth2, xoauth2Raw, oauthbearer, oauthbearerRaw } from './mail/sasl.js'
 export {
-  xoauth2,
-  xoauth2Raw,
-  oauthbearer,
-  oauthbearerRaw,
   nodemailerAuth,
   nodemailerProvisionCallback,
   imapflowAuth,
   mailConnectionOptions,
   nodemailerOptions,
   imapflowOptions,
-  mailTlsError,
   MAIL_ACCOUNT_TYPES,
   isMailAccountType,
-  testMailConnection,
-  storedErrorHint,
-} from './tokens/index.js'
+} from './mail/adapters.js'
 export type {
-  AccessToken,
-  KeepAliveReport,
   MailAccountType,
   MailConnectionInput,
   MailConnectionOptions,
-  MailTlsOptions,
   NodemailerTransportOptions,
   ImapflowConnectOptions,
   ProvisionCallback,
-  ConnectionTestInput,
-  ConnectionTestReport,
-  ConnectionTestStep,
-} from './tokens/index.js'
+} from './mail/adapters.js'
+export { mailTlsError, type MailTlsOptions } from './mail/tls.js'
+export {
+  testMailConnection,
+  type ConnectionTestInput,
+  type ConnectionTestReport,
+  type ConnectionTestStep,
+} from './mail/test-connection.js'
 export type {
   MailModule,
   MailTextOptions,

@@ -6,7 +6,7 @@
  */
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
-import { addAuditEntry } from '../ops/redact.js'
+import { addAuditEntry } from '../audit/redact.js'
 import type {
   CertificateRecord,
   ClientAuthMethod,

@@ -7,7 +7,7 @@
 import type { ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { addAuditEntry } from '../ops/redact.js'
+import { addAuditEntry } from '../audit/redact.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
 import type { WellKnownReport } from './types.js'

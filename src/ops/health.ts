@@ -20,7 +20,7 @@ import type { DockContext } from '../context.js'
 import { handler } from '../http/handler.js'
 import { providerFetch } from '../oauth/fetch.js'
 import type { TokenStatus } from '../store/types.js'
-import { requireAdmin } from './admin-guard.js'
+import { requireAdmin } from '../http/admin-guard.js'
 
 export interface ProviderReadiness {
   id: string

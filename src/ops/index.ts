@@ -7,7 +7,7 @@ import type { Router } from 'express'
 import type { DockContext } from '../context.js'
 import { expiryBannerSource } from './expiry-banner.js'
 import { startOperations, type Operations, type OperationsOptions } from './scheduler.js'
-import { createAuditRouters, type AuditRouters } from './audit-router.js'
+import { createAuditRouters, type AuditRouters } from '../audit/router.js'
 import { createHealthRouter, type ReadinessDeps } from './health.js'
 import { startMetrics } from './metrics.js'
 
@@ -40,6 +40,6 @@ export async function createOperations(
 
 export { startOperations, type Operations, type OperationsOptions, type DailyCheckResult } from './scheduler.js'
 export { checkSecrets, evaluateSecrets, exitCodeFor, type SecretFinding } from './secret-expiry.js'
-export { redactSecrets, addAuditEntry, withRedactedAudit } from './redact.js'
+export { redactSecrets, addAuditEntry, withRedactedAudit } from '../audit/redact.js'
 export { readinessReport, type ReadinessReport } from './health.js'
 export type { ReadinessSummary } from './health.js'

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { DockContext } from '../context.js'
-import { addAuditEntry } from './redact.js'
+import { addAuditEntry } from '../audit/redact.js'
 import { checkSecrets, reportFindings, DAY_MS, type SecretFinding } from './secret-expiry.js'
 
 export const DAILY_LEASE = 'daily-check'

@@ -8,7 +8,7 @@ import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { csrfToken, verifyCsrf } from '../http/csrf.js'
 import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
+import { requireAdmin } from '../http/admin-guard.js'
 import { startAuthorization } from './authorize.js'
 import { csvFileName, sendProfilesCsv } from './csv.js'
 import { handler, jsonBody, profileIdParam } from './http.js'
@@ -17,7 +17,7 @@ import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams, preset
 import { mergeForPatch, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { profileJson, rowsJson } from './view-model.js'
-import { testMailConnection } from '../tokens/test-connection.js'
+import { testMailConnection } from '../mail/test-connection.js'
 import type { TokenProvider } from '../tokens/types.js'
 
 export function createApiRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {

@@ -15,7 +15,7 @@ import { oauthConfiguration } from '../oauth/client.js'
 import { profileCertificateAuth } from '../credentials/profile-auth.js'
 import { providerFetch } from '../oauth/fetch.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
-import { addAuditEntry } from '../ops/redact.js'
+import { addAuditEntry } from '../audit/redact.js'
 import type { Profile, TokenPatch } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 

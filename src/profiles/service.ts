@@ -6,7 +6,7 @@
 import type { Request } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { addAuditEntry } from '../ops/redact.js'
+import { addAuditEntry } from '../audit/redact.js'
 import type { Profile, ProfileInput, ProfilePage, ProfilePageQuery, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { secretMoves } from '../store/secret-binding.js'

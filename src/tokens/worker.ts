@@ -6,7 +6,7 @@
  */
 import { EventEmitter } from 'node:events'
 import { resolveTokenWorkerConfig, type TokenWorkerOptions } from '../config.js'
-import { withRedactedAudit } from '../ops/redact.js'
+import { withRedactedAudit } from '../audit/redact.js'
 import { openStore } from '../store/index.js'
 import { createTokenProvider } from './index.js'
 import type { TokenProvider } from './types.js'

@@ -6,7 +6,7 @@
 import type { AuditEntry, Store } from '../store/types.js'
 import { AuthdockError } from '../errors.js'
 import { redactSecrets } from './redact.js'
-import { toCsv } from './csv.js'
+import { toCsv } from '../http/csv.js'
 
 export const PAGE_SIZE = 50
 const MAX_LIMIT = 500

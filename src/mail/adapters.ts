@@ -6,8 +6,8 @@
  */
 import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError } from '../errors.js'
-import { resolveMailTls, type MailTlsInput, type MailTlsOptions } from './mail-tls.js'
-import type { TokenProvider } from './types.js'
+import { resolveMailTls, type MailTlsInput, type MailTlsOptions } from './tls.js'
+import type { TokenProvider } from '../tokens/types.js'
 
 /**
  * The OAuth2 mail account types of ticket systems (README "Sending and reading mail").

@@ -5,13 +5,13 @@
  */
 import express from 'express'
 import session from 'express-session'
-import { createAuditRouters } from '../../src/ops/audit-router.js'
+import { createAuditRouters } from '../../src/audit/router.js'
 import { createHealthRouter } from '../../src/ops/health.js'
 import { errorHandler } from '../../src/http/error-handler.js'
 import { csrfToken } from '../../src/http/csrf.js'
 import type { AuthdockOptions } from '../../src/config.js'
 import { sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
-import { opsContext, type OpsContext } from './helpers.js'
+import { opsContext, type OpsContext } from '../ops/helpers.js'
 
 declare module 'express-session' {
   interface SessionData {

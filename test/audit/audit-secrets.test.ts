@@ -13,9 +13,9 @@ import express from 'express'
 import { createTokenProvider } from '../../src/tokens/index.js'
 import { recordFailure } from '../../src/login/outcome.js'
 import { ProfileService } from '../../src/profiles/service.js'
-import { withRedactedAudit } from '../../src/ops/redact.js'
+import { withRedactedAudit } from '../../src/audit/redact.js'
 import { createPostgresDatabase, sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
-import { opsContext, profileInput } from './helpers.js'
+import { opsContext, profileInput } from '../ops/helpers.js'
 
 const SECRETS = [
   'profile-client-secret-DO-NOT-LEAK',

@@ -10,10 +10,10 @@ import net from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { outboundRefusal, resolveOutbound, type DnsLookup } from '../http/outbound-address.js'
-import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './mail.js'
-import { mailTlsError, type MailTlsOptions } from './mail-tls.js'
+import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './adapters.js'
+import { mailTlsError, type MailTlsOptions } from './tls.js'
 import { pop3XOAuth2Login, Pop3Error } from './pop3.js'
-import type { TokenProvider } from './types.js'
+import type { TokenProvider } from '../tokens/types.js'
 
 /**
  * What "Test connection" logs in to: the account type, host, port and mailbox, with the profile's token.

@@ -10,9 +10,9 @@ import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
 import { handler } from '../http/handler.js'
-import { requireAdmin } from './admin-guard.js'
-import { CSV_HEADER, auditCsvRows, auditPage, parseAuditFilter } from './audit-query.js'
-import { writeCsv } from './csv.js'
+import { requireAdmin } from '../http/admin-guard.js'
+import { CSV_HEADER, auditCsvRows, auditPage, parseAuditFilter } from './query.js'
+import { writeCsv } from '../http/csv.js'
 
 /** Up to this many profiles, the filter offers each in a select. */
 const PROFILE_CHOICES = 200
