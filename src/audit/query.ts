@@ -1,15 +1,12 @@
 /**
- * Reading the audit trail for people: the filter from a query string (validated, errors name the
- * field), a page of entries with the profile names beside them, and the CSV export. Shared by the
- * HTML page, the JSON API and the CSV download, so they show the same thing.
+ * The audit filter from a query string (validated, errors name the field) and the shape of an
+ * entry as people see it. Shared by the HTML page, the JSON API and the CSV download, so they
+ * show the same thing; {@link AuditService} reads the entries.
  */
-import type { AuditEntry, Store } from '../store/types.js'
 import { AuthdockError } from '../errors.js'
-import { redactSecrets } from './redact.js'
-import { toCsv } from '../http/csv.js'
 
 export const PAGE_SIZE = 50
-const MAX_LIMIT = 500
+export const MAX_LIMIT = 500
 /** The CSV export stops here; a bigger trail is better read from the database. */
 export const CSV_MAX_ROWS = 100_000
 
@@ -56,75 +53,4 @@ export function parseAuditFilter(query: Record<string, unknown>, options: { allo
     throw new AuthdockError('VALIDATION_FAILED', `Invalid audit filter: ${Object.keys(fields).join(', ')}`, { fields })
   }
   return { profileId, kind, beforeId: before ? Number(before) : undefined, limit }
-}
-
-/** Names of the profiles these entries mention only: the cost follows the page, not the profiles. */
-async function profileNames(store: Pick<Store, 'profiles'>, entries: AuditEntry[]): Promise<Map<string, string>> {
-  return store.profiles.names(entries.flatMap((e) => (e.profileId ? [e.profileId] : [])))
-}
-
-function toRow(e: AuditEntry, names: Map<string, string>): AuditRow {
-  return {
-    id: e.id,
-    at: e.at.toISOString(),
-    kind: e.kind,
-    actor: e.actor,
-    profileId: e.profileId,
-    profileName: e.profileId ? (names.get(e.profileId) ?? null) : null,
-    details: redactSecrets(e.details ?? {}),
-  }
-}
-
-/** One page, newest first, and the `beforeId` of the next (older) page or null. */
-export async function auditPage(
-  store: Pick<Store, 'audit' | 'profiles'>,
-  filter: AuditFilter,
-): Promise<{ entries: AuditRow[]; nextBeforeId: number | null }> {
-  const raw = await store.audit.list({
-    profileId: filter.profileId,
-    kind: filter.kind,
-    beforeId: filter.beforeId,
-    limit: filter.limit + 1,
-  })
-  const names = await profileNames(store, raw)
-  const more = raw.length > filter.limit
-  const entries = raw.slice(0, filter.limit).map((e) => toRow(e, names))
-  return { entries, nextBeforeId: more && entries.length ? entries[entries.length - 1].id : null }
-}
-
-export const CSV_HEADER = ['id', 'at', 'kind', 'actor', 'profileId', 'profileName', 'details']
-
-/** The filtered trail's CSV rows, newest first, read in batches (at most {@link CSV_MAX_ROWS}). */
-export async function* auditCsvRows(
-  store: Pick<Store, 'audit' | 'profiles'>,
-  filter: Omit<AuditFilter, 'limit'>,
-): AsyncGenerator<unknown[]> {
-  let beforeId = filter.beforeId
-  let count = 0
-  while (count < CSV_MAX_ROWS) {
-    const batch = await store.audit.list({
-      profileId: filter.profileId,
-      kind: filter.kind,
-      beforeId,
-      limit: Math.min(MAX_LIMIT, CSV_MAX_ROWS - count),
-    })
-    const names = await profileNames(store, batch)
-    for (const e of batch) {
-      const r = toRow(e, names)
-      yield [r.id, r.at, r.kind, r.actor, r.profileId, r.profileName, JSON.stringify(r.details)]
-    }
-    count += batch.length
-    if (batch.length < MAX_LIMIT) break
-    beforeId = batch[batch.length - 1].id
-  }
-}
-
-/** The whole filtered trail as CSV (newest first, at most {@link CSV_MAX_ROWS} rows). */
-export async function auditCsv(
-  store: Pick<Store, 'audit' | 'profiles'>,
-  filter: Omit<AuditFilter, 'limit'>,
-): Promise<string> {
-  const rows: unknown[][] = []
-  for await (const row of auditCsvRows(store, filter)) rows.push(row)
-  return toCsv(CSV_HEADER, rows)
 }

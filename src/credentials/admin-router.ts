@@ -5,11 +5,11 @@
  * and certificate, with the steps for Entra and Keycloak. Deny by default, CSRF on every post.
  */
 import express, { type Request, type Response, type Router } from 'express'
-import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
 import { errorHandler } from '../http/error-handler.js'
 import { requireAdmin } from '../http/admin-guard.js'
+import type { WebContext } from '../http/web-context.js'
 import { formBody, handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
 import { formatDate } from '../profiles/view-model.js'
@@ -26,7 +26,7 @@ interface PageState {
   values?: { validityDays: string; keySize: string }
 }
 
-export function createCredentialsAdminRouter(ctx: DockContext, service: CredentialService): Router {
+export function createCredentialsAdminRouter(ctx: WebContext, service: CredentialService): Router {
   const router = express.Router()
   router.use(requireAdmin(ctx.config))
   router.use(formBody)

@@ -6,7 +6,6 @@
  */
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
-import { addAuditEntry } from '../audit/redact.js'
 import type {
   CertificateRecord,
   ClientAuthMethod,
@@ -170,7 +169,7 @@ export class CredentialService {
     }
     await this.ctx.store.credentials.setMethod(owner, method)
     this.invalidate(owner)
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'client_auth.changed',
       actor,
       profileId: owner.kind === 'profile' ? owner.id : null,
@@ -235,7 +234,7 @@ export class CredentialService {
     c: CertificateRecord,
     extra: Record<string, unknown>,
   ): Promise<void> {
-    return addAuditEntry(this.ctx.store, {
+    return this.ctx.store.audit.add({
       kind,
       actor,
       profileId: owner.kind === 'profile' ? owner.id : null,

@@ -7,11 +7,11 @@
  * errors and stores nothing.
  */
 import express, { type Request, type Response, type Router } from 'express'
-import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
 import { errorHandler } from '../http/error-handler.js'
 import { requireAdmin } from '../http/admin-guard.js'
+import type { WebContext } from '../http/web-context.js'
 import { formBody, handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
 import type { LoginProviderService } from './provider-admin.js'
@@ -57,7 +57,7 @@ export function providerId(id: unknown): string {
   return id
 }
 
-export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginProviderService): Router {
+export function createLoginProviderAdminRouter(ctx: WebContext, service: LoginProviderService): Router {
   const router = express.Router()
   router.use(requireAdmin(ctx.config))
   router.use(formBody)

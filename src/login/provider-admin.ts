@@ -7,7 +7,6 @@
 import type { ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { addAuditEntry } from '../audit/redact.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
 import type { WellKnownReport } from './types.js'
@@ -141,7 +140,7 @@ export class LoginProviderService {
     id: string = newStoreProviderId(),
   ): Promise<LoginProviderRecord> {
     const provider = await this.ctx.store.loginProviders.create(id, input)
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'loginProvider.created',
       actor,
       details: {
@@ -197,13 +196,13 @@ export class LoginProviderService {
       const to = comparable(provider[field])
       if (from !== to) changes[field] = { from: auditValues(before)[field], to: auditValues(provider)[field] }
     }
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'loginProvider.updated',
       actor,
       details: { providerId: id, label: provider.label, changes, secretChanged: secretChanged ? 'yes' : 'no' },
     })
     if (claimChanged) {
-      await addAuditEntry(this.ctx.store, {
+      await this.ctx.store.audit.add({
         kind: 'loginProvider.claimChanged',
         actor,
         details: {
@@ -229,7 +228,7 @@ export class LoginProviderService {
   async delete(id: string, actor: string | null): Promise<LoginProviderRecord> {
     const provider = await this.get(id)
     if (!(await this.ctx.store.loginProviders.delete(id))) throw notFound()
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'loginProvider.deleted',
       actor,
       details: { providerId: id, label: provider.label, values: auditValues(provider) },

@@ -9,7 +9,7 @@
 import net from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { outboundRefusal, resolveOutbound, type DnsLookup } from '../http/outbound-address.js'
+import { resolveOutbound, throwIfRefused, type DnsLookup } from '../http/outbound-address.js'
 import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './adapters.js'
 import { mailTlsError, type MailTlsOptions } from './tls.js'
 import { pop3XOAuth2Login, Pop3Error } from './pop3.js'
@@ -108,12 +108,7 @@ export async function testMailConnection(
   try {
     address = await resolveOutbound(input.host, input.lookup)
   } catch (err) {
-    const refused = outboundRefusal(err)
-    if (refused)
-      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
-        cause: refused,
-        fields: { host: 'is a link-local or cloud metadata address, which authdock never connects to' },
-      })
+    throwIfRefused(err, 'host', 'is a link-local or cloud metadata address, which authdock never connects to')
     resolveError = err
   }
   const timeoutMs = input.timeoutMs ?? 15_000

@@ -4,22 +4,21 @@
  * every post, invalid input re-renders the form with the field errors and stores nothing.
  */
 import express, { type Request, type Response, type Router } from 'express'
-import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
+import { saveThenRedirect } from '../http/admin-routes.js'
 import { verifyCsrf } from '../http/csrf.js'
 import { errorHandler } from '../http/error-handler.js'
 import { requireAdmin } from '../http/admin-guard.js'
-import { startAuthorization } from './authorize.js'
+import type { WebContext } from '../http/web-context.js'
 import { accountMismatch } from './mailbox.js'
 import { csvFileName, sendProfilesCsv } from './csv.js'
 import { formBody, handler, profileIdParam } from './http.js'
 import { OVERVIEW_STATES, overviewHref, parseOverviewQuery } from './overview-query.js'
-import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetDeps, presetValues } from './presets.js'
+import { PRESET_IDS, PRESET_NEEDS, isPresetId } from './presets.js'
 import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { addTestConnectionRoutes } from './test-connection-routes.js'
 import { addClearTokensRoutes } from './clear-tokens-routes.js'
-import type { TokenProvider } from '../tokens/types.js'
 import { formFromBody, formFromProfile, formatDate, tokenHeld, tokenState, type FormValues } from './view-model.js'
 
 const DONE = new Set([
@@ -41,7 +40,7 @@ interface FormPage {
   presetForm?: { preset: string; tenantId: string; issuer: string; errors: Record<string, string> }
 }
 
-export function createAdminRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {
+export function createAdminRouter(ctx: WebContext, service: ProfileService): Router {
   const router = express.Router()
   const newFormValues = (): FormValues => ({
     ...formFromBody({}, 'form'),
@@ -154,7 +153,7 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         // A preset needing input is only applied once that input was given (the page asks for it).
         if (!need || presetForm[need]) {
           try {
-            const filled = await presetValues(presetForm.preset, presetForm, presetDeps(ctx))
+            const filled = await service.presetValues(presetForm.preset, presetForm)
             Object.assign(values, { ...filled, tenantId: filled.tenantId ?? '' })
           } catch (err) {
             if (!isAuthdockError(err) || !err.fields) throw err
@@ -175,20 +174,20 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
   router.post(
     '/',
     handler(async (req, res) => {
-      let input
-      try {
-        input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
-        await service.create(input, actorOf(ctx, req))
-      } catch (err) {
-        if (!isAuthdockError(err) || !err.fields) throw err
-        return renderForm(
-          req,
-          res,
-          { mode: 'new', values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: false },
-          err.status,
-        )
-      }
-      res.redirect(303, `${req.baseUrl}/?done=created`)
+      await saveThenRedirect(
+        res,
+        async () => {
+          await service.create(parseProfileInput(req.body, { config: ctx.config, source: 'form' }), actorOf(ctx, req))
+          return `${req.baseUrl}/?done=created`
+        },
+        (err) =>
+          renderForm(
+            req,
+            res,
+            { mode: 'new', values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: false },
+            err.status,
+          ),
+      )
     }),
   )
 
@@ -220,22 +219,27 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
     '/:id',
     handler(async (req, res) => {
       const profile = await service.get(profileIdParam(req))
-      let result
-      try {
-        const input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
-        result = await service.update(profile.id, input, actorOf(ctx, req))
-      } catch (err) {
-        if (!isAuthdockError(err) || !err.fields) throw err
-        const page: FormPage = {
-          mode: 'edit',
-          profileId: profile.id,
-          values: formFromBody(req.body, 'form'),
-          errors: err.fields,
-          hasClientSecret: profile.hasClientSecret,
-        }
-        return renderForm(req, res, page, err.status)
-      }
-      res.redirect(303, `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`)
+      await saveThenRedirect(
+        res,
+        async () => {
+          const input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
+          const result = await service.update(profile.id, input, actorOf(ctx, req))
+          return `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`
+        },
+        (err) =>
+          renderForm(
+            req,
+            res,
+            {
+              mode: 'edit',
+              profileId: profile.id,
+              values: formFromBody(req.body, 'form'),
+              errors: err.fields,
+              hasClientSecret: profile.hasClientSecret,
+            },
+            err.status,
+          ),
+      )
     }),
   )
 
@@ -279,13 +283,11 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
   router.post(
     '/:id/authorize',
     handler(async (req, res) => {
-      const profile = await service.get(profileIdParam(req))
-      const url = await startAuthorization(ctx, req, profile, actorOf(ctx, req))
-      res.redirect(303, url)
+      res.redirect(303, await service.startAuthorization(req, profileIdParam(req), actorOf(ctx, req)))
     }),
   )
 
-  addTestConnectionRoutes(router, ctx, service, tokens)
+  addTestConnectionRoutes(router, ctx, service)
   addClearTokensRoutes(router, ctx, service)
 
   router.use((_req, _res, next) =>

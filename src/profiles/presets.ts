@@ -6,7 +6,7 @@ import { isSecureOrLoopbackUrl } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import type { GrantType } from '../store/types.js'
-import { outboundRefusal, type DnsLookup } from '../http/outbound-address.js'
+import { throwIfRefused, type DnsLookup } from '../http/outbound-address.js'
 import { refuseIssuerQuery } from '../login/well-known.js'
 import { providerFetch } from '../oauth/fetch.js'
 
@@ -174,13 +174,11 @@ export async function discoveredPreset(
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
     meta = (await res.json()) as typeof meta
   } catch (err) {
-    const refused = outboundRefusal(err)
-    if (refused) {
-      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
-        cause: refused,
-        fields: { issuer: 'resolves to a link-local or cloud metadata address, which authdock never connects to' },
-      })
-    }
+    throwIfRefused(
+      err,
+      'issuer',
+      'resolves to a link-local or cloud metadata address, which authdock never connects to',
+    )
     throw fieldError('issuer', 'has no readable discovery document (/.well-known/openid-configuration)')
   }
   const sameIssuer = typeof meta.issuer === 'string' && meta.issuer.replace(/\/+$/, '') === issuer
