@@ -9,7 +9,7 @@ import { endJsonApi, jsonApiRouter } from '../http/admin-routes.js'
 import type { WebContext } from '../http/web-context.js'
 import { handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
-import { sendCertificateFile, sendJwks } from './downloads.js'
+import { addJwksDownload, sendCertificateFile } from './downloads.js'
 import type { CredentialService, OwnerView } from './service.js'
 import { certificateJson, ownerJson, ownerPath, parseCertificateFile, publicJwksUrl } from './view-model.js'
 
@@ -34,12 +34,7 @@ export function createCredentialsApiRouter(ctx: WebContext, service: CredentialS
     }),
   )
 
-  router.get(
-    '/:kind/:id/jwks.json',
-    handler(async (req, res) => {
-      sendJwks(res, await service.jwks(await ownerOf(req)))
-    }),
-  )
+  addJwksDownload(router, service)
 
   router.put(
     '/:kind/:id/method',

@@ -3,16 +3,13 @@
  * confirmation, CSV export and "renew authorization". Deny by default (the host's guard), CSRF on
  * every post, invalid input re-renders the form with the field errors and stores nothing.
  */
-import express, { type Request, type Response, type Router } from 'express'
-import { AuthdockError, isAuthdockError } from '../errors.js'
-import { saveThenRedirect } from '../http/admin-routes.js'
-import { verifyCsrf } from '../http/csrf.js'
-import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../http/admin-guard.js'
+import type { Request, Response, Router } from 'express'
+import { isAuthdockError } from '../errors.js'
+import { collectFieldErrors, endHtmlAdmin, formPost, formStatus, htmlAdminRouter } from '../http/admin-routes.js'
 import type { WebContext } from '../http/web-context.js'
 import { accountMismatch } from './mailbox.js'
 import { csvFileName, sendProfilesCsv } from './csv.js'
-import { formBody, handler, profileIdParam } from './http.js'
+import { handler, profileIdParam } from './http.js'
 import { OVERVIEW_STATES, overviewHref, parseOverviewQuery } from './overview-query.js'
 import { PRESET_IDS, PRESET_NEEDS, isPresetId } from './presets.js'
 import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
@@ -41,15 +38,12 @@ interface FormPage {
 }
 
 export function createAdminRouter(ctx: WebContext, service: ProfileService): Router {
-  const router = express.Router()
+  const router = htmlAdminRouter(ctx)
   const newFormValues = (): FormValues => ({
     ...formFromBody({}, 'form'),
     valid: true,
     redirectUrl: defaultRedirectUrl(ctx.config),
   })
-  router.use(requireAdmin(ctx.config))
-  router.use(formBody)
-  router.use(verifyCsrf)
 
   const renderForm = (req: Request, res: Response, page: FormPage, status = 200) =>
     ctx.views.render(
@@ -152,43 +146,34 @@ export function createAdminRouter(ctx: WebContext, service: ProfileService): Rou
         const need = PRESET_NEEDS[presetForm.preset]
         // A preset needing input is only applied once that input was given (the page asks for it).
         if (!need || presetForm[need]) {
-          try {
-            const filled = await service.presetValues(presetForm.preset, presetForm)
+          const preset = presetForm.preset
+          await collectFieldErrors(presetForm.errors, async () => {
+            const filled = await service.presetValues(preset, presetForm)
             Object.assign(values, { ...filled, tenantId: filled.tenantId ?? '' })
-          } catch (err) {
-            if (!isAuthdockError(err) || !err.fields) throw err
-            Object.assign(presetForm.errors, err.fields)
-          }
+          })
         }
       }
-      const failed = Object.keys(presetForm.errors).length > 0
-      await renderForm(
-        req,
-        res,
-        { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm },
-        failed ? 400 : 200,
-      )
+      const page: FormPage = { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm }
+      await renderForm(req, res, page, formStatus(presetForm.errors))
     }),
   )
 
-  router.post(
+  formPost(
+    router,
     '/',
-    handler(async (req, res) => {
-      await saveThenRedirect(
-        res,
-        async () => {
-          await service.create(parseProfileInput(req.body, { config: ctx.config, source: 'form' }), actorOf(ctx, req))
-          return `${req.baseUrl}/?done=created`
-        },
-        (err) =>
-          renderForm(
-            req,
-            res,
-            { mode: 'new', values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: false },
-            err.status,
-          ),
-      )
-    }),
+    async (req) => {
+      await service.create(parseProfileInput(req.body, { config: ctx.config, source: 'form' }), actorOf(ctx, req))
+      return `${req.baseUrl}/?done=created`
+    },
+    (req, res, err) => {
+      const page: FormPage = {
+        mode: 'new',
+        values: formFromBody(req.body, 'form'),
+        errors: err.fields,
+        hasClientSecret: false,
+      }
+      return renderForm(req, res, page, err.status)
+    },
   )
 
   router.get(
@@ -215,32 +200,27 @@ export function createAdminRouter(ctx: WebContext, service: ProfileService): Rou
     }),
   )
 
-  router.post(
+  formPost(
+    router,
     '/:id',
-    handler(async (req, res) => {
+    async (req) => {
       const profile = await service.get(profileIdParam(req))
-      await saveThenRedirect(
-        res,
-        async () => {
-          const input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
-          const result = await service.update(profile.id, input, actorOf(ctx, req))
-          return `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`
-        },
-        (err) =>
-          renderForm(
-            req,
-            res,
-            {
-              mode: 'edit',
-              profileId: profile.id,
-              values: formFromBody(req.body, 'form'),
-              errors: err.fields,
-              hasClientSecret: profile.hasClientSecret,
-            },
-            err.status,
-          ),
-      )
-    }),
+      const input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
+      const result = await service.update(profile.id, input, actorOf(ctx, req))
+      return `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`
+    },
+    async (req, res, err) => {
+      const profile = await service.get(profileIdParam(req))
+      const values = formFromBody(req.body, 'form')
+      const page: FormPage = {
+        mode: 'edit',
+        profileId: profile.id,
+        values,
+        errors: err.fields,
+        hasClientSecret: profile.hasClientSecret,
+      }
+      return renderForm(req, res, page, err.status)
+    },
   )
 
   router.get(
@@ -290,10 +270,5 @@ export function createAdminRouter(ctx: WebContext, service: ProfileService): Rou
   addTestConnectionRoutes(router, ctx, service)
   addClearTokensRoutes(router, ctx, service)
 
-  router.use((_req, _res, next) =>
-    next(new AuthdockError('NOT_FOUND', 'There is no such page in the OAuth2 profiles admin.')),
-  )
-  // Own handler so the router also works when a host mounts it without dock.router.
-  router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
-  return router
+  return endHtmlAdmin(router, ctx, 'There is no such page in the OAuth2 profiles admin.')
 }
