@@ -8,7 +8,7 @@ import { cpus } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 
-const ALL = ['http', 'login', 'tokens', 'scale'] as const
+const ALL = ['http', 'login', 'tokens', 'scale', 'keep-alive'] as const
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : [...ALL]
 const here = dirname(fileURLToPath(import.meta.url))
 

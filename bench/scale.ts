@@ -180,7 +180,7 @@ row('overview page, median ms', '≤ 30 at 5,000', (f) => fmt(f.overviewMs))
 row('overview search (q, state, expiry), median ms', '≤ 30', (f) => fmt(f.searchMs))
 row('JSON list (first page), median ms', '—', (f) => fmt(f.jsonMs))
 row('audit page, median ms', '≤ 30 at 100,000', (f) => fmt(f.auditMs))
-row('readiness report (detail: every profile), median ms', '—', (f) => fmt(f.readyMs))
+row('readiness report (detail: counts, ≤ 50 needing attention), median ms', 'flat', (f) => fmt(f.readyMs))
 row('readiness summary (anonymous probe), median ms', 'flat', (f) => fmt(f.readySummaryMs))
 row(
   'profile CSV export: peak RSS / heap above idle, MB',

@@ -3,6 +3,7 @@
  * identity provider and the SMTP sink. `npm start` runs server.ts, which calls this with
  * process.env; tests call it with their own variables (PORT=0, a temporary database).
  */
+import type { EventEmitter } from 'node:events'
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { readFileSync } from 'node:fs'
@@ -172,8 +173,9 @@ export async function startExampleApp(env: Env, options: ExampleAppOptions = {})
     })
     cleanup.push(() => dock.close())
     // Show a newcomer what happens; event payloads carry ids and codes, never secrets (README "Events").
-    for (const name of EVENTS)
-      dock.events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
+    // One listener for many names: the untyped view of the emitter (each name's payload differs).
+    const events: EventEmitter = dock.events
+    for (const name of EVENTS) events.on(name, (payload: unknown) => log(`[event] ${name} ${JSON.stringify(payload)}`))
     if (idp) await seedDevMailbox({ dock, idp, baseUrl, sink, accounts })
 
     const app = express()

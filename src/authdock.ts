@@ -3,7 +3,7 @@
  * the token provider into routers the host mounts. The host's usual setup is one line:
  * `app.use(dock.router)`; the pieces are also exposed for hosts that want to place them.
  */
-import { EventEmitter } from 'node:events'
+import { createEventEmitter, type AuthdockEventEmitter } from './events.js'
 import express, { type ErrorRequestHandler, type Request, type RequestHandler, type Router } from 'express'
 import { Passport } from 'passport'
 import { resolveConfig, type AuthdockOptions, type ResolvedConfig } from './config.js'
@@ -87,7 +87,7 @@ export interface Authdock {
   /** The daily check (secret expiry, audit pruning), audit and health routers. */
   readonly operations: OperationsModule
   /** Events: see the README ("Events"). */
-  readonly events: EventEmitter
+  readonly events: AuthdockEventEmitter
   close(): Promise<void>
 }
 
@@ -104,7 +104,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const now = config.now
   const redisStore = await loadRedisStore(config)
   const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now })
-  const events = new EventEmitter()
+  const events = createEventEmitter()
   // An 'error' event without a listener would crash the host; the logger sees it instead.
   events.on('error', (err: unknown) => config.logger.error({ err: String(err) }, 'authdock event error'))
   const views = new Renderer(config)
@@ -127,7 +127,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const credentials = await createCredentials(ctx, tokens)
   const login = await createLogin(ctx, passport)
   const profiles = createProfiles(ctx, tokens)
-  const loginProviders = createLoginProviderAdmin(ctx)
+  const loginProviders = createLoginProviderAdmin(ctx, credentials.service)
   // The readiness detail is for admins: its guard needs the session's user, which probes skip.
   const operations = await createOperations(ctx, { identify: [sessionMiddleware, passport.session()] })
 

@@ -2,7 +2,7 @@
  * What every service receives from `createAuthdock`: the resolved config, the store, the clock,
  * fetch, the logger and the event bus. Passing one object keeps constructors stable as features grow.
  */
-import type { EventEmitter } from 'node:events'
+import type { AuthdockEventEmitter } from './events.js'
 import type { ResolvedConfig, Logger } from './config.js'
 import type { Store } from './store/types.js'
 import type { Renderer } from './http/render.js'
@@ -16,7 +16,7 @@ export interface DockContext {
   fetch: typeof fetch
   logger: Logger
   /** Events for the host: see README "Events". */
-  events: EventEmitter
+  events: AuthdockEventEmitter
   views: Renderer
 }
 

@@ -3,7 +3,17 @@
  * (README "Public API" lists each with one line).
  */
 export { createAuthdock, type Authdock } from './authdock.js'
-export { AuthdockError, isAuthdockError, ERROR_CODES, type AuthdockErrorCode } from './errors.js'
+export {
+  AuthdockError,
+  isAuthdockError,
+  ERROR_CODES,
+  type AuthdockErrorCode,
+  type AnyAuthdockError,
+  type ErrorDetails,
+  type ProviderFailureDetails,
+  type LoginFailureDetails,
+  type CertificateFailureDetails,
+} from './errors.js'
 export type { AuthdockOptions, ResolvedConfig, ProviderConfig, AuthdockUser, UserCallbacks, Logger } from './config.js'
 export type { TokenProvider, GetAccessTokenOptions } from './tokens/types.js'
 export { openTokenProvider, type TokenWorker } from './tokens/worker.js'
@@ -22,6 +32,14 @@ export type { Language, Translate } from './http/i18n.js'
 export { safeReturnTo } from './login/index.js'
 export type { LoginSucceededEvent, LoginFailedEvent } from './login/outcome.js'
 export type { DeviceReusedEvent } from './login/device.js'
+export type {
+  AuthdockEvents,
+  AuthdockEventName,
+  AuthdockEventEmitter,
+  ProfileChangeEvent,
+  CertificateEvent,
+  LoginProviderChangeEvent,
+} from './events.js'
 export { storedErrorHint } from './tokens/index.js'
 export type { AccessToken, KeepAliveReport } from './tokens/index.js'
 export { xoauth2, xoauth2Raw, oauthbearer, oauthbearerRaw } from './mail/sasl.js'

@@ -4,6 +4,7 @@
  * show the same thing; {@link AuditService} reads the entries.
  */
 import { AuthdockError } from '../errors.js'
+import { fieldMessage } from '../http/i18n.js'
 
 export const PAGE_SIZE = 50
 export const MAX_LIMIT = 500
@@ -34,19 +35,18 @@ const one = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 export function parseAuditFilter(query: Record<string, unknown>, options: { allowLimit?: boolean } = {}): AuditFilter {
   const fields: Record<string, string> = {}
   const profileId = one(query.profile)
-  if (query.profile !== undefined && typeof query.profile !== 'string') fields.profile = 'must be given once'
-  else if (profileId && profileId.length > 200) fields.profile = 'must be at most 200 characters'
+  if (query.profile !== undefined && typeof query.profile !== 'string') fields.profile = fieldMessage('givenOnce')
+  else if (profileId && profileId.length > 200) fields.profile = fieldMessage('tooLong', { max: 200 })
   const kind = one(query.kind)
-  if (query.kind !== undefined && typeof query.kind !== 'string') fields.kind = 'must be given once'
-  else if (kind && !/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(kind))
-    fields.kind = 'must be letters, digits, dots, - or _ (at most 64)'
+  if (query.kind !== undefined && typeof query.kind !== 'string') fields.kind = fieldMessage('givenOnce')
+  else if (kind && !/^[A-Za-z][A-Za-z0-9._-]{0,63}$/.test(kind)) fields.kind = fieldMessage('auditKind')
   const before = one(query.beforeId)
-  if (before !== undefined && !/^[1-9][0-9]{0,15}$/.test(before)) fields.beforeId = 'must be a positive whole number'
+  if (before !== undefined && !/^[1-9][0-9]{0,15}$/.test(before)) fields.beforeId = fieldMessage('positiveWholeNumber')
   let limit = PAGE_SIZE
   const rawLimit = options.allowLimit ? one(query.limit) : undefined
   if (rawLimit !== undefined) {
     if (!/^[0-9]{1,4}$/.test(rawLimit) || Number(rawLimit) < 1 || Number(rawLimit) > MAX_LIMIT)
-      fields.limit = `must be a whole number from 1 to ${MAX_LIMIT}`
+      fields.limit = fieldMessage('wholeNumberRange', { min: 1, max: MAX_LIMIT })
     else limit = Number(rawLimit)
   }
   if (Object.keys(fields).length) {

@@ -20,7 +20,7 @@ const DONE = new Set(['generated', 'generatedWaiting', 'activated', 'removed', '
 
 interface PageState {
   errors?: Record<string, string>
-  error?: { code: string; message: string } | null
+  error?: { code: string; message: string; fields?: Record<string, string> } | null
   values?: { validityDays: string; keySize: string }
 }
 
@@ -142,7 +142,13 @@ export function createCredentialsAdminRouter(ctx: WebContext, service: Credentia
           else await service.remove(owner, id, actorOf(ctx, req))
         } catch (err) {
           if (!isAuthdockError(err) || !['CLIENT_CERTIFICATE_ACTIVE', 'VALIDATION_FAILED'].includes(err.code)) throw err
-          return renderPage(req, res, owner, { error: { code: err.code, message: err.message } }, err.status)
+          return renderPage(
+            req,
+            res,
+            owner,
+            { error: { code: err.code, message: err.message, fields: err.fields } },
+            err.status,
+          )
         }
         res.redirect(303, `${pageUrl(req, owner)}?done=${action === 'activate' ? 'activated' : 'removed'}`)
       }),

@@ -76,11 +76,11 @@ export function certificateErrorClass(
   if (!key) return null
   const own = ownRefusal(err)
   if (own) {
-    const d = own.details ?? {}
+    const d = isAuthdockError(own, 'CLIENT_CERTIFICATE_EXPIRED') ? own.details : undefined
     return providerErrorClass(
       key,
       undefined,
-      key === 'certificateExpired' ? { certificate: String(d.certificate), date: String(d.date) } : undefined,
+      d ? { certificate: String(d.certificate), date: String(d.date) } : undefined,
     )
   }
   const e = err as ProviderError

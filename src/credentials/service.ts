@@ -4,7 +4,9 @@
  * thumbprints, never its key. Rotation without downtime: generate a second certificate while the
  * first stays active, upload it at the provider, activate it; the old one stays until removed.
  */
+import type { CertificateEvent } from '../events.js'
 import type { DockContext } from '../context.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import type {
   CertificateRecord,
@@ -22,6 +24,7 @@ import {
   publicJwks,
   type KeySize,
 } from './certificate.js'
+import { isStoreProviderId } from '../login/provider-schema.js'
 import { loginProviderOwner } from './login-auth.js'
 
 /** An owner as the admin shows it. */
@@ -29,7 +32,7 @@ export interface OwnerView extends CredentialOwner {
   /** Profile name, or the login provider's label (else id). */
   name: string
   method: ClientAuthMethod
-  /** Login providers from the options: the method is `oidc.clientAuth.kind`, not chosen here. */
+  /** Login providers from the options: the method is `oidc.clientAuth.kind`, not chosen here (admin-managed ones choose). */
   methodFixed: boolean
   /** Where the assertion goes (its `aud`), when known: a profile's token URL. */
   tokenUrl: string | null
@@ -56,10 +59,11 @@ export function parseGenerateInput(body: GenerateInput): { validityDays: number;
   const blank = (v: unknown) => v === undefined || v === null || (typeof v === 'string' && v.trim() === '')
   const validityDays = blank(body.validityDays) ? DEFAULT_VALIDITY_DAYS : Number(body.validityDays)
   if (!Number.isInteger(validityDays) || validityDays < 1 || validityDays > MAX_VALIDITY_DAYS) {
-    fields.validityDays = `must be a whole number of days from 1 to ${MAX_VALIDITY_DAYS}`
+    fields.validityDays = fieldMessage('validityDays', { max: MAX_VALIDITY_DAYS })
   }
   const keySize = blank(body.keySize) ? DEFAULT_KEY_SIZE : Number(body.keySize)
-  if (!(KEY_SIZES as readonly number[]).includes(keySize)) fields.keySize = `must be one of ${KEY_SIZES.join(', ')}`
+  if (!(KEY_SIZES as readonly number[]).includes(keySize))
+    fields.keySize = fieldMessage('oneOf', { list: KEY_SIZES.join(', ') })
   if (Object.keys(fields).length > 0) throw invalid(fields)
   return { validityDays, keySize: keySize as KeySize }
 }
@@ -89,6 +93,13 @@ export class CredentialService {
           methodFixed: true,
           tokenUrl: null,
         }
+      }
+      // Managed in the admin: its method is chosen here or in its form, like a profile's.
+      const stored = isStoreProviderId(id) ? await this.ctx.store.loginProviders.get(id) : null
+      if (stored) {
+        const owner = loginProviderOwner(id)
+        const method = await this.ctx.store.credentials.method(owner)
+        return { ...owner, name: stored.label, method, methodFixed: false, tokenUrl: null }
       }
     }
     throw new AuthdockError('NOT_FOUND', 'There is no profile or login provider with this id.')
@@ -134,7 +145,9 @@ export class CredentialService {
   async activate(owner: OwnerView, id: string, actor: string | null): Promise<CertificateRecord> {
     const target = await this.certificate(owner, id)
     if (target.notAfter.getTime() <= this.ctx.now()) {
-      throw invalid({ certificate: `has expired (${target.notAfter.toISOString().slice(0, 10)}): generate a new one` })
+      throw invalid({
+        certificate: fieldMessage('certificateExpired', { date: target.notAfter.toISOString().slice(0, 10) }),
+      })
     }
     const { certificate, previous } = await this.ctx.store.credentials.activate(target.id)
     this.invalidate(owner)
@@ -158,14 +171,14 @@ export class CredentialService {
   /** Choose secret or certificate; a certificate needs an active one first. */
   async setMethod(owner: OwnerView, method: unknown, actor: string | null): Promise<ClientAuthMethod> {
     if (method !== 'client_secret' && method !== 'private_key_jwt')
-      throw invalid({ method: 'must be client_secret or private_key_jwt' })
+      throw invalid({ method: fieldMessage('clientAuthMethod') })
     if (owner.methodFixed) {
       if (method === owner.method) return method
-      throw invalid({ method: 'is set by the option oidc.clientAuth.kind of this login provider' })
+      throw invalid({ method: fieldMessage('clientAuthFromOption') })
     }
     if (method === owner.method) return method
     if (method === 'private_key_jwt' && !(await this.list(owner)).some((c) => c.active)) {
-      throw invalid({ method: 'needs an active certificate: generate one and upload it at the provider first' })
+      throw invalid({ method: fieldMessage('certificateNeeded') })
     }
     await this.ctx.store.credentials.setMethod(owner, method)
     this.invalidate(owner)
@@ -177,6 +190,18 @@ export class CredentialService {
     })
     this.ctx.events.emit('client_auth.changed', { ownerKind: owner.kind, ownerId: owner.id, method, actor })
     return method
+  }
+
+  /**
+   * The method chosen in a login provider's form: with a certificate and none active yet, one is
+   * generated first (active at once, with the default validity), so the provider's certificates
+   * page has what to upload at the provider. Each step is audited as on the certificates page.
+   */
+  async chooseMethod(owner: OwnerView, method: ClientAuthMethod, actor: string | null): Promise<ClientAuthMethod> {
+    if (method === 'private_key_jwt' && owner.method !== method && !(await this.list(owner)).some((c) => c.active)) {
+      await this.generate(owner, {}, actor)
+    }
+    return this.setMethod(owner, method, actor)
   }
 
   /**
@@ -215,7 +240,7 @@ export class CredentialService {
     if (owner.kind === 'profile') this.tokens.invalidate(owner.id)
   }
 
-  private event(owner: CredentialOwner, c: CertificateRecord, actor: string | null): Record<string, unknown> {
+  private event(owner: CredentialOwner, c: CertificateRecord, actor: string | null): CertificateEvent {
     return {
       ownerKind: owner.kind,
       ownerId: owner.id,

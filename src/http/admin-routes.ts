@@ -3,7 +3,7 @@
  * post of an HTML form that either redirects or shows the form again with the field errors.
  */
 import express, { type Request, type Response, type Router } from 'express'
-import { AuthdockError, isAuthdockError } from '../errors.js'
+import { AuthdockError, isAuthdockError, type AnyAuthdockError } from '../errors.js'
 import { requireAdmin } from './admin-guard.js'
 import { formBody, jsonBody } from './body.js'
 import { csrfToken, verifyCsrf } from './csrf.js'
@@ -64,8 +64,11 @@ export function endJsonApi(router: Router, ctx: Pick<WebContext, 'views' | 'logg
   return router
 }
 
-/** An AuthdockError that names the fields it refuses. */
-export type FieldsError = AuthdockError & { fields: Record<string, string> }
+/**
+ * An AuthdockError that names the fields it refuses; a union over the codes, so `err.code === 'X'`
+ * narrows its `details` to that code's.
+ */
+export type FieldsError = AnyAuthdockError & { fields: Record<string, string> }
 
 /**
  * A form post of the admin at `path`: `save` stores and returns where to redirect (303) to. Bad

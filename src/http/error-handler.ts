@@ -41,7 +41,18 @@ export function errorHandler(deps: { views: Renderer; logger: Logger; apiPrefix?
         req,
         res,
         'error',
-        { error: { code: error.code, message: error.expose ? error.message : null, status: error.status } },
+        {
+          error: {
+            code: error.code,
+            details: error.details,
+            fields: error.fields,
+            // authdock's page shows the text of the code in the page's language, or the host's own
+            // text when the host asked for it (`showMessage`); a host's error template gets both.
+            message: error.expose ? error.message : null,
+            hostMessage: error.expose && error.showMessage ? error.message : null,
+            status: error.status,
+          },
+        },
         { status: error.status },
       )
       .catch(next)

@@ -52,11 +52,77 @@ export class I18n {
   }
 
   translator(lang: Language): Translate {
-    return (key, vars) => {
-      const text = lookup(this.messages[lang], key) ?? lookup(this.messages.en, key) ?? key
-      return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text
+    return (key, vars) => fill(lookup(this.messages[lang], key) ?? lookup(this.messages.en, key) ?? key, vars)
+  }
+
+  /**
+   * Field errors travel as English phrases (the JSON API and logs show them as they are); every
+   * phrase is one of `fields.<key>` in the English locale. A page turns a phrase back into its key
+   * and placeholder values and shows the same key in its own language. A phrase outside the
+   * vocabulary is shown as it is.
+   */
+  fieldTranslator(lang: Language): (message: string) => string {
+    const t = this.translator(lang)
+    return (message) => {
+      const found = this.fieldPatterns().find((p) => p.pattern.test(message))
+      if (!found) return message
+      const vars = found.pattern.exec(message)?.groups
+      return t(`fields.${found.key}`, vars ? { ...vars } : undefined)
     }
   }
+
+  private patterns?: Array<{ key: string; pattern: RegExp }>
+
+  private fieldPatterns(): Array<{ key: string; pattern: RegExp }> {
+    if (this.patterns) return this.patterns
+    const fields = (this.messages.en.fields ?? {}) as Messages
+    this.patterns = Object.entries(fields)
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      .map(([key, text]) => {
+        const source = text
+          .split(/(\{\w+\})/)
+          .map((part) => {
+            const name = /^\{(\w+)\}$/.exec(part)?.[1]
+            return name ? `(?<${name}>.+?)` : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+          })
+          .join('')
+        return { key, pattern: new RegExp(`^${source}$`), placeholders: (text.match(/\{\w+\}/g) ?? []).length }
+      })
+      // A phrase without placeholders wins over one whose placeholder could swallow it.
+      .sort((a, b) => a.placeholders - b.placeholders)
+    return this.patterns
+  }
+}
+
+function fill(text: string, vars?: Record<string, string | number>): string {
+  return vars ? text.replace(/\{(\w+)\}/g, (m, name: string) => (name in vars ? String(vars[name]) : m)) : text
+}
+
+let packageTexts: I18n | undefined
+
+/**
+ * authdock's own English text of `key` (no host overrides): the one source of the English that
+ * errors, logs and JSON answers carry, e.g. a token hint or a field error.
+ *
+ * @example
+ * englishText('fields.tooLong', { max: 100 }) // 'must be at most 100 characters'
+ */
+export function englishText(key: string, vars?: Record<string, string | number>): string {
+  packageTexts ??= new I18n()
+  return packageTexts.translator('en')(key, vars)
+}
+
+/**
+ * A field error in English, from the field vocabulary (views/locales/en/fields.json), so that
+ * pages can show it in their own language.
+ *
+ * @example
+ * fields.name = fieldMessage('tooLong', { max: 100 })
+ */
+export function fieldMessage(key: string, vars?: Record<string, string | number>): string {
+  const text = englishText(`fields.${key}`, vars)
+  if (text === `fields.${key}`) throw new Error(`authdock: no field message "${key}"`)
+  return text
 }
 
 function lookup(messages: Messages, key: string): string | undefined {

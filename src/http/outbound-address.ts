@@ -64,7 +64,7 @@ export function outboundRefusal(err: unknown): AuthdockError | undefined {
  * field that named the address, so the page or JSON shows the error beside it; otherwise return.
  *
  * @example
- * catch (err) { throwIfRefused(err, 'host', 'is a link-local or cloud metadata address, which authdock never connects to'); … }
+ * catch (err) { throwIfRefused(err, 'host', fieldMessage('metadataAddressIs')); … }
  */
 export function throwIfRefused(err: unknown, field: string, text: string): void {
   const refused = outboundRefusal(err)

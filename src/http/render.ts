@@ -17,6 +17,10 @@ import type { LayoutPage } from './layout.js'
 
 export interface PageLocals {
   t: Translate
+  /** A field error (an English phrase of the field vocabulary) in the page's language. */
+  fieldText: (message: string) => string
+  /** An error's text by its code, with the plain values of its details filled in. */
+  errorText: (error: { code: string; details?: object }) => string
   lang: Language
   csrfToken: string
   /** Nonce for the page's inline <style>/<script> under the Content-Security-Policy. */
@@ -140,8 +144,11 @@ export class Renderer {
     // partials/head records the page's title here, for the host's layout, and that the page has a
     // frame: a template without it (a fragment a page's script inserts) gets no layout either.
     const page: { title?: string; framed?: boolean } = {}
+    const t = this.i18n.translator(lang)
     const all: PageLocals = {
-      t: this.i18n.translator(lang),
+      t,
+      fieldText: this.i18n.fieldTranslator(lang),
+      errorText: (error: { code: string; details?: object }) => t(`errors.${error.code}`, textVars(error.details)),
       lang,
       csrfToken: req.session ? csrfToken(req) : '',
       cspNonce,
@@ -246,4 +253,12 @@ function templateCache(): typeof ejs.cache {
     set: (key: string, value: ejs.TemplateFunction) => void map.set(key, value),
     reset: () => map.clear(),
   } as typeof ejs.cache
+}
+
+/** The text values of an error's details (strings and numbers only: never nested objects). */
+function textVars(details: object | undefined): Record<string, string | number> {
+  const vars: Record<string, string | number> = {}
+  for (const [key, value] of Object.entries(details ?? {}))
+    if (typeof value === 'string' || typeof value === 'number') vars[key] = value
+  return vars
 }

@@ -135,7 +135,7 @@ export class OidcFlow {
           title: undefined,
           code: error.code,
           claimLabel: provider.claimLabel,
-          value: error.details?.value,
+          value: isAuthdockError(error, 'LOGIN_USER_UNKNOWN') ? error.details?.value : undefined,
           providerId: provider.id,
         },
         { status: error.status },
@@ -190,12 +190,13 @@ function failureFromInfo(info: unknown): AuthdockError {
 
 /** Audit details without anything a provider could smuggle a token into beyond its own text. */
 function safeDetails(error: AuthdockError): Record<string, unknown> {
-  const d = error.details ?? {}
+  // Any code may arrive here; only these keys, whichever payload carries them, are kept.
+  const d = new Map<string, unknown>(Object.entries(error.details ?? {}))
   return {
-    claim: d.claim,
-    providerError: d.providerError,
-    phase: d.phase,
-    detail: d.reason,
-    certificate: d.certificate,
+    claim: d.get('claim'),
+    providerError: d.get('providerError'),
+    phase: d.get('phase'),
+    detail: d.get('reason'),
+    certificate: d.get('certificate'),
   }
 }

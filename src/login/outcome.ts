@@ -91,8 +91,9 @@ export function redirectToRetry(
   returnTo?: string,
 ): void {
   const reason = retryReason(error)
+  const d = error.details
   const providerText =
-    typeof error.details?.providerText === 'string' ? error.details.providerText.slice(0, 500) : undefined
+    d && 'providerText' in d && typeof d.providerText === 'string' ? d.providerText.slice(0, 500) : undefined
   req.session.authdockRetry = { reason, code: error.code, providerId, providerText, returnTo: safeReturnTo(returnTo) }
   req.session.save(() => res.redirect(303, `${ctx.config.paths.auth}/retry?reason=${reason}`))
 }

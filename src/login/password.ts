@@ -151,7 +151,9 @@ export class PasswordLogin {
         reason: err.code,
         method: 'password',
         actor: extra.actor ?? null,
-        details: { detail: extra.auditReason ?? err.details?.reason },
+        details: {
+          detail: extra.auditReason ?? (isAuthdockError(err, 'LOGIN_THROTTLED') ? err.details?.reason : undefined),
+        },
         error: err,
       })
       await render(err.status, err)

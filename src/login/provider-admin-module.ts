@@ -5,7 +5,7 @@
  */
 import type { Router } from 'express'
 import type { DockContext } from '../context.js'
-import { LoginProviderService } from './provider-admin.js'
+import { LoginProviderService, type LoginProviderCredentials } from './provider-admin.js'
 import { createLoginProviderAdminRouter } from './provider-admin-router.js'
 import { createLoginProviderApiRouter } from './provider-api-router.js'
 
@@ -26,11 +26,14 @@ export interface LoginProvidersModule {
 
 /**
  * @example
- * const providers = createLoginProviderAdmin(ctx)
+ * const providers = createLoginProviderAdmin(ctx, credentials.service)
  * app.use('/admin/login-providers', providers.adminRouter)
  */
-export function createLoginProviderAdmin(ctx: DockContext): LoginProvidersModule {
-  const service = new LoginProviderService(ctx)
+export function createLoginProviderAdmin(
+  ctx: DockContext,
+  credentials: LoginProviderCredentials,
+): LoginProvidersModule {
+  const service = new LoginProviderService(ctx, credentials)
   return {
     service,
     adminRouter: createLoginProviderAdminRouter(ctx, service),

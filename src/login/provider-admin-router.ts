@@ -7,7 +7,7 @@
  * errors and stores nothing.
  */
 import type { Request, Response, Router } from 'express'
-import { AuthdockError, isAuthdockError } from '../errors.js'
+import { AuthdockError } from '../errors.js'
 import { collectFieldErrors, endHtmlAdmin, formPost, formStatus, htmlAdminRouter } from '../http/admin-routes.js'
 import type { WebContext } from '../http/web-context.js'
 import { handler } from '../profiles/http.js'
@@ -116,7 +116,7 @@ export function createLoginProviderAdminRouter(ctx: WebContext, service: LoginPr
         throw new AuthdockError('VALIDATION_FAILED', 'The form carries no provider id; reload it.', {
           fields: { id: 'is required; reload the form' },
         })
-      await service.create(parsed.input, actorOf(ctx, req), parsed.id)
+      await service.create(parsed.input, actorOf(ctx, req), parsed.id, { clientAuth: parsed.clientAuth })
       return `${req.baseUrl}/?done=created`
     },
     (req, res, err) => {
@@ -208,7 +208,7 @@ export function createLoginProviderAdminRouter(ctx: WebContext, service: LoginPr
       const provider = await service.get(providerId(req.params.id))
       await renderForm(req, res, {
         mode: 'edit',
-        values: formFromRecord(provider),
+        values: formFromRecord(provider, await service.clientAuth(provider.id)),
         errors: {},
         hasClientSecret: provider.hasClientSecret,
       })
@@ -223,19 +223,17 @@ export function createLoginProviderAdminRouter(ctx: WebContext, service: LoginPr
       const parsed = parseLoginProviderInput(req.body, 'form')
       await service.update(provider.id, parsed.input, actorOf(ctx, req), {
         confirmClaimChange: parsed.confirmClaimChange,
+        clientAuth: parsed.clientAuth,
       })
       return `${req.baseUrl}/?done=updated`
     },
     async (req, res, err) => {
       const provider = await service.get(providerId(req.params.id))
       const values = { ...formFromBody(req.body), id: provider.id }
-      const claimChange = isAuthdockError(err, 'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED')
-        ? {
-            users: Number(err.details?.users ?? 0),
-            from: String(err.details?.from ?? ''),
-            to: String(err.details?.to ?? ''),
-          }
-        : null
+      const claimChange =
+        err.code === 'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED'
+          ? { users: err.details?.users ?? 0, from: err.details?.from ?? '', to: err.details?.to ?? '' }
+          : null
       const page: FormPage = {
         mode: 'edit',
         values,

@@ -7,6 +7,8 @@
 import type { ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
+import type { CredentialService } from '../credentials/service.js'
+import type { ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
 import type { WellKnownReport } from './types.js'
@@ -19,8 +21,25 @@ import { refusedReport, testWellKnown } from './well-known.js'
  * for (const p of await dock.loginProviders.service.list()) console.log(p.source, p.provider.id, p.redirectUri)
  */
 export type ListedLoginProvider =
-  | { source: 'options'; readOnly: true; provider: ProviderConfig; redirectUri: string }
-  | { source: 'admin'; readOnly: false; provider: LoginProviderRecord; redirectUri: string }
+  | { source: 'options'; readOnly: true; provider: ProviderConfig; redirectUri: string; clientAuth: ClientAuthMethod }
+  | {
+      source: 'admin'
+      readOnly: false
+      provider: LoginProviderRecord
+      redirectUri: string
+      clientAuth: ClientAuthMethod
+    }
+
+/** What the service needs of the credentials: the owner and the choice of its method. */
+export type LoginProviderCredentials = Pick<CredentialService, 'owner' | 'chooseMethod'>
+
+/** Options of {@link LoginProviderService.create} and {@link LoginProviderService.update}. */
+export interface LoginProviderWriteOptions {
+  /** New identifying claim confirmed (update). */
+  confirmClaimChange?: boolean
+  /** Client secret or certificate; undefined keeps the provider's method (a new provider: the secret). */
+  clientAuth?: ClientAuthMethod
+}
 
 // Fields whose old and new values the audit entry records (never the secret).
 const AUDITED = [
@@ -82,7 +101,15 @@ function notFound(): AuthdockError {
  * const providers = await dock.loginProviders.service.list()
  */
 export class LoginProviderService {
-  constructor(private readonly ctx: DockContext) {}
+  constructor(
+    private readonly ctx: DockContext,
+    private readonly credentials: LoginProviderCredentials,
+  ) {}
+
+  /** How an admin-managed provider authenticates at its token endpoint (client secret unless chosen). */
+  clientAuth(id: string): Promise<ClientAuthMethod> {
+    return this.ctx.store.credentials.method({ kind: 'login-provider', id })
+  }
 
   /** The redirect URI to register at the provider (admin-managed providers always have their own callback). */
   redirectUri(id: string): string {
@@ -104,21 +131,39 @@ export class LoginProviderService {
         readOnly: true as const,
         provider,
         redirectUri: this.redirectUri(provider.id),
+        clientAuth: provider.clientAuth.kind,
       })),
-      ...stored.map((provider) => ({
-        source: 'admin' as const,
-        readOnly: false as const,
-        provider,
-        redirectUri: this.redirectUri(provider.id),
-      })),
+      ...(await Promise.all(
+        stored.map(async (provider) => ({
+          source: 'admin' as const,
+          readOnly: false as const,
+          provider,
+          redirectUri: this.redirectUri(provider.id),
+          clientAuth: await this.clientAuth(provider.id),
+        })),
+      )),
     ]
   }
 
   /** A provider of the options or the store; LOGIN_PROVIDER_NOT_FOUND otherwise. */
   async find(id: string): Promise<ListedLoginProvider> {
     const option = this.ctx.config.oidc.find((p) => p.id === id)
-    if (option) return { source: 'options', readOnly: true, provider: option, redirectUri: this.redirectUri(id) }
-    return { source: 'admin', readOnly: false, provider: await this.get(id), redirectUri: this.redirectUri(id) }
+    if (option)
+      return {
+        source: 'options',
+        readOnly: true,
+        provider: option,
+        redirectUri: this.redirectUri(id),
+        clientAuth: option.clientAuth.kind,
+      }
+    const provider = await this.get(id)
+    return {
+      source: 'admin',
+      readOnly: false,
+      provider,
+      redirectUri: this.redirectUri(id),
+      clientAuth: await this.clientAuth(id),
+    }
   }
 
   /** An admin-managed provider; LOGIN_PROVIDER_READ_ONLY for one of the options, else LOGIN_PROVIDER_NOT_FOUND. */
@@ -134,10 +179,16 @@ export class LoginProviderService {
     return provider
   }
 
+  /**
+   * Store a new provider. With `clientAuth: 'private_key_jwt'` its first certificate is generated
+   * and the method set (each audited): the admin uploads the certificate at the provider from its
+   * certificates page, and no secret is needed.
+   */
   async create(
     input: LoginProviderInput,
     actor: string | null,
     id: string = newStoreProviderId(),
+    options: Pick<LoginProviderWriteOptions, 'clientAuth'> = {},
   ): Promise<LoginProviderRecord> {
     const provider = await this.ctx.store.loginProviders.create(id, input)
     await this.ctx.store.audit.add({
@@ -151,6 +202,7 @@ export class LoginProviderService {
       },
     })
     this.ctx.events.emit('loginProvider.created', { providerId: provider.id, label: provider.label, actor })
+    if (options.clientAuth === 'private_key_jwt') await this.chooseClientAuth(provider.id, options.clientAuth, actor)
     return provider
   }
 
@@ -158,16 +210,20 @@ export class LoginProviderService {
    * Save new settings. A new identifying claim on a provider that users have logged in through
    * needs `confirmClaimChange` (else LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED naming how many): every
    * user mapping then has to be maintained again. Moving the issuer to another origin while a
-   * secret is stored needs the secret again, or its removal (LOGIN_PROVIDER_SECRET_REQUIRED).
+   * secret is stored needs the secret again, or its removal (LOGIN_PROVIDER_SECRET_REQUIRED), unless
+   * the provider authenticates with a certificate: then the old secret simply goes. A new
+   * `clientAuth` is applied after the settings were saved (see {@link create}).
    */
   async update(
     id: string,
     input: LoginProviderInput,
     actor: string | null,
-    options: { confirmClaimChange?: boolean } = {},
+    options: LoginProviderWriteOptions = {},
   ): Promise<{ provider: LoginProviderRecord; claimChanged: boolean }> {
     const before = await this.get(id)
+    const method = options.clientAuth ?? (await this.clientAuth(id))
     if (
+      method !== 'private_key_jwt' &&
       before.hasClientSecret &&
       input.clientSecret === undefined &&
       originOf(before.issuer) !== originOf(input.issuer)
@@ -222,7 +278,14 @@ export class LoginProviderService {
       secretChanged,
       claimChanged,
     })
+    if (options.clientAuth) await this.chooseClientAuth(id, options.clientAuth, actor)
     return { provider, claimChanged }
+  }
+
+  /** Set the method through the credentials (audited there); nothing happens when it is unchanged. */
+  private async chooseClientAuth(id: string, method: ClientAuthMethod, actor: string | null): Promise<void> {
+    const owner = await this.credentials.owner('login-provider', id)
+    if (owner.method !== method) await this.credentials.chooseMethod(owner, method, actor)
   }
 
   async delete(id: string, actor: string | null): Promise<LoginProviderRecord> {

@@ -49,18 +49,13 @@ export function createLoginProviderApiRouter(ctx: WebContext, service: LoginProv
     '/',
     handler(async (req, res) => {
       const parsed = parseLoginProviderInput(req.body, 'json')
-      const provider = await service.create(parsed.input, actorOf(ctx, req), parsed.id)
+      const provider = await service.create(parsed.input, actorOf(ctx, req), parsed.id, {
+        clientAuth: parsed.clientAuth,
+      })
       res
         .status(201)
         .location(`${req.baseUrl}/${encodeURIComponent(provider.id)}`)
-        .json({
-          provider: loginProviderJson({
-            source: 'admin',
-            readOnly: false,
-            provider,
-            redirectUri: service.redirectUri(provider.id),
-          }),
-        })
+        .json({ provider: loginProviderJson(await service.find(provider.id)) })
     }),
   )
 
@@ -95,16 +90,9 @@ export function createLoginProviderApiRouter(ctx: WebContext, service: LoginProv
         const parsed = parseLoginProviderInput(body, 'json')
         const { provider, claimChanged } = await service.update(current.id, parsed.input, actorOf(ctx, req), {
           confirmClaimChange: parsed.confirmClaimChange,
+          clientAuth: parsed.clientAuth,
         })
-        res.json({
-          provider: loginProviderJson({
-            source: 'admin',
-            readOnly: false,
-            provider,
-            redirectUri: service.redirectUri(provider.id),
-          }),
-          claimChanged,
-        })
+        res.json({ provider: loginProviderJson(await service.find(provider.id)), claimChanged })
       }),
     )
   }

@@ -4,6 +4,7 @@
  * each issuer follows from what the administrator enters.
  */
 import { isSecureOrLoopbackUrl } from '../config.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 
 export const LOGIN_PRESET_IDS = ['entra', 'keycloak', 'gitlab', 'google'] as const
@@ -38,16 +39,17 @@ export function isLoginPresetId(value: unknown): value is LoginPresetId {
   return typeof value === 'string' && (LOGIN_PRESET_IDS as readonly string[]).includes(value)
 }
 
-function fieldError(field: string, message: string): AuthdockError {
+/** VALIDATION_FAILED on one field, its phrase from the field vocabulary (`fields.<key>`). */
+function fieldError(field: string, key: string, vars?: Record<string, string | number>): AuthdockError {
+  const message = fieldMessage(key, vars)
   return new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
 }
 
 /** A base URL as entered: trimmed, no trailing slash, https (http only for loopback), no query. */
 function baseUrl(field: string, value: string): string {
   const url = value.trim().replace(/\/+$/, '')
-  if (url.length > 2000 || !URL.canParse(url) || !isSecureOrLoopbackUrl(url))
-    throw fieldError(field, 'must be an https URL (http only for loopback hosts)')
-  if (url.includes('?') || url.includes('#')) throw fieldError(field, 'must not contain a query (?) or a fragment (#)')
+  if (url.length > 2000 || !URL.canParse(url) || !isSecureOrLoopbackUrl(url)) throw fieldError(field, 'httpsUrl')
+  if (url.includes('?') || url.includes('#')) throw fieldError(field, 'noQuery')
   return url
 }
 
@@ -58,13 +60,9 @@ function baseUrl(field: string, value: string): string {
 export function entraLoginPreset(tenantId: string): LoginPresetValues {
   const tenant = tenantId.trim().toLowerCase()
   if (['common', 'organizations', 'consumers'].includes(tenant)) {
-    throw fieldError(
-      'tenantId',
-      `must be your tenant's GUID, not "${tenant}": Entra's multi-tenant metadata names no issuer an ID token could match`,
-    )
+    throw fieldError('tenantId', 'tenantNotMulti', { tenant })
   }
-  if (!GUID.test(tenant))
-    throw fieldError('tenantId', 'must be the tenant GUID (Entra admin center: Overview, "Tenant ID")')
+  if (!GUID.test(tenant)) throw fieldError('tenantId', 'tenantGuid')
   return {
     preset: 'entra',
     issuer: `https://login.microsoftonline.com/${tenant}/v2.0`,
@@ -76,8 +74,7 @@ export function entraLoginPreset(tenantId: string): LoginPresetValues {
 /** Keycloak: the realm URL is the issuer (https://kc.example.com/realms/acme). */
 export function keycloakLoginPreset(realmUrl: string): LoginPresetValues {
   const issuer = baseUrl('realmUrl', realmUrl)
-  if (!/\/realms\/[^/]+$/.test(new URL(issuer).pathname))
-    throw fieldError('realmUrl', 'must end in /realms/<realm name>')
+  if (!/\/realms\/[^/]+$/.test(new URL(issuer).pathname)) throw fieldError('realmUrl', 'realmPath')
   return { preset: 'keycloak', issuer, scope: LOGIN_PRESET_SCOPE, tenantId: null }
 }
 
@@ -95,10 +92,10 @@ export function googleLoginPreset(): LoginPresetValues {
 export function loginPresetValues(preset: LoginPresetId, input: LoginPresetInput): LoginPresetValues {
   switch (preset) {
     case 'entra':
-      if (!input.tenantId?.trim()) throw fieldError('tenantId', 'is required for Entra ID')
+      if (!input.tenantId?.trim()) throw fieldError('tenantId', 'requiredForEntra')
       return entraLoginPreset(input.tenantId)
     case 'keycloak':
-      if (!input.realmUrl?.trim()) throw fieldError('realmUrl', 'is required for Keycloak')
+      if (!input.realmUrl?.trim()) throw fieldError('realmUrl', 'requiredForKeycloak')
       return keycloakLoginPreset(input.realmUrl)
     case 'gitlab':
       return gitlabLoginPreset(input.gitlabUrl)

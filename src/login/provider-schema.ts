@@ -9,6 +9,8 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { providerSchema, type ProviderConfig } from '../config.js'
 import { AuthdockError } from '../errors.js'
+import { fieldMessage } from '../http/i18n.js'
+import { CLIENT_AUTH_METHODS, type ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { LOGIN_PRESET_IDS } from './provider-presets.js'
 
@@ -85,18 +87,21 @@ const text = (max: number) =>
   z
     .preprocess(
       trimmed,
-      z.string({ error: 'is required' }).min(1, 'is required').max(max, `must be at most ${max} characters`),
+      z
+        .string({ error: fieldMessage(fieldMessage('requiredShort')) })
+        .min(1, fieldMessage(fieldMessage('requiredShort')))
+        .max(max, fieldMessage('tooLong', { max: max })),
     )
-    .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+    .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
 
 /** Blank means the default. */
 const textOr = (max: number, fallback: string) =>
   z
     .preprocess(
       (v) => blankToUndefined(trimmed(v)) ?? fallback,
-      z.string({ error: 'must be text' }).max(max, `must be at most ${max} characters`),
+      z.string({ error: fieldMessage('text') }).max(max, fieldMessage('tooLong', { max: max })),
     )
-    .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+    .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
 
 const checkbox = z.preprocess(
   (v) => {
@@ -106,7 +111,7 @@ const checkbox = z.preprocess(
     if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
     return v
   },
-  z.boolean({ error: 'must be true or false' }).optional(),
+  z.boolean({ error: fieldMessage('boolean') }).optional(),
 )
 
 const date = z.preprocess(
@@ -119,7 +124,10 @@ const date = z.preprocess(
     }
     return b
   },
-  z.date({ error: 'must be a date (YYYY-MM-DD)' }).nullable().optional(),
+  z
+    .date({ error: fieldMessage('date') })
+    .nullable()
+    .optional(),
 )
 
 /**
@@ -129,26 +137,24 @@ const date = z.preprocess(
 const issuer = z.preprocess(
   trimmed,
   z
-    .string({ error: 'is required' })
-    .min(1, 'is required')
-    .max(LOGIN_PROVIDER_LIMITS.issuer, `must be at most ${LOGIN_PROVIDER_LIMITS.issuer} characters`)
+    .string({ error: fieldMessage(fieldMessage('requiredShort')) })
+    .min(1, fieldMessage(fieldMessage('requiredShort')))
+    .max(LOGIN_PROVIDER_LIMITS.issuer, fieldMessage('tooLong', { max: LOGIN_PROVIDER_LIMITS.issuer }))
     .superRefine((value, issues) => {
       if (value.includes('?') || value.includes('#')) {
         issues.addIssue({
           code: 'custom',
-          message:
-            'must not contain a query (?) or a fragment (#): discovery appends /.well-known/openid-configuration to the issuer',
+          message: fieldMessage('issuerQueryDiscovery'),
         })
         return
       }
       const option = providerSchema.shape.issuer.safeParse(value)
       if (!option.success) {
-        issues.addIssue({ code: 'custom', message: option.error.issues[0]?.message ?? 'must be an https URL' })
+        issues.addIssue({ code: 'custom', message: option.error.issues[0]?.message ?? fieldMessage('httpsUrlOnly') })
         return
       }
       const url = new URL(value)
-      if (url.username || url.password)
-        issues.addIssue({ code: 'custom', message: 'must not contain a user name or password' })
+      if (url.username || url.password) issues.addIssue({ code: 'custom', message: fieldMessage('noCredentialsInUrl') })
     }),
 )
 
@@ -169,22 +175,22 @@ const authorizationParams = z.preprocess(
     return out
   },
   z
-    .record(z.string(), z.string({ error: 'values must be text' }), {
-      error: 'must be name=value lines (JSON: an object of strings)',
+    .record(z.string(), z.string({ error: fieldMessage('valuesText') }), {
+      error: fieldMessage('nameValueLines'),
     })
     .superRefine((params, issues) => {
       for (const [name, value] of Object.entries(params)) {
         if (!PARAM_NAME.test(name))
           issues.addIssue({
             code: 'custom',
-            message: `"${name.slice(0, 64)}" is not a parameter name (letters, digits, _ . -)`,
+            message: fieldMessage('parameterName', { name: name.slice(0, 64) }),
           })
         else if ((RESERVED_AUTHORIZATION_PARAMS as readonly string[]).includes(name))
-          issues.addIssue({ code: 'custom', message: `"${name}" is set by authdock itself and cannot be changed` })
+          issues.addIssue({ code: 'custom', message: fieldMessage('parameterReserved', { name }) })
         else if (CONTROL.test(value) || value.length > 500)
           issues.addIssue({
             code: 'custom',
-            message: `the value of "${name}" must be one line of at most 500 characters`,
+            message: fieldMessage('parameterLine', { name }),
           })
       }
     }),
@@ -201,28 +207,22 @@ const idTokenAlgorithms = z.preprocess(
     return Array.isArray(v) && v.length === 0 ? null : v
   },
   z
-    .array(z.string({ error: 'must be algorithm names' }), { error: 'must be a list of algorithm names' })
+    .array(z.string({ error: fieldMessage('algorithmNames') }), { error: fieldMessage('algorithmList') })
     .refine(
       (list) => list.every((a) => ID_TOKEN_ALGORITHMS.includes(a)),
-      `must be from ${ID_TOKEN_ALGORITHMS.join(', ')} (none and HS* are never allowed)`,
+      fieldMessage('algorithmsFrom', { list: ID_TOKEN_ALGORITHMS.join(', ') }),
     )
     .nullable(),
 )
 
-const claim = textOr(LOGIN_PROVIDER_LIMITS.claim, 'email').refine(
-  (v) => !/\s/.test(v),
-  'must be one claim name (no spaces)',
-)
+const claim = textOr(LOGIN_PROVIDER_LIMITS.claim, 'email').refine((v) => !/\s/.test(v), fieldMessage('claimName'))
 
 /**
  * The provider body. `removeClientSecret` is the form's "remove secret" checkbox; the secret is
  * write-only (empty keeps the stored one). `confirmClaimChange` confirms a new identifying claim.
  */
 export const loginProviderBodySchema = z.object({
-  id: z.preprocess(
-    blankToUndefined,
-    z.string().regex(STORE_PROVIDER_ID, 'must be p. and 12 lowercase letters or digits').optional(),
-  ),
+  id: z.preprocess(blankToUndefined, z.string().regex(STORE_PROVIDER_ID, fieldMessage('providerId')).optional()),
   label: text(LOGIN_PROVIDER_LIMITS.label),
   active: checkbox,
   issuer,
@@ -230,9 +230,9 @@ export const loginProviderBodySchema = z.object({
   clientSecret: z.preprocess(
     (v) => (v === '' ? undefined : v),
     z
-      .string({ error: 'must be text' })
-      .max(LOGIN_PROVIDER_LIMITS.clientSecret, `must be at most ${LOGIN_PROVIDER_LIMITS.clientSecret} characters`)
-      .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+      .string({ error: fieldMessage('text') })
+      .max(LOGIN_PROVIDER_LIMITS.clientSecret, fieldMessage('tooLong', { max: LOGIN_PROVIDER_LIMITS.clientSecret }))
+      .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
       .nullable()
       .optional(),
   ),
@@ -249,19 +249,28 @@ export const loginProviderBodySchema = z.object({
   preset: z.preprocess(
     blankToUndefined,
     z
-      .enum(LOGIN_PRESET_IDS, { error: `must be one of ${LOGIN_PRESET_IDS.join(', ')}` })
+      .enum(LOGIN_PRESET_IDS, { error: fieldMessage('oneOf', { list: LOGIN_PRESET_IDS.join(', ') }) })
       .nullable()
       .optional(),
   ),
   tenantId: z.preprocess(
     (v) => (v === null ? undefined : blankToUndefined(v)),
     z
-      .string({ error: 'must be text' })
-      .max(LOGIN_PROVIDER_LIMITS.tenantId, `must be at most ${LOGIN_PROVIDER_LIMITS.tenantId} characters`)
-      .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+      .string({ error: fieldMessage('text') })
+      .max(LOGIN_PROVIDER_LIMITS.tenantId, fieldMessage('tooLong', { max: LOGIN_PROVIDER_LIMITS.tenantId }))
+      .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
       .optional(),
   ),
   confirmClaimChange: checkbox,
+  /** Client secret or certificate; absent keeps the provider's method (a new one: the secret). */
+  clientAuth: z.preprocess(
+    blankToUndefined,
+    z
+      .enum(['client_secret', 'private_key_jwt'], {
+        error: fieldMessage('oneOf', { list: CLIENT_AUTH_METHODS.join(', ') }),
+      })
+      .optional(),
+  ),
 })
 
 export interface ParsedLoginProvider {
@@ -269,6 +278,8 @@ export interface ParsedLoginProvider {
   id?: string
   input: LoginProviderInput
   confirmClaimChange: boolean
+  /** How the provider authenticates at its token endpoint; undefined keeps what it has. */
+  clientAuth?: ClientAuthMethod
 }
 
 /**
@@ -295,6 +306,7 @@ export function parseLoginProviderInput(body: unknown, source: 'form' | 'json'):
   return {
     id: p.id,
     confirmClaimChange: p.confirmClaimChange === true,
+    ...(p.clientAuth ? { clientAuth: p.clientAuth } : {}),
     input: {
       label: p.label,
       active: p.active ?? source === 'json',
@@ -339,15 +351,22 @@ export function mergeLoginProviderPatch(p: LoginProviderRecord, body: unknown): 
 
 /**
  * A stored provider (with its secret) as the login uses it: through the `oidc` option's schema, so
- * its defaults (login timeout, silent login, algorithm list) and rules are the same.
+ * its defaults (login timeout, silent login, algorithm list) and rules are the same. `clientAuth` is
+ * its method from the credentials (`private_key_jwt`: the active certificate signs, the secret is not used).
  */
-export function toProviderConfig(record: LoginProviderRecord & { clientSecret: string | null }): ProviderConfig {
+export function toProviderConfig(
+  record: LoginProviderRecord & { clientSecret: string | null },
+  clientAuth: ClientAuthMethod = 'client_secret',
+): ProviderConfig {
+  const certificate = clientAuth === 'private_key_jwt'
   const parsed = providerSchema.parse({
     label: record.label,
     active: record.active,
     issuer: record.issuer,
     clientId: record.clientId,
-    clientSecret: record.clientSecret ?? undefined,
+    // With a certificate a stored secret is kept (switching back needs it) but never sent.
+    clientSecret: certificate ? undefined : (record.clientSecret ?? undefined),
+    clientAuth: { kind: clientAuth },
     clientSecretExpiresAt: record.secretExpiresAt ?? undefined,
     scope: record.scope,
     claim: record.claim,

@@ -3,6 +3,7 @@
  * One place, so the pages and the API cannot drift apart.
  */
 import type { ProviderConfig } from '../config.js'
+import type { ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderRecord } from '../store/types.js'
 import type { ListedLoginProvider } from './provider-admin.js'
 
@@ -23,6 +24,8 @@ export interface LoginProviderFormValues {
   idTokenAlgorithms: string
   preset: string
   tenantId: string
+  /** `client_secret` or `private_key_jwt`. */
+  clientAuth: string
 }
 
 const TEXT_FIELDS = [
@@ -38,6 +41,7 @@ const TEXT_FIELDS = [
   'idTokenAlgorithms',
   'preset',
   'tenantId',
+  'clientAuth',
 ] as const
 
 const paramsText = (params: Record<string, string>) =>
@@ -46,7 +50,7 @@ const paramsText = (params: Record<string, string>) =>
     .join('\n')
 
 /** Values of a stored provider for the edit form. */
-export function formFromRecord(p: LoginProviderRecord): LoginProviderFormValues {
+export function formFromRecord(p: LoginProviderRecord, clientAuth: ClientAuthMethod): LoginProviderFormValues {
   return {
     id: p.id,
     label: p.label,
@@ -61,6 +65,7 @@ export function formFromRecord(p: LoginProviderRecord): LoginProviderFormValues 
     idTokenAlgorithms: (p.idTokenAlgorithms ?? []).join(' '),
     preset: p.preset ?? '',
     tenantId: p.tenantId ?? '',
+    clientAuth,
   }
 }
 
@@ -90,10 +95,11 @@ export function emptyForm(id: string): LoginProviderFormValues {
     idTokenAlgorithms: '',
     preset: '',
     tenantId: '',
+    clientAuth: 'client_secret',
   }
 }
 
-/** The JSON shape of a provider (no secret; `hasClientSecret` only). */
+/** The JSON shape of a provider (no secret; `hasClientSecret` only; `clientAuth`: secret or certificate). */
 export function loginProviderJson(listed: ListedLoginProvider): Record<string, unknown> {
   if (listed.source === 'options') {
     const p: ProviderConfig = listed.provider
@@ -106,6 +112,7 @@ export function loginProviderJson(listed: ListedLoginProvider): Record<string, u
       issuer: p.issuer,
       clientId: p.clientId,
       hasClientSecret: Boolean(p.clientSecret),
+      clientAuth: listed.clientAuth,
       secretExpiresAt: p.clientSecretExpiresAt ?? null,
       scope: p.scope,
       claim: p.claim,
@@ -125,6 +132,7 @@ export function loginProviderJson(listed: ListedLoginProvider): Record<string, u
     issuer: p.issuer,
     clientId: p.clientId,
     hasClientSecret: p.hasClientSecret,
+    clientAuth: listed.clientAuth,
     secretExpiresAt: p.secretExpiresAt,
     scope: p.scope,
     claim: p.claim,
@@ -150,6 +158,7 @@ export interface LoginProviderRow {
   claim: string
   claimLabel: string
   hasClientSecret: boolean
+  clientAuth: ClientAuthMethod
   secretExpiresAt: string
   redirectUri: string
 }
@@ -167,6 +176,7 @@ export function overviewRow(listed: ListedLoginProvider): LoginProviderRow {
     claim: String(json.claim),
     claimLabel: String(json.claimLabel),
     hasClientSecret: json.hasClientSecret === true,
+    clientAuth: listed.clientAuth,
     secretExpiresAt: expires,
     redirectUri: listed.redirectUri,
   }

@@ -63,7 +63,7 @@ function isTransient(error: AuthdockError): boolean {
   if (error.code === 'OIDC_PROVIDER_UNAVAILABLE' || error.code === 'OIDC_DISCOVERY_FAILED') return true
   // The provider refused our client assertion, not the refresh token: it works once the certificate is fixed.
   if (error.code.startsWith('CLIENT_')) return true
-  if (error.code !== 'OIDC_TOKEN_ENDPOINT_FAILED') return false
+  if (!isAuthdockError(error, 'OIDC_TOKEN_ENDPOINT_FAILED')) return false
   // A 5xx (often a proxy in front of a provider that is down), or a failure that is no answer of
   // the provider at all, says nothing about the token.
   const status = error.details?.status

@@ -12,6 +12,7 @@
 import type { Request, RequestHandler } from 'express'
 import { isSecureOrLoopbackUrl } from '../config.js'
 import type { DockContext } from '../context.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import { throwIfRefused } from '../http/outbound-address.js'
 import { loginFetch } from './discovery.js'
@@ -39,7 +40,7 @@ const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/
  */
 export function refuseIssuerQuery(issuer: string, field = 'issuer'): void {
   if (issuer.includes('?') || issuer.includes('#')) {
-    const message = 'must not contain a query (?) or fragment (#): an issuer has neither'
+    const message = fieldMessage('issuerQuery')
     throw new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
   }
 }
@@ -118,11 +119,7 @@ export async function testWellKnown(ctx: DockContext, issuer: string): Promise<W
     if (!doc || typeof doc !== 'object' || Array.isArray(doc))
       return fail('not_json', { contentType: 'JSON, but not an object' })
   } catch (err) {
-    throwIfRefused(
-      err,
-      'issuer',
-      'resolves to a link-local or cloud metadata address, which authdock never connects to',
-    )
+    throwIfRefused(err, 'issuer', fieldMessage('metadataAddress'))
     const why = fetchFailure(err)
     if (why.code === 'tls') return fail('tls', { reason: why.reason ?? 'certificate' })
     if (why.code === 'timeout') return fail('timeout', { seconds: Math.round(timeoutMs / 100) / 10 })
@@ -239,7 +236,7 @@ export function wellKnownHandler(
     if (!issuer) {
       return next(
         new AuthdockError('VALIDATION_FAILED', 'Give an issuer URL or a configured provider id', {
-          fields: { issuer: 'required' },
+          fields: { issuer: fieldMessage('requiredShort') },
         }),
       )
     }

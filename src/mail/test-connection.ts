@@ -8,6 +8,7 @@
  */
 import net from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { resolveOutbound, throwIfRefused, type DnsLookup } from '../http/outbound-address.js'
 import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './adapters.js'
@@ -89,13 +90,14 @@ export async function testMailConnection(
   input: ConnectionTestInput,
 ): Promise<ConnectionTestReport> {
   const fields: Record<string, string> = {}
-  if (!isMailAccountType(input.type)) fields.type = `must be one of ${Object.keys(MAIL_ACCOUNT_TYPES).join(', ')}`
+  if (!isMailAccountType(input.type))
+    fields.type = fieldMessage('oneOf', { list: Object.keys(MAIL_ACCOUNT_TYPES).join(', ') })
   if (typeof input.host !== 'string' || !/^[A-Za-z0-9.:[\]-]{1,253}$/.test(input.host))
-    fields.host = 'must be a host name or IP address'
+    fields.host = fieldMessage('hostName')
   if (input.port !== undefined && !(Number.isInteger(input.port) && input.port > 0 && input.port < 65536))
-    fields.port = 'must be a port number (1–65535)'
+    fields.port = fieldMessage('port')
   if (typeof input.user !== 'string' || input.user.length === 0 || input.user.length > 320)
-    fields.user = 'must be the mailbox user name'
+    fields.user = fieldMessage('mailboxUser')
   if (Object.keys(fields).length)
     throw new AuthdockError('VALIDATION_FAILED', `Invalid connection test: ${Object.keys(fields).join(', ')}`, {
       fields,
@@ -108,7 +110,7 @@ export async function testMailConnection(
   try {
     address = await resolveOutbound(input.host, input.lookup)
   } catch (err) {
-    throwIfRefused(err, 'host', 'is a link-local or cloud metadata address, which authdock never connects to')
+    throwIfRefused(err, 'host', fieldMessage('metadataAddressIs'))
     resolveError = err
   }
   const timeoutMs = input.timeoutMs ?? 15_000

@@ -7,6 +7,7 @@ import * as client from 'openid-client'
 import type { TokenContext } from '../context.js'
 import type { Profile, TokenPatch } from '../store/types.js'
 import { isSecureOrLoopbackUrl } from '../config.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import { providerFetch } from './fetch.js'
 
@@ -51,7 +52,7 @@ export function oauthConfiguration(
         'TOKEN_PROFILE_INVALID',
         `Profile "${profile.name}": "${field}" must be an https URL (http only for loopback hosts)`,
         {
-          fields: { [field]: 'must be an https URL (http only for loopback hosts)' },
+          fields: { [field]: fieldMessage('httpsUrl') },
           details: { profileId: profile.id },
         },
       )

@@ -6,6 +6,7 @@
  */
 import type { AuthdockErrorCode } from '../errors.js'
 import { isAuthdockError } from '../errors.js'
+import { englishText } from '../http/i18n.js'
 import { outboundRefusal } from '../http/outbound-address.js'
 import type { TokenStatus } from '../store/types.js'
 
@@ -40,7 +41,7 @@ export interface ProviderErrorClass {
   code: AuthdockErrorCode
   /** The status the profile's token record gets. */
   status: TokenStatus
-  /** Plain English: what happened and what to do. */
+  /** Plain English (for logs, JSON and the stored record): what happened and what to do. */
   hint: string
   /** i18n key of the hint (`tokens.hint.<key>`), for pages that show German. */
   hintKey: `tokens.hint.${ProviderErrorKey}`
@@ -52,153 +53,127 @@ export interface ProviderErrorClass {
   hintVars?: Record<string, string>
 }
 
-const HINTS: Record<
-  ProviderErrorKey,
-  { code: AuthdockErrorCode; status: TokenStatus; transient: boolean; hint: string }
-> = {
+/** What each case means for the profile; its words are `tokens.hint.<key>` in views/locales. */
+const HINTS: Record<ProviderErrorKey, { code: AuthdockErrorCode; status: TokenStatus; transient: boolean }> = {
   grantInvalid: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'The provider no longer accepts the stored authorization. Run "Renew authorization" for this profile.',
   },
   consentRevoked: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'The authorization was revoked at the provider (consent withdrawn or tokens revoked). Run "Renew authorization" for this profile.',
   },
   consentMissing: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'The user or an administrator has not consented to the requested permissions. Grant consent (admin consent at Entra ID), then run "Renew authorization".',
   },
   secretExpired: {
     code: 'TOKEN_SECRET_EXPIRED',
     status: 'secret_expired',
     transient: false,
-    hint: 'The client secret has expired. Create a new secret at the provider, enter it in the profile, then save.',
   },
   secretInvalid: {
     code: 'TOKEN_SECRET_INVALID',
     status: 'error',
     transient: false,
-    hint: 'The provider rejected the client secret. Enter the secret value (not its id) in the profile and save.',
   },
   clientInvalid: {
     code: 'TOKEN_SECRET_INVALID',
     status: 'error',
     transient: false,
-    hint: 'The provider did not accept the client. Check the client ID and the client secret of the profile.',
   },
   inactivityExpired: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'The refresh token expired because it was not used for a long time. Run "Renew authorization"; the keep-alive refresh prevents this in future.',
   },
   credentialsChanged: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'The authorization ended because the account\'s password or security settings changed. Run "Renew authorization".',
   },
   signInFrequency: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'A sign-in frequency policy (Conditional Access) requires a new sign-in. Run "Renew authorization", or exclude this app from the policy.',
   },
   refreshTokenExpired: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'The refresh token has expired. Run "Renew authorization" for this profile.',
   },
   interactionRequired: {
     code: 'TOKEN_REAUTHORIZATION_REQUIRED',
     status: 'reauthorization_required',
     transient: false,
-    hint: 'The provider requires the user to sign in again (for example for multi-factor authentication). Run "Renew authorization".',
   },
   unauthorizedClient: {
     code: 'TOKEN_PROFILE_INVALID',
     status: 'error',
     transient: false,
-    hint: "The client is not allowed to use this grant type at the provider. Enable it in the app registration, or change the profile's grant type.",
   },
   scopeMissing: {
     code: 'TOKEN_SCOPE_MISSING',
     status: 'error',
     transient: false,
-    hint: 'The provider did not grant the requested scope. Check the scope of the profile and the permissions of the app registration, then run "Renew authorization".',
   },
   providerUnreachable: {
     code: 'TOKEN_PROVIDER_UNREACHABLE',
     status: 'error',
     transient: true,
-    hint: 'The provider could not be reached. Check the token URL, the network and the proxy setting; the refresh is retried automatically.',
   },
   providerTimeout: {
     code: 'TOKEN_PROVIDER_UNREACHABLE',
     status: 'error',
     transient: true,
-    hint: 'The provider did not answer in time. The refresh is retried automatically; check the network and proxy if this persists.',
   },
   providerServerError: {
     code: 'TOKEN_REFRESH_FAILED',
     status: 'error',
     transient: true,
-    hint: 'The provider had an internal error. The refresh is retried automatically.',
   },
   providerRejected: {
     code: 'TOKEN_REFRESH_FAILED',
     status: 'error',
     transient: true,
-    hint: 'The provider refused the token request. Check the profile settings; the refresh is retried automatically.',
   },
   addressRefused: {
     code: 'OUTBOUND_ADDRESS_REFUSED',
     status: 'error',
     transient: false,
-    hint: 'The token URL or proxy points to a link-local or cloud metadata address, which authdock never connects to. Correct the profile.',
   },
   unexpected: {
     code: 'TOKEN_REFRESH_FAILED',
     status: 'error',
     transient: true,
-    hint: 'The token request failed unexpectedly. The refresh is retried automatically.',
   },
   certificateUnknown: {
     code: 'CLIENT_CERTIFICATE_UNKNOWN',
     status: 'error',
     transient: false,
-    hint: 'The provider does not accept the certificate {certificate} that the client assertion was signed with. Upload this certificate at the provider (Keycloak: client authenticator "Signed JWT"), or activate the certificate the provider knows.',
   },
   assertionTime: {
     code: 'CLIENT_ASSERTION_INVALID',
     status: 'error',
     transient: true,
-    hint: "The provider refused the client assertion signed with certificate {certificate} as outside its validity time. Check that this server's clock is right; the request is retried automatically.",
   },
   assertionInvalid: {
     code: 'CLIENT_ASSERTION_INVALID',
     status: 'error',
     transient: false,
-    hint: 'The provider refused the client assertion signed with certificate {certificate}. Check the client ID and that the provider expects a signed JWT (private_key_jwt) from this client.',
   },
   certificateExpired: {
     code: 'CLIENT_CERTIFICATE_EXPIRED',
     status: 'error',
     transient: false,
-    hint: 'The certificate {certificate} expired on {date}. Generate a new certificate, upload it at the provider and activate it.',
   },
   certificateMissing: {
     code: 'CLIENT_CERTIFICATE_MISSING',
     status: 'error',
     transient: false,
-    hint: 'Certificate authentication is chosen, but no certificate is active. Generate a certificate, upload it at the provider and activate it.',
   },
 }
 
@@ -259,12 +234,11 @@ export function providerErrorClass(
   providerCode?: string,
   hintVars?: Record<string, string>,
 ): ProviderErrorClass {
-  const { code, status, hint, transient } = HINTS[key]
-  const filled = hintVars ? hint.replace(/\{(\w+)\}/g, (m, name: string) => hintVars[name] ?? m) : hint
+  const { code, status, transient } = HINTS[key]
   return {
     code,
     status,
-    hint: filled,
+    hint: englishText(`tokens.hint.${key}`, hintVars),
     hintKey: `tokens.hint.${key}`,
     transient,
     ...(providerCode ? { providerCode } : {}),
@@ -297,7 +271,11 @@ export function classifyProviderError(err: unknown): ProviderErrorClass {
   if (outboundRefusal(err)) return providerErrorClass('addressRefused')
   if (isAuthdockError(err)) {
     const key: ProviderErrorKey = err.code === 'TOKEN_PROVIDER_UNREACHABLE' ? 'providerUnreachable' : 'unexpected'
-    return { ...providerErrorClass(key), code: err.code, hint: err.expose ? err.message : HINTS[key].hint }
+    return {
+      ...providerErrorClass(key),
+      code: err.code,
+      hint: err.expose ? err.message : englishText(`tokens.hint.${key}`),
+    }
   }
   const e = err as {
     error?: unknown

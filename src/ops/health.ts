@@ -1,8 +1,8 @@
 /**
  * Health: `GET <paths.health>` answers 200 when the store answers (503 otherwise), and
  * `GET <paths.health>/ready` gives a readiness report: whether the store answers, whether each
- * login provider's discovery document answers, and each profile's token state. No secrets: token
- * presence, expiry times and error codes only.
+ * login provider's discovery document answers, and the token state of the profiles that need
+ * attention. No secrets: token presence, expiry times and error codes only.
  *
  * The detail still maps the installation (profile names, which secret expires when, which
  * provider fails how), so only callers the admin guard admits get it (`health.detail: 'admin'`);
@@ -44,7 +44,9 @@ export interface ProfileReadiness {
 
 /**
  * The readiness detail (`GET /healthz/ready` for callers the `health.detail` setting admits): store,
- * sessions, each provider's discovery, each profile's token state, no secrets.
+ * sessions, each provider's discovery, how many profiles there are and the token state of those that
+ * need attention (at most {@link READINESS_PROFILES_LISTED}, by name), no secrets. Its cost does not
+ * grow with the number of profiles: a ticket system with thousands of mailboxes polls it too.
  *
  * @example
  * const report: ReadinessReport = await (await fetch(`${base}/healthz/ready`, { headers: { cookie: adminSession } })).json()
@@ -55,8 +57,14 @@ export interface ReadinessReport {
   /** Where sessions live and whether that answers: without it no one stays logged in. */
   sessions: { kind: 'store' | 'redis'; ready: boolean }
   providers: ProviderReadiness[]
+  /** Valid profiles whose tokens need attention (not `ok`), by name, at most {@link READINESS_PROFILES_LISTED}. */
   profiles: ProfileReadiness[]
+  /** How many profiles exist, and how many valid ones need attention (all of them, listed or not). */
+  profileCounts: { total: number; needingAttention: number }
 }
+
+/** The most profiles the readiness detail lists; the overview's state filter shows the rest. */
+export const READINESS_PROFILES_LISTED = 50
 
 /**
  * What callers outside `health.detail` see: whether each component works, nothing configured.
@@ -141,24 +149,27 @@ export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}
   )
   let store = true
   let profiles: ProfileReadiness[] = []
+  const profileCounts = { total: 0, needingAttention: 0 }
   try {
     await ctx.store.ping()
-    const [list, summaries] = await Promise.all([ctx.store.profiles.list(), ctx.store.tokens.summaries()])
-    const byProfile = new Map(summaries.map((s) => [s.profileId, s]))
-    profiles = list.map((p) => {
-      const s = byProfile.get(p.id)
-      return {
-        id: p.id,
-        name: p.name,
-        valid: p.valid,
-        status: s?.status ?? 'none',
-        hasAccessToken: s?.hasAccessToken ?? false,
-        hasRefreshToken: s?.hasRefreshToken ?? false,
-        accessTokenExpiresAt: s?.accessTokenExpiresAt?.toISOString() ?? null,
-        lastErrorCode: s?.lastErrorCode ?? null,
-        secretExpiresAt: p.secretExpiresAt?.toISOString() ?? null,
-      }
-    })
+    // Two bounded queries, counted and cut in the database, instead of every profile's state.
+    const [all, attention] = await Promise.all([
+      ctx.store.profiles.page({ pageSize: 1 }),
+      ctx.store.profiles.page({ needsAttention: true, pageSize: READINESS_PROFILES_LISTED }),
+    ])
+    profileCounts.total = all.total
+    profileCounts.needingAttention = attention.total
+    profiles = attention.rows.map(({ profile: p, token: s }) => ({
+      id: p.id,
+      name: p.name,
+      valid: p.valid,
+      status: s?.status ?? 'none',
+      hasAccessToken: s?.hasAccessToken ?? false,
+      hasRefreshToken: s?.hasRefreshToken ?? false,
+      accessTokenExpiresAt: s?.accessTokenExpiresAt?.toISOString() ?? null,
+      lastErrorCode: s?.lastErrorCode ?? null,
+      secretExpiresAt: p.secretExpiresAt?.toISOString() ?? null,
+    }))
   } catch {
     store = false
   }
@@ -168,10 +179,9 @@ export async function readinessReport(ctx: DockContext, deps: ReadinessDeps = {}
   const sessions = redis
     ? { kind: 'redis' as const, ready: redis.isReady !== false }
     : { kind: 'store' as const, ready: store }
-  const healthy =
-    providers.every((p) => p.discovery) && profiles.every((p) => !p.valid || p.status === 'ok' || p.status === 'none')
+  const healthy = providers.every((p) => p.discovery) && profileCounts.needingAttention === 0
   const status = !store || !sessions.ready ? 'unavailable' : healthy ? 'ok' : 'degraded'
-  return { status, store, sessions, providers, profiles }
+  return { status, store, sessions, providers, profiles, profileCounts }
 }
 
 /**
@@ -202,7 +212,7 @@ export function readinessSummary(report: ReadinessReport): ReadinessSummary {
     store: report.store,
     sessions: report.sessions.ready,
     providers: report.providers.every((p) => p.discovery),
-    profiles: report.profiles.every((p) => !p.valid || p.status === 'ok' || p.status === 'none'),
+    profiles: report.profileCounts.needingAttention === 0,
   }
 }
 

@@ -9,13 +9,18 @@
  * | authdock_token_refreshes_total           | counter | profile             |
  * | authdock_token_failures_total            | counter | profile, code       |
  * | authdock_access_token_expiry_seconds     | gauge   | profile             |
- * | authdock_secret_expiry_seconds           | gauge   | kind, id            |
+ * | authdock_secret_expiry_seconds           | gauge   | kind, id, credential, certificate, state |
  *
  * Counters follow the events ('login.succeeded', 'login.failed', 'token.refreshed',
- * 'token.failed'); gauges are computed from the store when scraped (negative when expired).
+ * 'token.failed'); gauges are computed from the store when scraped (negative when expired). The
+ * expiry gauge has one series per client secret with a known expiry (`credential="secret"`,
+ * `certificate=""`, `state="active"`) and per certificate (`credential="certificate"`, its SHA-1
+ * thumbprint, `state` `active` or `waiting`); `kind` and `id` name the owner either way.
  */
+import type { AuthdockEvents } from '../events.js'
 import type { Registry } from 'prom-client'
 import type { DockContext } from '../context.js'
+import { certificateExpiries } from '../credentials/expiry.js'
 import { expiringSecrets } from './secret-expiry.js'
 
 export interface Metrics {
@@ -75,28 +80,44 @@ export async function startMetrics(ctx: DockContext): Promise<Metrics | null> {
   })
   new prom.Gauge({
     name: 'authdock_secret_expiry_seconds',
-    help: 'Seconds until each client secret with a known expiry date expires (negative: expired)',
-    labelNames: ['kind', 'id'],
+    help: 'Seconds until each client secret with a known expiry date and each certificate expires (negative: expired)',
+    labelNames: ['kind', 'id', 'credential', 'certificate', 'state'],
     registers,
     async collect() {
       this.reset()
-      const secrets = await expiringSecrets(ctx)
+      const [secrets, certificates] = await Promise.all([expiringSecrets(ctx), certificateExpiries(ctx)])
+      const seconds = (at: Date) => Math.round((at.getTime() - ctx.now()) / 1000)
       for (const s of secrets)
-        this.set({ kind: s.kind, id: s.id }, Math.round((s.expiresAt.getTime() - ctx.now()) / 1000))
+        this.set(
+          { kind: s.kind, id: s.id, credential: 'secret', certificate: '', state: 'active' },
+          seconds(s.expiresAt),
+        )
+      for (const c of certificates)
+        this.set(
+          { kind: c.kind, id: c.id, credential: 'certificate', certificate: c.thumbprint, state: c.state },
+          seconds(c.expiresAt),
+        )
     },
   })
 
-  const listeners: Array<[string, (e: Record<string, unknown>) => void]> = [
-    ['login.succeeded', (e) => logins.inc({ result: 'succeeded', reason: 'none', method: label(e.method) })],
-    ['login.failed', (e) => logins.inc({ result: 'failed', reason: label(e.reason), method: label(e.method) })],
-    ['token.refreshed', (e) => refreshes.inc({ profile: label(e.profileId) })],
-    ['token.failed', (e) => failures.inc({ profile: label(e.profileId), code: label(e.code) })],
-  ]
-  for (const [name, fn] of listeners) ctx.events.on(name, fn)
+  const onSucceeded = (e: AuthdockEvents['login.succeeded']) =>
+    logins.inc({ result: 'succeeded', reason: 'none', method: label(e.method) })
+  const onFailed = (e: AuthdockEvents['login.failed']) =>
+    logins.inc({ result: 'failed', reason: label(e.reason), method: label(e.method) })
+  const onRefreshed = (e: AuthdockEvents['token.refreshed']) => refreshes.inc({ profile: label(e.profileId) })
+  const onTokenFailed = (e: AuthdockEvents['token.failed']) =>
+    failures.inc({ profile: label(e.profileId), code: label(e.code) })
+  ctx.events.on('login.succeeded', onSucceeded)
+  ctx.events.on('login.failed', onFailed)
+  ctx.events.on('token.refreshed', onRefreshed)
+  ctx.events.on('token.failed', onTokenFailed)
 
   return {
     stop() {
-      for (const [name, fn] of listeners) ctx.events.off(name, fn)
+      ctx.events.off('login.succeeded', onSucceeded)
+      ctx.events.off('login.failed', onFailed)
+      ctx.events.off('token.refreshed', onRefreshed)
+      ctx.events.off('token.failed', onTokenFailed)
       for (const name of METRIC_NAMES) registry.removeSingleMetric(name)
     },
   }

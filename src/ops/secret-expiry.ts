@@ -133,7 +133,10 @@ export async function checkSecrets(ctx: {
     ctx.store.credentials.listActive(),
   ])
   const profileNames = new Map(profiles.map((p) => [p.id, p.name]))
-  const providerNames = new Map(ctx.config.oidc.map((p) => [p.id, p.label ?? p.id]))
+  const providerNames = new Map([
+    ...ctx.config.oidc.map((p) => [p.id, p.label ?? p.id] as const),
+    ...providers.map((p) => [p.id, p.label] as const),
+  ])
   const nameOf = (c: { ownerKind: string; ownerId: string }) =>
     (c.ownerKind === 'profile' ? profileNames.get(c.ownerId) : providerNames.get(c.ownerId)) ?? null
   const secrets = [

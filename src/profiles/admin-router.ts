@@ -247,7 +247,7 @@ export function createAdminRouter(ctx: WebContext, service: ProfileService): Rou
       } catch (err) {
         if (!isAuthdockError(err, 'PROFILE_IN_USE')) throw err
         const profile = await service.get(id)
-        const users = (err.details?.users as string[] | undefined) ?? []
+        const users = err.details?.users ?? []
         return ctx.views.render(
           req,
           res,

@@ -10,6 +10,7 @@ import * as client from 'openid-client'
 import { decodeJwt } from 'jose'
 import type { DockContext } from '../context.js'
 import { isSecureOrLoopbackUrl } from '../config.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import { oauthConfiguration, tokenSetToPatch } from '../oauth/client.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
@@ -99,7 +100,7 @@ export async function startAuthorization(
       'The redirect URL of the profile must be an https URL (http only for loopback hosts).',
       { hintKey: 'admin.authorize.redirectInsecure', profileId: profile.id },
       {
-        redirectUrl: 'must be an https URL (http only for loopback hosts)',
+        redirectUrl: fieldMessage('httpsUrl'),
       },
     )
   }

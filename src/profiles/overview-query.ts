@@ -3,6 +3,7 @@
  * shared by the HTML overview and the JSON list. Invalid values are refused naming the field, so a
  * mistyped filter never silently shows everything.
  */
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import {
   PROFILE_PAGE_DEFAULT,
@@ -31,21 +32,21 @@ export interface OverviewQuery extends ProfilePageQuery {
 export function parseOverviewQuery(query: Record<string, unknown>): OverviewQuery {
   const fields: Record<string, string> = {}
   for (const name of ['q', 'state', 'expires', 'page', 'pageSize']) {
-    if (query[name] !== undefined && typeof query[name] !== 'string') fields[name] = 'must be given once'
+    if (query[name] !== undefined && typeof query[name] !== 'string') fields[name] = fieldMessage('givenOnce')
   }
   const q = one(query.q)?.trim()
-  if (q && q.length > 200) fields.q = 'must be at most 200 characters'
+  if (q && q.length > 200) fields.q = fieldMessage('tooLong', { max: 200 })
   const state = one(query.state)
   if (state && !(OVERVIEW_STATES as readonly string[]).includes(state))
-    fields.state = `must be one of ${OVERVIEW_STATES.join(', ')}`
+    fields.state = fieldMessage('oneOf', { list: OVERVIEW_STATES.join(', ') })
   const number = (name: string, max: number): number | undefined => {
     const raw = one(query[name])
     if (raw === undefined || fields[name]) return undefined
     if (!/^[0-9]{1,6}$/.test(raw) || Number(raw) > max) {
-      fields[name] = `must be a whole number from ${name === 'expires' ? 0 : 1} to ${max}`
+      fields[name] = fieldMessage('wholeNumberRange', { min: name === 'expires' ? 0 : 1, max })
       return undefined
     }
-    if (name !== 'expires' && Number(raw) < 1) fields[name] = `must be a whole number from 1 to ${max}`
+    if (name !== 'expires' && Number(raw) < 1) fields[name] = fieldMessage('wholeNumberRange', { min: 1, max })
     return Number(raw)
   }
   const expires = number('expires', 3650)

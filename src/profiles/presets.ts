@@ -4,6 +4,7 @@
  */
 import { isSecureOrLoopbackUrl } from '../config.js'
 import type { DockContext } from '../context.js'
+import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import type { GrantType } from '../store/types.js'
 import { throwIfRefused, type DnsLookup } from '../http/outbound-address.js'
@@ -71,7 +72,9 @@ export function isPresetId(value: unknown): value is PresetId {
   return typeof value === 'string' && (PRESET_IDS as readonly string[]).includes(value)
 }
 
-function fieldError(field: string, message: string): AuthdockError {
+/** VALIDATION_FAILED on one field, its phrase from the field vocabulary (`fields.<key>`). */
+function fieldError(field: string, key: string, vars?: Record<string, string | number>): AuthdockError {
+  const message = fieldMessage(key, vars)
   return new AuthdockError('VALIDATION_FAILED', `"${field}" ${message}.`, { fields: { [field]: message } })
 }
 
@@ -83,7 +86,7 @@ function fieldError(field: string, message: string): AuthdockError {
  */
 export function microsoft365Preset(tenantId: string): PresetValues {
   const tenant = tenantId.trim()
-  if (!isValidTenantId(tenant)) throw fieldError('tenantId', 'must be a tenant GUID or a domain name')
+  if (!isValidTenantId(tenant)) throw fieldError('tenantId', 'tenant')
   const base = `https://login.microsoftonline.com/${encodeURIComponent(tenant)}/oauth2/v2.0`
   // Entra has no RFC 7009 endpoint: tokens are revoked by revoking the user's sessions in Entra.
   return {
@@ -148,7 +151,7 @@ export async function discoveredPreset(
 ): Promise<PresetValues> {
   const issuer = issuerInput.trim().replace(/\/+$/, '')
   if (issuer.length > 2000 || !URL.canParse(issuer) || !isSecureOrLoopbackUrl(issuer)) {
-    throw fieldError('issuer', 'must be an https URL (http only for loopback hosts)')
+    throw fieldError('issuer', 'httpsUrl')
   }
   refuseIssuerQuery(issuer)
   let meta: {
@@ -174,18 +177,14 @@ export async function discoveredPreset(
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
     meta = (await res.json()) as typeof meta
   } catch (err) {
-    throwIfRefused(
-      err,
-      'issuer',
-      'resolves to a link-local or cloud metadata address, which authdock never connects to',
-    )
-    throw fieldError('issuer', 'has no readable discovery document (/.well-known/openid-configuration)')
+    throwIfRefused(err, 'issuer', fieldMessage('metadataAddress'))
+    throw fieldError('issuer', 'noDiscoveryDocument')
   }
   const sameIssuer = typeof meta.issuer === 'string' && meta.issuer.replace(/\/+$/, '') === issuer
   const endpoints = [meta.authorization_endpoint, meta.token_endpoint]
-  if (!sameIssuer) throw fieldError('issuer', 'does not match the issuer named in its discovery document')
+  if (!sameIssuer) throw fieldError('issuer', 'issuerMismatch')
   if (!endpoints.every((e) => typeof e === 'string' && isSecureOrLoopbackUrl(e))) {
-    throw fieldError('issuer', 'announces endpoints that are not https URLs')
+    throw fieldError('issuer', 'insecureEndpoints')
   }
   return {
     preset,
@@ -215,13 +214,13 @@ export async function presetValues(
 ): Promise<PresetValues> {
   switch (preset) {
     case 'microsoft365':
-      if (!input.tenantId?.trim()) throw fieldError('tenantId', 'is required for Microsoft 365')
+      if (!input.tenantId?.trim()) throw fieldError('tenantId', 'requiredForMicrosoft365')
       return microsoft365Preset(input.tenantId)
     case 'google':
       return googlePreset()
     case 'keycloak':
     case 'gitlab':
-      if (!input.issuer?.trim()) throw fieldError('issuer', 'is required to discover the endpoints')
+      if (!input.issuer?.trim()) throw fieldError('issuer', 'requiredForDiscovery')
       return discoveredPreset(preset, input.issuer, deps)
   }
 }

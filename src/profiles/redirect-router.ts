@@ -29,10 +29,14 @@ export function createRedirectRouter(ctx: WebContext, service: ProfileService): 
       } catch (err) {
         if (
           !isAuthdockError(err) ||
-          !['AUTHORIZATION_FAILED', 'AUTHORIZATION_STATE_INVALID', 'PROFILE_NOT_FOUND'].includes(err.code)
+          (err.code !== 'AUTHORIZATION_FAILED' &&
+            err.code !== 'AUTHORIZATION_STATE_INVALID' &&
+            err.code !== 'PROFILE_NOT_FOUND')
         )
           throw err
-        const d = err.details ?? {}
+        // PROFILE_NOT_FOUND has no advice of its own; the other two say what to do by hint key.
+        const d = err.code === 'PROFILE_NOT_FOUND' ? undefined : err.details
+        const failure = err.code === 'AUTHORIZATION_FAILED' ? err.details : undefined
         await ctx.views.render(
           req,
           res,
@@ -40,10 +44,10 @@ export function createRedirectRouter(ctx: WebContext, service: ProfileService): 
           {
             code: err.code,
             message: err.message,
-            hintKey: typeof d.hintKey === 'string' ? d.hintKey : null,
-            hintVars: d.hintVars ?? undefined,
-            providerCode: typeof d.providerCode === 'string' ? d.providerCode : null,
-            providerText: typeof d.providerText === 'string' ? d.providerText : null,
+            hintKey: d?.hintKey ?? null,
+            hintVars: failure?.hintVars,
+            providerCode: failure?.providerCode ?? null,
+            providerText: failure?.providerText ?? null,
             overview: ctx.config.paths.admin,
           },
           { status: err.status },

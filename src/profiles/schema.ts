@@ -6,6 +6,7 @@
 import { z } from 'zod'
 import { isSecureOrLoopbackUrl, type ResolvedConfig } from '../config.js'
 import { AuthdockError } from '../errors.js'
+import { fieldMessage } from '../http/i18n.js'
 import type { GrantType, Profile, ProfileInput } from '../store/types.js'
 import { PRESET_IDS, isValidTenantId } from './presets.js'
 
@@ -45,29 +46,32 @@ const text = (max: number) =>
   z
     .preprocess(
       trimmed,
-      z.string({ error: 'is required' }).min(1, 'is required').max(max, `must be at most ${max} characters`),
+      z
+        .string({ error: fieldMessage(fieldMessage('requiredShort')) })
+        .min(1, fieldMessage(fieldMessage('requiredShort')))
+        .max(max, fieldMessage('tooLong', { max: max })),
     )
-    .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+    .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
 
 const optionalText = (max: number) =>
   z.preprocess(
     blankToUndefined,
     z
-      .string({ error: 'must be text' })
-      .max(max, `must be at most ${max} characters`)
-      .refine((v) => !CONTROL.test(v), 'must not contain control characters')
+      .string({ error: fieldMessage('text') })
+      .max(max, fieldMessage('tooLong', { max: max }))
+      .refine((v) => !CONTROL.test(v), fieldMessage('controlCharacters'))
       .optional(),
   )
 
 const secureUrl = (max: number) =>
   z
-    .string({ error: 'must be a URL' })
-    .max(max, `must be at most ${max} characters`)
-    .refine((v) => URL.canParse(v), 'must be a URL')
-    .refine(isSecureOrLoopbackUrl, 'must be an https URL (http only for loopback hosts)')
+    .string({ error: fieldMessage('url') })
+    .max(max, fieldMessage('tooLong', { max: max }))
+    .refine((v) => URL.canParse(v), fieldMessage('url'))
+    .refine(isSecureOrLoopbackUrl, fieldMessage('httpsUrl'))
     .refine(
       (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
-      'must not contain a user name or password',
+      fieldMessage('noCredentialsInUrl'),
     )
 
 const optionalUrl = (max: number) => z.preprocess((v) => blankToUndefined(trimmed(v)), secureUrl(max).optional())
@@ -75,13 +79,13 @@ const optionalUrl = (max: number) => z.preprocess((v) => blankToUndefined(trimme
 const proxyUrl = z.preprocess(
   (v) => blankToUndefined(trimmed(v)),
   z
-    .string({ error: 'must be a URL' })
-    .max(FIELD_LIMITS.proxy, `must be at most ${FIELD_LIMITS.proxy} characters`)
-    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), 'must be an http:// or https:// proxy URL')
+    .string({ error: fieldMessage('url') })
+    .max(FIELD_LIMITS.proxy, fieldMessage('tooLong', { max: FIELD_LIMITS.proxy }))
+    .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), fieldMessage('proxyUrl'))
     // The proxy is stored and shown in clear, so it must not carry a password.
     .refine(
       (v) => !URL.canParse(v) || (!new URL(v).username && !new URL(v).password),
-      'must not contain a user name or password',
+      fieldMessage('noCredentialsInUrl'),
     )
     .optional(),
 )
@@ -95,7 +99,7 @@ const checkbox = z.preprocess(
     if (['', 'off', '0', 'false', 'no'].includes(lower)) return false
     return v
   },
-  z.boolean({ error: 'must be true or false' }).optional(),
+  z.boolean({ error: fieldMessage('boolean') }).optional(),
 )
 
 const date = z.preprocess(
@@ -110,15 +114,18 @@ const date = z.preprocess(
     }
     return b
   },
-  z.date({ error: 'must be a date (YYYY-MM-DD)' }).nullable().optional(),
+  z
+    .date({ error: fieldMessage('date') })
+    .nullable()
+    .optional(),
 )
 
 const scope = z.preprocess(
   (v) => (v === undefined ? '' : v),
   z
-    .string({ error: 'must be text' })
-    .max(FIELD_LIMITS.scope, `must be at most ${FIELD_LIMITS.scope} characters`)
-    .refine((v) => !CONTROL.test(v), 'must be scope values separated by spaces (no tabs or line breaks)')
+    .string({ error: fieldMessage('text') })
+    .max(FIELD_LIMITS.scope, fieldMessage('tooLong', { max: FIELD_LIMITS.scope }))
+    .refine((v) => !CONTROL.test(v), fieldMessage('scopeValues'))
     .transform((v) => v.split(' ').filter(Boolean).join(' ')),
 )
 
@@ -131,20 +138,23 @@ export const profileBodySchema = z
     name: text(FIELD_LIMITS.name),
     grantType: z.preprocess(
       (v) => blankToUndefined(v) ?? 'authorization_code',
-      z.enum(GRANT_TYPES, { error: 'must be authorization_code or client_credentials' }),
+      z.enum(GRANT_TYPES, { error: fieldMessage('grantType') }),
     ),
     authorizationUrl: optionalUrl(FIELD_LIMITS.authorizationUrl),
     tokenUrl: z.preprocess(
       trimmed,
-      z.string({ error: 'is required' }).min(1, 'is required').pipe(secureUrl(FIELD_LIMITS.tokenUrl)),
+      z
+        .string({ error: fieldMessage(fieldMessage('requiredShort')) })
+        .min(1, fieldMessage(fieldMessage('requiredShort')))
+        .pipe(secureUrl(FIELD_LIMITS.tokenUrl)),
     ),
     redirectUrl: optionalUrl(FIELD_LIMITS.redirectUrl),
     clientId: text(FIELD_LIMITS.clientId),
     clientSecret: z.preprocess(
       (v) => (v === '' ? undefined : v),
       z
-        .string({ error: 'must be text' })
-        .max(FIELD_LIMITS.clientSecret, `must be at most ${FIELD_LIMITS.clientSecret} characters`)
+        .string({ error: fieldMessage('text') })
+        .max(FIELD_LIMITS.clientSecret, fieldMessage('tooLong', { max: FIELD_LIMITS.clientSecret }))
         .nullable()
         .optional(),
     ),
@@ -156,18 +166,18 @@ export const profileBodySchema = z
     preset: z.preprocess(
       blankToUndefined,
       z
-        .enum(PRESET_IDS, { error: `must be one of ${PRESET_IDS.join(', ')}` })
+        .enum(PRESET_IDS, { error: fieldMessage('oneOf', { list: PRESET_IDS.join(', ') }) })
         .nullable()
         .optional(),
     ),
     tenantId: optionalText(FIELD_LIMITS.tenantId).refine(
       (v) => v === undefined || isValidTenantId(v),
-      'must be a tenant GUID or a domain name',
+      fieldMessage('tenant'),
     ),
     // The XOAUTH2 user name: an address at Microsoft and Google, a plain name at some servers.
     mailbox: optionalText(FIELD_LIMITS.mailbox).refine(
       (v) => v === undefined || !/\s/.test(v),
-      'must be a mailbox address or user name without spaces',
+      fieldMessage('mailbox'),
     ),
     revocationUrl: optionalUrl(FIELD_LIMITS.revocationUrl),
   })
@@ -178,11 +188,11 @@ export const profileBodySchema = z
         issues.addIssue({
           code: 'custom',
           path: ['authorizationUrl'],
-          message: 'is required for the authorization code grant',
+          message: fieldMessage('requiredForAuthorizationCode'),
         })
       }
       if (typeof p.clientSecret === 'string' && CONTROL.test(p.clientSecret)) {
-        issues.addIssue({ code: 'custom', path: ['clientSecret'], message: 'must not contain control characters' })
+        issues.addIssue({ code: 'custom', path: ['clientSecret'], message: fieldMessage('controlCharacters') })
       }
     },
     { when: () => true },

@@ -7,6 +7,7 @@ import type { Request } from 'express'
 import type { ResolvedConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
+import { fieldMessage } from '../http/i18n.js'
 import type { Profile, ProfileInput, ProfilePage, ProfilePageQuery, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { testMailConnection, type ConnectionTestReport } from '../mail/test-connection.js'
@@ -84,7 +85,7 @@ function secretRequired(moved: string[]): AuthdockError {
     `${what[0].toUpperCase()}${what.slice(1)} changed, so the stored client secret is not kept: enter the client secret again, or remove it.`,
     {
       fields: {
-        clientSecret: `must be entered again because ${what} changed (the stored secret is never sent to another server), or removed`,
+        clientSecret: fieldMessage('secretReenter'),
       },
       details: { moved },
     },

@@ -3,6 +3,7 @@
  * words, never a secret. One place, so HTML, JSON and CSV cannot drift apart.
  */
 import type { Translate } from '../http/i18n.js'
+import { ERROR_CODES } from '../errors.js'
 import { storedErrorHint } from '../tokens/failure.js'
 import type { Profile, TokenSummary } from '../store/types.js'
 import type { ProfileRow } from './service.js'
@@ -19,7 +20,7 @@ export function tokenState(
   t: Translate,
   profile: Profile,
   token: TokenSummary | null,
-): { text: string; level: 'ok' | 'bad' | 'muted'; advice: string } {
+): { text: string; level: 'ok' | 'bad' | 'muted'; advice: string; detail?: string } {
   if (profile.grantType === 'client_credentials' && !token)
     return { text: t('admin.token.onDemand'), level: 'muted', advice: '' }
   if (!token || (!token.hasAccessToken && !token.hasRefreshToken && !token.lastErrorCode)) {
@@ -28,9 +29,15 @@ export function tokenState(
   const text = t(`tokens.status.${token.status}`)
   const hint = storedErrorHint(token)
   let advice = ''
+  let detail: string | undefined
   if (hint) advice = t(hint.hintKey, hint.hintVars) + (hint.providerCode ? ` (${hint.providerCode})` : '')
-  else if (token.status !== 'ok') advice = token.lastErrorMessage ?? t('admin.token.errorUnknown')
-  return { text, level: token.status === 'ok' ? 'ok' : 'bad', advice }
+  else if (token.status !== 'ok') {
+    // The text of the code in the page's language; the stored (English) message stays at hand.
+    const code = token.lastErrorCode
+    advice = code && code in ERROR_CODES ? t(`errors.${code}`) : t('admin.token.errorUnknown')
+    detail = token.lastErrorMessage ?? undefined
+  }
+  return { text, level: token.status === 'ok' ? 'ok' : 'bad', advice, ...(detail ? { detail } : {}) }
 }
 
 /**

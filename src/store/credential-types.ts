@@ -90,6 +90,8 @@ export interface CredentialsStore {
   /** The owner's certificates, newest first. */
   list(owner: CredentialOwner): Promise<CertificateRecord[]>
   get(id: string): Promise<CertificateRecord | null>
+  /** Every certificate of every owner, active and waiting, soonest expiry first (for the metrics). */
+  listAll(): Promise<CertificateRecord[]>
   /** Every owner's active certificate (for the expiry check). */
   listActive(): Promise<CertificateRecord[]>
   /**

@@ -233,6 +233,8 @@ export interface ProfilePageQuery {
   state?: ProfileStateFilter
   /** Only profiles whose client secret expires within this many days of `now` (expired ones too). */
   expiresWithinDays?: number
+  /** Only valid profiles whose token record's status is not `ok` (what readiness reports). */
+  needsAttention?: boolean
   /** 1-based. */
   page?: number
   /** 1 to {@link PROFILE_PAGE_MAX}; default {@link PROFILE_PAGE_DEFAULT}. */
@@ -302,6 +304,7 @@ export interface Store {
      * the provider it was issued by.
      */
     update(id: string, input: LoginProviderInput): Promise<{ provider: LoginProviderRecord; secretDropped: boolean }>
+    /** Deletes the provider with its certificates and client authentication method; false when it did not exist. */
     delete(id: string): Promise<boolean>
     getClientSecret(id: string): Promise<string | null>
     /** The active providers with their client secrets, for the login only. */

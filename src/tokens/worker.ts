@@ -4,7 +4,7 @@
  * (no session secret, no users callbacks, no routes, views or passport), and it must refresh a
  * token once across itself and the web instances: it uses the same store, so the same refresh lock.
  */
-import { EventEmitter } from 'node:events'
+import { createEventEmitter, type AuthdockEventEmitter } from '../events.js'
 import { resolveTokenWorkerConfig, type TokenWorkerOptions } from '../config.js'
 import { openStore } from '../store/index.js'
 import { createTokenProvider } from './index.js'
@@ -20,7 +20,7 @@ import type { TokenProvider } from './types.js'
  */
 export interface TokenWorker extends TokenProvider {
   /** `token.refreshed`, `token.failed`, `profile.reauthorization_required` (README "Events"). */
-  readonly events: EventEmitter
+  readonly events: AuthdockEventEmitter
   /** Stops the keep-alive, drops the cache and closes the store this worker opened. Safe to call twice. */
   close(): Promise<void>
 }
@@ -43,7 +43,7 @@ export interface TokenWorker extends TokenProvider {
 export async function openTokenProvider(options: TokenWorkerOptions): Promise<TokenWorker> {
   const config = resolveTokenWorkerConfig(options)
   const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now: config.now })
-  const events = new EventEmitter()
+  const events = createEventEmitter()
   // An 'error' event without a listener would crash the worker; the logger sees it instead.
   events.on('error', (err: unknown) => config.logger.error({ err: String(err) }, 'authdock event error'))
   const tokens = createTokenProvider({

@@ -141,6 +141,48 @@ describe('certificate expiry reports', () => {
     expect(await checkSecrets(ops.ctx)).toEqual([])
   })
 
+  it("an admin-managed login provider's certificate is reported under its label, by the daily check and the CLI", async () => {
+    const url = sqliteUrl()
+    const ops = await opsContext(url, TEST_KEYS)
+    cleanups.push(() => ops.close())
+    const provider = await ops.store.loginProviders.create('p.partners0001', {
+      label: 'Partners',
+      active: true,
+      issuer: 'https://login.example.com/v2.0',
+      clientId: 'app',
+      secretExpiresAt: null,
+      scope: 'openid email',
+      claim: 'email',
+      claimLabel: 'E-Mail',
+      authorizationParams: {},
+      idTokenAlgorithms: null,
+      preset: null,
+      tenantId: null,
+    })
+    const service = new CredentialService(ops.ctx, { invalidate: () => undefined })
+    const owner = await service.owner('login-provider', provider.id)
+    expect(owner).toMatchObject({ name: 'Partners', methodFixed: false, method: 'client_secret' })
+    const certificate = await service.generate(owner, { validityDays: 100 }, 'admin')
+    ops.clock.set(certificate.notAfter.getTime() - 29 * DAY)
+    expect(await checkSecrets(ops.ctx)).toMatchObject([
+      {
+        kind: 'login-client',
+        id: provider.id,
+        name: 'Partners',
+        level: 'warning',
+        certificate: { thumbprint: certificate.thumbprintSha1 },
+      },
+    ])
+    const now = ops.clock.now()
+    await ops.close()
+    const env = { AUTHDOCK_DATABASE: url, AUTHDOCK_KEY: TEST_KEYS.join(',') }
+    const cli = await runCli(['check-secrets'], env, () => now)
+    expect(cli.code).toBe(1)
+    expect(cli.stdout).toContain(
+      `login client "Partners": certificate ${certificate.thumbprintSha1} expires in 29 day(s)`,
+    )
+  })
+
   it('authdock check-secrets exits 0/1/2 for a certificate and names its thumbprint', async () => {
     const { ops, certificate, url, at } = await withCertificate('profile')
     await ops.close()

@@ -5,6 +5,7 @@
  * and the credentials JSON API driven as an admin.
  */
 import type { ClientMetadata } from 'oidc-provider'
+import type { Response } from 'supertest'
 import type { JWK } from 'jose'
 import {
   startOidcProvider,
@@ -80,13 +81,13 @@ export class CredentialsApi {
     return this.csrf
   }
 
-  async owner(kind: string, id: string) {
+  async owner(kind: string, id: string): Promise<Response> {
     return this.app.agent.get(`${this.base}/${kind}/${id}`).set(ADMIN)
   }
 
   // The token first: the agent attaches its cookies when a request is created, and the first
   // token request is what creates the session.
-  async generate(kind: string, id: string, body: Record<string, unknown> = {}) {
+  async generate(kind: string, id: string, body: Record<string, unknown> = {}): Promise<Response> {
     const csrf = await this.token()
     return this.app.agent
       .post(`${this.base}/${kind}/${id}/certificates`)
@@ -95,7 +96,7 @@ export class CredentialsApi {
       .send(body)
   }
 
-  async activate(kind: string, id: string, certificateId: string) {
+  async activate(kind: string, id: string, certificateId: string): Promise<Response> {
     const csrf = await this.token()
     return this.app.agent
       .post(`${this.base}/${kind}/${id}/certificates/${certificateId}/activate`)
@@ -103,7 +104,7 @@ export class CredentialsApi {
       .set('x-csrf-token', csrf)
   }
 
-  async remove(kind: string, id: string, certificateId: string) {
+  async remove(kind: string, id: string, certificateId: string): Promise<Response> {
     const csrf = await this.token()
     return this.app.agent
       .delete(`${this.base}/${kind}/${id}/certificates/${certificateId}`)
@@ -111,7 +112,7 @@ export class CredentialsApi {
       .set('x-csrf-token', csrf)
   }
 
-  async setMethod(kind: string, id: string, method: string) {
+  async setMethod(kind: string, id: string, method: string): Promise<Response> {
     const csrf = await this.token()
     return this.app.agent.put(`${this.base}/${kind}/${id}/method`).set(ADMIN).set('x-csrf-token', csrf).send({ method })
   }

@@ -59,7 +59,10 @@ describe('an EJS layout of the host (views.layout as a path)', () => {
       options: { views: { layout: LAYOUT, csp: { styleSrc: ["'self'"], fontSrc: ['https://fonts.example.com'] } } },
       mount: (host, dock) => {
         host.get('/orders/:id', () => {
-          throw new AuthdockError('NOT_FOUND', 'There is no such order.')
+          throw new AuthdockError('NOT_FOUND', 'There is no such order.', { showMessage: true })
+        })
+        host.get('/invoices/:id', () => {
+          throw new AuthdockError('NOT_FOUND', 'There is no such invoice.')
         })
         host.use(dock.errorHandler)
       },
@@ -122,6 +125,17 @@ describe('an EJS layout of the host (views.layout as a path)', () => {
     expect(body).toContain('There is no such order.')
     const json = await fetch(`${app.url}/orders/42`, { headers: { accept: 'application/json' } })
     expect(await json.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'There is no such order.' } })
+  })
+
+  it("shows the text of the code in the page's language for a host error without showMessage; JSON keeps the message", async () => {
+    const { res, body } = await new BrowserClient().navigate(`${app.url}/invoices/7?lang=de`)
+    expect(res.status).toBe(404)
+    expect(body).toContain('<nav id="host-nav">')
+    expect(body).toContain('<code id="error-code">NOT_FOUND</code>')
+    expect(body).toContain('Diese Seite oder dieser Datensatz existiert nicht.')
+    expect(body).not.toContain('There is no such invoice.')
+    const json = await fetch(`${app.url}/invoices/7`, { headers: { accept: 'application/json' } })
+    expect(await json.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'There is no such invoice.' } })
   })
 })
 

@@ -4,6 +4,7 @@
  * dropped when the issuer moves to another origin, the claim-change confirmation and its audit
  * entry, presets, events.
  */
+import type { EventEmitter } from 'node:events'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startHostileOp, type HostileOp } from '../fixtures/hostile-op.js'
 import { ADMIN, startProfilesApp, type ProfilesApp } from '../profiles/helpers.js'
@@ -231,8 +232,9 @@ describe('login providers JSON API', () => {
     const names = ['loginProvider.created', 'loginProvider.updated', 'loginProvider.deleted']
     const listeners = names.map((name) => {
       const listener = (payload: { providerId: string }) => events.push(`${name} ${payload.providerId}`)
-      app.dock.events.on(name, listener)
-      return () => app.dock.events.off(name, listener)
+      const untyped: EventEmitter = app.dock.events
+      untyped.on(name, listener)
+      return () => untyped.off(name, listener)
     })
     try {
       const p = await create()

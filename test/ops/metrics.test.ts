@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { Registry } from 'prom-client'
+import { generateCertificate } from '../../src/credentials/certificate.js'
 import { startMetrics } from '../../src/ops/metrics.js'
 import { sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
 import { DAY, opsContext, profileInput, type OpsContext } from './helpers.js'
@@ -52,11 +53,46 @@ describe('Prometheus metrics, only when the host asks', () => {
     )
     expect(tokenSeconds).toBeGreaterThan(590)
     expect(tokenSeconds).toBeLessThanOrEqual(600)
-    expect(text).toMatch(/authdock_secret_expiry_seconds\{kind="login-client",id="entra"\} \d+/)
-    expect(text).toMatch(new RegExp(`authdock_secret_expiry_seconds\\{kind="profile",id="${p.id}"\\} 17\\d{4}`))
+    expect(text).toMatch(
+      /authdock_secret_expiry_seconds\{kind="login-client",id="entra",credential="secret",certificate="",state="active"\} \d+/,
+    )
+    expect(text).toMatch(
+      new RegExp(
+        `authdock_secret_expiry_seconds\\{kind="profile",id="${p.id}",credential="secret",certificate="",state="active"\\} 17\\d{4}`,
+      ),
+    )
     expect(text).not.toContain('DO-NOT-LEAK')
 
     metrics.stop()
     expect(await registry.metrics()).not.toContain('authdock_')
+  })
+
+  it('exports each certificate expiry labelled as a certificate, with its owner, thumbprint and state; not those of gone owners', async () => {
+    const registry = new Registry()
+    ops = await opsContext(await sqliteUrl(), TEST_KEYS, { metrics: { registry } })
+    const metrics = (await startMetrics(ops.ctx))!
+    const p = await ops.store.profiles.create(profileInput({ name: 'Mailbox' }))
+    const owner = { kind: 'profile' as const, id: p.id }
+    const certificate = (validityDays: number) =>
+      generateCertificate({ commonName: 'metrics', validityDays, now: ops.clock.now(), createdBy: null })
+    const active = await ops.store.credentials.add(owner, await certificate(20))
+    const waiting = await ops.store.credentials.add(owner, await certificate(400))
+    await ops.store.credentials.add({ kind: 'login-provider', id: 'gone' }, await certificate(10))
+
+    const text = await registry.metrics()
+    const seconds = (thumbprint: string, state: string) =>
+      Number(
+        new RegExp(
+          `authdock_secret_expiry_seconds\\{kind="profile",id="${p.id}",credential="certificate",certificate="${thumbprint}",state="${state}"\\} (\\d+)`,
+        ).exec(text)?.[1],
+      )
+    // X.509 keeps whole seconds, so the date is the certificate's, not the clock's plus 20 days.
+    const left = (c: { notAfter: Date }) => Math.round((c.notAfter.getTime() - ops.clock.now()) / 1000)
+    expect(left(active)).toBeGreaterThan(20 * 86_400 - 2)
+    expect(seconds(active.thumbprintSha1, 'active')).toBe(left(active))
+    expect(seconds(waiting.thumbprintSha1, 'waiting')).toBe(left(waiting))
+    expect(text).not.toContain('id="gone"')
+    expect(text).not.toContain('PRIVATE KEY')
+    metrics.stop()
   })
 })

@@ -89,20 +89,21 @@ describe('the readiness report', () => {
       { id: 'hanging', discovery: false, error: 'timeout' },
       { id: 'down', discovery: false, error: 'unreachable' },
     ])
-    const byName = Object.fromEntries(res.body.profiles.map((p: { name: string }) => [p.name, p]))
-    expect(byName.Healthy).toMatchObject({
-      status: 'ok',
-      hasAccessToken: true,
-      hasRefreshToken: true,
-      accessTokenExpiresAt: expiresAt.toISOString(),
-      lastErrorCode: null,
-    })
-    expect(byName.Broken).toMatchObject({
-      status: 'reauthorization_required',
-      hasRefreshToken: false,
-      lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED',
-    })
-    expect(byName['Never authorized']).toMatchObject({ status: 'none', hasAccessToken: false })
+    // Only what needs attention is listed; the healthy and the never-authorized ones are counted.
+    expect(res.body.profiles).toEqual([
+      {
+        id: broken.id,
+        name: 'Broken',
+        valid: true,
+        status: 'reauthorization_required',
+        hasAccessToken: false,
+        hasRefreshToken: false,
+        accessTokenExpiresAt: null,
+        lastErrorCode: 'TOKEN_REAUTHORIZATION_REQUIRED',
+        secretExpiresAt: null,
+      },
+    ])
+    expect(res.body.profileCounts).toEqual({ total: 3, needingAttention: 1 })
     expect(res.text).not.toContain('DO-NOT-LEAK')
 
     // Anonymous callers learn whether each part works, nothing about what is configured.
@@ -145,6 +146,7 @@ describe('the readiness report', () => {
       sessions: { kind: 'store', ready: true },
       providers: [{ id: 'default', discovery: true }],
       profiles: [],
+      profileCounts: { total: 0, needingAttention: 0 },
     })
     expect((await request(t.app).get('/healthz/ready')).body).toEqual({
       status: 'ok',
@@ -176,12 +178,14 @@ describe('the readiness report', () => {
   it('shows everyone the detail with health.detail "public"', async () => {
     t = await startAuditApp({ health: { detail: 'public' } })
     cleanups.push(() => t.close())
-    await t.ops.store.profiles.create(profileInput({ name: 'Shown' }))
+    const shown = await t.ops.store.profiles.create(profileInput({ name: 'Shown' }))
+    await t.ops.store.tokens.save(shown.id, { status: 'error', lastErrorCode: 'TOKEN_REFRESH_FAILED' })
     const res = await request(t.app).get('/healthz/ready')
     expect(res.body).toMatchObject({
-      status: 'ok',
+      status: 'degraded',
       sessions: { kind: 'store', ready: true },
-      profiles: [{ name: 'Shown', status: 'none' }],
+      profiles: [{ name: 'Shown', status: 'error', lastErrorCode: 'TOKEN_REFRESH_FAILED' }],
+      profileCounts: { total: 1, needingAttention: 1 },
     })
   })
 
@@ -236,6 +240,7 @@ describe('the readiness report in createAuthdock', () => {
       sessions: { kind: 'store', ready: true },
       providers: [],
       profiles: [],
+      profileCounts: { total: 0, needingAttention: 0 },
     })
   })
 })

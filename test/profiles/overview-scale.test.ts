@@ -41,6 +41,17 @@ describe(`overview and audit at ${PROFILES} profiles and ${AUDIT} audit entries`
     expect(last.text).not.toContain('rel="next"')
   })
 
+  it('the readiness detail counts every profile and lists only the first 50 needing attention, by name', async () => {
+    const res = await app.agent.get(`${app.dock.config.paths.health}/ready`).set(ADMIN)
+    expect(res.status).toBe(200)
+    const needing = all.filter((p) => p.state === 'reauthorization_required' || p.state === 'error')
+    expect(res.body.profileCounts).toEqual({ total: PROFILES, needingAttention: needing.length })
+    expect(res.body.profiles.map((p: { id: string; status: string }) => [p.id, p.status])).toEqual(
+      needing.slice(0, 50).map((p) => [p.id, p.state]),
+    )
+    expect(res.body.status).toBe('degraded')
+  })
+
   it('searches by name, mailbox or client id and filters by state and secret expiry, in the page and the JSON list', async () => {
     const searched = await app.agent.get(`${app.admin}/?q=desk0424&state=error`).set(ADMIN)
     expect(rowIds(searched.text)).toEqual(

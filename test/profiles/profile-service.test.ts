@@ -3,6 +3,7 @@
  * validated, audited, events emitted, the cached token dropped — and the raw store is not public.
  * Also what the host's `admin.profileUsers` gets (id and name) and who "Renewed by" names.
  */
+import type { EventEmitter } from 'node:events'
 import express from 'express'
 import request from 'supertest'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -67,7 +68,8 @@ beforeAll(async () => {
     ],
   })
   for (const name of ['profile.created', 'profile.updated', 'profile.deleted', 'profile.authorized']) {
-    app.dock.events.on(name, (payload: Record<string, unknown>) => events.push({ name, payload }))
+    const untyped: EventEmitter = app.dock.events
+    untyped.on(name, (payload: Record<string, unknown>) => events.push({ name, payload }))
   }
 })
 afterAll(async () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { generateCertificate } from '../../src/credentials/certificate.js'
 import type { CredentialOwner, NewCertificate } from '../../src/store/credential-types.js'
 import { Clock, codeOf, fresh, open, profileInput, type StoreHarness } from './contract-helpers.js'
+import { loginProviderInput } from './contract-login-providers.js'
 
 // One real key pair serves every row here: the store neither parses nor checks it.
 let generated: Promise<NewCertificate> | undefined
@@ -18,6 +19,29 @@ const owner = (id = 'p1'): CredentialOwner => ({ kind: 'profile', id })
 
 export function credentialsContract(h: StoreHarness): void {
   describe('credentials', () => {
+    it('an admin-managed login provider: a new method is a new version of it; deleting it deletes its certificates and method', async () => {
+      const { store } = await fresh(h)
+      const provider = await store.loginProviders.create('p.cccccccccccc', loginProviderInput())
+      const stored: CredentialOwner = { kind: 'login-provider', id: provider.id }
+      const fromOptions: CredentialOwner = { kind: 'login-provider', id: 'entra' }
+      const certificateRow = await store.credentials.add(stored, await certificate())
+      const v0 = await store.loginProviders.version()
+      await store.credentials.setMethod(stored, 'private_key_jwt')
+      expect(await store.loginProviders.version()).toBeGreaterThan(v0)
+      expect((await store.loginProviders.get(provider.id))?.version).toBe(provider.version + 1)
+      // A provider of the options has no row: its method is kept, nothing else moves.
+      const v1 = await store.loginProviders.version()
+      await store.credentials.setMethod(fromOptions, 'private_key_jwt')
+      await store.credentials.add(fromOptions, await certificate())
+      expect(await store.loginProviders.version()).toBe(v1)
+      expect((await store.credentials.listAll()).map((c) => c.ownerId).sort()).toEqual(['entra', provider.id])
+
+      expect(await store.loginProviders.delete(provider.id)).toBe(true)
+      expect(await store.credentials.get(certificateRow.id)).toBeNull()
+      expect(await store.credentials.method(stored)).toBe('client_secret')
+      expect(await store.credentials.method(fromOptions)).toBe('private_key_jwt')
+    })
+
     it('makes the first certificate active, keeps later ones waiting, and switches in one step', async () => {
       const { store } = await fresh(h)
       const input = await certificate()

@@ -51,8 +51,10 @@ export function scaleContract(h: StoreHarness): void {
       expect(await store.profiles.countNeedingAttention()).toBe(0)
       await store.tokens.save(a.id, { status: 'error' })
       expect(await store.profiles.countNeedingAttention()).toBe(1)
+      expect((await store.profiles.page({ needsAttention: true })).rows.map((r) => r.profile.id)).toEqual([a.id])
       await store.profiles.update(a.id, { ...profileInput({ name: 'a' }), clientSecret: undefined, valid: false })
       expect(await store.profiles.countNeedingAttention()).toBe(0)
+      expect((await store.profiles.page({ needsAttention: true })).total).toBe(0)
     })
 
     it(

@@ -2,7 +2,8 @@
  * Shared setup of the token tests: a real oidc-provider with a mail client, a store, a moved clock,
  * a DockContext, and the authorization code flow run by hand to get the first refresh token.
  */
-import { EventEmitter } from 'node:events'
+import type { EventEmitter } from 'node:events'
+import { createEventEmitter } from '../../src/events.js'
 import * as client from 'openid-client'
 import { resolveConfig } from '../../src/config.js'
 import type { DockContext } from '../../src/context.js'
@@ -82,10 +83,11 @@ export async function makeContext(
     tokens: options.tokens,
     now: clock.now,
   })
-  const emitter = new EventEmitter()
+  const emitter = createEventEmitter()
+  const untyped: EventEmitter = emitter
   const events: TokenTestContext['events'] = []
   for (const name of ['token.refreshed', 'token.failed', 'profile.reauthorization_required']) {
-    emitter.on(name, (payload: unknown) => events.push({ name, payload }))
+    untyped.on(name, (payload: unknown) => events.push({ name, payload }))
   }
   const ctx: DockContext = {
     config,

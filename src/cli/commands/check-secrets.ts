@@ -78,18 +78,15 @@ export const checkSecretsCommand: Command = {
     let findings: SecretFinding[]
     try {
       const profiles = await store.profiles.list()
+      const providers = await store.loginProviders.list()
       const names = new Map(profiles.map((p) => [p.id, p.name]))
-      // Without the options, a login provider is named by its id.
+      const labels = new Map(providers.map((p) => [p.id, p.label]))
+      // Without the options, a login provider of the options is named by its id; one of the admin by its label.
       const certificates = certificateSecrets(await store.credentials.listActive(), (c) =>
-        c.ownerKind === 'profile' ? (names.get(c.ownerId) ?? null) : c.ownerId,
+        c.ownerKind === 'profile' ? (names.get(c.ownerId) ?? null) : (labels.get(c.ownerId) ?? c.ownerId),
       )
       findings = evaluateSecrets(
-        [
-          ...login,
-          ...storedLoginClientSecrets(await store.loginProviders.list()),
-          ...profileSecrets(profiles),
-          ...certificates,
-        ],
+        [...login, ...storedLoginClientSecrets(providers), ...profileSecrets(profiles), ...certificates],
         io.now(),
       )
     } finally {

@@ -51,6 +51,20 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
     if (owner.kind === 'profile') await tx.run('UPDATE profiles SET updated_at = ? WHERE id = ?', [at, owner.id])
   }
 
+  /**
+   * A new method of an admin-managed login provider is a new version of that provider: every
+   * instance then builds its login configuration again (with or without the certificate). Login
+   * providers of the options have no row, so nothing moves for them.
+   */
+  const touchLoginProvider = async (tx: Db, owner: CredentialOwner, at: number) => {
+    if (owner.kind !== 'login-provider') return
+    const moved = await tx.run('UPDATE login_providers SET version = version + 1, updated_at = ? WHERE id = ?', [
+      at,
+      owner.id,
+    ])
+    if (moved > 0) await tx.run('UPDATE store_versions SET version = version + 1 WHERE name = ?', ['login_providers'])
+  }
+
   return {
     async list(owner) {
       const rows = await db.all(
@@ -62,6 +76,9 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
     async get(id) {
       const row = await db.get(`SELECT ${PUBLIC_COLUMNS} FROM credentials WHERE id = ?`, [id])
       return row ? toCertificate(row) : null
+    },
+    async listAll() {
+      return (await db.all(`SELECT ${PUBLIC_COLUMNS} FROM credentials ORDER BY not_after, id`)).map(toCertificate)
     },
     async listActive() {
       return (
@@ -178,6 +195,7 @@ export function credentialsRepo(db: Db, keys: Keyring, now: () => number): Crede
           [owner.kind, owner.id, method, at],
         )
         await touchOwner(tx, owner, at)
+        await touchLoginProvider(tx, owner, at)
       })
     },
     deleteOwner(owner) {

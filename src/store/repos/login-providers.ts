@@ -103,7 +103,12 @@ export function loginProvidersRepo(db: Db, keys: Keyring, now: () => number): St
     async delete(id) {
       return db.transaction(async (tx) => {
         const deleted = (await tx.run('DELETE FROM login_providers WHERE id = ?', [id])) > 0
-        if (deleted) await bump(tx)
+        if (deleted) {
+          await bump(tx)
+          // Its certificates (and their private keys) and its method go with it.
+          await tx.run('DELETE FROM credentials WHERE owner_kind = ? AND owner_id = ?', ['login-provider', id])
+          await tx.run('DELETE FROM client_auth WHERE owner_kind = ? AND owner_id = ?', ['login-provider', id])
+        }
         return deleted
       })
     },

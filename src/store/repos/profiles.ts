@@ -83,6 +83,10 @@ function pageWhere(query: ProfilePageQuery, now: number): { sql: string; params:
     where.push('p.secret_expires_at IS NOT NULL AND p.secret_expires_at <= ?')
     params.push(now + query.expiresWithinDays * DAY_MS)
   }
+  if (query.needsAttention) {
+    where.push("p.valid = ? AND t.status <> 'ok'")
+    params.push(true)
+  }
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params }
 }
 
