@@ -17,7 +17,8 @@ import nodemailer from 'nodemailer'
 import { resolveConfig } from '../src/config.js'
 import type { DockContext } from '../src/context.js'
 import { openStore } from '../src/store/index.js'
-import { createTokenProvider, nodemailerAuth } from '../src/tokens/index.js'
+import { createTokenProvider } from '../src/tokens/index.js'
+import { nodemailerAuth } from '../src/mail/adapters.js'
 import { tokenSetToPatch } from '../src/oauth/client.js'
 // The fixtures (oidc-provider, smtp-server, pg) are loaded by the parent only, not by the senders.
 type Helpers = typeof import('../test/tokens/helpers.js')

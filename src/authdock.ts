@@ -22,8 +22,8 @@ import { createProfiles } from './profiles/index.js'
 import { createMailModule, type MailModule } from './mail/index.js'
 import type { ProfilesModule } from './profiles/types.js'
 import type { DockContext } from './context.js'
-import { createOperations, withRedactedAudit, type OperationsModule } from './ops/index.js'
-import { requireAdmin } from './ops/admin-guard.js'
+import { createOperations, type OperationsModule } from './ops/index.js'
+import { requireAdmin } from './http/admin-guard.js'
 import { createLoginProviderAdmin, wellKnownHandler, type LoginProvidersModule } from './login/index.js'
 import { createCredentials, type CredentialsModule } from './credentials/index.js'
 
@@ -103,8 +103,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const config = resolveConfig(options)
   const now = config.now
   const redisStore = await loadRedisStore(config)
-  // Every audit entry passes through redaction, whoever writes it.
-  const store = withRedactedAudit(await openStore(config.database, { encryptionKeys: config.encryptionKey, now }))
+  const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now })
   const events = createEventEmitter()
   // An 'error' event without a listener would crash the host; the logger sees it instead.
   events.on('error', (err: unknown) => config.logger.error({ err: String(err) }, 'authdock event error'))
@@ -144,7 +143,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(passport.session())
   router.use(login.silentLogin)
   router.use(config.paths.auth, login.router)
-  router.get(`${config.paths.adminApi}/well-known`, requireAdmin(config), wellKnownHandler(ctx))
+  router.get(`${config.paths.adminApi}/well-known`, requireAdmin(config), wellKnownHandler(ctx, login.testWellKnown))
   // Before the profiles' routers: a host may nest these paths below theirs.
   router.use(config.paths.loginProvidersApi, loginProviders.apiRouter)
   router.use(config.paths.loginProviders, loginProviders.adminRouter)

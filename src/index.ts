@@ -37,21 +37,16 @@ export type {
   CertificateEvent,
   LoginProviderChangeEvent,
 } from './events.js'
+export { storedErrorHint } from './tokens/index.js'
+export { nodemailerOptions, imapflowOptions } from './mail/adapters.js'
+export type { NodemailerTransportOptions, ImapflowConnectOptions } from './mail/adapters.js'
+export { mailTlsError, type MailTlsOptions } from './mail/tls.js'
 export {
-  nodemailerOptions,
-  imapflowOptions,
-  mailTlsError,
   testMailConnection,
-  storedErrorHint,
-} from './tokens/index.js'
-export type {
-  MailTlsOptions,
-  NodemailerTransportOptions,
-  ImapflowConnectOptions,
-  ConnectionTestInput,
-  ConnectionTestReport,
-  ConnectionTestStep,
-} from './tokens/index.js'
+  type ConnectionTestInput,
+  type ConnectionTestReport,
+  type ConnectionTestStep,
+} from './mail/test-connection.js'
 export type {
   MailModule,
   MailTextOptions,

@@ -7,16 +7,13 @@ export { openTokenProvider, type TokenWorker } from './tokens/worker.js'
 export type { TokenWorkerOptions, Logger } from './config.js'
 export { AuthdockError, isAuthdockError, ERROR_CODES, type AuthdockErrorCode } from './errors.js'
 export type { TokenProvider, GetAccessTokenOptions, AccessToken, KeepAliveReport } from './tokens/types.js'
+export { xoauth2, xoauth2Raw, oauthbearer, oauthbearerRaw } from './mail/sasl.js'
 export {
-  xoauth2,
-  xoauth2Raw,
-  oauthbearer,
-  oauthbearerRaw,
   nodemailerAuth,
   nodemailerProvisionCallback,
   imapflowAuth,
   mailConnectionOptions,
   MAIL_ACCOUNT_TYPES,
   isMailAccountType,
-} from './tokens/index.js'
-export type { MailAccountType, MailConnectionInput, MailConnectionOptions, ProvisionCallback } from './tokens/index.js'
+} from './mail/adapters.js'
+export type { MailAccountType, MailConnectionInput, MailConnectionOptions, ProvisionCallback } from './mail/adapters.js'

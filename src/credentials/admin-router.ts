@@ -4,17 +4,15 @@
  * downloads (.cer, .pem), the JWKS, generate / activate / remove and the choice between secret
  * and certificate, with the steps for Entra and Keycloak. Deny by default, CSRF on every post.
  */
-import express, { type Request, type Response, type Router } from 'express'
-import type { DockContext } from '../context.js'
+import type { Request, Response, Router } from 'express'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { verifyCsrf } from '../http/csrf.js'
-import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
-import { formBody, handler } from '../profiles/http.js'
+import { endHtmlAdmin, htmlAdminRouter } from '../http/admin-routes.js'
+import type { WebContext } from '../http/web-context.js'
+import { handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
 import { formatDate } from '../profiles/view-model.js'
 import { DEFAULT_KEY_SIZE, DEFAULT_VALIDITY_DAYS, KEY_SIZES, MAX_VALIDITY_DAYS } from './certificate.js'
-import { sendCertificateFile, sendJwks } from './downloads.js'
+import { addJwksDownload, sendCertificateFile } from './downloads.js'
 import type { CredentialService, OwnerView } from './service.js'
 import { certificateState, ownerPath, parseCertificateFile, publicJwksUrl } from './view-model.js'
 
@@ -26,11 +24,8 @@ interface PageState {
   values?: { validityDays: string; keySize: string }
 }
 
-export function createCredentialsAdminRouter(ctx: DockContext, service: CredentialService): Router {
-  const router = express.Router()
-  router.use(requireAdmin(ctx.config))
-  router.use(formBody)
-  router.use(verifyCsrf)
+export function createCredentialsAdminRouter(ctx: WebContext, service: CredentialService): Router {
+  const router = htmlAdminRouter(ctx)
 
   const ownerOf = (req: Request) => service.owner(String(req.params.kind), String(req.params.id))
   const pageUrl = (req: Request, owner: OwnerView) => `${req.baseUrl}/${ownerPath(owner)}`
@@ -88,12 +83,7 @@ export function createCredentialsAdminRouter(ctx: DockContext, service: Credenti
     }),
   )
 
-  router.get(
-    '/:kind/:id/jwks.json',
-    handler(async (req, res) => {
-      sendJwks(res, await service.jwks(await ownerOf(req)))
-    }),
-  )
+  addJwksDownload(router, service)
 
   router.get(
     '/:kind/:id/certificates/:file',
@@ -165,9 +155,5 @@ export function createCredentialsAdminRouter(ctx: DockContext, service: Credenti
     )
   }
 
-  router.use((_req, _res, next) =>
-    next(new AuthdockError('NOT_FOUND', 'There is no such page in the certificates admin.')),
-  )
-  router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
-  return router
+  return endHtmlAdmin(router, ctx, 'There is no such page in the certificates admin.')
 }

@@ -3,35 +3,22 @@
  * (`x-csrf-token` from GET /csrf) and validation as the page. Errors are
  * `{ error: { code, message, fields } }`. No answer ever carries a private key.
  */
-import express, { type Request, type Router } from 'express'
-import type { DockContext } from '../context.js'
+import type { Request, Router } from 'express'
 import { AuthdockError } from '../errors.js'
-import { csrfToken, verifyCsrf } from '../http/csrf.js'
-import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
-import { handler, jsonBody } from '../profiles/http.js'
+import { endJsonApi, jsonApiRouter } from '../http/admin-routes.js'
+import type { WebContext } from '../http/web-context.js'
+import { handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
-import { sendCertificateFile, sendJwks } from './downloads.js'
+import { addJwksDownload, sendCertificateFile } from './downloads.js'
 import type { CredentialService, OwnerView } from './service.js'
 import { certificateJson, ownerJson, ownerPath, parseCertificateFile, publicJwksUrl } from './view-model.js'
 
-export function createCredentialsApiRouter(ctx: DockContext, service: CredentialService): Router {
-  const router = express.Router()
-  router.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store')
-    next()
-  })
-  router.use(requireAdmin(ctx.config))
-  router.use(jsonBody)
-  router.use(verifyCsrf)
+export function createCredentialsApiRouter(ctx: WebContext, service: CredentialService): Router {
+  const router = jsonApiRouter(ctx)
 
   const ownerOf = (req: Request) => service.owner(String(req.params.kind), String(req.params.id))
   const base = (req: Request, owner: OwnerView) => `${req.baseUrl}/${ownerPath(owner)}`
   const body = (req: Request) => (req.body ?? {}) as Record<string, unknown>
-
-  router.get('/csrf', (req, res) => {
-    res.json({ csrfToken: csrfToken(req), header: 'x-csrf-token' })
-  })
 
   router.get(
     '/:kind/:id',
@@ -47,12 +34,7 @@ export function createCredentialsApiRouter(ctx: DockContext, service: Credential
     }),
   )
 
-  router.get(
-    '/:kind/:id/jwks.json',
-    handler(async (req, res) => {
-      sendJwks(res, await service.jwks(await ownerOf(req)))
-    }),
-  )
+  addJwksDownload(router, service)
 
   router.put(
     '/:kind/:id/method',
@@ -109,9 +91,5 @@ export function createCredentialsApiRouter(ctx: DockContext, service: Credential
     }),
   )
 
-  router.use((_req, _res, next) =>
-    next(new AuthdockError('NOT_FOUND', 'There is no such operation in the certificates API.')),
-  )
-  router.use(errorHandler({ views: ctx.views, logger: ctx.logger, apiPrefix: '/' }))
-  return router
+  return endJsonApi(router, ctx, 'There is no such operation in the certificates API.')
 }

@@ -4,14 +4,12 @@
  * public JWKS over one {@link CredentialService}; the token requests themselves use
  * profile-auth.ts and login-auth.ts.
  */
-import express, { type Router } from 'express'
+import type { Router } from 'express'
 import type { DockContext } from '../context.js'
-import { AuthdockError } from '../errors.js'
-import { handler } from '../profiles/http.js'
 import type { TokenProvider } from '../tokens/types.js'
 import { createCredentialsAdminRouter } from './admin-router.js'
 import { createCredentialsApiRouter } from './api-router.js'
-import { sendJwks } from './downloads.js'
+import { createJwksRouter } from './jwks-router.js'
 import { CredentialService } from './service.js'
 
 /**
@@ -31,9 +29,6 @@ export interface CredentialsModule {
   jwksRouter: Router
 }
 
-/** How long a provider may cache a public JWKS: a new certificate shows within this time. */
-const JWKS_MAX_AGE_SEC = 300
-
 /**
  * Build the credentials module and generate the first certificate of each login provider that the
  * options set to `private_key_jwt`.
@@ -49,30 +44,11 @@ export async function createCredentials(
   const service = new CredentialService(ctx, tokens)
   await service.ensureLoginCertificates()
 
-  const jwksRouter = express.Router()
-  jwksRouter.get(
-    '/:kind/:id/jwks.json',
-    handler(async (req, res) => {
-      // A provider fetches this server to server: it gets the public keys of a known owner, nothing else.
-      const owner = await service.owner(String(req.params.kind), String(req.params.id))
-      const jwks = await service.jwks(owner)
-      if (jwks.keys.length === 0) throw new AuthdockError('NOT_FOUND', 'This owner has no certificate.')
-      sendJwks(res, jwks, `public, max-age=${JWKS_MAX_AGE_SEC}`)
-    }),
-  )
-  jwksRouter.use((err: unknown, _req: express.Request, res: express.Response, next: express.NextFunction) => {
-    if (res.headersSent) return next(err)
-    const error = err instanceof AuthdockError ? err : new AuthdockError('INTERNAL', 'Internal error', { cause: err })
-    if (error.status >= 500)
-      ctx.logger.error({ code: error.code, err: String(err).slice(0, 300) }, 'authdock: JWKS request failed')
-    res.status(error.status).json(error.toJSON())
-  })
-
   return {
     service,
     adminRouter: createCredentialsAdminRouter(ctx, service),
     apiRouter: createCredentialsApiRouter(ctx, service),
-    jwksRouter,
+    jwksRouter: createJwksRouter(ctx, service),
   }
 }
 

@@ -8,7 +8,6 @@ import type { CertificateEvent } from '../events.js'
 import type { DockContext } from '../context.js'
 import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
-import { addAuditEntry } from '../ops/redact.js'
 import type {
   CertificateRecord,
   ClientAuthMethod,
@@ -183,7 +182,7 @@ export class CredentialService {
     }
     await this.ctx.store.credentials.setMethod(owner, method)
     this.invalidate(owner)
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'client_auth.changed',
       actor,
       profileId: owner.kind === 'profile' ? owner.id : null,
@@ -260,7 +259,7 @@ export class CredentialService {
     c: CertificateRecord,
     extra: Record<string, unknown>,
   ): Promise<void> {
-    return addAuditEntry(this.ctx.store, {
+    return this.ctx.store.audit.add({
       kind,
       actor,
       profileId: owner.kind === 'profile' ? owner.id : null,

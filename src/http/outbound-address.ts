@@ -59,6 +59,19 @@ export function outboundRefusal(err: unknown): AuthdockError | undefined {
   return undefined
 }
 
+/**
+ * When `err` is (or wraps) a refused connection, throw OUTBOUND_ADDRESS_REFUSED again with the form
+ * field that named the address, so the page or JSON shows the error beside it; otherwise return.
+ *
+ * @example
+ * catch (err) { throwIfRefused(err, 'host', fieldMessage('metadataAddressIs')); … }
+ */
+export function throwIfRefused(err: unknown, field: string, text: string): void {
+  const refused = outboundRefusal(err)
+  if (refused)
+    throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, { cause: refused, fields: { [field]: text } })
+}
+
 /** Throws OUTBOUND_ADDRESS_REFUSED when `host` is a refused IP literal; host names pass. */
 export function refuseLiteral(host: string): void {
   if (isRefusedAddress(host)) throw outboundRefused(host, host.replace(/^\[(.*)\]$/, '$1'))

@@ -15,6 +15,8 @@ import { createLoginRouter } from './routes.js'
 import { installSerializers } from './serialize.js'
 import { createSilentLogin } from './silent-login.js'
 import { forgetDevices } from './device.js'
+import { logout } from './logout.js'
+import { providerGone } from './provider-changes.js'
 import type { LoginModule } from './types.js'
 import { testWellKnown } from './well-known.js'
 
@@ -44,7 +46,14 @@ export async function createLogin(ctx: DockContext, passport: PassportInstance):
   const password = new PasswordLogin(ctx, passport)
   ctx.views.addFormActionSource(() => providers.formActionOrigins())
   return {
-    router: createLoginRouter({ ctx, providers, flow, password }),
+    router: createLoginRouter({
+      ctx,
+      providers,
+      flow,
+      password,
+      logout: (req, res) => logout(ctx, providers, req, res),
+      providerGone: (req, res, id) => providerGone(ctx, req, res, id),
+    }),
     silentLogin: createSilentLogin(ctx, providers),
     requireLogin: createRequireLogin(ctx),
     testWellKnown: (issuer) => testWellKnown(ctx, issuer),

@@ -22,7 +22,7 @@ import { safeReturnTo } from './return-to.js'
 const STRATEGY = 'authdock-password'
 
 /** Password login is possible at all: the host can check passwords and enable them per user. */
-export function passwordLoginPossible(ctx: DockContext): boolean {
+export function passwordLoginPossible(ctx: { config: Pick<DockContext['config'], 'users'> }): boolean {
   return (
     typeof ctx.config.users.verifyPassword === 'function' &&
     typeof ctx.config.users.isPasswordLoginEnabled === 'function'

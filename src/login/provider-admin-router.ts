@@ -6,13 +6,11 @@
  * by default (the host's guard), CSRF on every post, invalid input re-renders the form with the field
  * errors and stores nothing.
  */
-import express, { type Request, type Response, type Router } from 'express'
-import type { DockContext } from '../context.js'
-import { AuthdockError, isAuthdockError } from '../errors.js'
-import { verifyCsrf } from '../http/csrf.js'
-import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
-import { formBody, handler } from '../profiles/http.js'
+import type { Request, Response, Router } from 'express'
+import { AuthdockError } from '../errors.js'
+import { collectFieldErrors, endHtmlAdmin, formPost, formStatus, htmlAdminRouter } from '../http/admin-routes.js'
+import type { WebContext } from '../http/web-context.js'
+import { handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
 import type { LoginProviderService } from './provider-admin.js'
 import { LOGIN_PRESET_IDS, LOGIN_PRESET_NEEDS, isLoginPresetId, loginPresetValues } from './provider-presets.js'
@@ -57,11 +55,8 @@ export function providerId(id: unknown): string {
   return id
 }
 
-export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginProviderService): Router {
-  const router = express.Router()
-  router.use(requireAdmin(ctx.config))
-  router.use(formBody)
-  router.use(verifyCsrf)
+export function createLoginProviderAdminRouter(ctx: WebContext, service: LoginProviderService): Router {
+  const router = htmlAdminRouter(ctx)
 
   const renderForm = (req: Request, res: Response, page: FormPage, status = 200) =>
     ctx.views.render(
@@ -92,19 +87,49 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
       { status, banners: true },
     )
 
+  /** A page of its own (not the form) with its translated title. */
+  const renderPage = (req: Request, res: Response, view: string, titleKey: string, locals: Record<string, unknown>) =>
+    ctx.views.render(
+      req,
+      res,
+      `admin/login-providers/${view}`,
+      { title: ctx.views.translator(req)(titleKey), ...locals, base: req.baseUrl },
+      { banners: true },
+    )
+
   router.get(
     '/',
     handler(async (req, res) => {
       const rows = (await service.list()).map(overviewRow)
       const done = typeof req.query.done === 'string' && DONE.has(req.query.done) ? req.query.done : null
-      await ctx.views.render(
+      await renderPage(req, res, 'overview', 'providers.title', { rows, done })
+    }),
+  )
+
+  // Create (the form below posts here).
+  formPost(
+    router,
+    '/',
+    async (req) => {
+      const parsed = parseLoginProviderInput(req.body, 'form')
+      if (!parsed.id)
+        throw new AuthdockError('VALIDATION_FAILED', 'The form carries no provider id; reload it.', {
+          fields: { id: 'is required; reload the form' },
+        })
+      await service.create(parsed.input, actorOf(ctx, req), parsed.id, { clientAuth: parsed.clientAuth })
+      return `${req.baseUrl}/?done=created`
+    },
+    (req, res, err) => {
+      const values = formFromBody(req.body)
+      if (!STORE_PROVIDER_ID.test(values.id)) values.id = service.newId()
+      const secretNotKept = hasSecret(req.body)
+      return renderForm(
         req,
         res,
-        'admin/login-providers/overview',
-        { title: ctx.views.translator(req)('providers.title'), rows, done, base: req.baseUrl },
-        { banners: true },
+        { mode: 'new', values, errors: err.fields, hasClientSecret: false, secretNotKept },
+        err.status,
       )
-    }),
+    },
   )
 
   router.get(
@@ -123,52 +148,20 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
         if (!isLoginPresetId(presetForm.preset)) {
           presetForm.errors.preset = `must be one of ${LOGIN_PRESET_IDS.join(', ')}`
         } else {
-          try {
-            const filled = loginPresetValues(presetForm.preset, presetForm)
+          const preset = presetForm.preset
+          await collectFieldErrors(presetForm.errors, () => {
+            const filled = loginPresetValues(preset, presetForm)
             Object.assign(values, {
               preset: filled.preset,
               issuer: filled.issuer,
               scope: filled.scope,
               tenantId: filled.tenantId ?? '',
             })
-          } catch (err) {
-            if (!isAuthdockError(err) || !err.fields) throw err
-            Object.assign(presetForm.errors, err.fields)
-          }
+          })
         }
       }
-      const failed = Object.keys(presetForm.errors).length > 0
-      await renderForm(
-        req,
-        res,
-        { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm },
-        failed ? 400 : 200,
-      )
-    }),
-  )
-
-  router.post(
-    '/',
-    handler(async (req, res) => {
-      try {
-        const parsed = parseLoginProviderInput(req.body, 'form')
-        if (!parsed.id)
-          throw new AuthdockError('VALIDATION_FAILED', 'The form carries no provider id; reload it.', {
-            fields: { id: 'is required; reload the form' },
-          })
-        await service.create(parsed.input, actorOf(ctx, req), parsed.id, { clientAuth: parsed.clientAuth })
-      } catch (err) {
-        if (!isAuthdockError(err) || !err.fields) throw err
-        const values = formFromBody(req.body)
-        if (!STORE_PROVIDER_ID.test(values.id)) values.id = service.newId()
-        return renderForm(
-          req,
-          res,
-          { mode: 'new', values, errors: err.fields, hasClientSecret: false, secretNotKept: hasSecret(req.body) },
-          err.status,
-        )
-      }
-      res.redirect(303, `${req.baseUrl}/?done=created`)
+      const page: FormPage = { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm }
+      await renderForm(req, res, page, formStatus(presetForm.errors))
     }),
   )
 
@@ -222,35 +215,35 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
     }),
   )
 
-  router.post(
+  formPost(
+    router,
     '/:id',
-    handler(async (req, res) => {
+    async (req) => {
       const provider = await service.get(providerId(req.params.id))
-      try {
-        const parsed = parseLoginProviderInput(req.body, 'form')
-        await service.update(provider.id, parsed.input, actorOf(ctx, req), {
-          confirmClaimChange: parsed.confirmClaimChange,
-          clientAuth: parsed.clientAuth,
-        })
-      } catch (err) {
-        if (!isAuthdockError(err) || !err.fields) throw err
-        const values = { ...formFromBody(req.body), id: provider.id }
-        const claimChange =
-          err.code === 'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED'
-            ? { users: err.details?.users ?? 0, from: err.details?.from ?? '', to: err.details?.to ?? '' }
-            : null
-        const page: FormPage = {
-          mode: 'edit',
-          values,
-          errors: claimChange ? {} : err.fields,
-          hasClientSecret: provider.hasClientSecret,
-          secretNotKept: hasSecret(req.body),
-          claimChange,
-        }
-        return renderForm(req, res, page, err.status)
+      const parsed = parseLoginProviderInput(req.body, 'form')
+      await service.update(provider.id, parsed.input, actorOf(ctx, req), {
+        confirmClaimChange: parsed.confirmClaimChange,
+        clientAuth: parsed.clientAuth,
+      })
+      return `${req.baseUrl}/?done=updated`
+    },
+    async (req, res, err) => {
+      const provider = await service.get(providerId(req.params.id))
+      const values = { ...formFromBody(req.body), id: provider.id }
+      const claimChange =
+        err.code === 'LOGIN_PROVIDER_CLAIM_CHANGE_UNCONFIRMED'
+          ? { users: err.details?.users ?? 0, from: err.details?.from ?? '', to: err.details?.to ?? '' }
+          : null
+      const page: FormPage = {
+        mode: 'edit',
+        values,
+        errors: claimChange ? {} : err.fields,
+        hasClientSecret: provider.hasClientSecret,
+        secretNotKept: hasSecret(req.body),
+        claimChange,
       }
-      res.redirect(303, `${req.baseUrl}/?done=updated`)
-    }),
+      return renderForm(req, res, page, err.status)
+    },
   )
 
   router.get(
@@ -258,13 +251,7 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
     handler(async (req, res) => {
       const provider = await service.get(providerId(req.params.id))
       const users = await service.userCount(provider.id)
-      await ctx.views.render(
-        req,
-        res,
-        'admin/login-providers/delete',
-        { title: ctx.views.translator(req)('providers.delete.title'), provider, users, base: req.baseUrl },
-        { banners: true },
-      )
+      await renderPage(req, res, 'delete', 'providers.delete.title', { provider, users })
     }),
   )
 
@@ -283,21 +270,11 @@ export function createLoginProviderAdminRouter(ctx: DockContext, service: LoginP
       const listed = await service.find(providerId(req.params.id))
       const report = await service.testWellKnown(listed.provider.issuer)
       const label = listed.source === 'options' ? (listed.provider.label ?? listed.provider.id) : listed.provider.label
-      await ctx.views.render(
-        req,
-        res,
-        'admin/login-providers/well-known',
-        { title: ctx.views.translator(req)('providers.wellKnown.title'), label, report, base: req.baseUrl },
-        { banners: true },
-      )
+      await renderPage(req, res, 'well-known', 'providers.wellKnown.title', { label, report })
     }),
   )
 
-  router.use((_req, _res, next) =>
-    next(new AuthdockError('NOT_FOUND', 'There is no such page in the login providers admin.')),
-  )
-  router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
-  return router
+  return endHtmlAdmin(router, ctx, 'There is no such page in the login providers admin.')
 }
 
 function hasSecret(body: unknown): boolean {

@@ -7,12 +7,11 @@
 import type { ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { addAuditEntry } from '../ops/redact.js'
 import type { CredentialService } from '../credentials/service.js'
 import type { ClientAuthMethod } from '../store/credential-types.js'
 import type { LoginProviderInput, LoginProviderRecord } from '../store/types.js'
 import { LOGIN_PROVIDER_SETTINGS, callbackPathOf, isStoreProviderId, newStoreProviderId } from './provider-schema.js'
-import { auditValues, creationValues, settingChanges } from '../ops/setting-changes.js'
+import { auditValues, creationValues, settingChanges } from '../audit/setting-changes.js'
 import type { WellKnownReport } from './types.js'
 import { refusedReport, testWellKnown } from './well-known.js'
 
@@ -167,7 +166,7 @@ export class LoginProviderService {
     options: Pick<LoginProviderWriteOptions, 'clientAuth'> = {},
   ): Promise<LoginProviderRecord> {
     const provider = await this.ctx.store.loginProviders.create(id, input)
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'loginProvider.created',
       actor,
       details: {
@@ -222,13 +221,13 @@ export class LoginProviderService {
       input.clientSecret !== (await this.ctx.store.loginProviders.getClientSecret(id))
     const { provider } = await this.ctx.store.loginProviders.update(id, input)
     const changes = settingChanges(before, provider, LOGIN_PROVIDER_SETTINGS)
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'loginProvider.updated',
       actor,
       details: { providerId: id, label: provider.label, changes, secretChanged: secretChanged ? 'yes' : 'no' },
     })
     if (claimChanged) {
-      await addAuditEntry(this.ctx.store, {
+      await this.ctx.store.audit.add({
         kind: 'loginProvider.claimChanged',
         actor,
         details: {
@@ -261,7 +260,7 @@ export class LoginProviderService {
   async delete(id: string, actor: string | null): Promise<LoginProviderRecord> {
     const provider = await this.get(id)
     if (!(await this.ctx.store.loginProviders.delete(id))) throw notFound()
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'loginProvider.deleted',
       actor,
       details: { providerId: id, label: provider.label, values: auditValues(provider, LOGIN_PROVIDER_SETTINGS) },

@@ -4,13 +4,11 @@
  * `x-csrf-token` header). Errors are `{ error: { code, message, fields } }`. Providers of the
  * `oidc` option are listed read-only; writing them answers 409 LOGIN_PROVIDER_READ_ONLY.
  */
-import express, { type Router } from 'express'
-import type { DockContext } from '../context.js'
+import type { Router } from 'express'
 import { AuthdockError } from '../errors.js'
-import { csrfToken, verifyCsrf } from '../http/csrf.js'
-import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
-import { handler, jsonBody } from '../profiles/http.js'
+import { endJsonApi, jsonApiRouter } from '../http/admin-routes.js'
+import type { WebContext } from '../http/web-context.js'
+import { handler } from '../profiles/http.js'
 import { actorOf } from '../profiles/service.js'
 import type { LoginProviderService } from './provider-admin.js'
 import { providerId } from './provider-admin-router.js'
@@ -18,19 +16,8 @@ import { LOGIN_PRESET_IDS, LOGIN_PRESET_NEEDS, isLoginPresetId, loginPresetValue
 import { mergeLoginProviderPatch, parseLoginProviderInput } from './provider-schema.js'
 import { loginProviderJson } from './provider-view-model.js'
 
-export function createLoginProviderApiRouter(ctx: DockContext, service: LoginProviderService): Router {
-  const router = express.Router()
-  router.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store')
-    next()
-  })
-  router.use(requireAdmin(ctx.config))
-  router.use(jsonBody)
-  router.use(verifyCsrf)
-
-  router.get('/csrf', (req, res) => {
-    res.json({ csrfToken: csrfToken(req), header: 'x-csrf-token' })
-  })
+export function createLoginProviderApiRouter(ctx: WebContext, service: LoginProviderService): Router {
+  const router = jsonApiRouter(ctx)
 
   router.get('/presets', (_req, res) => {
     res.json({ presets: LOGIN_PRESET_IDS.map((id) => ({ id, needs: LOGIN_PRESET_NEEDS[id] })) })
@@ -126,9 +113,5 @@ export function createLoginProviderApiRouter(ctx: DockContext, service: LoginPro
     }),
   )
 
-  router.use((_req, _res, next) =>
-    next(new AuthdockError('NOT_FOUND', 'There is no such operation in the login providers API.')),
-  )
-  router.use(errorHandler({ views: ctx.views, logger: ctx.logger, apiPrefix: '/' }))
-  return router
+  return endJsonApi(router, ctx, 'There is no such operation in the login providers API.')
 }

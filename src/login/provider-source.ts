@@ -4,6 +4,7 @@
  * ProviderConfig the `oidc` option gives. Also the event names after which this instance looks again at once.
  */
 import type { DockContext } from '../context.js'
+import { errorLogFields } from '../ops/log-fields.js'
 import { toProviderConfig } from './provider-schema.js'
 import type { ProviderSource } from './providers.js'
 
@@ -31,7 +32,7 @@ export function storeProviderSource(ctx: Pick<DockContext, 'store' | 'logger'>):
         } catch (err) {
           // Saved under older rules, say: the others must still work.
           ctx.logger.warn(
-            { providerId: record.id, err: String(err).slice(0, 300) },
+            { providerId: record.id, ...errorLogFields(err) },
             'authdock: a stored login provider is not valid and is skipped',
           )
         }

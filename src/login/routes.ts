@@ -3,12 +3,11 @@
  * provider, the password routes only where password login is possible.
  */
 import express, { type NextFunction, type Request, type Response, type Router } from 'express'
-import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
 import { handler } from '../http/handler.js'
-import { logout } from './logout.js'
-import { hasPendingLogin, providerGone } from './provider-changes.js'
+import type { WebContext } from '../http/web-context.js'
+import { hasPendingLogin } from './provider-changes.js'
 import type { OidcFlow } from './oidc-flow.js'
 import { passwordLoginPossible, type PasswordLogin } from './password.js'
 import type { Providers } from './providers.js'
@@ -33,12 +32,16 @@ const RETRY_HINTS: Partial<Record<string, string>> = {
 const wrap = handler
 
 export function createLoginRouter(deps: {
-  ctx: DockContext
+  ctx: WebContext
   providers: Providers
   flow: OidcFlow
   password: PasswordLogin
+  /** Log out (logout.ts): forget the device, end the session, audit, redirect. */
+  logout: (req: Request, res: Response) => Promise<void>
+  /** A callback whose provider went away meanwhile: audit the failure, show the retry page. */
+  providerGone: (req: Request, res: Response, providerId: string) => Promise<void>
 }): Router {
-  const { ctx, providers, flow, password } = deps
+  const { ctx, providers, flow, password, logout, providerGone } = deps
   const auth = ctx.config.paths.auth
   const router = express.Router()
   const form = express.urlencoded({ extended: false, limit: '16kb' })
@@ -50,7 +53,7 @@ export function createLoginRouter(deps: {
   const callbackAt = async (id: string, path: string, req: Request, res: Response, next: NextFunction) => {
     const provider = providers.find(id)
     if (provider?.active && providers.callbackPath(id) === path) return flow.callback(req, res, next, provider)
-    if (!provider?.active && hasPendingLogin(req, id)) return providerGone(ctx, req, res, id)
+    if (!provider?.active && hasPendingLogin(req, id)) return providerGone(req, res, id)
     throw new AuthdockError('LOGIN_PROVIDER_UNKNOWN', 'There is no such login provider')
   }
 
@@ -154,7 +157,7 @@ export function createLoginRouter(deps: {
     '/logout',
     form,
     verifyCsrf,
-    wrap((req, res) => logout(ctx, providers, req, res)),
+    wrap((req, res) => logout(req, res)),
   )
   return router
 }

@@ -14,7 +14,7 @@ import { isSecureOrLoopbackUrl } from '../config.js'
 import type { DockContext } from '../context.js'
 import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
-import { outboundRefusal } from '../http/outbound-address.js'
+import { throwIfRefused } from '../http/outbound-address.js'
 import { loginFetch } from './discovery.js'
 import type { WellKnownFinding, WellKnownFindingCode, WellKnownReport } from './types.js'
 
@@ -119,12 +119,7 @@ export async function testWellKnown(ctx: DockContext, issuer: string): Promise<W
     if (!doc || typeof doc !== 'object' || Array.isArray(doc))
       return fail('not_json', { contentType: 'JSON, but not an object' })
   } catch (err) {
-    const refused = outboundRefusal(err)
-    if (refused)
-      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
-        cause: refused,
-        fields: { issuer: fieldMessage('metadataAddress') },
-      })
+    throwIfRefused(err, 'issuer', fieldMessage('metadataAddress'))
     const why = fetchFailure(err)
     if (why.code === 'tls') return fail('tls', { reason: why.reason ?? 'certificate' })
     if (why.code === 'timeout') return fail('timeout', { seconds: Math.round(timeoutMs / 100) / 10 })
@@ -227,7 +222,10 @@ function describeDocument(report: WellKnownReport, doc: Record<string, unknown>)
  * JSON handler for the admin API: `GET ?issuer=…` or `?provider=<id>` → WellKnownReport. Mount it
  * behind the admin guard; it fetches URLs given by the caller.
  */
-export function wellKnownHandler(ctx: DockContext): RequestHandler {
+export function wellKnownHandler(
+  ctx: { config: Pick<DockContext['config'], 'oidc'> },
+  test: (issuer: string) => Promise<WellKnownReport>,
+): RequestHandler {
   return (req: Request, res, next) => {
     const providerId = typeof req.query.provider === 'string' ? req.query.provider : undefined
     const issuer = providerId
@@ -242,6 +240,6 @@ export function wellKnownHandler(ctx: DockContext): RequestHandler {
         }),
       )
     }
-    testWellKnown(ctx, issuer).then((report) => res.json(report), next)
+    test(issuer).then((report) => res.json(report), next)
   }
 }

@@ -9,7 +9,7 @@ import type { Translate } from '../http/i18n.js'
 import { accountMismatch } from '../profiles/mailbox.js'
 import type { ProfileRow } from '../profiles/service.js'
 import type { GrantType } from '../store/types.js'
-import { MAIL_ACCOUNT_TYPES, isMailAccountType, type MailAccountType, type MailTransportSpec } from '../tokens/mail.js'
+import { MAIL_ACCOUNT_TYPES, isMailAccountType, type MailAccountType, type MailTransportSpec } from './adapters.js'
 
 /**
  * The types that log in with a password, as the ticket system names them. authdock never connects with these.

@@ -15,12 +15,11 @@
  * down or a profile that needs re-authorization makes the report `degraded` (200): this instance
  * still serves, and taking it out of a load balancer would not help.
  */
-import express, { type Request, type RequestHandler, type Response, type Router } from 'express'
+import type { RequestHandler, Router } from 'express'
 import type { DockContext } from '../context.js'
-import { handler } from '../http/handler.js'
 import { providerFetch } from '../oauth/fetch.js'
+import { healthRouter } from './health-router.js'
 import type { TokenStatus } from '../store/types.js'
-import { requireAdmin } from './admin-guard.js'
 
 export interface ProviderReadiness {
   id: string
@@ -217,60 +216,32 @@ export function readinessSummary(report: ReadinessReport): ReadinessSummary {
   }
 }
 
-/** Runs middleware in order; resolves when the last calls next(), rejects on next(err). */
-function runMiddleware(handlers: RequestHandler[], req: Request, res: Response): Promise<void> {
-  return handlers.reduce<Promise<void>>(
-    (previous, handler) =>
-      previous.then(
-        () =>
-          new Promise<void>((resolve, reject) => {
-            void handler(req, res, (err?: unknown) =>
-              err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve(),
-            )
-          }),
-      ),
-    Promise.resolve(),
-  )
+/**
+ * What the health router asks: whether the store answers, the full report and the summary. Built
+ * once per dock; discovery probes are shared for `health.probeCacheMs`.
+ */
+export function healthChecks(ctx: DockContext, deps: ReadinessDeps = {}): HealthChecks {
+  const probe = deps.probe ?? cachedDiscoveryProbe(ctx, deps.discoveryTimeoutMs ?? 3000, ctx.config.health.probeCacheMs)
+  return {
+    alive: () => ctx.store.ping(),
+    report: () => readinessReport(ctx, { ...deps, probe }),
+    summary: () => readinessSummaryOf(ctx, probe),
+    identify: deps.identify ?? [],
+  }
+}
+
+export interface HealthChecks {
+  /** Resolves when the store answers. */
+  alive(): Promise<void>
+  report(): Promise<ReadinessReport>
+  summary(): Promise<ReadinessSummary>
+  /** Middleware that sets `req.user` (session, passport) before the admin guard decides on the detail. */
+  identify: RequestHandler[]
 }
 
 /**
  * `GET /` (liveness: the store answers) and `GET /ready` (the report). Mount at `paths.health`.
  */
 export function createHealthRouter(ctx: DockContext, deps: ReadinessDeps = {}): Router {
-  const router = express.Router()
-  const probe = deps.probe ?? cachedDiscoveryProbe(ctx, deps.discoveryTimeoutMs ?? 3000, ctx.config.health.probeCacheMs)
-  const admitted = [...(deps.identify ?? []), requireAdmin(ctx.config)]
-  // A session store that does not answer, or a refusing or failing guard: no detail, still a report.
-  const showsDetail = (req: Request, res: Response): Promise<boolean> =>
-    ctx.config.health.detail === 'public'
-      ? Promise.resolve(true)
-      : runMiddleware(admitted, req, res).then(
-          () => true,
-          () => false,
-        )
-  router.get(
-    '/',
-    handler(async (_req, res) => {
-      res.set('Cache-Control', 'no-store')
-      try {
-        await ctx.store.ping()
-        res.json({ status: 'ok' })
-      } catch {
-        res.status(503).json({ status: 'unavailable', reason: 'store' })
-      }
-    }),
-  )
-  router.get(
-    '/ready',
-    handler(async (req, res) => {
-      const report = (await showsDetail(req, res))
-        ? await readinessReport(ctx, { ...deps, probe })
-        : await readinessSummaryOf(ctx, probe)
-      res
-        .set('Cache-Control', 'no-store')
-        .status(report.status === 'unavailable' ? 503 : 200)
-        .json(report)
-    }),
-  )
-  return router
+  return healthRouter(ctx, healthChecks(ctx, deps))
 }

@@ -7,13 +7,13 @@ import type { Router } from 'express'
 import type { DockContext } from '../context.js'
 import { expiryBannerSource } from './expiry-banner.js'
 import { startOperations, type Operations, type OperationsOptions } from './scheduler.js'
-import { createAuditRouters, type AuditRouters } from './audit-router.js'
+import { createAudit, type AuditModule } from '../audit/index.js'
 import { createHealthRouter, type ReadinessDeps } from './health.js'
 import { startMetrics } from './metrics.js'
 
 export interface OperationsModule extends Pick<Operations, 'runDailyCheck'> {
-  /** Mount at `paths.audit` / `paths.auditApi`. */
-  audit: AuditRouters
+  /** The audit trail's reader and its routers: mount at `paths.audit` / `paths.auditApi`. */
+  audit: AuditModule
   /** Mount at `paths.health`: GET / (liveness) and GET /ready (report). */
   healthRouter: Router
   /** Stop the timer, wait for a running check, stop metrics. Call before the store closes. */
@@ -29,7 +29,7 @@ export async function createOperations(
   const ops = startOperations(ctx, options)
   return {
     runDailyCheck: ops.runDailyCheck,
-    audit: createAuditRouters(ctx),
+    audit: createAudit(ctx),
     healthRouter: createHealthRouter(ctx, options),
     async close() {
       await ops.stop()
@@ -40,6 +40,6 @@ export async function createOperations(
 
 export { startOperations, type Operations, type OperationsOptions, type DailyCheckResult } from './scheduler.js'
 export { checkSecrets, evaluateSecrets, exitCodeFor, type SecretFinding } from './secret-expiry.js'
-export { redactSecrets, addAuditEntry, withRedactedAudit } from './redact.js'
+export { redactSecrets } from '../audit/redact.js'
 export { readinessReport, type ReadinessReport } from './health.js'
 export type { ReadinessSummary } from './health.js'

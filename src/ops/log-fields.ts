@@ -4,7 +4,7 @@
  * error). Shortened, control characters removed, and credentials that can hide in free text (a
  * bearer header, a JWT) replaced: the logger never receives a secret, nor a stack or a body.
  */
-import { redactText } from './redact.js'
+import { redactText } from '../audit/redact.js'
 
 export interface ErrorLogFields {
   name?: string

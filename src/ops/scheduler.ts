@@ -12,7 +12,6 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { DockContext } from '../context.js'
-import { addAuditEntry } from './redact.js'
 import { checkSecrets, reportFindings, DAY_MS, type SecretFinding } from './secret-expiry.js'
 
 export const DAILY_LEASE = 'daily-check'
@@ -64,7 +63,7 @@ async function dailyWork(ctx: DockContext): Promise<Omit<DailyCheckResult, 'ran'
   const findings = await checkSecrets(ctx)
   reportFindings(ctx, findings)
   for (const f of findings) {
-    await addAuditEntry(ctx.store, {
+    await ctx.store.audit.add({
       kind: 'secret.expiry',
       actor: null,
       profileId: f.kind === 'profile' ? f.id : null,

@@ -3,23 +3,19 @@
  * confirmation, CSV export and "renew authorization". Deny by default (the host's guard), CSRF on
  * every post, invalid input re-renders the form with the field errors and stores nothing.
  */
-import express, { type Request, type Response, type Router } from 'express'
-import type { DockContext } from '../context.js'
-import { AuthdockError, isAuthdockError } from '../errors.js'
-import { verifyCsrf } from '../http/csrf.js'
-import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
-import { startAuthorization } from './authorize.js'
+import type { Request, Response, Router } from 'express'
+import { isAuthdockError } from '../errors.js'
+import { collectFieldErrors, endHtmlAdmin, formPost, formStatus, htmlAdminRouter } from '../http/admin-routes.js'
+import type { WebContext } from '../http/web-context.js'
 import { accountMismatch } from './mailbox.js'
 import { csvFileName, sendProfilesCsv } from './csv.js'
-import { formBody, handler, profileIdParam } from './http.js'
+import { handler, profileIdParam } from './http.js'
 import { OVERVIEW_STATES, overviewHref, parseOverviewQuery } from './overview-query.js'
-import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetDeps, presetValues } from './presets.js'
+import { PRESET_IDS, PRESET_NEEDS, isPresetId } from './presets.js'
 import { FIELD_LIMITS, defaultRedirectUrl, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { addTestConnectionRoutes } from './test-connection-routes.js'
 import { addClearTokensRoutes } from './clear-tokens-routes.js'
-import type { TokenProvider } from '../tokens/types.js'
 import { formFromBody, formFromProfile, formatDate, tokenHeld, tokenState, type FormValues } from './view-model.js'
 
 const DONE = new Set([
@@ -41,16 +37,13 @@ interface FormPage {
   presetForm?: { preset: string; tenantId: string; issuer: string; errors: Record<string, string> }
 }
 
-export function createAdminRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {
-  const router = express.Router()
+export function createAdminRouter(ctx: WebContext, service: ProfileService): Router {
+  const router = htmlAdminRouter(ctx)
   const newFormValues = (): FormValues => ({
     ...formFromBody({}, 'form'),
     valid: true,
     redirectUrl: defaultRedirectUrl(ctx.config),
   })
-  router.use(requireAdmin(ctx.config))
-  router.use(formBody)
-  router.use(verifyCsrf)
 
   const renderForm = (req: Request, res: Response, page: FormPage, status = 200) =>
     ctx.views.render(
@@ -153,43 +146,34 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
         const need = PRESET_NEEDS[presetForm.preset]
         // A preset needing input is only applied once that input was given (the page asks for it).
         if (!need || presetForm[need]) {
-          try {
-            const filled = await presetValues(presetForm.preset, presetForm, presetDeps(ctx))
+          const preset = presetForm.preset
+          await collectFieldErrors(presetForm.errors, async () => {
+            const filled = await service.presetValues(preset, presetForm)
             Object.assign(values, { ...filled, tenantId: filled.tenantId ?? '' })
-          } catch (err) {
-            if (!isAuthdockError(err) || !err.fields) throw err
-            Object.assign(presetForm.errors, err.fields)
-          }
+          })
         }
       }
-      const failed = Object.keys(presetForm.errors).length > 0
-      await renderForm(
-        req,
-        res,
-        { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm },
-        failed ? 400 : 200,
-      )
+      const page: FormPage = { mode: 'new', values, errors: {}, hasClientSecret: false, presetForm }
+      await renderForm(req, res, page, formStatus(presetForm.errors))
     }),
   )
 
-  router.post(
+  formPost(
+    router,
     '/',
-    handler(async (req, res) => {
-      let input
-      try {
-        input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
-        await service.create(input, actorOf(ctx, req))
-      } catch (err) {
-        if (!isAuthdockError(err) || !err.fields) throw err
-        return renderForm(
-          req,
-          res,
-          { mode: 'new', values: formFromBody(req.body, 'form'), errors: err.fields, hasClientSecret: false },
-          err.status,
-        )
+    async (req) => {
+      await service.create(parseProfileInput(req.body, { config: ctx.config, source: 'form' }), actorOf(ctx, req))
+      return `${req.baseUrl}/?done=created`
+    },
+    (req, res, err) => {
+      const page: FormPage = {
+        mode: 'new',
+        values: formFromBody(req.body, 'form'),
+        errors: err.fields,
+        hasClientSecret: false,
       }
-      res.redirect(303, `${req.baseUrl}/?done=created`)
-    }),
+      return renderForm(req, res, page, err.status)
+    },
   )
 
   router.get(
@@ -216,27 +200,27 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
     }),
   )
 
-  router.post(
+  formPost(
+    router,
     '/:id',
-    handler(async (req, res) => {
+    async (req) => {
       const profile = await service.get(profileIdParam(req))
-      let result
-      try {
-        const input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
-        result = await service.update(profile.id, input, actorOf(ctx, req))
-      } catch (err) {
-        if (!isAuthdockError(err) || !err.fields) throw err
-        const page: FormPage = {
-          mode: 'edit',
-          profileId: profile.id,
-          values: formFromBody(req.body, 'form'),
-          errors: err.fields,
-          hasClientSecret: profile.hasClientSecret,
-        }
-        return renderForm(req, res, page, err.status)
+      const input = parseProfileInput(req.body, { config: ctx.config, source: 'form' })
+      const result = await service.update(profile.id, input, actorOf(ctx, req))
+      return `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`
+    },
+    async (req, res, err) => {
+      const profile = await service.get(profileIdParam(req))
+      const values = formFromBody(req.body, 'form')
+      const page: FormPage = {
+        mode: 'edit',
+        profileId: profile.id,
+        values,
+        errors: err.fields,
+        hasClientSecret: profile.hasClientSecret,
       }
-      res.redirect(303, `${req.baseUrl}/?done=${result.tokensCleared ? 'updatedTokensCleared' : 'updated'}`)
-    }),
+      return renderForm(req, res, page, err.status)
+    },
   )
 
   router.get(
@@ -279,19 +263,12 @@ export function createAdminRouter(ctx: DockContext, service: ProfileService, tok
   router.post(
     '/:id/authorize',
     handler(async (req, res) => {
-      const profile = await service.get(profileIdParam(req))
-      const url = await startAuthorization(ctx, req, profile, actorOf(ctx, req))
-      res.redirect(303, url)
+      res.redirect(303, await service.startAuthorization(req, profileIdParam(req), actorOf(ctx, req)))
     }),
   )
 
-  addTestConnectionRoutes(router, ctx, service, tokens)
+  addTestConnectionRoutes(router, ctx, service)
   addClearTokensRoutes(router, ctx, service)
 
-  router.use((_req, _res, next) =>
-    next(new AuthdockError('NOT_FOUND', 'There is no such page in the OAuth2 profiles admin.')),
-  )
-  // Own handler so the router also works when a host mounts it without dock.router.
-  router.use(errorHandler({ views: ctx.views, logger: ctx.logger }))
-  return router
+  return endHtmlAdmin(router, ctx, 'There is no such page in the OAuth2 profiles admin.')
 }

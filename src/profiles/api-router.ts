@@ -3,36 +3,20 @@
  * and guard as the HTML admin. A client reads its CSRF token from GET /csrf and sends it as the
  * `x-csrf-token` header. Errors are `{ error: { code, message, fields } }`.
  */
-import express, { type Router } from 'express'
-import type { DockContext } from '../context.js'
+import type { Router } from 'express'
 import { AuthdockError } from '../errors.js'
-import { csrfToken, verifyCsrf } from '../http/csrf.js'
-import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
-import { startAuthorization } from './authorize.js'
+import { endJsonApi, jsonApiRouter } from '../http/admin-routes.js'
+import type { WebContext } from '../http/web-context.js'
 import { csvFileName, sendProfilesCsv } from './csv.js'
-import { handler, jsonBody, profileIdParam } from './http.js'
+import { handler, profileIdParam } from './http.js'
 import { parseOverviewQuery } from './overview-query.js'
-import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams, presetDeps, presetValues } from './presets.js'
+import { PRESET_IDS, PRESET_NEEDS, isPresetId, presetAuthorizationParams } from './presets.js'
 import { mergeForPatch, parseProfileInput } from './schema.js'
 import { actorOf, type ProfileService } from './service.js'
 import { profileJson, rowsJson } from './view-model.js'
-import { testMailConnection } from '../tokens/test-connection.js'
-import type { TokenProvider } from '../tokens/types.js'
 
-export function createApiRouter(ctx: DockContext, service: ProfileService, tokens: TokenProvider): Router {
-  const router = express.Router()
-  router.use((_req, res, next) => {
-    res.set('Cache-Control', 'no-store')
-    next()
-  })
-  router.use(requireAdmin(ctx.config))
-  router.use(jsonBody)
-  router.use(verifyCsrf)
-
-  router.get('/csrf', (req, res) => {
-    res.json({ csrfToken: csrfToken(req), header: 'x-csrf-token' })
-  })
+export function createApiRouter(ctx: WebContext, service: ProfileService): Router {
+  const router = jsonApiRouter(ctx)
 
   router.get('/presets', (_req, res) => {
     res.json({
@@ -53,14 +37,10 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
       if (!isPresetId(preset))
         throw new AuthdockError('NOT_FOUND', `There is no preset "${String(preset).slice(0, 40)}".`)
       const b = (req.body ?? {}) as Record<string, unknown>
-      const values = await presetValues(
-        preset,
-        {
-          tenantId: typeof b.tenantId === 'string' ? b.tenantId : undefined,
-          issuer: typeof b.issuer === 'string' ? b.issuer : undefined,
-        },
-        presetDeps(ctx),
-      )
+      const values = await service.presetValues(preset, {
+        tenantId: typeof b.tenantId === 'string' ? b.tenantId : undefined,
+        issuer: typeof b.issuer === 'string' ? b.issuer : undefined,
+      })
       res.json({ values })
     }),
   )
@@ -110,8 +90,9 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
         const current = await service.get(profileIdParam(req))
         const body = method === 'patch' ? mergeForPatch(current, req.body) : req.body
         const input = parseProfileInput(body, { config: ctx.config, source: 'json' })
-        const { profile, tokensCleared } = await service.update(current.id, input, actorOf(ctx, req))
-        res.json({ profile: profileJson(profile, await ctx.store.tokens.summary(profile.id)), tokensCleared })
+        const { tokensCleared } = await service.update(current.id, input, actorOf(ctx, req))
+        const { profile, token } = await service.row(current.id)
+        res.json({ profile: profileJson(profile, token), tokensCleared })
       }),
     )
   }
@@ -127,8 +108,7 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
   router.post(
     '/:id/authorize',
     handler(async (req, res) => {
-      const profile = await service.get(profileIdParam(req))
-      const authorizationUrl = await startAuthorization(ctx, req, profile, actorOf(ctx, req))
+      const authorizationUrl = await service.startAuthorization(req, profileIdParam(req), actorOf(ctx, req))
       res.json({ authorizationUrl })
     }),
   )
@@ -149,26 +129,17 @@ export function createApiRouter(ctx: DockContext, service: ProfileService, token
   router.post(
     '/:id/test-connection',
     handler(async (req, res) => {
-      const profile = await service.get(profileIdParam(req))
       const body = (req.body ?? {}) as Record<string, unknown>
       const port = body.port === undefined || body.port === '' ? undefined : Number(body.port)
-      const report = await testMailConnection(tokens, {
-        profileId: profile.id,
-        type: body.type as never,
-        host: body.host as string,
+      const report = await service.testConnection(profileIdParam(req), {
+        type: body.type,
+        host: body.host,
         port,
-        user: body.user as string,
-        tls: ctx.config.mail.tls,
-        lookup: ctx.config.lookup,
+        user: body.user,
       })
       res.json({ report })
     }),
   )
 
-  router.use((_req, _res, next) =>
-    next(new AuthdockError('NOT_FOUND', 'There is no such operation in the OAuth2 profiles API.')),
-  )
-  // apiPrefix '/' matches every path: this router always answers JSON, wherever it is mounted.
-  router.use(errorHandler({ views: ctx.views, logger: ctx.logger, apiPrefix: '/' }))
-  return router
+  return endJsonApi(router, ctx, 'There is no such operation in the OAuth2 profiles API.')
 }

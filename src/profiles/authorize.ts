@@ -14,7 +14,6 @@ import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import { oauthConfiguration, tokenSetToPatch } from '../oauth/client.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
-import { addAuditEntry } from '../ops/redact.js'
 import { profileCertificateAuth } from '../credentials/profile-auth.js'
 import type { Profile } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
@@ -221,7 +220,7 @@ export async function finishAuthorization(
   const profile = await ctx.store.profiles.get(pending.profileId)
   if (!profile) throw new AuthdockError('PROFILE_NOT_FOUND', 'The profile was deleted while it was being authorized.')
   const audit = (kind: string, details: Record<string, unknown>) =>
-    addAuditEntry(ctx.store, {
+    ctx.store.audit.add({
       kind,
       actor: pending.startedBy,
       profileId: profile.id,

@@ -4,12 +4,12 @@
  * the provider revoked them.
  */
 import type { Router } from 'express'
-import type { DockContext } from '../context.js'
+import type { WebContext } from '../http/web-context.js'
 import { clearedOutcome } from './clear-tokens.js'
 import { handler, profileIdParam } from './http.js'
 import { actorOf, type ProfileService } from './service.js'
 
-export function addClearTokensRoutes(router: Router, ctx: DockContext, service: ProfileService): void {
+export function addClearTokensRoutes(router: Router, ctx: WebContext, service: ProfileService): void {
   router.get(
     '/:id/clear-tokens',
     handler(async (req, res) => {

@@ -15,7 +15,6 @@ import { oauthConfiguration } from '../oauth/client.js'
 import { profileCertificateAuth } from '../credentials/profile-auth.js'
 import { providerFetch } from '../oauth/fetch.js'
 import { classifyProviderError } from '../oauth/provider-errors.js'
-import { addAuditEntry } from '../ops/redact.js'
 import type { Profile, TokenPatch } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
 
@@ -171,7 +170,7 @@ export async function clearProfileTokens(
     { timeoutMs: ctx.config.tokens.lockTimeoutMs, waitMs: ctx.config.tokens.lockTimeoutMs },
   )
   tokens.invalidate(profile.id)
-  await addAuditEntry(ctx.store, {
+  await ctx.store.audit.add({
     kind: 'profile.tokens_cleared',
     actor,
     profileId: profile.id,

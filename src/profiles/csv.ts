@@ -1,10 +1,10 @@
 /**
- * The overview as CSV. The cell rules (RFC 4180, formula neutralising) live in ops/csv.ts, shared
+ * The overview as CSV. The cell rules (RFC 4180, formula neutralising) live in http/csv.ts, shared
  * with the audit export; this file only decides the columns. There is no secret column: the client
  * secret, access token and refresh token are reported as "set" or not, never as values.
  */
 import type { Response } from 'express'
-import { toCsv, writeCsv } from '../ops/csv.js'
+import { toCsv, writeCsv } from '../http/csv.js'
 import type { ProfileRow } from './service.js'
 
 const yesNo = (v: boolean) => (v ? 'yes' : 'no')

@@ -24,9 +24,9 @@ export function createProfiles(ctx: DockContext, tokens: TokenProvider): Profile
   const service = new ProfileService(ctx, tokens)
   return {
     ...createProfileManager(ctx, service),
-    adminRouter: createAdminRouter(ctx, service, tokens),
-    apiRouter: createApiRouter(ctx, service, tokens),
-    oauth2RedirectRouter: createRedirectRouter(ctx, tokens),
+    adminRouter: createAdminRouter(ctx, service),
+    apiRouter: createApiRouter(ctx, service),
+    oauth2RedirectRouter: createRedirectRouter(ctx, service),
   }
 }
 

@@ -7,7 +7,7 @@ import type { DockContext } from '../context.js'
 import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError } from '../errors.js'
 import type { GrantType } from '../store/types.js'
-import { outboundRefusal, type DnsLookup } from '../http/outbound-address.js'
+import { throwIfRefused, type DnsLookup } from '../http/outbound-address.js'
 import { refuseIssuerQuery } from '../login/well-known.js'
 import { providerFetch } from '../oauth/fetch.js'
 
@@ -177,13 +177,7 @@ export async function discoveredPreset(
     if (!res.ok) throw new Error(`HTTP ${res.status}`)
     meta = (await res.json()) as typeof meta
   } catch (err) {
-    const refused = outboundRefusal(err)
-    if (refused) {
-      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
-        cause: refused,
-        fields: { issuer: fieldMessage('metadataAddress') },
-      })
-    }
+    throwIfRefused(err, 'issuer', fieldMessage('metadataAddress'))
     throw fieldError('issuer', 'noDiscoveryDocument')
   }
   const sameIssuer = typeof meta.issuer === 'string' && meta.issuer.replace(/\/+$/, '') === issuer

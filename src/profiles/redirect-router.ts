@@ -3,16 +3,15 @@
  * and shows a confirmation, or a page saying what went wrong and what to do next.
  */
 import express, { type Router } from 'express'
-import type { DockContext } from '../context.js'
 import { isAuthdockError } from '../errors.js'
 import { errorHandler } from '../http/error-handler.js'
-import { requireAdmin } from '../ops/admin-guard.js'
-import type { TokenProvider } from '../tokens/types.js'
-import { finishAuthorization } from './authorize.js'
+import { requireAdmin } from '../http/admin-guard.js'
+import type { WebContext } from '../http/web-context.js'
 import { handler } from './http.js'
+import type { ProfileService } from './service.js'
 import { formatDate } from './view-model.js'
 
-export function createRedirectRouter(ctx: DockContext, tokens: TokenProvider): Router {
+export function createRedirectRouter(ctx: WebContext, service: ProfileService): Router {
   const router = express.Router()
   // Only an admitted administrator finishes an authorization (the state also binds it to the session).
   router.use(requireAdmin(ctx.config))
@@ -21,7 +20,7 @@ export function createRedirectRouter(ctx: DockContext, tokens: TokenProvider): R
     '/',
     handler(async (req, res) => {
       try {
-        const result = await finishAuthorization(ctx, tokens, req)
+        const result = await service.finishAuthorization(req)
         await ctx.views.render(req, res, 'admin/authorized', {
           result,
           expiresAt: formatDate(result.accessTokenExpiresAt),

@@ -4,16 +4,19 @@
  * Nothing here returns or records a client secret or a token.
  */
 import type { Request } from 'express'
+import type { ResolvedConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { fieldMessage } from '../http/i18n.js'
-import { addAuditEntry } from '../ops/redact.js'
 import type { Profile, ProfileInput, ProfilePage, ProfilePageQuery, TokenSummary } from '../store/types.js'
 import type { TokenProvider } from '../tokens/types.js'
+import { testMailConnection, type ConnectionTestReport } from '../mail/test-connection.js'
 import { secretMoves } from '../store/secret-binding.js'
+import { finishAuthorization, startAuthorization, type AuthorizationResult } from './authorize.js'
 import { clearProfileTokens, type ClearTokensResult } from './clear-tokens.js'
 import { PROFILE_SETTINGS } from './schema.js'
-import { auditValues, creationValues, settingChanges } from '../ops/setting-changes.js'
+import { auditValues, creationValues, settingChanges } from '../audit/setting-changes.js'
+import { presetDeps, presetValues, type PresetId, type PresetValues } from './presets.js'
 
 /**
  * A profile with its token state, for the overview, the CSV and the JSON list.
@@ -31,7 +34,7 @@ export interface ProfileRow {
  * Who is acting, for the audit trail and "Renewed by": the host's `admin.actor`, else the
  * logged-in user's name (username, displayName, name or email), its id only when it has none.
  */
-export function actorOf(ctx: DockContext, req: Request): string | null {
+export function actorOf(ctx: { config: Pick<ResolvedConfig, 'admin'> }, req: Request): string | null {
   const fromHost = ctx.config.admin.actor?.(req)
   if (fromHost) return fromHost
   const user = req.user as Record<string, unknown> | undefined
@@ -117,7 +120,7 @@ export class ProfileService {
   async create(input: ProfileInput, actor: string | null): Promise<Profile> {
     if (await this.ctx.store.profiles.getByName(input.name)) throw nameTaken()
     const profile = await this.withNameCheck(() => this.ctx.store.profiles.create(input))
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'profile.created',
       actor,
       profileId: profile.id,
@@ -148,7 +151,7 @@ export class ProfileService {
     // Any change may alter what the cached token was obtained with; the cache must re-read.
     this.tokens.invalidate(id)
     const changes = settingChanges(before, result.profile, PROFILE_SETTINGS)
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'profile.updated',
       actor,
       profileId: id,
@@ -184,7 +187,7 @@ export class ProfileService {
     }
     await this.ctx.store.profiles.delete(id)
     this.tokens.invalidate(id)
-    await addAuditEntry(this.ctx.store, {
+    await this.ctx.store.audit.add({
       kind: 'profile.deleted',
       actor,
       profileId: id,
@@ -197,6 +200,46 @@ export class ProfileService {
   /** Revoke the profile's tokens at the provider (where it can) and drop them. Throws PROFILE_NOT_FOUND. */
   async clearTokens(id: string, actor: string | null): Promise<ClearTokensResult> {
     return clearProfileTokens(this.ctx, this.tokens, await this.get(id), actor)
+  }
+
+  /**
+   * Start "renew authorization": the provider's authorization URL for the administrator, with the
+   * PKCE verifier and state kept in the session. Throws PROFILE_NOT_FOUND or AUTHORIZATION_FAILED.
+   */
+  async startAuthorization(req: Request, id: string, actor: string | null): Promise<string> {
+    return startAuthorization(this.ctx, req, await this.get(id), actor)
+  }
+
+  /** Finish it at the redirect: check the state, exchange the code, store the tokens (see authorize.ts). */
+  finishAuthorization(req: Request): Promise<AuthorizationResult> {
+    return finishAuthorization(this.ctx, this.tokens, req)
+  }
+
+  /**
+   * "Test connection": get the profile's token and try a real AUTH at the given mail host, always
+   * over TLS whose certificate verifies (`mail.tls.ca` only adds a private CA), because the token
+   * crosses the connection. Throws PROFILE_NOT_FOUND, VALIDATION_FAILED naming the field, or
+   * OUTBOUND_ADDRESS_REFUSED.
+   */
+  async testConnection(
+    id: string,
+    input: { type: unknown; host: unknown; port?: number; user: unknown },
+  ): Promise<ConnectionTestReport> {
+    const profile = await this.get(id)
+    return testMailConnection(this.tokens, {
+      profileId: profile.id,
+      type: input.type as never,
+      host: input.host as string,
+      port: input.port,
+      user: input.user as string,
+      tls: this.ctx.config.mail.tls,
+      lookup: this.ctx.config.lookup,
+    })
+  }
+
+  /** A preset's field values; Keycloak and GitLab read the issuer's discovery document. */
+  presetValues(preset: PresetId, input: { tenantId?: string; issuer?: string }): Promise<PresetValues> {
+    return presetValues(preset, input, presetDeps(this.ctx))
   }
 
   /**

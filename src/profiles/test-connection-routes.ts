@@ -4,12 +4,12 @@
  * never holds a token; the login goes only over TLS whose certificate verifies (`mail.tls.ca` adds a
  * private CA), because the token crosses the connection.
  */
-import type { Router } from 'express'
-import type { DockContext } from '../context.js'
+import type { Request, Response, Router } from 'express'
 import { isAuthdockError } from '../errors.js'
-import { MAIL_ACCOUNT_TYPES } from '../tokens/mail.js'
-import { testMailConnection, type ConnectionTestReport } from '../tokens/test-connection.js'
-import type { TokenProvider } from '../tokens/types.js'
+import type { WebContext } from '../http/web-context.js'
+import { MAIL_ACCOUNT_TYPES } from '../mail/adapters.js'
+import type { ConnectionTestReport } from '../mail/test-connection.js'
+import type { Profile } from '../store/types.js'
 import { handler, profileIdParam } from './http.js'
 import type { ProfileService } from './service.js'
 
@@ -23,39 +23,34 @@ interface TestForm {
 const field = (body: Record<string, unknown>, name: keyof TestForm): string =>
   typeof body[name] === 'string' ? (body[name] as string).trim().slice(0, 320) : ''
 
-export function addTestConnectionRoutes(
-  router: Router,
-  ctx: DockContext,
-  service: ProfileService,
-  tokens: TokenProvider,
-): void {
+export function addTestConnectionRoutes(router: Router, ctx: WebContext, service: ProfileService): void {
   const types = Object.keys(MAIL_ACCOUNT_TYPES)
-  const page = (values: TestForm, errors: Record<string, string>, report: ConnectionTestReport | null) => ({
-    values,
-    errors,
-    report,
-    types,
-  })
+  const render = (
+    req: Request,
+    res: Response,
+    page: { profile: Profile; values: TestForm; errors: Record<string, string>; report: ConnectionTestReport | null },
+    status = 200,
+  ) =>
+    ctx.views.render(
+      req,
+      res,
+      'admin/test-connection',
+      { ...page, types, base: req.baseUrl },
+      { status, banners: true },
+    )
 
   router.get(
     '/:id/test-connection',
     handler(async (req, res) => {
-      const profile = await service.get(profileIdParam(req))
-      const summary = await ctx.store.tokens.summary(profile.id)
+      const { profile, token } = await service.row(profileIdParam(req))
       // The XOAUTH2 user is the mailbox (a shared mailbox's address), which may differ from who consented.
       const values = {
         type: 'IMAPS_OAuth2',
         host: '',
         port: '',
-        user: profile.mailbox ?? summary?.authorizedAccount ?? '',
+        user: profile.mailbox ?? token?.authorizedAccount ?? '',
       }
-      await ctx.views.render(
-        req,
-        res,
-        'admin/test-connection',
-        { profile, base: req.baseUrl, ...page(values, {}, null) },
-        { banners: true },
-      )
+      await render(req, res, { profile, values, errors: {}, report: null })
     }),
   )
 
@@ -71,31 +66,14 @@ export function addTestConnectionRoutes(
         user: field(body, 'user'),
       }
       try {
-        const report = await testMailConnection(tokens, {
-          profileId: profile.id,
-          type: values.type as never,
-          host: values.host,
+        const report = await service.testConnection(profile.id, {
+          ...values,
           port: values.port === '' ? undefined : Number(values.port),
-          user: values.user,
-          tls: ctx.config.mail.tls,
-          lookup: ctx.config.lookup,
         })
-        await ctx.views.render(
-          req,
-          res,
-          'admin/test-connection',
-          { profile, base: req.baseUrl, ...page(values, {}, report) },
-          { banners: true },
-        )
+        await render(req, res, { profile, values, errors: {}, report })
       } catch (err) {
         if (!isAuthdockError(err, 'VALIDATION_FAILED') && !isAuthdockError(err, 'OUTBOUND_ADDRESS_REFUSED')) throw err
-        await ctx.views.render(
-          req,
-          res,
-          'admin/test-connection',
-          { profile, base: req.baseUrl, ...page(values, err.fields ?? {}, null) },
-          { status: err.status, banners: true },
-        )
+        await render(req, res, { profile, values, errors: err.fields ?? {}, report: null }, err.status)
       }
     }),
   )

@@ -144,7 +144,7 @@ export interface AuditEntryInput {
   kind: string
   actor: string | null
   profileId?: string | null
-  /** Non-secret facts; old/new values without secrets. Adapters reject nothing here: callers redact. */
+  /** Non-secret facts; old/new values without secrets. The store redacts secret-looking keys on the way in (audit/redact.ts). */
   details?: Record<string, unknown>
 }
 

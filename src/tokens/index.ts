@@ -55,30 +55,4 @@ export function createTokenProvider(ctx: TokenContext): TokenProvider {
 }
 
 export type { TokenProvider, GetAccessTokenOptions, AccessToken, KeepAliveReport } from './types.js'
-export { xoauth2, xoauth2Raw, oauthbearer, oauthbearerRaw } from './sasl.js'
-export {
-  MAIL_ACCOUNT_TYPES,
-  isMailAccountType,
-  nodemailerAuth,
-  nodemailerProvisionCallback,
-  imapflowAuth,
-  mailConnectionOptions,
-  nodemailerOptions,
-  imapflowOptions,
-  type MailAccountType,
-  type MailTransportSpec,
-  type MailConnectionInput,
-  type MailConnectionOptions,
-  type NodemailerTransportOptions,
-  type ImapflowConnectOptions,
-  type ProvisionCallback,
-} from './mail.js'
-export { mailTlsError, isLoopbackHost, type MailTlsOptions } from './mail-tls.js'
 export { storedErrorHint } from './failure.js'
-export {
-  testMailConnection,
-  type ConnectionTestInput,
-  type ConnectionTestReport,
-  type ConnectionTestStep,
-  type ConnectionTestStepName,
-} from './test-connection.js'

@@ -6,7 +6,6 @@
  */
 import { createEventEmitter, type AuthdockEventEmitter } from '../events.js'
 import { resolveTokenWorkerConfig, type TokenWorkerOptions } from '../config.js'
-import { withRedactedAudit } from '../ops/redact.js'
 import { openStore } from '../store/index.js'
 import { createTokenProvider } from './index.js'
 import type { TokenProvider } from './types.js'
@@ -43,10 +42,7 @@ export interface TokenWorker extends TokenProvider {
  */
 export async function openTokenProvider(options: TokenWorkerOptions): Promise<TokenWorker> {
   const config = resolveTokenWorkerConfig(options)
-  // Every audit entry passes through redaction, whoever writes it (createAuthdock does the same).
-  const store = withRedactedAudit(
-    await openStore(config.database, { encryptionKeys: config.encryptionKey, now: config.now }),
-  )
+  const store = await openStore(config.database, { encryptionKeys: config.encryptionKey, now: config.now })
   const events = createEventEmitter()
   // An 'error' event without a listener would crash the worker; the logger sees it instead.
   events.on('error', (err: unknown) => config.logger.error({ err: String(err) }, 'authdock event error'))

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import Database from 'better-sqlite3'
+import { openCliStore } from '../../src/cli/store.js'
 import { openStore } from '../../src/store/index.js'
 import { sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
 import { profileInput, DAY } from '../ops/helpers.js'
@@ -182,5 +184,50 @@ describe('authdock token, profiles, rotate-key, migrate', () => {
     const migrated = await runCli(['migrate'], env(fresh))
     expect(migrated.code).toBe(0)
     expect((await runCli(['profiles', 'list'], env(fresh))).stdout).toContain('No profiles.')
+  })
+})
+
+describe('the CLI writes the audit trail through the one redaction path', () => {
+  const rawDetails = (url: string): string[] => {
+    const db = new Database(url.slice('sqlite:'.length), { readonly: true })
+    try {
+      return (db.prepare('SELECT details FROM audit').all() as Array<{ details: string }>).map((r) => r.details)
+    } finally {
+      db.close()
+    }
+  }
+
+  it("stores a secret-looking detail written through the CLI's store redacted", async () => {
+    const url = await emptyDatabase()
+    const io = { env: env(url), now: () => Date.now(), out: () => undefined, err: () => undefined }
+    const store = await openCliStore({ io })
+    try {
+      await store.audit.add({
+        kind: 'profile.updated',
+        actor: 'cli',
+        details: { clientSecret: 'cli-secret-DO-NOT-LEAK', note: 'sent Bearer cli-token-DO-NOT-LEAK', scope: 'imap' },
+      })
+    } finally {
+      await store.close()
+    }
+    const [details] = rawDetails(url)
+    expect(details).not.toContain('DO-NOT-LEAK')
+    expect(JSON.parse(details)).toEqual({ clientSecret: '[redacted]', note: 'sent Bearer [redacted]', scope: 'imap' })
+  })
+
+  it('rotate-key records key.rotated (actor cli) with the count, nothing secret', async () => {
+    const url = await databaseWithProfileExpiring(200)
+    const { randomBytes } = await import('node:crypto')
+    const newKey = randomBytes(32).toString('base64')
+    const res = await runCli(['rotate-key'], env(url, [newKey, ...TEST_KEYS]))
+    expect(res.code).toBe(0)
+    const store = await openStore(url, { encryptionKeys: [newKey], now: () => Date.now() })
+    try {
+      const [entry] = await store.audit.list({ kind: 'key.rotated' })
+      expect(entry).toMatchObject({ actor: 'cli', details: { reencrypted: expect.any(Number) as number } })
+    } finally {
+      await store.close()
+    }
+    for (const details of rawDetails(url)) expect(details).not.toContain(newKey)
   })
 })

@@ -2,7 +2,7 @@
  * The login providers admin pages: linked from the OAuth2 profiles overview, both kinds listed (the
  * configured one read-only), the redirect URI shown before saving, field errors on the page, the
  * secret never shown, "Test well-known" on the form (with and without script) and per row, the
- * claim-change confirmation, German.
+ * claim-change confirmation, the certificate choice saved on create and edit, German.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startHostileOp, type HostileOp } from '../fixtures/hostile-op.js'
@@ -147,6 +147,16 @@ describe('login providers admin pages', () => {
     expect(edit.text).not.toContain(XSS[0])
     expect(edit.text).toContain('&lt;script&gt;')
     expect((await app.agent.get(`${base}/`).set(ADMIN)).text).not.toContain(XSS[0])
+  })
+
+  it('saves the certificate choice of the form on create and on edit', async () => {
+    const id = await createViaForm({ clientAuth: 'private_key_jwt', clientSecret: '' })
+    expect(await app.dock.loginProviders.service.clientAuth(id)).toBe('private_key_jwt')
+    const edit = await app.agent.get(`${base}/${id}/edit`).set(ADMIN)
+    expect(edit.text).toMatch(/id="f-clientAuth-private_key_jwt" name="clientAuth" value="private_key_jwt" checked/)
+    const res = await post(`/${id}`, form(id, { clientAuth: 'client_secret' }))
+    expect(res.status, res.text.slice(0, 300)).toBe(303)
+    expect(await app.dock.loginProviders.service.clientAuth(id)).toBe('client_secret')
   })
 
   it('asks to confirm a new claim when users logged in through the provider, then saves it and audits the change', async () => {

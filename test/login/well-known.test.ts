@@ -8,7 +8,6 @@ import request from 'supertest'
 import { startHostileOp, type HostileOp } from '../fixtures/hostile-op.js'
 import { startTestApp, type TestApp } from '../fixtures/test-app.js'
 import { wellKnownHandler } from '../../src/login/index.js'
-import type { DockContext } from '../../src/context.js'
 
 let op: HostileOp
 let app: TestApp
@@ -60,9 +59,8 @@ describe('test well-known', () => {
   })
 
   it('answers as JSON for a configured provider id and names a missing issuer (VALIDATION_FAILED)', async () => {
-    const ctx = { config: app.dock.config, fetch: globalThis.fetch } as DockContext
     const admin = express()
-    admin.get('/well-known', wellKnownHandler(ctx))
+    admin.get('/well-known', wellKnownHandler({ config: app.dock.config }, app.dock.login.testWellKnown))
     admin.use(
       (
         err: { status: number; toJSON(): unknown },

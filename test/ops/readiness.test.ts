@@ -6,7 +6,7 @@ import { BrowserClient } from '../fixtures/browser-client.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { startTestApp, TEST_USERS } from '../fixtures/test-app.js'
 import { csrfOf } from '../login/helpers.js'
-import { startAuditApp, type AuditApp } from './audit-app.js'
+import { startAuditApp, type AuditApp } from '../audit/audit-app.js'
 import { profileInput } from './helpers.js'
 
 const cleanups: Array<() => Promise<void>> = []

@@ -10,7 +10,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import nodemailer from 'nodemailer'
 import { microsoft365Preset, googlePreset } from '../../src/profiles/presets.js'
-import { nodemailerOptions } from '../../src/tokens/index.js'
+import { nodemailerOptions } from '../../src/mail/adapters.js'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { startConnectProxy } from '../fixtures/connect-proxy.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'

@@ -1,4 +1,9 @@
-/** The audit trail: append-only, newest first, filtered by profile and kind, paged by id. */
+/**
+ * The audit trail: append-only, newest first, filtered by profile and kind, paged by id. Every
+ * entry's details are redacted here, on the way in: whoever writes (a service, the login, a token
+ * worker, the CLI), no secret reaches the table.
+ */
+import { redactSecrets } from '../../audit/redact.js'
 import type { Db } from '../db.js'
 import { toAuditEntry } from '../rows.js'
 import type { Store } from '../types.js'
@@ -14,7 +19,7 @@ export function auditRepo(db: Db, now: () => number): Store['audit'] {
         entry.kind,
         entry.actor,
         entry.profileId ?? null,
-        JSON.stringify(entry.details ?? {}),
+        JSON.stringify(redactSecrets(entry.details ?? {})),
       ])
     },
     async list(filter = {}) {

@@ -6,8 +6,8 @@
  */
 import type { ConnectionOptions } from 'node:tls'
 import { AuthdockError } from '../errors.js'
-import { resolveMailTls, type MailTlsInput, type MailTlsOptions } from './mail-tls.js'
-import type { TokenProvider } from './types.js'
+import { resolveMailTls, type MailTlsInput, type MailTlsOptions } from './tls.js'
+import type { TokenProvider } from '../tokens/types.js'
 
 /**
  * The OAuth2 mail account types of ticket systems (README "Sending and reading mail").
@@ -39,22 +39,18 @@ export interface MailTransportSpec {
   requireStartTls: boolean
 }
 
-const implicit = (protocol: MailTransportSpec['protocol'], port: number): MailTransportSpec => ({
-  protocol,
-  direction: protocol === 'smtp' ? 'outbound' : 'inbound',
-  port,
-  tlsMode: 'implicit',
-  secure: true,
-  requireStartTls: false,
-})
-const starttls = (protocol: MailTransportSpec['protocol'], port: number): MailTransportSpec => ({
-  protocol,
-  direction: protocol === 'smtp' ? 'outbound' : 'inbound',
-  port,
-  tlsMode: 'starttls',
-  secure: false,
-  requireStartTls: true,
-})
+const transport =
+  (tlsMode: MailTransportSpec['tlsMode']) =>
+  (protocol: MailTransportSpec['protocol'], port: number): MailTransportSpec => ({
+    protocol,
+    direction: protocol === 'smtp' ? 'outbound' : 'inbound',
+    port,
+    tlsMode,
+    secure: tlsMode === 'implicit',
+    requireStartTls: tlsMode === 'starttls',
+  })
+const implicit = transport('implicit')
+const starttls = transport('starttls')
 
 /**
  * Port and TLS mode per account type, named as ticket systems name them: `…S` is implicit TLS,

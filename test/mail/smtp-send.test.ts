@@ -7,16 +7,19 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import nodemailer from 'nodemailer'
-import {
-  createTokenProvider,
-  nodemailerOptions,
-  testMailConnection,
-  type MailAccountType,
-} from '../../src/tokens/index.js'
+import { createTokenProvider } from '../../src/tokens/index.js'
+import { nodemailerOptions, type MailAccountType } from '../../src/mail/adapters.js'
+import { testMailConnection } from '../../src/mail/test-connection.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { sha256, startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
 import { createTestCa, type TestCa } from '../fixtures/test-ca.js'
-import { authorizedProfile, introspectionOf, makeContext, startMailOp, type TokenTestContext } from './helpers.js'
+import {
+  authorizedProfile,
+  introspectionOf,
+  makeContext,
+  startMailOp,
+  type TokenTestContext,
+} from '../tokens/helpers.js'
 
 describe('sending mail with nodemailer and a token from the provider, over verified TLS', () => {
   let op: OidcProviderFixture

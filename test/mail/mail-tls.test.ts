@@ -12,15 +12,15 @@ import {
   MAIL_ACCOUNT_TYPES,
   imapflowOptions,
   mailConnectionOptions,
-  mailTlsError,
   nodemailerOptions,
-  testMailConnection,
-  xoauth2,
   type MailAccountType,
-  type TokenProvider,
-} from '../../src/tokens/index.js'
+} from '../../src/mail/adapters.js'
+import { mailTlsError } from '../../src/mail/tls.js'
+import { testMailConnection } from '../../src/mail/test-connection.js'
+import { xoauth2 } from '../../src/mail/sasl.js'
+import { type TokenProvider } from '../../src/tokens/index.js'
 import { resolveConfig } from '../../src/config.js'
-import { pop3XOAuth2Login } from '../../src/tokens/pop3.js'
+import { pop3XOAuth2Login } from '../../src/mail/pop3.js'
 import {
   startPlaintextMailServer,
   type PlaintextMailServer,

@@ -5,13 +5,13 @@
  */
 import express from 'express'
 import session from 'express-session'
-import { createAuditRouters } from '../../src/ops/audit-router.js'
+import { createAudit } from '../../src/audit/index.js'
 import { createHealthRouter } from '../../src/ops/health.js'
 import { errorHandler } from '../../src/http/error-handler.js'
 import { csrfToken } from '../../src/http/csrf.js'
 import type { AuthdockOptions } from '../../src/config.js'
 import { sqliteUrl, TEST_KEYS } from '../fixtures/databases.js'
-import { opsContext, type OpsContext } from './helpers.js'
+import { opsContext, type OpsContext } from '../ops/helpers.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -41,7 +41,7 @@ export async function startAuditApp(options: Partial<AuthdockOptions> = {}): Pro
   app.get('/test/csrf', (req, res) => {
     res.json({ csrf: csrfToken(req) })
   })
-  const audit = createAuditRouters(ctx)
+  const audit = createAudit(ctx)
   app.use(ctx.config.paths.auditApi, audit.apiRouter)
   app.use(ctx.config.paths.audit, audit.adminRouter)
   app.use(ctx.config.paths.health, createHealthRouter(ctx, { discoveryTimeoutMs: 2000 }))

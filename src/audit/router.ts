@@ -6,16 +6,14 @@
  * when shown.
  */
 import express, { type ErrorRequestHandler, type Router } from 'express'
-import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { verifyCsrf } from '../http/csrf.js'
-import { handler } from '../http/handler.js'
-import { requireAdmin } from './admin-guard.js'
-import { CSV_HEADER, auditCsvRows, auditPage, parseAuditFilter } from './audit-query.js'
-import { writeCsv } from './csv.js'
-
-/** Up to this many profiles, the filter offers each in a select. */
-const PROFILE_CHOICES = 200
+import { handler, type AsyncHandler } from '../http/handler.js'
+import { requireAdmin } from '../http/admin-guard.js'
+import type { WebContext } from '../http/web-context.js'
+import { writeCsv } from '../http/csv.js'
+import { parseAuditFilter } from './query.js'
+import { CSV_HEADER, type AuditService } from './service.js'
 
 export interface AuditRouters {
   /** HTML page and CSV export; mount at `paths.audit`. */
@@ -36,26 +34,23 @@ const jsonErrors: ErrorRequestHandler = (err, _req, res, next) => {
 }
 
 /** Build the audit routers; the host (or createAuthdock) mounts them at the configured paths. */
-export function createAuditRouters(ctx: DockContext): AuditRouters {
-  const { store, views, config } = ctx
+export function createAuditRouters(ctx: WebContext, audit: AuditService): AuditRouters {
+  const { views, config } = ctx
+  /** A guarded, read-only router with `GET /` and whatever `more` adds. */
+  const readOnly = (list: AsyncHandler, more?: (router: Router) => void) => {
+    const router = express.Router()
+    router.use(requireAdmin(config))
+    router.use(verifyCsrf)
+    router.get('/', handler(list))
+    more?.(router)
+    router.use(noOtherRoutes)
+    return router
+  }
 
-  const adminRouter = express.Router()
-  adminRouter.use(requireAdmin(config))
-  adminRouter.use(verifyCsrf)
-  adminRouter.get(
-    '/',
-    handler(async (req, res) => {
+  const adminRouter = readOnly(
+    async (req, res) => {
       const filter = parseAuditFilter(req.query as Record<string, unknown>)
-      // A select of every profile would grow with them: past PROFILE_CHOICES it offers the selected one only.
-      const [page, choices] = await Promise.all([
-        auditPage(store, filter),
-        store.profiles.page({ pageSize: PROFILE_CHOICES }),
-      ])
-      const profiles = choices.total <= PROFILE_CHOICES ? choices.rows.map((r) => r.profile) : []
-      if (filter.profileId && !profiles.some((p) => p.id === filter.profileId)) {
-        const selected = await store.profiles.get(filter.profileId)
-        if (selected) profiles.unshift(selected)
-      }
+      const [page, profiles] = await Promise.all([audit.page(filter), audit.profileChoices(filter.profileId)])
       const query = (extra: Record<string, string | number | undefined>) => {
         const q = new URLSearchParams()
         for (const [k, v] of Object.entries({ profile: filter.profileId, kind: filter.kind, ...extra }))
@@ -70,7 +65,7 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
         {
           title: views.translator(req)('ops.audit.title'),
           entries: page.entries,
-          profiles: profiles.map((p) => ({ id: p.id, name: p.name })),
+          profiles,
           filter,
           olderHref: page.nextBeforeId ? `${config.paths.audit}${query({ beforeId: page.nextBeforeId })}` : null,
           newestHref: filter.beforeId ? `${config.paths.audit}${query({})}` : null,
@@ -78,37 +73,30 @@ export function createAuditRouters(ctx: DockContext): AuditRouters {
         },
         { banners: true },
       )
-    }),
+    },
+    (router) =>
+      router.get(
+        '/export.csv',
+        handler(async (req, res) => {
+          const { limit: _limit, ...filter } = parseAuditFilter(req.query as Record<string, unknown>)
+          const day = new Date(ctx.now()).toISOString().slice(0, 10)
+          res
+            .status(200)
+            .set('Content-Type', 'text/csv; charset=utf-8')
+            .set('Content-Disposition', `attachment; filename="authdock-audit-${day}.csv"`)
+            .set('Cache-Control', 'no-store')
+            .set('X-Content-Type-Options', 'nosniff')
+          // Streamed in batches with backpressure: memory does not grow with the trail.
+          await writeCsv(res, CSV_HEADER, audit.csvRows(filter))
+          res.end()
+        }),
+      ),
   )
-  adminRouter.get(
-    '/export.csv',
-    handler(async (req, res) => {
-      const { limit: _limit, ...filter } = parseAuditFilter(req.query as Record<string, unknown>)
-      const day = new Date(ctx.now()).toISOString().slice(0, 10)
-      res
-        .status(200)
-        .set('Content-Type', 'text/csv; charset=utf-8')
-        .set('Content-Disposition', `attachment; filename="authdock-audit-${day}.csv"`)
-        .set('Cache-Control', 'no-store')
-        .set('X-Content-Type-Options', 'nosniff')
-      // Streamed in batches with backpressure: memory does not grow with the trail.
-      await writeCsv(res, CSV_HEADER, auditCsvRows(store, filter))
-      res.end()
-    }),
-  )
-  adminRouter.use(noOtherRoutes)
 
-  const apiRouter = express.Router()
-  apiRouter.use(requireAdmin(config))
-  apiRouter.use(verifyCsrf)
-  apiRouter.get(
-    '/',
-    handler(async (req, res) => {
-      const filter = parseAuditFilter(req.query as Record<string, unknown>, { allowLimit: true })
-      res.set('Cache-Control', 'no-store').json(await auditPage(store, filter))
-    }),
-  )
-  apiRouter.use(noOtherRoutes)
+  const apiRouter = readOnly(async (req, res) => {
+    const filter = parseAuditFilter(req.query as Record<string, unknown>, { allowLimit: true })
+    res.set('Cache-Control', 'no-store').json(await audit.page(filter))
+  })
   apiRouter.use(jsonErrors)
 
   return { adminRouter, apiRouter }

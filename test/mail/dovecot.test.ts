@@ -7,16 +7,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ImapFlow } from 'imapflow'
-import {
-  createTokenProvider,
-  imapflowAuth,
-  imapflowOptions,
-  mailConnectionOptions,
-  mailTlsError,
-  testMailConnection,
-  type MailAccountType,
-} from '../../src/tokens/index.js'
-import { pop3XOAuth2Login } from '../../src/tokens/pop3.js'
+import { createTokenProvider } from '../../src/tokens/index.js'
+import { imapflowAuth, imapflowOptions, mailConnectionOptions, type MailAccountType } from '../../src/mail/adapters.js'
+import { mailTlsError } from '../../src/mail/tls.js'
+import { testMailConnection } from '../../src/mail/test-connection.js'
+import { pop3XOAuth2Login } from '../../src/mail/pop3.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { dovecotAvailable, startDovecot, type DovecotFixture } from '../fixtures/dovecot.js'
 import { createTestCa } from '../fixtures/test-ca.js'
@@ -27,7 +22,7 @@ import {
   makeContext,
   startMailOp,
   type TokenTestContext,
-} from './helpers.js'
+} from '../tokens/helpers.js'
 
 const available = dovecotAvailable()
 if (!available && process.env.CI !== 'true') {

@@ -10,19 +10,25 @@ import nodemailer from 'nodemailer'
 import { ImapFlow } from 'imapflow'
 import {
   MAIL_ACCOUNT_TYPES,
-  createTokenProvider,
   imapflowOptions,
   mailConnectionOptions,
   nodemailerOptions,
-  testMailConnection,
   type MailAccountType,
-} from '../../src/tokens/index.js'
-import { pop3XOAuth2Login } from '../../src/tokens/pop3.js'
+} from '../../src/mail/adapters.js'
+import { createTokenProvider } from '../../src/tokens/index.js'
+import { testMailConnection } from '../../src/mail/test-connection.js'
+import { pop3XOAuth2Login } from '../../src/mail/pop3.js'
 import { dovecotAvailable, startDovecot, type DovecotFixture } from '../fixtures/dovecot.js'
 import type { OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
 import { createTestCa, type TestCa } from '../fixtures/test-ca.js'
-import { authorizedProfile, introspectionOf, makeContext, startMailOp, type TokenTestContext } from './helpers.js'
+import {
+  authorizedProfile,
+  introspectionOf,
+  makeContext,
+  startMailOp,
+  type TokenTestContext,
+} from '../tokens/helpers.js'
 
 /** The manual's nine types with what each must be: port, TLS mode, direction. */
 const EXPECTED: Record<

@@ -10,11 +10,11 @@ import net from 'node:net'
 import type { ConnectionOptions } from 'node:tls'
 import { fieldMessage } from '../http/i18n.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
-import { outboundRefusal, resolveOutbound, type DnsLookup } from '../http/outbound-address.js'
-import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './mail.js'
-import { mailTlsError, type MailTlsOptions } from './mail-tls.js'
+import { resolveOutbound, throwIfRefused, type DnsLookup } from '../http/outbound-address.js'
+import { MAIL_ACCOUNT_TYPES, isMailAccountType, resolveTransport, type MailAccountType } from './adapters.js'
+import { mailTlsError, type MailTlsOptions } from './tls.js'
 import { pop3XOAuth2Login, Pop3Error } from './pop3.js'
-import type { TokenProvider } from './types.js'
+import type { TokenProvider } from '../tokens/types.js'
 
 /**
  * What "Test connection" logs in to: the account type, host, port and mailbox, with the profile's token.
@@ -110,12 +110,7 @@ export async function testMailConnection(
   try {
     address = await resolveOutbound(input.host, input.lookup)
   } catch (err) {
-    const refused = outboundRefusal(err)
-    if (refused)
-      throw new AuthdockError('OUTBOUND_ADDRESS_REFUSED', refused.message, {
-        cause: refused,
-        fields: { host: fieldMessage('metadataAddressIs') },
-      })
+    throwIfRefused(err, 'host', fieldMessage('metadataAddressIs'))
     resolveError = err
   }
   const timeoutMs = input.timeoutMs ?? 15_000

@@ -1,9 +1,10 @@
 /**
  * Keeps secrets out of the audit trail. Callers are asked to pass only non-secret facts, but one
- * forgotten `...req.body` would store a client secret for a year: every audit write goes through
- * {@link redactSecrets}, which drops keys that look like secrets at any depth.
+ * forgotten `...req.body` would store a client secret for a year: the store's audit repository
+ * (store/repos/audit.ts) passes every entry's details through {@link redactSecrets}, which drops
+ * keys that look like secrets at any depth. That is the one write path: services, the login, the
+ * token worker and the CLI all write through a store.
  */
-import type { AuditEntryInput, Store } from '../store/types.js'
 import { ERROR_CODES } from '../errors.js'
 
 /** Marker that replaces a removed value, so a reader sees that something was there. */
@@ -110,32 +111,4 @@ function redactValue(value: unknown, depth: number): unknown {
     out[key] = shouldRedact(key, v) ? REDACTED : redactValue(v, depth + 1)
   }
   return out
-}
-
-/**
- * Write an audit entry with its details redacted. Services call this instead of
- * `store.audit.add` so no caller can forget.
- */
-export async function addAuditEntry(store: Pick<Store, 'audit'>, entry: AuditEntryInput): Promise<void> {
-  await store.audit.add({ ...entry, details: entry.details ? redactSecrets(entry.details) : undefined })
-}
-
-/**
- * A view of the store whose `audit.add` redacts; everything else is the store itself. The lead can
- * hand this to every service (ctx.store = withRedactedAudit(store)) so existing `audit.add` calls
- * are covered without touching them.
- */
-export function withRedactedAudit<S extends Store>(store: S): S {
-  const audit: Store['audit'] = {
-    add: (entry) => addAuditEntry(store, entry),
-    list: (filter) => store.audit.list(filter),
-    pruneOlderThan: (date) => store.audit.pruneOlderThan(date),
-  }
-  return new Proxy(store, {
-    get(target, prop, receiver) {
-      if (prop === 'audit') return audit
-      const value = Reflect.get(target, prop, receiver) as unknown
-      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value
-    },
-  })
 }

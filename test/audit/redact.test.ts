@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { redactSecrets, isSecretKey, REDACTED } from '../../src/ops/redact.js'
+import { redactSecrets, isSecretKey, REDACTED } from '../../src/audit/redact.js'
 
 describe('redactSecrets removes values under keys that look like secrets', () => {
   it('removes client secrets, passwords, tokens, codes and verifiers in every spelling', () => {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import request from 'supertest'
 import { startAuditApp, type AuditApp } from './audit-app.js'
-import { DAY, profileInput } from './helpers.js'
+import { DAY, profileInput } from '../ops/helpers.js'
 import { expiryBannerSource } from '../../src/ops/expiry-banner.js'
 
 let t: AuditApp

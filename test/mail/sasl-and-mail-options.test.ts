@@ -5,12 +5,9 @@ import {
   imapflowOptions,
   mailConnectionOptions,
   nodemailerOptions,
-  oauthbearer,
-  oauthbearerRaw,
-  xoauth2,
-  xoauth2Raw,
-  type TokenProvider,
-} from '../../src/tokens/index.js'
+} from '../../src/mail/adapters.js'
+import { oauthbearer, oauthbearerRaw, xoauth2, xoauth2Raw } from '../../src/mail/sasl.js'
+import { type TokenProvider } from '../../src/tokens/index.js'
 
 describe('SASL initial responses', () => {
   it('XOAUTH2 is user=…^Aauth=Bearer …^A^A, base64 encoded for the wire', () => {
