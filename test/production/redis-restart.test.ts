@@ -183,7 +183,7 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
     }
     expect(JSON.parse(api.body).error.message).toMatch(/session store/)
     expect(page.contentType).toMatch(/^text\/html/)
-    expect(page.body).toContain('the session store does not answer')
+    expect(page.body).toContain('Sessions are unavailable at the moment.')
     // The readiness report says so (503), for a load balancer or a monitor.
     const ready = await fetch(`${app.url}${app.dock.config.paths.health}/ready`)
     expect(ready.status).toBe(503)
