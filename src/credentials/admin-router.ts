@@ -14,7 +14,7 @@ import { formatDate } from '../profiles/view-model.js'
 import { DEFAULT_KEY_SIZE, DEFAULT_VALIDITY_DAYS, KEY_SIZES, MAX_VALIDITY_DAYS } from './certificate.js'
 import { addJwksDownload, sendCertificateFile } from './downloads.js'
 import type { CredentialService, OwnerView } from './service.js'
-import { certificateState, ownerPath, parseCertificateFile, publicJwksUrl } from './view-model.js'
+import { certificateFacts, ownerPath, parseCertificateFile, publicJwksUrl } from './view-model.js'
 
 const DONE = new Set(['generated', 'generatedWaiting', 'activated', 'removed', 'method'])
 
@@ -39,13 +39,7 @@ export function createCredentialsAdminRouter(ctx: WebContext, service: Credentia
   ): Promise<void> {
     const now = ctx.now()
     const certificates = (await service.list(owner)).map((c) => ({
-      id: c.id,
-      state: certificateState(c, now),
-      active: c.active,
-      thumbprintSha1: c.thumbprintSha1,
-      thumbprintSha256: c.thumbprintSha256,
-      kid: c.kid,
-      keySize: c.keySize,
+      ...certificateFacts(c, now),
       notBefore: formatDate(c.notBefore),
       notAfter: formatDate(c.notAfter),
       createdBy: c.createdBy ?? '',

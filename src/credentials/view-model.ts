@@ -37,8 +37,8 @@ export function certificateFileName(owner: OwnerView, c: CertificateRecord, ext:
   return `authdock-${name}-${c.thumbprintSha1.slice(0, 8).toLowerCase()}.${ext}`
 }
 
-/** The JSON shape of a certificate (public facts, the PEM and its JWK). */
-export function certificateJson(c: CertificateRecord, now: number, base: string): Record<string, unknown> {
+/** What the page and the JSON both show of a certificate: its public facts and state. */
+export function certificateFacts(c: CertificateRecord, now: number) {
   return {
     id: c.id,
     state: certificateState(c, now),
@@ -47,6 +47,13 @@ export function certificateJson(c: CertificateRecord, now: number, base: string)
     thumbprintSha256: c.thumbprintSha256,
     kid: c.kid,
     keySize: c.keySize,
+  }
+}
+
+/** The JSON shape of a certificate (public facts, the PEM and its JWK). */
+export function certificateJson(c: CertificateRecord, now: number, base: string): Record<string, unknown> {
+  return {
+    ...certificateFacts(c, now),
     notBefore: c.notBefore,
     notAfter: c.notAfter,
     createdAt: c.createdAt,

@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { DockContext } from '../context.js'
-import { checkSecrets, reportFindings, DAY_MS, type SecretFinding } from './secret-expiry.js'
+import { checkSecrets, findingLogFields, reportFindings, DAY_MS, type SecretFinding } from './secret-expiry.js'
 
 export const DAILY_LEASE = 'daily-check'
 
@@ -67,15 +67,8 @@ async function dailyWork(ctx: DockContext): Promise<Omit<DailyCheckResult, 'ran'
       kind: 'secret.expiry',
       actor: null,
       profileId: f.kind === 'profile' ? f.id : null,
-      details: {
-        secretKind: f.kind,
-        id: f.id,
-        name: f.name,
-        daysLeft: f.daysLeft,
-        level: f.level,
-        expiresAt: f.expiresAt.toISOString(),
-        ...(f.certificate ? { certificate: f.certificate.thumbprint } : {}),
-      },
+      // The log line's facts, with the kind under the name the audit trail has always used.
+      details: (({ kind, ...rest }) => ({ secretKind: kind, ...rest }))(findingLogFields(f)),
     })
   }
   const cutoff = new Date(ctx.now() - ctx.config.audit.retentionDays * DAY_MS)
