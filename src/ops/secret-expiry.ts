@@ -139,10 +139,18 @@ export async function checkSecrets(ctx: {
   ])
   const nameOf = (c: { ownerKind: string; ownerId: string }) =>
     (c.ownerKind === 'profile' ? profileNames.get(c.ownerId) : providerNames.get(c.ownerId)) ?? null
+  // A stored secret stays when its owner switches to a certificate, but it is never sent: its
+  // expiry warns no one.
+  const sent = async (secret: ExpiringSecret) =>
+    (await ctx.store.credentials.method({
+      kind: secret.kind === 'profile' ? 'profile' : 'login-provider',
+      id: secret.id,
+    })) !== 'private_key_jwt'
+  const stored = [...storedLoginClientSecrets(providers), ...profileSecrets(profiles)]
+  const used = await Promise.all(stored.map(sent))
   const secrets = [
     ...loginClientSecrets(ctx.config),
-    ...storedLoginClientSecrets(providers),
-    ...profileSecrets(profiles),
+    ...stored.filter((_, i) => used[i]),
     ...certificateSecrets(certificates, nameOf),
   ]
   return evaluateSecrets(secrets, ctx.now())

@@ -141,6 +141,16 @@ describe('certificate expiry reports', () => {
     expect(await checkSecrets(ops.ctx)).toEqual([])
   })
 
+  it('a stored secret whose owner switched to a certificate is never sent, so its expiry is not reported', async () => {
+    const { ops } = await withCertificate('profile')
+    const expiring = await ops.store.profiles.create(
+      profileInput({ name: 'Secret expiring', secretExpiresAt: new Date(ops.clock.now() + 5 * DAY) }),
+    )
+    expect((await checkSecrets(ops.ctx)).map((f) => [f.name, f.level])).toEqual([['Secret expiring', 'error']])
+    await ops.store.credentials.setMethod({ kind: 'profile', id: expiring.id }, 'private_key_jwt')
+    expect(await checkSecrets(ops.ctx)).toEqual([])
+  })
+
   it("an admin-managed login provider's certificate is reported under its label, by the daily check and the CLI", async () => {
     const url = sqliteUrl()
     const ops = await opsContext(url, TEST_KEYS)
