@@ -141,9 +141,9 @@ export class PasswordLogin {
           err ? reject(err) : u ? resolve(u as AuthdockUser) : reject(invalid()),
         )(req, res, next)
       })
-      await logIn(req, user as Express.User)
+      await logIn(req, res, user, { providerId: null, logger: this.ctx.logger })
       await recordSuccess(this.ctx, { providerId: null, userId: userIdOf(user), method: 'password' })
-      req.session.save((err) => (err ? next(err) : res.redirect(303, returnTo ?? this.ctx.config.paths.afterLogin)))
+      res.redirect(303, returnTo ?? this.ctx.config.paths.afterLogin)
     } catch (err) {
       if (!isAuthdockError(err)) return next(err)
       const extra = err as AuthdockError & { auditReason?: string; actor?: string | null }

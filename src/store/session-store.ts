@@ -80,7 +80,7 @@ export class StoreSessionStore extends session.Store {
       if (!record) return null
       const data = JSON.parse(record.data) as SessionData
       // The stored expiry is the session's own: a cookie sent after a change carries it, not a later one.
-      if (data.cookie) data.cookie.expires = record.expiresAt
+      if (data.cookie) data.cookie.expires = new Date(record.expiresAt)
       return data
     }, callback)
   }

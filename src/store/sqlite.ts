@@ -36,8 +36,10 @@ export async function openSqliteStore(file: string, keys: Keyring, now: () => nu
     await db.close()
     throw error
   }
+  const dataVersion = raw.prepare('PRAGMA data_version').pluck()
   return buildStore({
     kind: 'sqlite',
+    changeVersion: () => dataVersion.get() as number,
     db,
     keys,
     now,
