@@ -30,13 +30,7 @@ import { createClient } from 'redis'
 
 export const REDIS_URL = 'redis://127.0.0.1:6379'
 export type Variant =
-  | 'bare'
-  | 'passport'
-  | 'passport-untouched'
-  | 'passport-memory'
-  | 'eoc'
-  | 'authdock'
-  | 'authdock-sqlite'
+  'bare' | 'passport' | 'passport-untouched' | 'passport-memory' | 'eoc' | 'authdock' | 'authdock-sqlite'
 export type LoginKind = 'none' | 'get-login' | 'oidc' | 'password'
 export interface ReadyMessage {
   ready: string

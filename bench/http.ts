@@ -185,9 +185,7 @@ try {
     const perRound = rates.get(a)!.map((x, i) => x / rates.get(b)![i])
     const value = rate(a) / rate(b)
     const verdict = target === undefined ? '' : ` (target ≥ ${target}: ${value >= target ? 'met' : 'NOT met'})`
-    console.log(
-      `${label}: ${value.toFixed(2)}${verdict}; per round ${perRound.map((r) => r.toFixed(2)).join(', ')}`,
-    )
+    console.log(`${label}: ${value.toFixed(2)}${verdict}; per round ${perRound.map((r) => r.toFixed(2)).join(', ')}`)
   }
   console.log('')
   ratio('authdock-sqlite', 'passport-memory', '(f) authdock SQLite / (e) MemoryStore + passport', 1.2)

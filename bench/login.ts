@@ -27,7 +27,7 @@ import { createAuthdock, type Authdock } from '../src/authdock.js'
 import { storeOf } from '../src/internal.js'
 import { BrowserClient } from '../test/fixtures/browser-client.js'
 
-const LOGINS = 1_000
+const LOGINS = Number(process.env.BENCH_LOGINS ?? 1_000)
 const ROUNDS = 5
 const WARMUP = 50
 const BLOCK = 10

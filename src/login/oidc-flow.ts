@@ -11,7 +11,7 @@ import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { identify, type Identified } from './identify.js'
 import { mapOidcError } from './oidc-errors.js'
-import { recordFailure, recordSuccess, redirectToRetry } from './outcome.js'
+import { recordFailure, recordSuccessAfterAnswer, redirectToRetry } from './outcome.js'
 import type { Providers } from './providers.js'
 import { rememberDevice } from './device.js'
 import { bindLogin, checkLoginBinding } from './provider-changes.js'
@@ -165,7 +165,11 @@ export class OidcFlow {
         sub: verified.sub,
       })
     }
-    await recordSuccess(this.ctx, { providerId: provider.id, userId: userIdOf(verified.user), method: 'oidc' })
+    recordSuccessAfterAnswer(this.ctx, res, {
+      providerId: provider.id,
+      userId: userIdOf(verified.user),
+      method: 'oidc',
+    })
     // Checked again on the way out: a session written by an older version may hold any value.
     const target = safeReturnTo(returnTo) ?? this.ctx.config.paths.afterLogin
     res.redirect(303, target)

@@ -6,6 +6,7 @@ import type { Request, Response } from 'express'
 import session, { type SessionData } from 'express-session'
 import type { Logger } from '../config.js'
 import { AuthdockError } from '../errors.js'
+import { afterAnswer } from './outcome.js'
 import type { UserId } from './user-id.js'
 
 /** A login in progress: read before logIn replaces the session. */
@@ -108,17 +109,12 @@ function contentOf(value: object): string {
 }
 
 function destroyAfterAnswer(res: Response, store: session.Store, sid: string, logger: Logger): void {
-  let done = false
-  const destroy = () => {
-    if (done) return
-    done = true
+  afterAnswer(res, () =>
     store.destroy(sid, (err?: unknown) => {
       // The old session holds no user; if it lingers it ends at its own expiry.
       if (err) logger.warn({ err: String(err) }, 'authdock: the session before the login could not be destroyed')
-    })
-  }
-  res.once('finish', destroy)
-  res.once('close', destroy)
+    }),
+  )
 }
 
 export function requireSession(req: Request): void {
