@@ -6,8 +6,10 @@
  * changed or destroyed elsewhere is seen from the next turn on.
  *
  * This connection's own writes do not move the version: set and destroy drop the session from the
- * cache when they are issued, and a read started before a write (or before the cache was emptied)
- * does not fill it, so a read never brings back what a later write replaced.
+ * cache when they are issued (a set puts it back with what it wrote once it is written, unless
+ * another write came in between), and a read started before a write (or before the cache was
+ * emptied) does not fill it, so a read never brings back what a later write replaced. A session
+ * just written (a login, a change) is thus read from memory on the next request too.
  */
 import type { SessionRecord, Store } from './types.js'
 
@@ -26,6 +28,10 @@ export function cachedSessions(sessions: Sessions, version: () => number, now: (
   const empty = () => {
     cache.clear()
     epoch++
+  }
+  const remember = (sid: string, record: SessionRecord) => {
+    if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!)
+    cache.set(sid, record)
   }
   /** False when the version cannot be read (closed database): then every call goes to the store. */
   const current = (): boolean => {
@@ -55,16 +61,16 @@ export function cachedSessions(sessions: Sessions, version: () => number, now: (
       }
       const started = epoch
       const record = await sessions.get(sid)
-      if (record && epoch === started) {
-        if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value!)
-        cache.set(sid, record)
-      }
+      if (record && epoch === started) remember(sid, record)
       return record
     },
-    set(sid, data, expiresAt) {
+    async set(sid, data, expiresAt) {
       cache.delete(sid)
-      epoch++
-      return sessions.set(sid, data, expiresAt)
+      const mine = ++epoch
+      const stored = await sessions.set(sid, data, expiresAt)
+      // Nothing else was written or emptied meanwhile: the row holds what was just written.
+      if (epoch === mine) remember(sid, { data, expiresAt: stored })
+      return stored
     },
     destroy(sid) {
       cache.delete(sid)

@@ -87,7 +87,9 @@ export class StoreSessionStore extends session.Store {
 
   /** Saves a changed session; the expiry is set when the session is first saved and kept after. */
   override set(sid: string, data: SessionData, callback?: Callback): void {
-    void this.#settle(() => this.#store.sessions.set(sid, JSON.stringify(data), this.#expiry(data)), callback)
+    void this.#settle(async () => {
+      await this.#store.sessions.set(sid, JSON.stringify(data), this.#expiry(data))
+    }, callback)
   }
 
   override destroy(sid: string, callback?: Callback): void {
