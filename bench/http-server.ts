@@ -10,9 +10,11 @@
  * - passport: express-session + connect-redis (defaults: GET + EXPIRE per request) + passport
  *   0.7 with a Map lookup in deserializeUser; GET /login logs in.
  * - passport-untouched: the same with connect-redis `disableTouch` (one round trip, as authdock).
+ * - passport-memory: the same with express-session's own MemoryStore (no store round trip at all).
  * - eoc: express-openid-connect's requiresAuth() with its default cookie session (encrypted, rolling);
  *   a real oidc-provider (test/fixtures) in this process for the login.
  * - authdock: createAuthdock with session.redis, password login, dock.requireLogin.
+ * - authdock-sqlite: the same with the embedded default: sessions in the SQLite store.
  */
 import http from 'node:http'
 import { randomBytes } from 'node:crypto'
@@ -27,7 +29,8 @@ import { RedisStore } from 'connect-redis'
 import { createClient } from 'redis'
 
 export const REDIS_URL = 'redis://127.0.0.1:6379'
-export type Variant = 'bare' | 'passport' | 'passport-untouched' | 'eoc' | 'authdock'
+export type Variant =
+  'bare' | 'passport' | 'passport-untouched' | 'passport-memory' | 'eoc' | 'authdock' | 'authdock-sqlite'
 export type LoginKind = 'none' | 'get-login' | 'oidc' | 'password'
 export interface ReadyMessage {
   ready: string
@@ -73,15 +76,18 @@ async function build(): Promise<{ app: Express; login: LoginKind }> {
       return { app, login: 'none' }
 
     case 'passport':
-    case 'passport-untouched': {
-      const client = await redisClient()
+    case 'passport-untouched':
+    case 'passport-memory': {
       const passport = new Passport()
       passport.serializeUser((user, done) => done(null, (user as BenchUser).id))
       passport.deserializeUser((id: string, done) => done(null, USERS.get(id) ?? false))
       const disableTouch = variant === 'passport-untouched'
       app.use(
         session({
-          store: new RedisStore({ client, prefix, disableTouch }),
+          store:
+            variant === 'passport-memory'
+              ? new session.MemoryStore()
+              : new RedisStore({ client: await redisClient(), prefix, disableTouch }),
           secret: randomBytes(24).toString('hex'),
           resave: false,
           saveUninitialized: false,
@@ -142,16 +148,20 @@ async function build(): Promise<{ app: Express; login: LoginKind }> {
       return { app, login: 'oidc' }
     }
 
-    case 'authdock': {
+    case 'authdock':
+    case 'authdock-sqlite': {
       const { createAuthdock } = await import('../src/authdock.js')
-      const client = await redisClient()
+      const client = variant === 'authdock' ? await redisClient() : undefined
       const dir = mkdtempSync(join(tmpdir(), 'authdock-bench-http-'))
       cleanup.push(() => rmSync(dir, { recursive: true, force: true }))
       const dock = await createAuthdock({
         baseUrl: url,
         database: `sqlite:${join(dir, 'authdock.db')}`,
         encryptionKey: randomBytes(32).toString('base64'),
-        session: { secret: randomBytes(24).toString('hex'), redis: client, redisPrefix: prefix },
+        session: {
+          secret: randomBytes(24).toString('hex'),
+          ...(client ? { redis: client, redisPrefix: prefix } : {}),
+        },
         users: {
           findByClaim: () => null,
           findByUsername: ({ username }) => (username === ALICE.username ? ALICE : null),
@@ -168,7 +178,7 @@ async function build(): Promise<{ app: Express; login: LoginKind }> {
       return { app, login: 'password' }
     }
     default:
-      throw new Error(`unknown variant "${String(variant)}" (bare, passport, passport-untouched, eoc, authdock)`)
+      throw new Error(`unknown variant "${String(variant)}"`)
   }
 }
 

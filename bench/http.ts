@@ -1,15 +1,18 @@
 /**
- * Protected-route benchmark: requests per second on GET /me with a logged-in session, for five
+ * Protected-route benchmark: requests per second on GET /me with a logged-in session, for seven
  * servers measured in the same run (absolute figures swing ±25 % on a shared machine; ratios hold):
- * bare Express 5; express-session + connect-redis + passport, as configured by default and with
- * connect-redis's touch disabled; express-openid-connect's requiresAuth(); authdock with Redis
- * sessions. Each server runs in its own child process (bench/http-server.ts); autocannon generates
- * the load from this one, on loopback.
+ * bare Express 5; express-session + passport on connect-redis (as configured by default and with
+ * connect-redis's touch disabled) and on express-session's MemoryStore; express-openid-connect's
+ * requiresAuth(); authdock with Redis sessions and with its embedded default (SQLite). Each server
+ * runs in its own child process (bench/http-server.ts); autocannon generates the load from this
+ * one, on loopback.
  *
  * Run: `npm run bench -- http`. BENCH_SECONDS (default 6), BENCH_ROUNDS (5), BENCH_CONNECTIONS
  * (50) change the run; each round measures every variant once, in a random order, and the median
  * round counts. Every response must be a 2xx: a run with errors says so and fails. Next to req/s it
- * prints each server's own CPU time per request (Redis's not included).
+ * prints each server's own CPU time per request (Redis's not included). BENCH_VARIANTS (ids, comma
+ * separated) measures some only; BENCH_SERVER_ARGS adds node flags to the servers (e.g.
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`).
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -40,13 +43,18 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const WARMUP_SECONDS = 3
-const VARIANTS: Array<{ id: Variant; label: string }> = [
+const ALL_VARIANTS: Array<{ id: Variant; label: string }> = [
   { id: 'bare', label: '(a) bare Express 5 route' },
   { id: 'passport', label: '(b) express-session + connect-redis + passport' },
   { id: 'passport-untouched', label: "(b') the same, connect-redis disableTouch" },
+  { id: 'passport-memory', label: '(e) express-session MemoryStore + passport' },
   { id: 'eoc', label: '(c) express-openid-connect requiresAuth()' },
   { id: 'authdock', label: '(d) authdock, Redis sessions, requireLogin' },
+  { id: 'authdock-sqlite', label: '(f) authdock, embedded default (SQLite sessions), requireLogin' },
 ]
+const only = process.env.BENCH_VARIANTS?.split(',').map((v) => v.trim())
+const VARIANTS = only ? ALL_VARIANTS.filter((v) => only.includes(v.id)) : ALL_VARIANTS
+const SERVER_ARGS = process.env.BENCH_SERVER_ARGS?.split(' ').filter(Boolean) ?? []
 
 const here = dirname(fileURLToPath(import.meta.url))
 
@@ -59,7 +67,7 @@ interface Running {
 
 async function start(id: Variant): Promise<Running> {
   const child = fork(join(here, 'http-server.ts'), [id], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...SERVER_ARGS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   })
   const ready = await new Promise<ReadyMessage>((resolve, reject) => {
@@ -160,7 +168,7 @@ try {
     }
     console.log(`round ${round + 1}: ${line.join(', ')} req/s`)
   }
-  const rate = (id: Variant) => median(rates.get(id)!)
+  const rate = (id: Variant) => median(rates.get(id) ?? [])
   const bare = rate('bare')
   console.log(
     '\n| variant | req/s (median) | × bare | server CPU per request | p99 latency |\n| --- | ---: | ---: | ---: | ---: |',
@@ -168,14 +176,22 @@ try {
   for (const v of VARIANTS) {
     const cpu = median(cpuPerRequest.get(v.id)!)
     console.log(
-      `| ${v.label} | ${Math.round(rate(v.id)).toLocaleString('en')} | ${(rate(v.id) / bare).toFixed(2)} | ${Math.round(cpu)} µs | ${median(p99.get(v.id)!)} ms |`,
+      `| ${v.label} | ${Math.round(rate(v.id)).toLocaleString('en')} | ${bare ? (rate(v.id) / bare).toFixed(2) : '–'} | ${Math.round(cpu)} µs | ${median(p99.get(v.id)!)} ms |`,
     )
   }
-  const vsPassport = rate('authdock') / rate('passport')
-  const vsEoc = rate('authdock') / rate('eoc')
-  console.log(`\nauthdock / (b) passport + connect-redis: ${vsPassport.toFixed(2)} (target ≥ 1.0)`)
-  console.log(`authdock / (c) express-openid-connect:   ${vsEoc.toFixed(2)} (target ≥ 1.6)`)
-  console.log(`authdock / (b') the same Redis work:     ${(rate('authdock') / rate('passport-untouched')).toFixed(2)}`)
+  // Each ratio also per round (the same round measured both), so one lucky round cannot carry it.
+  const ratio = (a: Variant, b: Variant, label: string, target?: number) => {
+    if (!rates.get(a) || !rates.get(b)) return
+    const perRound = rates.get(a)!.map((x, i) => x / rates.get(b)![i])
+    const value = rate(a) / rate(b)
+    const verdict = target === undefined ? '' : ` (target ≥ ${target}: ${value >= target ? 'met' : 'NOT met'})`
+    console.log(`${label}: ${value.toFixed(2)}${verdict}; per round ${perRound.map((r) => r.toFixed(2)).join(', ')}`)
+  }
+  console.log('')
+  ratio('authdock-sqlite', 'passport-memory', '(f) authdock SQLite / (e) MemoryStore + passport', 1.2)
+  ratio('authdock', 'passport', '(d) authdock Redis / (b) connect-redis + passport', 1.5)
+  ratio('authdock', 'eoc', '(d) authdock Redis / (c) express-openid-connect', 1.6)
+  ratio('authdock', 'passport-untouched', "(d) authdock Redis / (b') the same Redis work")
   if (failed) console.error('\nsome answers were not 2xx: the figures above are not valid')
 } finally {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.child.once('exit', resolve).send('stop'))))

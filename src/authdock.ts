@@ -15,6 +15,7 @@ import { errorHandler } from './http/error-handler.js'
 import { rememberLanguage } from './http/language.js'
 import { createSession, loadRedisStore } from './http/session.js'
 import { createLogin } from './login/index.js'
+import { createSessionUser } from './login/session-user.js'
 import type { LoginModule } from './login/types.js'
 import { createTokenProvider } from './tokens/index.js'
 import type { TokenProvider } from './tokens/types.js'
@@ -129,7 +130,8 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const profiles = createProfiles(ctx, tokens)
   const loginProviders = createLoginProviderAdmin(ctx, credentials.service)
   // The readiness detail is for admins: its guard needs the session's user, which probes skip.
-  const operations = await createOperations(ctx, { identify: [sessionMiddleware, passport.session()] })
+  const sessionUser = createSessionUser(ctx)
+  const operations = await createOperations(ctx, { identify: [sessionMiddleware, sessionUser] })
 
   const router = express.Router()
   // Health first: a probe needs no session.
@@ -138,9 +140,9 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(config.paths.jwks, credentials.jwksRouter)
   router.use(sessionMiddleware)
   router.use(rememberLanguage)
-  // passport.session() alone: since passport 0.5.1 it adds req.login/logout itself, and
-  // initialize() only added a shim for strategies written for passport 0.4, at a cost per request.
-  router.use(passport.session())
+  // req.user from the session (session-user.ts): what passport.session() did, without its cost per
+  // request. passport itself runs only inside the login routes (its strategies, `session: false`).
+  router.use(sessionUser)
   router.use(login.silentLogin)
   router.use(config.paths.auth, login.router)
   router.get(`${config.paths.adminApi}/well-known`, requireAdmin(config), wellKnownHandler(ctx, login.testWellKnown))

@@ -17,8 +17,9 @@
  * cookie still pass (public pages need no store). When node-redis has reconnected, requests work
  * again by themselves. Nothing is cached in the process: a logout is seen at once by every instance.
  *
- * The middleware also switches `req` and `res` to dictionary properties before express-session and
- * passport add theirs (see dictionaryProperties): the largest per-request cost it removes.
+ * On Node 20 the middleware also switches `req` and `res` to dictionary properties before
+ * express-session and passport add theirs (see dictionaryProperties): there the largest
+ * per-request cost it removes.
  */
 import type { Request, RequestHandler } from 'express'
 import session from 'express-session'
@@ -134,13 +135,18 @@ const second = Symbol('authdock.second')
  * logIn, logout, logOut, isAuthenticated, isUnauthenticated, _sessionManager, user). Deleting a
  * property that is not the last one added switches an object to dictionary properties, where an
  * added property is a hash insert; reads stay cheap. Both helper properties are gone afterwards.
- * Measured with bench/http.ts (docs/benchmarks.md): authdock / express-session + connect-redis +
- * passport went from 0.97 to 1.47 with this alone.
+ * Measured with bench/http.ts (docs/benchmarks.md): on Node 20 authdock / express-session +
+ * connect-redis + passport went from 0.97 to 1.47 with this alone. On Node 24 (V8 13.6) added
+ * properties are cheap and dictionary-mode objects cost more than they save (the Redis variant ran
+ * at about a third of its speed with it), so it is done only where it was measured to pay: V8 11.
  */
 function dictionaryProperties(req: object, res: object): void {
+  if (!DICTIONARY_PAYS) return
   toDictionary(req as Record<symbol, unknown>)
   toDictionary(res as Record<symbol, unknown>)
 }
+
+const DICTIONARY_PAYS = Number(process.versions.v8.split('.')[0]) <= 11
 
 function toDictionary(o: Record<symbol, unknown>): void {
   o[first] = true

@@ -11,13 +11,12 @@ import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { identify, type Identified } from './identify.js'
 import { mapOidcError } from './oidc-errors.js'
-import { recordFailure, recordSuccess, redirectToRetry } from './outcome.js'
+import { recordFailure, recordSuccessAfterAnswer, redirectToRetry } from './outcome.js'
 import type { Providers } from './providers.js'
 import { rememberDevice } from './device.js'
 import { bindLogin, checkLoginBinding } from './provider-changes.js'
 import { logIn, strategySessionKey } from './session-data.js'
 import { userIdOf } from './user-id.js'
-import { loginProviderOf } from './serialize.js'
 import { safeReturnTo } from './return-to.js'
 import { explainLoginError } from '../credentials/login-auth.js'
 
@@ -78,7 +77,7 @@ export class OidcFlow {
 
   /** GET <auth>/callback[/<provider>]. */
   async callback(req: Request, res: Response, next: NextFunction, provider: ProviderConfig): Promise<void> {
-    // Read the pending login now: passport regenerates the session at req.login.
+    // Read the pending login now: logIn replaces the session.
     const pending = req.session.authdockLogin
     if (pending?.providerId === provider.id) delete req.session.authdockLogin
     const returnTo = pending?.providerId === provider.id ? pending.returnTo : undefined
@@ -153,9 +152,11 @@ export class OidcFlow {
     verified: VerifiedLogin,
     returnTo: string | undefined,
   ): Promise<void> {
-    loginProviderOf.set(req, provider.id)
-    await logIn(req, verified.user as Express.User)
-    req.session.authdockOidc = { providerId: provider.id, idToken: verified.idToken }
+    await logIn(req, res, verified.user, {
+      providerId: provider.id,
+      oidc: { providerId: provider.id, idToken: verified.idToken },
+      logger: this.ctx.logger,
+    })
     if (verified.refreshToken && provider.silentLogin) {
       await rememberDevice(this.ctx, req, res, {
         providerId: provider.id,
@@ -164,10 +165,14 @@ export class OidcFlow {
         sub: verified.sub,
       })
     }
-    await recordSuccess(this.ctx, { providerId: provider.id, userId: userIdOf(verified.user), method: 'oidc' })
+    recordSuccessAfterAnswer(this.ctx, res, {
+      providerId: provider.id,
+      userId: userIdOf(verified.user),
+      method: 'oidc',
+    })
     // Checked again on the way out: a session written by an older version may hold any value.
     const target = safeReturnTo(returnTo) ?? this.ctx.config.paths.afterLogin
-    req.session.save((err) => (err ? res.status(500).end() : res.redirect(303, target)))
+    res.redirect(303, target)
   }
 }
 

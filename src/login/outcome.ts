@@ -35,12 +35,42 @@ export interface LoginFailedEvent {
 }
 
 export async function recordSuccess(ctx: DockContext, event: LoginSucceededEvent): Promise<void> {
-  await ctx.store.audit.add({
+  await ctx.store.audit.add(successEntry(event))
+  ctx.events.emit('login.succeeded', event)
+}
+
+/**
+ * The same for a login whose answer is a redirect: the event now, the audit entry once the answer
+ * is sent, so the browser does not wait for that write (the login is done either way). A failing
+ * write is logged.
+ */
+export function recordSuccessAfterAnswer(ctx: DockContext, res: Response, event: LoginSucceededEvent): void {
+  ctx.events.emit('login.succeeded', event)
+  afterAnswer(res, () =>
+    ctx.store.audit
+      .add(successEntry(event))
+      .catch((err: unknown) => ctx.logger.error({ err: String(err) }, 'authdock could not write the audit entry')),
+  )
+}
+
+function successEntry(event: LoginSucceededEvent) {
+  return {
     kind: 'login.succeeded',
     actor: event.userId,
     details: { providerId: event.providerId, method: event.method },
-  })
-  ctx.events.emit('login.succeeded', event)
+  }
+}
+
+/** Runs `work` once the response is finished (or its connection closed), exactly once. */
+export function afterAnswer(res: Response, work: () => unknown): void {
+  let done = false
+  const run = () => {
+    if (done) return
+    done = true
+    work()
+  }
+  res.once('finish', run)
+  res.once('close', run)
 }
 
 /**

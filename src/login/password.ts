@@ -13,7 +13,7 @@ import type { AuthdockUser } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { TypicalDuration } from './check-duration.js'
-import { recordFailure, recordSuccess } from './outcome.js'
+import { recordFailure, recordSuccessAfterAnswer } from './outcome.js'
 import { PasswordThrottle } from './password-throttle.js'
 import { logIn } from './session-data.js'
 import { checkedUser, userIdOf } from './user-id.js'
@@ -141,9 +141,9 @@ export class PasswordLogin {
           err ? reject(err) : u ? resolve(u as AuthdockUser) : reject(invalid()),
         )(req, res, next)
       })
-      await logIn(req, user as Express.User)
-      await recordSuccess(this.ctx, { providerId: null, userId: userIdOf(user), method: 'password' })
-      req.session.save((err) => (err ? next(err) : res.redirect(303, returnTo ?? this.ctx.config.paths.afterLogin)))
+      await logIn(req, res, user, { providerId: null, logger: this.ctx.logger })
+      recordSuccessAfterAnswer(this.ctx, res, { providerId: null, userId: userIdOf(user), method: 'password' })
+      res.redirect(303, returnTo ?? this.ctx.config.paths.afterLogin)
     } catch (err) {
       if (!isAuthdockError(err)) return next(err)
       const extra = err as AuthdockError & { auditReason?: string; actor?: string | null }

@@ -3,27 +3,19 @@
  * logins); each request re-reads the user through the host's findById, so a deleted or changed
  * user takes effect at once.
  */
-import type { Request } from 'express'
 import type { PassportInstance } from './passport-instance.js'
 import type { AuthdockUser } from '../config.js'
 import type { DockContext } from '../context.js'
-import { checkedUser, isUserId, type UserId } from './user-id.js'
+import type { SessionUser } from './session-data.js'
+import { checkedUser, isUserId } from './user-id.js'
 
-export interface SerializedUser {
-  /** As the host gave it: a number stays a number, so findById gets back what the host knows. */
-  id: UserId
-  providerId: string | null
-}
-
-/**
- * The provider of the login in progress on this request. passport serializes after regenerating
- * the session, so the session cannot carry it; the request object can.
- */
-export const loginProviderOf: WeakMap<Request, string> = new WeakMap<Request, string>()
+/** What the session holds of the user (written by session-data.ts logIn). */
+export type SerializedUser = SessionUser
 
 export function installSerializers(ctx: DockContext, passport: PassportInstance): void {
-  passport.serializeUser<SerializedUser, Request>((req, user, done) => {
-    done(null, { id: (user as AuthdockUser).id, providerId: loginProviderOf.get(req) ?? null })
+  // authdock logs in through logIn (one session write); this serves a host that calls req.login itself.
+  passport.serializeUser<SerializedUser>((user, done) => {
+    done(null, { id: (user as AuthdockUser).id, providerId: null })
   })
   passport.deserializeUser<SerializedUser>((stored, done) => {
     if (!stored || !isUserId(stored.id)) return done(null, false)

@@ -2,10 +2,14 @@
  * What the login keeps in the session, in one place. express-session's SessionData is augmented so
  * every read and write is typed.
  */
-import type { Request } from 'express'
+import type { Request, Response } from 'express'
+import session, { type SessionData } from 'express-session'
+import type { Logger } from '../config.js'
 import { AuthdockError } from '../errors.js'
+import { afterAnswer } from './outcome.js'
+import type { UserId } from './user-id.js'
 
-/** A login in progress: read before passport regenerates the session at `req.login`. */
+/** A login in progress: read before logIn replaces the session. */
 export interface PendingLogin {
   providerId: string
   returnTo?: string
@@ -43,9 +47,74 @@ export function strategySessionKey(providerId: string): string {
   return `authdock.oidc.${providerId}`
 }
 
-/** passport 0.7's req.login as a promise (it regenerates the session: read what you need first). */
-export function logIn(req: Request, user: Express.User): Promise<void> {
-  return new Promise((resolve, reject) => req.login(user, (err?: unknown) => (err ? reject(err) : resolve())))
+/** What passport's session strategy (`passport.session()`) reads back on every request: see serialize.ts. */
+export interface SessionUser {
+  /** As the host gave it: a number stays a number, so findById gets back what the host knows. */
+  id: UserId
+  providerId: string | null
+}
+
+/**
+ * Log `user` in: a new session with a new id, written once, before the answer that carries its
+ * cookie. An id that existed before the login (one an attacker may have planted: session fixation)
+ * is worth nothing after it; the old session is destroyed once the answer is sent, where its store
+ * round trip delays no one. Nothing of the old session is carried over (as passport 0.7's
+ * `req.login`, which this replaces: it regenerated, saved, and express-session saved again at the
+ * end of the request, three writes and a delete before the redirect).
+ *
+ * Changes made to the session later in the same request are still saved by express-session at the
+ * end of it; an unchanged one is not written a second time.
+ */
+export async function logIn(
+  req: Request,
+  res: Response,
+  user: { id: UserId },
+  fields: { providerId: string | null; oidc?: OidcSessionInfo; logger: Logger },
+): Promise<void> {
+  const store = req.sessionStore
+  const previous = req.sessionID
+  if (previous) destroyAfterAnswer(res, store, previous, fields.logger)
+  store.generate(req)
+  const fresh = req.session as session.Session & SessionData & { passport?: { user: SessionUser } }
+  fresh.passport = { user: { id: user.id, providerId: fields.providerId } }
+  if (fields.oidc) fresh.authdockOidc = fields.oidc
+  req.user = user as Express.User
+  let written = contentOf(fresh)
+  // express-session saves at the end of a request whose session id changed, whatever it holds:
+  // the save below already wrote this content, so the end-of-request save only writes a change.
+  Object.defineProperty(fresh, 'save', {
+    configurable: true,
+    enumerable: false,
+    writable: true,
+    value(this: session.Session, callback?: (err?: unknown) => void) {
+      const content = contentOf(this)
+      if (content === written) {
+        callback?.()
+        return this
+      }
+      written = content
+      return session.Session.prototype.save.call(this, callback)
+    },
+  })
+  await new Promise<void>((resolve, reject) =>
+    session.Session.prototype.save.call(fresh, (err?: unknown) => (err ? reject(err) : resolve())),
+  )
+}
+
+/** The session as express-session compares it (everything but the cookie). */
+function contentOf(value: object): string {
+  return JSON.stringify(value, function (this: unknown, key, val: unknown) {
+    return this === value && key === 'cookie' ? undefined : val
+  })
+}
+
+function destroyAfterAnswer(res: Response, store: session.Store, sid: string, logger: Logger): void {
+  afterAnswer(res, () =>
+    store.destroy(sid, (err?: unknown) => {
+      // The old session holds no user; if it lingers it ends at its own expiry.
+      if (err) logger.warn({ err: String(err) }, 'authdock: the session before the login could not be destroyed')
+    }),
+  )
 }
 
 export function requireSession(req: Request): void {

@@ -28,7 +28,6 @@ import { mapOidcError } from './oidc-errors.js'
 import { recordFailure, recordSuccess } from './outcome.js'
 import type { Providers } from './providers.js'
 import { logIn } from './session-data.js'
-import { loginProviderOf } from './serialize.js'
 import { userIdOf } from './user-id.js'
 import { explainLoginError } from '../credentials/login-auth.js'
 
@@ -162,9 +161,11 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
           return next()
         }
         setDeviceCookie(ctx, res, restored.deviceId, restored.expiresAt)
-        loginProviderOf.set(req, restored.providerId)
-        await logIn(req, restored.user as Express.User)
-        req.session.authdockOidc = { providerId: restored.providerId, idToken: restored.idToken }
+        await logIn(req, res, restored.user, {
+          providerId: restored.providerId,
+          oidc: { providerId: restored.providerId, idToken: restored.idToken },
+          logger: ctx.logger,
+        })
         await recordSuccess(ctx, { providerId: restored.providerId, userId: userIdOf(restored.user), method: 'silent' })
         next()
       })

@@ -10,6 +10,7 @@ import { loginTokensRepo } from './repos/login-tokens.js'
 import { profilesRepo } from './repos/profiles.js'
 import { reencryptAll } from './repos/reencrypt.js'
 import { sessionsRepo } from './repos/sessions.js'
+import { cachedSessions } from './session-cache.js'
 import { tokenIo, tokensRepo, type TokenIo } from './repos/tokens.js'
 import type { Store } from './types.js'
 
@@ -24,6 +25,11 @@ export interface AdapterParts {
   refreshLock(io: TokenIo): Store['tokens']['withRefreshLock']
   /** rate-limiter-flexible on the adapter's connection (attempt counters). */
   attempts: AttemptsBackend
+  /**
+   * A number that moves when another connection commits (SQLite's data_version): sessions are then
+   * served from memory while it stands still (session-cache.ts). Absent: every read queries.
+   */
+  changeVersion?: () => number
 }
 
 export function buildStore(parts: AdapterParts): Store {
@@ -40,7 +46,9 @@ export function buildStore(parts: AdapterParts): Store {
     loginProviders: loginProvidersRepo(db, keys, now),
     tokens: tokensRepo(db, io, parts.refreshLock(io)),
     loginTokens: loginTokensRepo(db, keys, now),
-    sessions: sessionsRepo(db, now),
+    sessions: parts.changeVersion
+      ? cachedSessions(sessionsRepo(db, now), parts.changeVersion, now)
+      : sessionsRepo(db, now),
     audit: auditRepo(db, now),
     leases: leasesRepo(db, now),
     attempts: attemptsRepo(db, parts.attempts),

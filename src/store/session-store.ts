@@ -80,14 +80,16 @@ export class StoreSessionStore extends session.Store {
       if (!record) return null
       const data = JSON.parse(record.data) as SessionData
       // The stored expiry is the session's own: a cookie sent after a change carries it, not a later one.
-      if (data.cookie) data.cookie.expires = record.expiresAt
+      if (data.cookie) data.cookie.expires = new Date(record.expiresAt)
       return data
     }, callback)
   }
 
   /** Saves a changed session; the expiry is set when the session is first saved and kept after. */
   override set(sid: string, data: SessionData, callback?: Callback): void {
-    void this.#settle(() => this.#store.sessions.set(sid, JSON.stringify(data), this.#expiry(data)), callback)
+    void this.#settle(async () => {
+      await this.#store.sessions.set(sid, JSON.stringify(data), this.#expiry(data))
+    }, callback)
   }
 
   override destroy(sid: string, callback?: Callback): void {

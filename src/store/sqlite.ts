@@ -31,8 +31,10 @@ export async function openSqliteStore(file: string, keys: Keyring, now: () => nu
   }
   const db = new SqliteDb(raw, path)
   await migrateOrClose(db, sqliteMigrations, { now, close: () => db.close() })
+  const dataVersion = raw.prepare('PRAGMA data_version').pluck()
   return buildStore({
     kind: 'sqlite',
+    changeVersion: () => dataVersion.get() as number,
     db,
     keys,
     now,

@@ -362,8 +362,11 @@ export interface Store {
 
   sessions: {
     get(sid: string): Promise<SessionRecord | null>
-    /** `expiresAt` applies to a new session; an existing one keeps its expiry (absolute lifetime). */
-    set(sid: string, data: string, expiresAt: Date): Promise<void>
+    /**
+     * `expiresAt` applies to a new session; an existing one keeps its expiry (absolute lifetime).
+     * Resolves to the expiry the stored session has.
+     */
+    set(sid: string, data: string, expiresAt: Date): Promise<Date>
     destroy(sid: string): Promise<void>
     pruneExpired(): Promise<number>
   }

@@ -11,11 +11,13 @@ export function sessionsRepo(db: Db, now: () => number): Store['sessions'] {
     },
     async set(sid, data, expiresAt) {
       // An existing session keeps its expiry: saving a change must not extend it.
-      await db.run(
+      const row = await db.get(
         `INSERT INTO sessions (sid, data, expires_at) VALUES (?, ?, ?)
-         ON CONFLICT (sid) DO UPDATE SET data = excluded.data`,
+         ON CONFLICT (sid) DO UPDATE SET data = excluded.data
+         RETURNING expires_at`,
         [sid, data, expiresAt.getTime()],
       )
+      return (toDate(row?.expires_at) as Date | null) ?? expiresAt
     },
     async destroy(sid) {
       await db.run('DELETE FROM sessions WHERE sid = ?', [sid])
