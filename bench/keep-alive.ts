@@ -9,7 +9,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { loadavg } from 'node:os'
 import { createTokenProvider } from '../src/tokens/index.js'
-import { makeContext } from '../test/tokens/helpers.js'
+import { makeContext, seedAuthorizedMailboxes } from '../test/tokens/helpers.js'
 
 const SIZES = (process.env.SCALE_SIZES ?? '100,1000,5000').split(',').map(Number)
 const DAY = 86_400_000
@@ -55,28 +55,7 @@ async function measure(n: number) {
     },
   })
   try {
-    for (let i = 0; i < n; i++) {
-      const profile = await t.store.profiles.create({
-        name: `Mailbox ${String(i).padStart(5, '0')}`,
-        grantType: 'authorization_code',
-        authorizationUrl: 'http://127.0.0.1:1/auth',
-        tokenUrl: endpoint.url,
-        redirectUrl: 'http://127.0.0.1:3000/cb',
-        clientId: 'keep-alive-client',
-        clientSecret: 'keep-alive-secret',
-        scope: 'offline_access mail',
-        valid: true,
-        secretExpiresAt: null,
-        proxy: null,
-        preset: null,
-        tenantId: null,
-      })
-      await t.store.tokens.save(profile.id, {
-        refreshToken: `initial-${i}`,
-        status: 'ok',
-        authorizedAt: new Date(t.clock.now()),
-      })
-    }
+    await seedAuthorizedMailboxes(t, n, endpoint.url)
     t.clock.advance(2 * DAY)
     const first = createTokenProvider(t.ctx)
     const second = createTokenProvider(t.ctx)

@@ -10,7 +10,7 @@ import { BrowserClient } from '../fixtures/browser-client.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
 import { introspect } from '../fixtures/smtp-server.js'
 import { introspectionOf, MAIL_SERVER_CLIENT } from '../tokens/helpers.js'
-import { ADMIN, SECRET, apiCsrf, createViaApi, startProfilesApp, type ProfilesApp } from './helpers.js'
+import { ADMIN, SECRET, apiCsrf, createViaApi, startProfilesApp, type ProfilesApp, mailClientOf } from './helpers.js'
 
 let app: ProfilesApp
 let op: OidcProviderFixture
@@ -18,17 +18,7 @@ let op: OidcProviderFixture
 beforeAll(async () => {
   app = await startProfilesApp()
   op = await startOidcProvider({
-    clients: [
-      {
-        client_id: 'mail-client',
-        client_secret: SECRET,
-        redirect_uris: [`${app.url}/oauth2redirect`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-      { ...MAIL_SERVER_CLIENT } as never,
-    ],
+    clients: [mailClientOf(app), { ...MAIL_SERVER_CLIENT } as never],
   })
 })
 afterAll(async () => {

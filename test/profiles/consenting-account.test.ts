@@ -17,7 +17,7 @@ import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-pr
 import { startSmtpServer, type SmtpFixture } from '../fixtures/smtp-server.js'
 import { createTestCa, type TestCa } from '../fixtures/test-ca.js'
 import { introspectionOf, MAIL_SERVER_CLIENT } from '../tokens/helpers.js'
-import { ADMIN, SECRET, createViaApi, startProfilesApp, type ProfilesApp } from './helpers.js'
+import { ADMIN, SECRET, createViaApi, startProfilesApp, type ProfilesApp, mailClientOf } from './helpers.js'
 
 let app: ProfilesApp
 let op: OidcProviderFixture
@@ -29,17 +29,7 @@ beforeAll(async () => {
   app = await startProfilesApp()
   op = await startOidcProvider({
     claimsInIdToken: true,
-    clients: [
-      {
-        client_id: 'mail-client',
-        client_secret: SECRET,
-        redirect_uris: [`${app.url}/oauth2redirect`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-      { ...MAIL_SERVER_CLIENT } as never,
-    ],
+    clients: [mailClientOf(app), { ...MAIL_SERVER_CLIENT } as never],
   })
   ca = createTestCa('authdock shared mailbox CA')
   // alice has "full access" to the shared mailbox, as an Exchange administrator would grant it.

@@ -11,6 +11,7 @@ import {
   shownFieldErrors,
   startProfilesApp,
   type ProfilesApp,
+  mailClientOf,
 } from './helpers.js'
 
 let app: ProfilesApp
@@ -20,16 +21,7 @@ let broken: Server
 beforeAll(async () => {
   app = await startProfilesApp()
   op = await startOidcProvider({
-    clients: [
-      {
-        client_id: 'mail-client',
-        client_secret: SECRET,
-        redirect_uris: [`${app.url}/oauth2redirect`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
+    clients: [mailClientOf(app)],
   })
   broken = createServer((_req, res) => res.writeHead(502, { 'content-type': 'text/html' }).end('<p>Bad gateway</p>'))
   await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve))

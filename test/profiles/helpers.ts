@@ -5,10 +5,23 @@
 import request from 'supertest'
 import type { Response } from 'supertest'
 import { startTestApp, type TestApp, type TestAppOptions } from '../fixtures/test-app.js'
+import type { ClientMetadata } from 'oidc-provider'
 
 export const ADMIN = { 'x-test-admin': 'yes' } as const
 /** A recognisable client secret: no page, JSON answer or CSV may ever contain it. */
 export const SECRET = 'S3cret-Never-Shown-7f3a9c'
+
+/** The mailbox client registered at the test identity provider, redirecting to `app`'s callback. */
+export function mailClientOf(app: { url: string }, secret = SECRET): ClientMetadata {
+  return {
+    client_id: 'mail-client',
+    client_secret: secret,
+    redirect_uris: [`${app.url}/oauth2redirect`],
+    grant_types: ['authorization_code', 'refresh_token'],
+    response_types: ['code'],
+    token_endpoint_auth_method: 'client_secret_post',
+  }
+}
 export const XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>'] as const
 
 export type Agent = ReturnType<typeof request.agent>

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { startOidcProvider, type OidcProviderFixture } from '../fixtures/oidc-provider.js'
-import { ADMIN, SECRET, XSS, createViaApi, startProfilesApp, type ProfilesApp } from './helpers.js'
+import { ADMIN, SECRET, XSS, createViaApi, mailClientOf, startProfilesApp, type ProfilesApp } from './helpers.js'
 
 let app: ProfilesApp
 let op: OidcProviderFixture
@@ -17,16 +17,7 @@ beforeAll(async () => {
   app = await startProfilesApp()
   op = await startOidcProvider({
     claimsInIdToken: true,
-    clients: [
-      {
-        client_id: 'mail-client',
-        client_secret: SECRET,
-        redirect_uris: [`${app.url}/oauth2redirect`],
-        grant_types: ['authorization_code', 'refresh_token'],
-        response_types: ['code'],
-        token_endpoint_auth_method: 'client_secret_post',
-      },
-    ],
+    clients: [mailClientOf(app)],
   })
   app.dock.events.on('profile.authorized', (e) => events.push(e))
 })

@@ -101,6 +101,42 @@ export async function makeContext(
   return { ctx, store, clock, events, close }
 }
 
+/**
+ * `count` authorization-code profiles at `tokenUrl`, each holding a refresh token authorized now
+ * (for the keep-alive: move the clock past `keepAliveAfterMs` and they are due). Returns their ids.
+ */
+export async function seedAuthorizedMailboxes(
+  t: Pick<TokenTestContext, 'store' | 'clock'>,
+  count: number,
+  tokenUrl: string,
+): Promise<string[]> {
+  const ids: string[] = []
+  for (let i = 0; i < count; i++) {
+    const profile = await t.store.profiles.create({
+      name: `Mailbox ${String(i).padStart(5, '0')}`,
+      grantType: 'authorization_code',
+      authorizationUrl: 'http://127.0.0.1:1/auth',
+      tokenUrl,
+      redirectUrl: 'http://127.0.0.1:3000/cb',
+      clientId: 'keep-alive-client',
+      clientSecret: 'keep-alive-secret',
+      scope: 'offline_access mail',
+      valid: true,
+      secretExpiresAt: null,
+      proxy: null,
+      preset: null,
+      tenantId: null,
+    })
+    await t.store.tokens.save(profile.id, {
+      refreshToken: `initial-${i}`,
+      status: 'ok',
+      authorizedAt: new Date(t.clock.now()),
+    })
+    ids.push(profile.id)
+  }
+  return ids
+}
+
 export function profileInput(op: OidcProviderFixture, overrides: Partial<ProfileInput> = {}): ProfileInput {
   return {
     name: 'Support mailbox',

@@ -7,7 +7,7 @@ import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { createTokenProvider } from '../../src/tokens/index.js'
-import { makeContext, type TokenTestContext } from './helpers.js'
+import { makeContext, seedAuthorizedMailboxes, type TokenTestContext } from './helpers.js'
 
 const DAY = 24 * 3600_000
 const PROFILES = 60
@@ -55,30 +55,7 @@ describe('keep-alive concurrency', () => {
       t = await makeContext({
         tokens: { keepAliveAfterMs: DAY, keepAliveIntervalMs: 3600_000, keepAliveConcurrency: 3, keepAliveJitterMs: 5 },
       })
-      const ids: string[] = []
-      for (let i = 0; i < PROFILES; i++) {
-        const profile = await t.store.profiles.create({
-          name: `Mailbox ${String(i).padStart(3, '0')}`,
-          grantType: 'authorization_code',
-          authorizationUrl: 'http://127.0.0.1:1/auth',
-          tokenUrl,
-          redirectUrl: 'http://127.0.0.1:3000/cb',
-          clientId: 'keep-alive-client',
-          clientSecret: 'keep-alive-secret',
-          scope: 'offline_access mail',
-          valid: true,
-          secretExpiresAt: null,
-          proxy: null,
-          preset: null,
-          tenantId: null,
-        })
-        await t.store.tokens.save(profile.id, {
-          refreshToken: `initial-${i}`,
-          status: 'ok',
-          authorizedAt: new Date(t.clock.now()),
-        })
-        ids.push(profile.id)
-      }
+      const ids = await seedAuthorizedMailboxes(t, PROFILES, tokenUrl)
       t.clock.advance(2 * DAY)
       const report = await createTokenProvider(t.ctx).keepAlive()
       expect(report.failed).toEqual([])
