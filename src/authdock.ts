@@ -8,10 +8,11 @@ import express, { type ErrorRequestHandler, type Request, type RequestHandler, t
 import { Passport } from 'passport'
 import { resolveConfig, type AuthdockOptions, type ResolvedConfig } from './config.js'
 import { openStore } from './store/index.js'
-import { keepStore } from './internal.js'
+import { keepSessionCache, keepStore } from './internal.js'
 import type { Language, Translate } from './http/i18n.js'
 import { Renderer } from './http/render.js'
 import { errorHandler } from './http/error-handler.js'
+import { withHostFastPath } from './http/dispatch.js'
 import { rememberLanguage } from './http/language.js'
 import { createSession, loadRedisStore } from './http/session.js'
 import { createLogin } from './login/index.js'
@@ -134,16 +135,15 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const operations = await createOperations(ctx, { identify: [sessionMiddleware, sessionUser] })
 
   const router = express.Router()
+  const everyRequest = [sessionMiddleware, rememberLanguage, sessionUser, login.silentLogin]
   // Health first: a probe needs no session.
   router.use(config.paths.health, operations.healthRouter)
   // Public keys for providers that fetch them ("Use JWKS URL"): no session either.
   router.use(config.paths.jwks, credentials.jwksRouter)
-  router.use(sessionMiddleware)
-  router.use(rememberLanguage)
-  // req.user from the session (session-user.ts): what passport.session() did, without its cost per
-  // request. passport itself runs only inside the login routes (its strategies, `session: false`).
-  router.use(sessionUser)
-  router.use(login.silentLogin)
+  // The session, the language, req.user from the session (session-user.ts: what passport.session()
+  // did, without its cost per request; passport itself runs only inside the login routes, its
+  // strategies with `session: false`) and the silent login.
+  for (const step of everyRequest) router.use(step)
   router.use(config.paths.auth, login.router)
   router.get(`${config.paths.adminApi}/well-known`, requireAdmin(config), wellKnownHandler(ctx, login.testWellKnown))
   // Before the profiles' routers: a host may nest these paths below theirs.
@@ -158,6 +158,9 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   router.use(config.paths.audit, operations.audit.adminRouter)
   const errors = errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi })
   router.use(errors)
+  // The host's routes take only everyRequest's steps, not the walk through every router above.
+  const { afterLogin: _afterLogin, afterLogout: _afterLogout, ...mounted } = config.paths
+  withHostFastPath(router, Object.values(mounted), everyRequest, errors)
 
   let closed = false
   const dock: Authdock = {
@@ -188,5 +191,6 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     },
   }
   keepStore(dock, store)
+  keepSessionCache(dock, sessions.cache)
   return dock
 }

@@ -235,6 +235,13 @@ export const optionsSchema = z.object({
     redisPrefix: z.string().default('authdock:sess:'),
     /** Longest wait for Redis per session read or write; then 503 SESSION_STORE_UNAVAILABLE. */
     redisTimeoutMs: z.number().int().positive().default(500),
+    /**
+     * Keep sessions read from Redis in memory while Redis tracks them (a second connection with
+     * RESP3 client tracking pushes every change): a logged-in request then needs no Redis round
+     * trip. A change made by another instance is seen as soon as Redis's push arrives; false reads
+     * every session from Redis on every request.
+     */
+    redisCache: z.boolean().default(true),
     /** Secure cookies; defaults to true when baseUrl is https. */
     secureCookie: z.boolean().optional(),
   }),

@@ -4,6 +4,7 @@
  * `dock.profiles`, whose service audits, emits events and drops cached tokens; a raw store write
  * would do none of that.
  */
+import type { RedisSessionCache } from './http/redis-session-cache.js'
 import type { Store } from './store/types.js'
 
 const stores = new WeakMap<object, Store>()
@@ -17,4 +18,15 @@ export function storeOf(dock: object): Store {
   const store = stores.get(dock)
   if (!store) throw new Error('storeOf: not an authdock instance from createAuthdock')
   return store
+}
+
+const sessionCaches = new WeakMap<object, RedisSessionCache>()
+
+export function keepSessionCache(dock: object, cache: RedisSessionCache | undefined): void {
+  if (cache) sessionCaches.set(dock, cache)
+}
+
+/** The dock's Redis session cache (redis-session-cache.ts); undefined without one. */
+export function sessionCacheOf(dock: object): RedisSessionCache | undefined {
+  return sessionCaches.get(dock)
 }

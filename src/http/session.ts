@@ -6,16 +6,19 @@
  * created (at login), however often it is used; saving a change keeps the cookie's expiry (see
  * keepCookieExpiry), so a copied cookie cannot be kept alive.
  *
- * With Redis, a request costs one round trip: a GET. connect-redis would also send an EXPIRE
+ * With Redis, a request costs at most one round trip: a GET. connect-redis would also send an EXPIRE
  * ("touch") on every request, but that only kept the key alive on the server past the cookie.
  * Without it the key expires with the cookie: connect-redis sets the TTL from the cookie's expiry.
+ * A session read once is then kept in memory while Redis tracks it and pushes every change
+ * (redis-session-cache.ts; `session.redisCache`), so a logged-in request usually needs no round
+ * trip at all.
  *
  * Redis down must not hang requests: node-redis queues commands while it reconnects (its offline
  * queue), so every store call first checks `client.isReady` and is bounded by
  * `session.redisTimeoutMs`. A request that needs the session then fails at once with 503
  * `SESSION_STORE_UNAVAILABLE` (a page or JSON, by the error handler); requests without a session
  * cookie still pass (public pages need no store). When node-redis has reconnected, requests work
- * again by themselves. Nothing is cached in the process: a logout is seen at once by every instance.
+ * again by themselves.
  *
  * On Node 20 the middleware also switches `req` and `res` to dictionary properties before
  * express-session and passport add theirs (see dictionaryProperties): there the largest
@@ -28,6 +31,7 @@ import type { RedisStore } from 'connect-redis'
 import type { Logger, ResolvedConfig } from '../config.js'
 import { AuthdockError, isAuthdockError } from '../errors.js'
 import { importOptionalPeer } from '../optional-peer.js'
+import { startRedisSessionCache, type RedisSessionCache, type TrackingCapableClient } from './redis-session-cache.js'
 import { keepCookieExpiry, StoreSessionStore } from '../store/session-store.js'
 import type { Store } from '../store/types.js'
 
@@ -49,6 +53,8 @@ export interface SessionSetup {
   /** express-session, guarded against an unavailable Redis. */
   middleware: RequestHandler
   store: session.Store
+  /** Sessions kept in memory while Redis tracks them (Redis with `session.redisCache` only). */
+  cache?: RedisSessionCache
   close(): void
 }
 
@@ -73,10 +79,14 @@ export function createSession(
 ): SessionSetup {
   const redis = config.session.redis as RedisClientLike | undefined
   const timeoutMs = config.session.redisTimeoutMs
+  const cache =
+    redis && config.session.redisCache
+      ? startRedisSessionCache(redis as TrackingCapableClient, { logger: options.logger, now: options.now })
+      : undefined
   const sessionStore = redis
     ? untouchedRedisStore(
         redisStoreClass(options.redisStore),
-        guardedClient(redis, timeoutMs),
+        guardedClient(redis, timeoutMs, cache),
         config.session.redisPrefix,
       )
     : new StoreSessionStore(store, { now: options.now })
@@ -121,7 +131,15 @@ export function createSession(
       next(err)
     })
   }
-  return { middleware: guarded, store: sessionStore, close: detach }
+  return {
+    middleware: guarded,
+    store: sessionStore,
+    cache,
+    close: () => {
+      cache?.close()
+      detach()
+    },
+  }
 }
 
 const first = Symbol('authdock.first')
@@ -189,9 +207,11 @@ function unavailable(reason: 'offline' | 'timeout' | 'error', cause?: unknown): 
 
 /**
  * The client as connect-redis sees it: each command fails at once while node-redis is not ready
- * (instead of waiting in its offline queue) and after `timeoutMs` when Redis does not answer.
+ * (instead of waiting in its offline queue) and after `timeoutMs` when Redis does not answer. Reads
+ * are answered from `cache` when it holds the session, and go through its tracking connection when
+ * it is on; writes drop what it holds of their keys.
  */
-function guardedClient(client: RedisClientLike, timeoutMs: number): RedisClientLike {
+function guardedClient(client: RedisClientLike, timeoutMs: number, cache?: RedisSessionCache): RedisClientLike {
   function guard<T>(run: () => Promise<T>): Promise<T> {
     if (client.isReady === false) return Promise.reject(unavailable('offline'))
     let command: Promise<T>
@@ -217,11 +237,32 @@ function guardedClient(client: RedisClientLike, timeoutMs: number): RedisClientL
       )
     })
   }
+  /** A write: the cache drops its keys when it is issued and again once it is answered. */
+  function write<T>(keys: string | string[], run: () => Promise<T>): Promise<T> {
+    if (!cache) return guard(run)
+    cache.forget(keys)
+    const done = () => cache.forget(keys)
+    return guard(run).then(
+      (value) => {
+        done()
+        return value
+      },
+      (err: unknown) => {
+        done()
+        throw err
+      },
+    )
+  }
   const guarded: RedisClientLike = {
-    get: (key) => guard(() => client.get(key)),
-    set: (key, value, options) => guard(() => client.set(key, value, options)),
-    expire: (key, seconds) => guard(() => client.expire(key, seconds)),
-    del: (keys) => guard(() => client.del(keys)),
+    get: (key) => {
+      if (!cache) return guard(() => client.get(key))
+      const held = cache.hit(key)
+      if (held !== undefined) return Promise.resolve(held)
+      return cache.read(key, guard) ?? guard(() => client.get(key))
+    },
+    set: (key, value, options) => write(key, () => client.set(key, value, options)),
+    expire: (key, seconds) => write(key, () => client.expire(key, seconds)),
+    del: (keys) => write(keys, () => client.del(keys)),
     mGet: (keys) => guard(() => client.mGet(keys)),
     scanIterator: (options) => client.scanIterator(options),
   }
