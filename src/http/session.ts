@@ -88,6 +88,7 @@ export function createSession(
         redisStoreClass(options.redisStore),
         guardedClient(redis, timeoutMs, cache),
         config.session.redisPrefix,
+        cache,
       )
     : new StoreSessionStore(store, { now: options.now })
   const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
@@ -176,10 +177,32 @@ function toDictionary(o: Record<symbol, unknown>): void {
 /**
  * connect-redis without touch (see the file comment). Hiding the method, not just disabling it,
  * also spares express-session its per-request "should I touch?" check, which hashes the session.
+ * A session the cache holds is answered at once, without connect-redis's promise round.
  */
-function untouchedRedisStore(Store: RedisStoreClass, client: RedisClientLike, prefix: string): RedisStore {
+function untouchedRedisStore(
+  Store: RedisStoreClass,
+  client: RedisClientLike,
+  prefix: string,
+  cache: RedisSessionCache | undefined,
+): RedisStore {
   const redisStore = new Store({ client: client as never, prefix, disableTouch: true })
   Object.defineProperty(redisStore, 'touch', { value: undefined })
+  if (cache) {
+    const read = redisStore.get.bind(redisStore)
+    Object.defineProperty(redisStore, 'get', {
+      value: (sid: string, callback: (err: unknown, data?: SessionData | null) => void) => {
+        const held = cache.hit(prefix + sid)
+        if (held === undefined) return read(sid, callback)
+        let data: SessionData
+        try {
+          data = JSON.parse(held) as SessionData
+        } catch (err) {
+          return callback(err)
+        }
+        callback(null, data)
+      },
+    })
+  }
   const load = redisStore.createSession.bind(redisStore)
   Object.defineProperty(redisStore, 'createSession', {
     value: (req: Request, data: SessionData) => keepCookieExpiry(load(req, data)),
@@ -208,8 +231,8 @@ function unavailable(reason: 'offline' | 'timeout' | 'error', cause?: unknown): 
 /**
  * The client as connect-redis sees it: each command fails at once while node-redis is not ready
  * (instead of waiting in its offline queue) and after `timeoutMs` when Redis does not answer. Reads
- * are answered from `cache` when it holds the session, and go through its tracking connection when
- * it is on; writes drop what it holds of their keys.
+ * go through the cache's tracking connection when it is on (so their answers may be kept); writes
+ * drop what it holds of their keys.
  */
 function guardedClient(client: RedisClientLike, timeoutMs: number, cache?: RedisSessionCache): RedisClientLike {
   function guard<T>(run: () => Promise<T>): Promise<T> {
@@ -254,12 +277,8 @@ function guardedClient(client: RedisClientLike, timeoutMs: number, cache?: Redis
     )
   }
   const guarded: RedisClientLike = {
-    get: (key) => {
-      if (!cache) return guard(() => client.get(key))
-      const held = cache.hit(key)
-      if (held !== undefined) return Promise.resolve(held)
-      return cache.read(key, guard) ?? guard(() => client.get(key))
-    },
+    // What the cache holds is answered before connect-redis asks (untouchedRedisStore).
+    get: (key) => cache?.read(key, guard) ?? guard(() => client.get(key)),
     set: (key, value, options) => write(key, () => client.set(key, value, options)),
     expire: (key, seconds) => write(key, () => client.expire(key, seconds)),
     del: (keys) => write(keys, () => client.del(keys)),
