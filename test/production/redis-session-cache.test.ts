@@ -3,7 +3,8 @@
  * instances on a private redis-server (so its command counters are this file's alone). A
  * logged-in user's requests stop costing GETs once the session was read; a logout, a change or a
  * deletion made anywhere else is seen on the very next request; a broken tracking connection
- * empties the cache; `session.redisCache: false` reads Redis every time.
+ * empties the cache; a client that cannot track, or `session.redisCache: false`, reads Redis every
+ * time.
  */
 import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -143,6 +144,33 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
     await admin.configResetStat()
     for (let i = 0; i < 5; i++) expect((await me(again, a)).status).toBe(200)
     expect(await gets()).toBe(1)
+  })
+
+  it("reads Redis on every request when the host's client cannot be given a tracking duplicate", async () => {
+    // node-redis's own client-side cache excludes emitInvalidate: the duplicate cannot be made.
+    const cached = createClient({ url: redis!.url, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 0 } })
+    cached.on('error', () => {})
+    await cached.connect()
+    const lines: string[] = []
+    const logger = {
+      debug: () => {},
+      info: (_o: object, m?: string) => lines.push(m ?? ''),
+      warn: () => {},
+      error: () => {},
+    }
+    const c = await startTestApp({
+      options: { session: { secret: SECRET, redis: cached, redisPrefix: PREFIX }, logger },
+    })
+    try {
+      expect(c.dock.sessionCache).toBeUndefined()
+      expect(lines.some((line) => line.startsWith('session cache off'))).toBe(true)
+      const browser = new BrowserClient()
+      await logIn(browser, c)
+      for (let i = 0; i < 3; i++) expect((await me(browser, c)).status).toBe(200)
+    } finally {
+      await c.close()
+      await cached.destroy()
+    }
   })
 
   it('reads Redis on every request with session.redisCache: false', async () => {
