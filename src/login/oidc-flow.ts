@@ -18,6 +18,7 @@ import { bindLogin, checkLoginBinding } from './provider-changes.js'
 import { logIn, strategySessionKey } from './session-data.js'
 import { userIdOf } from './user-id.js'
 import { safeReturnTo } from './return-to.js'
+import { seeOther } from './see-other.js'
 import { explainLoginError } from '../credentials/login-auth.js'
 
 /** What the verify callback hands to the route (passport calls it "user"). */
@@ -172,7 +173,7 @@ export class OidcFlow {
     })
     // Checked again on the way out: a session written by an older version may hold any value.
     const target = safeReturnTo(returnTo) ?? this.ctx.config.paths.afterLogin
-    res.redirect(303, target)
+    seeOther(res, target)
   }
 }
 

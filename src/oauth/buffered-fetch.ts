@@ -19,8 +19,16 @@ type Undici = typeof import('undici')
 /** Statuses whose Response has no body (the Response constructor refuses one). */
 const NULL_BODY = new Set([101, 103, 204, 205, 304])
 
+/** What this path reads of a fetch init (openid-client's CustomFetchOptions, or a RequestInit). */
+export interface FetchInit {
+  method?: string
+  headers?: unknown
+  body?: unknown
+  redirect?: string
+}
+
 /** Whether `init` is a request this path sends exactly as fetch would. */
-export function isBufferable(init: RequestInit): boolean {
+export function isBufferable(init: FetchInit): boolean {
   const body = init.body
   return (
     init.redirect === 'manual' &&
@@ -32,7 +40,7 @@ export async function bufferedFetch(
   undici: Undici,
   dispatcher: Dispatcher,
   url: string,
-  init: RequestInit,
+  init: FetchInit,
   signal: AbortSignal,
 ): Promise<Response> {
   const headers = headerRecord(init.headers)
@@ -89,16 +97,16 @@ function decoded(raw: Buffer, encoding: string | null): Buffer {
 }
 
 /** The request's headers as undici's `request` takes them: lower-case names, repeated ones joined. */
-function headerRecord(input: RequestInit['headers']): Record<string, string> {
+function headerRecord(input: unknown): Record<string, string> {
   const record: Record<string, string> = {}
-  if (!input) return record
-  const entries: Iterable<[string, string]> =
-    Array.isArray(input) || typeof (input as Headers).entries === 'function'
-      ? new Headers(input).entries()
-      : Object.entries(input as Record<string, string>)
-  for (const [name, value] of entries) {
+  const add = (name: string, value: string) => {
     const key = name.toLowerCase()
     record[key] = key in record ? `${record[key]}, ${value}` : value
   }
+  if (!input || typeof input !== 'object') return record
+  if (Array.isArray(input)) for (const [name, value] of input as Array<[string, string]>) add(name, value)
+  else if (typeof (input as Headers).forEach === 'function')
+    (input as Headers).forEach((value: string, name: string) => add(name, value))
+  else for (const [name, value] of Object.entries(input as Record<string, string>)) add(name, String(value))
   return record
 }
