@@ -48,13 +48,11 @@ export async function redeemCode(
       'The login answer does not belong to a login started in this browser session',
     )
   }
-  // The registered redirect URI with this request's parameters, as the Strategy builds it.
-  const currentUrl = new URL(redirectUri)
+  // The registered redirect URI with this request's parameters (the Strategy appends them one by
+  // one; the parameters openid-client reads from either are the same).
   const url = req.originalUrl ?? req.url
   const query = url.indexOf('?')
-  if (query >= 0) {
-    for (const [name, value] of new URLSearchParams(url.slice(query + 1))) currentUrl.searchParams.append(name, value)
-  }
+  const currentUrl = new URL(query >= 0 ? `${redirectUri}${url.slice(query)}` : redirectUri)
   try {
     return await client.authorizationCodeGrant(config, currentUrl, {
       pkceCodeVerifier: checks.code_verifier,
