@@ -9,6 +9,7 @@ import type { AuthdockUser, ProviderConfig } from '../config.js'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { mapOidcError } from './oidc-errors.js'
+import { metadataOf } from './metadata.js'
 import { checkedUser } from './user-id.js'
 
 export interface Identified {
@@ -44,7 +45,7 @@ export async function identify(
   }
   let claims: Record<string, unknown> = { ...(idClaims ?? {}) }
   const needUserInfo = claims[provider.claim] === undefined || idClaims === undefined
-  if (needUserInfo && config.serverMetadata().userinfo_endpoint) {
+  if (needUserInfo && metadataOf(config).userinfo_endpoint) {
     let info: client.UserInfoResponse
     try {
       info = await client.fetchUserInfo(config, tokens.access_token, sub)
@@ -66,7 +67,7 @@ export async function identify(
       details: { claim: 'email_verified' },
     })
   }
-  const issuer = config.serverMetadata().issuer
+  const issuer = metadataOf(config).issuer
   let user
   try {
     user = await ctx.config.users.findByClaim({

@@ -6,7 +6,7 @@
  */
 import type { PassportInstance } from './passport-instance.js'
 import type { DockContext } from '../context.js'
-import { OidcFlow, verifyFor } from './oidc-flow.js'
+import { OidcFlow, verifyNever } from './oidc-flow.js'
 import { PasswordLogin } from './password.js'
 import { Providers } from './providers.js'
 import { LOGIN_PROVIDER_EVENTS, storeProviderSource } from './provider-source.js'
@@ -33,12 +33,7 @@ export { safeReturnTo } from './return-to.js'
  */
 export async function createLogin(ctx: DockContext, passport: PassportInstance): Promise<LoginModule> {
   installSerializers(ctx, passport)
-  const providers: Providers = new Providers(
-    ctx,
-    passport,
-    (provider) => verifyFor(ctx, () => providers, provider),
-    storeProviderSource(ctx),
-  )
+  const providers: Providers = new Providers(ctx, passport, () => verifyNever, storeProviderSource(ctx))
   // A change made through this instance's admin counts at once; other instances see it within refreshMs.
   const invalidate = () => providers.invalidate()
   for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.on(name, invalidate)

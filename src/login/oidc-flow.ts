@@ -16,36 +16,24 @@ import type { Providers } from './providers.js'
 import { rememberDevice } from './device.js'
 import { bindLogin, checkLoginBinding } from './provider-changes.js'
 import { logIn, strategySessionKey } from './session-data.js'
+import { redeemCode } from './code-grant.js'
 import { userIdOf } from './user-id.js'
 import { safeReturnTo } from './return-to.js'
+import { seeOther } from './see-other.js'
 import { explainLoginError } from '../credentials/login-auth.js'
 
-/** What the verify callback hands to the route (passport calls it "user"). */
+/** A verified login: the host user, the subject and the tokens kept for logout and silent login. */
 interface VerifiedLogin extends Identified {
   idToken?: string
   refreshToken?: string
 }
 
-/** The Strategy's verify callback for one provider. */
-export function verifyFor(
-  ctx: DockContext,
-  providers: () => Providers,
-  provider: ProviderConfig,
-): VerifyFunctionWithRequest {
-  return (_req, tokens, done) => {
-    providers()
-      .strategy(provider)
-      .then(({ config }) => identify(ctx, provider, config, tokens))
-      .then((identified) =>
-        done(null, {
-          ...identified,
-          idToken: tokens.id_token,
-          refreshToken: tokens.refresh_token,
-        } as unknown as Express.User),
-      )
-      .catch((err: unknown) => done(err))
-  }
-}
+/**
+ * The Strategy's verify callback. The Strategy only starts logins: OidcFlow.callback redeems the
+ * code itself (code-grant.ts), so passport never gets to call this.
+ */
+export const verifyNever: VerifyFunctionWithRequest = (_req, _tokens, done) =>
+  done(new AuthdockError('INTERNAL', 'The login callback is answered by OidcFlow.callback, not through passport'))
 
 export class OidcFlow {
   constructor(
@@ -82,7 +70,7 @@ export class OidcFlow {
     if (pending?.providerId === provider.id) delete req.session.authdockLogin
     const returnTo = pending?.providerId === provider.id ? pending.returnTo : undefined
     try {
-      // Without code or error the Strategy would start a new login instead of answering.
+      // Neither code nor error: no answer of a provider (openid-client would report a missing code).
       if (req.query.code === undefined && req.query.error === undefined) {
         throw new AuthdockError('OIDC_STATE_INVALID', 'The login answer carries neither a code nor an error')
       }
@@ -91,15 +79,20 @@ export class OidcFlow {
         delete (req.session as unknown as Record<string, unknown>)[strategySessionKey(provider.id)]
         throw new AuthdockError('OIDC_LOGIN_TIMEOUT', 'The login was not finished in time')
       }
-      const { name } = await this.providers.strategy(provider)
-      const verified = await new Promise<VerifiedLogin>((resolve, reject) => {
-        this.passport.authenticate(name, { session: false }, (err: unknown, user: unknown, info: unknown) => {
-          if (err) return reject(mapOidcError(err, 'callback'))
-          if (user) return resolve(user as VerifiedLogin)
-          reject(failureFromInfo(info))
-        })(req, res, next)
-      })
-      await this.complete(req, res, provider, verified, returnTo)
+      const { config } = await this.providers.strategy(provider)
+      const tokens = await redeemCode(req, provider, config, this.providers.redirectUri(provider.id))
+      const identified = await identify(this.ctx, provider, config, tokens)
+      await this.complete(
+        req,
+        res,
+        provider,
+        {
+          ...identified,
+          idToken: tokens.id_token,
+          refreshToken: tokens.refresh_token,
+        },
+        returnTo,
+      )
     } catch (err) {
       await this.fail(req, res, next, provider, err, returnTo)
     }
@@ -172,25 +165,8 @@ export class OidcFlow {
     })
     // Checked again on the way out: a session written by an older version may hold any value.
     const target = safeReturnTo(returnTo) ?? this.ctx.config.paths.afterLogin
-    res.redirect(303, target)
+    seeOther(res, target)
   }
-}
-
-/** passport's fail(): the Strategy reports access_denied and a missing login state this way. */
-function failureFromInfo(info: unknown): AuthdockError {
-  const fields = (info ?? {}) as Record<string, unknown>
-  if (fields.error === 'access_denied') {
-    return new AuthdockError('OIDC_ACCESS_DENIED', 'The login was cancelled at the identity provider', {
-      details: {
-        providerError: 'access_denied',
-        providerText: typeof fields.error_description === 'string' ? fields.error_description : undefined,
-      },
-    })
-  }
-  return new AuthdockError(
-    'OIDC_STATE_INVALID',
-    'The login answer does not belong to a login started in this browser session',
-  )
 }
 
 /** Audit details without anything a provider could smuggle a token into beyond its own text. */

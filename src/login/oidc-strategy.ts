@@ -1,9 +1,10 @@
 /**
- * openid-client's passport Strategy, with the one thing we change: it sends neither `state` nor
- * `nonce` when the provider advertises PKCE (PKCE alone is its CSRF defence). We send both, always.
- * The base class stores whatever `state`/`nonce` the authorization URL carries in the session
- * (under `sessionKey`, deleted on first use) and passes them to authorizationCodeGrant as
- * expectedState/expectedNonce, so subclassing the parameters is enough: verification stays theirs.
+ * openid-client's passport Strategy, used to start logins (the callback redeems the code itself,
+ * code-grant.ts). What we change: it sends neither `state` nor `nonce` when the provider
+ * advertises PKCE (PKCE alone is its CSRF defence); we send both, always. The base class stores
+ * whatever `state`/`nonce` the authorization URL carries in the session (under `sessionKey`), and
+ * the callback passes them to authorizationCodeGrant as expectedState/expectedNonce, so
+ * subclassing the parameters is enough: verification stays openid-client's.
  */
 import * as client from 'openid-client'
 import { Strategy, type AuthenticateOptions, type VerifyFunctionWithRequest } from 'openid-client/passport'
@@ -29,6 +30,14 @@ export class AuthdockOidcStrategy extends Strategy {
       },
       verify,
     )
+  }
+
+  /**
+   * The Strategy only starts logins: OidcFlow.callback redeems the code itself (code-grant.ts). A
+   * start URL that carries `code` or `error` starts a login too, instead of redeeming a code there.
+   */
+  override shouldInitiateAuthRequest(): boolean {
+    return true
   }
 
   override authorizationRequestParams<T extends AuthenticateOptions>(req: Request, options: T): URLSearchParams {

@@ -18,6 +18,7 @@ import { PasswordThrottle } from './password-throttle.js'
 import { logIn } from './session-data.js'
 import { checkedUser, userIdOf } from './user-id.js'
 import { safeReturnTo } from './return-to.js'
+import { seeOther } from './see-other.js'
 
 const STRATEGY = 'authdock-password'
 
@@ -143,7 +144,7 @@ export class PasswordLogin {
       })
       await logIn(req, res, user, { providerId: null, logger: this.ctx.logger })
       recordSuccessAfterAnswer(this.ctx, res, { providerId: null, userId: userIdOf(user), method: 'password' })
-      res.redirect(303, returnTo ?? this.ctx.config.paths.afterLogin)
+      seeOther(res, returnTo ?? this.ctx.config.paths.afterLogin)
     } catch (err) {
       if (!isAuthdockError(err)) return next(err)
       const extra = err as AuthdockError & { auditReason?: string; actor?: string | null }

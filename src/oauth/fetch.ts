@@ -11,6 +11,7 @@
  */
 import type { CustomFetch } from 'openid-client'
 import type { Dispatcher } from 'undici'
+import { bufferedFetch, isBufferable } from './buffered-fetch.js'
 import {
   guardedLookup,
   outboundRefused,
@@ -80,6 +81,7 @@ export function providerFetch(options: ProviderFetchOptions): CustomFetch {
     const signal = init.signal ? AbortSignal.any([init.signal, timeout]) : timeout
     const { undici, dispatcher } = await dispatcherFor(options.proxy, options.lookup)
     if (options.fetch !== globalThis.fetch) return options.fetch(url, { ...init, signal, dispatcher } as RequestInit)
+    if (isBufferable(init)) return bufferedFetch(undici, dispatcher, url, init, signal)
     return (await undici.fetch(url, { ...init, signal, dispatcher } as never)) as unknown as Response
   }
 }

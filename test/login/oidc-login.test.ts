@@ -75,6 +75,18 @@ describe('login through the identity provider', () => {
     })
   })
 
+  it('starts a new login at the start route even when its URL carries a code, and never redeems it there', async () => {
+    const browser = new BrowserClient()
+    const first = await browser.request(`${app.url}/auth/login`)
+    const state = new URL(first.headers.get('location')!).searchParams.get('state')
+    const start = await browser.request(`${app.url}/auth/login?code=stolen&state=${state}`)
+    expect(start.status).toBe(302)
+    const authorize = new URL(start.headers.get('location')!)
+    expect(authorize.origin).toBe(op.issuer)
+    expect(authorize.searchParams.get('state')).not.toBe(state)
+    expect((await me(browser, app)).status).toBe(401)
+  })
+
   it('logs in an OIDC-only user', async () => {
     op.defaultAccount = 'bob'
     const { browser, url } = await loggedIn()
