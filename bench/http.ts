@@ -12,7 +12,9 @@
  * round counts. Every response must be a 2xx: a run with errors says so and fails. Next to req/s it
  * prints each server's own CPU time per request (Redis's not included). BENCH_VARIANTS (ids, comma
  * separated) measures some only; BENCH_SERVER_ARGS adds node flags to the servers (e.g.
- * `--cpu-prof --cpu-prof-dir=/tmp/prof`).
+ * `--cpu-prof --cpu-prof-dir=/tmp/prof`). BENCH_REQUESTS=N sends N requests per variant and round
+ * instead of running for BENCH_SECONDS: every server then answers the same work, which steadies the
+ * CPU-per-request figure on a machine whose speed drifts during a run.
  */
 import { fork, type ChildProcess } from 'node:child_process'
 import { createRequire } from 'node:module'
@@ -33,7 +35,8 @@ interface AutocannonResult {
 type Autocannon = (options: {
   url: string
   connections: number
-  duration: number
+  duration?: number
+  amount?: number
   headers: Record<string, string>
 }) => Promise<AutocannonResult>
 // autocannon ships no types; this is the part of its programmatic API used here.
@@ -43,6 +46,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 6)
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50)
 const WARMUP_SECONDS = 3
+const REQUESTS = process.env.BENCH_REQUESTS ? Number(process.env.BENCH_REQUESTS) : undefined
 const ALL_VARIANTS: Array<{ id: Variant; label: string }> = [
   { id: 'bare', label: '(a) bare Express 5 route' },
   { id: 'passport', label: '(b) express-session + connect-redis + passport' },
@@ -132,13 +136,14 @@ function cpuOf(server: Running): Promise<number> {
 function load(server: Running, seconds: number): Promise<AutocannonResult> {
   const headers: Record<string, string> = { accept: 'application/json' }
   if (server.cookie) headers.cookie = server.cookie
-  return autocannon({ url: `${server.url}/me`, connections: CONNECTIONS, duration: seconds, headers })
+  const run = REQUESTS && seconds !== WARMUP_SECONDS ? { amount: REQUESTS } : { duration: seconds }
+  return autocannon({ url: `${server.url}/me`, connections: CONNECTIONS, ...run, headers })
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]
 
 console.log(
-  `protected route GET /me: ${CONNECTIONS} connections, ${ROUNDS} rounds × ${SECONDS} s per variant (after ${WARMUP_SECONDS} s warm-up), node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
+  `protected route GET /me: ${CONNECTIONS} connections, ${ROUNDS} rounds × ${REQUESTS ? `${REQUESTS} requests` : `${SECONDS} s`} per variant (after ${WARMUP_SECONDS} s warm-up), node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`,
 )
 const servers: Running[] = []
 let failed = false
@@ -156,15 +161,20 @@ try {
     const line: string[] = []
     for (const s of order) {
       const cpuBefore = await cpuOf(s)
+      const started = performance.now()
       const r = await load(s, SECONDS)
+      const elapsedSeconds = (performance.now() - started) / 1000
       cpuPerRequest.get(s.id)!.push(((await cpuOf(s)) - cpuBefore) / r.requests.total)
       if (r.errors || r.timeouts || r.non2xx) {
         failed = true
         console.error(`${s.id}: ${r.errors} errors, ${r.timeouts} timeouts, ${r.non2xx} non-2xx answers`)
       }
-      rates.get(s.id)!.push(r.requests.average)
+      // A fixed number of requests is over in a few seconds: autocannon's per-second buckets (and
+      // its duration, in whole seconds) are too coarse for it.
+      const perSecond = REQUESTS ? r.requests.total / elapsedSeconds : r.requests.average
+      rates.get(s.id)!.push(perSecond)
       p99.get(s.id)!.push(r.latency.p99)
-      line.push(`${s.id} ${Math.round(r.requests.average)}`)
+      line.push(`${s.id} ${Math.round(perSecond)}`)
     }
     console.log(`round ${round + 1}: ${line.join(', ')} req/s`)
   }
