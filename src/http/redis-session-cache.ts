@@ -21,9 +21,12 @@
  *   go to Redis again (and fail with 503 as they would without the cache).
  * - A cached session past its cookie's expiry is read again (Redis expires the key with the cookie).
  *
- * Clients that cannot track (node-redis without `emitInvalidate`, Redis before 6, a cluster) are
- * recognised at start, when CLIENT TRACKINGINFO does not say "on": every read then goes to Redis, as
- * with `session.redisCache: false`.
+ * Clients that cannot track (node-redis without `emitInvalidate`, Redis before 6, a cluster, an ACL
+ * that refuses CLIENT TRACKING) are recognised at start, when CLIENT TRACKINGINFO does not say "on":
+ * the tracking connection is closed and every read goes to Redis, as with `session.redisCache:
+ * false`. So is a duplicate that logs in as another Redis user than the host's client (ACL WHOAMI):
+ * node-redis's RESP3 handshake sends no AUTH for a user without a password, so such a duplicate
+ * would be Redis's `default` user.
  */
 import { performance } from 'node:perf_hooks'
 import type { Logger } from '../config.js'
@@ -38,6 +41,7 @@ export const TRUST_MS = 1_500
 /** What the cache uses of a node-redis (v5+) client and of its duplicate. */
 export interface TrackingCapableClient {
   duplicate?(overrides: object): TrackingConnection
+  sendCommand?(args: string[]): Promise<unknown>
 }
 
 interface TrackingConnection {
@@ -105,7 +109,7 @@ export function startRedisSessionCache(
   let lastAnswer = Number.NEGATIVE_INFINITY
   let pinging = false
   let closed = false
-  let warnedUnsupported = false
+  let everReady = false
 
   const empty = () => {
     cache.clear()
@@ -125,31 +129,45 @@ export function startRedisSessionCache(
   })
   // An error listener keeps node-redis from crashing the host; the host client's own listener
   // (session.ts watchClient) reports an outage once.
-  tracker.on('error', stop)
+  tracker.on('error', (err) => {
+    stop()
+    // e.g. NOPERM: an ACL that refuses CLIENT TRACKING fails node-redis's handshake.
+    if (!everReady) giveUp('the tracking connection failed before it was ready', err)
+  })
   tracker.on('end', stop)
   tracker.on('reconnecting', stop)
   tracker.on('ready', () => {
+    everReady = true
     stop()
     void confirmTracking()
   })
 
+  function giveUp(reason: string, err?: unknown): void {
+    if (closed) return
+    options.logger.info(
+      err === undefined ? {} : { err: err instanceof Error ? err.message : String(err) },
+      `session cache off: ${reason} (every request reads Redis)`,
+    )
+    sessions.close()
+  }
+
   async function confirmTracking(): Promise<void> {
     let on = false
+    let sameUser = false
     try {
       on = trackingOn(await tracker.sendCommand(['CLIENT', 'TRACKINGINFO']))
-    } catch {
-      on = false
+      const [mine, hosts] = await Promise.all([
+        tracker.sendCommand(['ACL', 'WHOAMI']),
+        client.sendCommand?.(['ACL', 'WHOAMI']),
+      ])
+      sameUser = hosts !== undefined && String(mine) === String(hosts)
+    } catch (err) {
+      return giveUp('the tracking connection could not be checked', err)
     }
     if (closed || !tracker.isReady) return
-    if (!on) {
-      if (!warnedUnsupported)
-        options.logger.info(
-          {},
-          'session cache off: Redis does not track this connection (node-redis ≥ 5.9 and Redis ≥ 6 are needed; every request reads Redis)',
-        )
-      warnedUnsupported = true
-      return
-    }
+    if (!on)
+      return giveUp('Redis does not track this connection (node-redis 5.9 or later and Redis 6 or later are needed)')
+    if (!sameUser) return giveUp("the tracking connection would log in as another Redis user than the host's client")
     empty()
     lastAnswer = performance.now()
     tracking = true
@@ -170,13 +188,9 @@ export function startRedisSessionCache(
   }, HEARTBEAT_MS)
   heartbeat.unref()
 
-  tracker.connect().catch((err: unknown) => {
-    if (closed) return
-    options.logger.info(
-      { err: err instanceof Error ? err.message : String(err) },
-      'session cache: the tracking connection could not connect yet (every request reads Redis until it does)',
-    )
-  })
+  // The host's client is connected, so Redis is there: a duplicate that cannot connect is refused
+  // (an ACL without CLIENT TRACKING, maxclients). Retrying would only churn; reads go to Redis.
+  tracker.connect().catch((err: unknown) => giveUp('the tracking connection was refused', err))
 
   const remember = (key: string, value: string) => {
     let expires: unknown
@@ -192,7 +206,7 @@ export function startRedisSessionCache(
     cache.set(key, { value, expiresAt })
   }
 
-  return {
+  const sessions: RedisSessionCache = {
     hit(key) {
       if (!trusted()) return undefined
       const entry = cache.get(key)
@@ -221,6 +235,7 @@ export function startRedisSessionCache(
       return cache.size
     },
     close() {
+      if (closed) return
       closed = true
       clearInterval(heartbeat)
       stop()
@@ -228,6 +243,7 @@ export function startRedisSessionCache(
       else tracker.disconnect?.()
     },
   }
+  return sessions
 }
 
 /** CLIENT TRACKINGINFO's flags (RESP3 map, or RESP2 flat array) include "on". */

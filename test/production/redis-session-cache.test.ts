@@ -173,6 +173,50 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
     }
   })
 
+  it('closes the tracking connection and reads Redis when Redis refuses tracking or it would log in as another user', async () => {
+    const acl = (user: string, password: string) =>
+      admin.sendCommand(['ACL', 'SETUSER', user, 'on', password, '~*', '&*', '+@all', '-client|tracking'])
+    await acl('no-tracking', '>no-tracking-secret')
+    await acl('no-password', 'nopass')
+    const host = new URL(redis!.url).host
+    // The duplicate logs in as the same user, and Redis refuses it CLIENT TRACKING (NOPERM).
+    const refused = createClient({ url: `redis://no-tracking:no-tracking-secret@${host}` })
+    // A user without a password: node-redis's RESP3 handshake (HELLO 3) then sends no AUTH, and the
+    // duplicate would be Redis's `default` user.
+    const otherUser = createClient({ url: `redis://no-password@${host}` })
+    for (const [client, reason] of [
+      [refused, 'the tracking connection failed before it was ready'],
+      [otherUser, 'would log in as another Redis user'],
+    ] as const) {
+      client.on('error', () => {})
+      await client.connect()
+      const lines: string[] = []
+      const logger = {
+        debug: () => {},
+        info: (_o: object, m?: string) => lines.push(m ?? ''),
+        warn: () => {},
+        error: () => {},
+      }
+      const c = await startTestApp({
+        options: { session: { secret: SECRET, redis: client, redisPrefix: PREFIX }, logger },
+      })
+      try {
+        await waitFor(`"${reason}" in the log`, () => lines.some((line) => line.includes(reason)))
+        expect(c.dock.sessionCache!.active).toBe(false)
+        // No tracking connection is left behind.
+        expect(await trackerIds()).toHaveLength(2) // A's and B's
+        const browser = new BrowserClient()
+        await logIn(browser, c)
+        await admin.configResetStat()
+        for (let i = 0; i < 3; i++) expect((await me(browser, c)).status).toBe(200)
+        expect(await gets()).toBe(3)
+      } finally {
+        await c.close()
+        await client.destroy()
+      }
+    }
+  })
+
   it('reads Redis on every request with session.redisCache: false', async () => {
     const c = await startTestApp({
       options: { session: { secret: SECRET, redis: clientA, redisPrefix: PREFIX, redisCache: false } },
