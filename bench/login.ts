@@ -36,6 +36,13 @@ const WARMUP = 50
 const BLOCK = 10
 const CONCURRENCY = 8
 const DAY_MS = 8 * 3_600_000
+// Every round must time at least one block after the warm-up, which falls in the first round.
+if (!(LOGINS >= ROUNDS * (WARMUP + BLOCK))) {
+  console.error(
+    `BENCH_LOGINS must be at least ${ROUNDS * (WARMUP + BLOCK)} (${ROUNDS} rounds, each with ${WARMUP} warm-up logins' room and one block of ${BLOCK})`,
+  )
+  process.exit(64)
+}
 /** src/login/discovery.ts DISCOVERY_TTL_MS, for the printout. */
 const DISCOVERY_TTL_MIN = 60
 
@@ -329,27 +336,23 @@ const op = await startBenchOp()
 const baseOp = await startBenchOp()
 const hosts: Host[] = []
 try {
-  const bareConfig = await client.discovery(
-    new URL(baseOp.issuer),
-    baseOp.clientId,
-    undefined,
-    client.ClientSecretBasic(baseOp.clientSecret),
-    {
-      execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
-    },
-  )
+  const baselineConfig = (fetch?: client.CustomFetch) =>
+    client.discovery(
+      new URL(baseOp.issuer),
+      baseOp.clientId,
+      undefined,
+      client.ClientSecretBasic(baseOp.clientSecret),
+      {
+        execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
+        ...(fetch ? { [client.customFetch]: fetch } : {}),
+      },
+    )
+  const bareConfig = await baselineConfig()
   // The same grant through authdock's provider fetch (undici's request, answer buffered), which
   // costs less than openid-client's default fetch: printed so that the part of the callback's gain
   // that is transport shows apart from the rest.
-  const ownFetchConfig = await client.discovery(
-    new URL(baseOp.issuer),
-    baseOp.clientId,
-    undefined,
-    client.ClientSecretBasic(baseOp.clientSecret),
-    {
-      execute: [client.allowInsecureRequests, client.enableNonRepudiationChecks],
-      [client.customFetch]: providerFetch({ fetch: globalThis.fetch, timeoutMs: 30_000, proxy: null }),
-    },
+  const ownFetchConfig = await baselineConfig(
+    providerFetch({ fetch: globalThis.fetch, timeoutMs: 30_000, proxy: null }),
   )
   ownFetchConfig.timeout = 0
   const cachedKey = (await importJWK(baseOp.publicJwk, 'RS256')) as CryptoKey

@@ -64,6 +64,21 @@ async function trackerIds(): Promise<string[]> {
     .map((line) => /^id=(\d+)/.exec(line)![1])
 }
 
+/** An app on `client` whose info log lines are kept (the cache says there why it is off). */
+async function appWithLog(client: ReturnType<typeof createClient>): Promise<{ app: TestApp; lines: string[] }> {
+  const lines: string[] = []
+  const logger = {
+    debug: () => {},
+    info: (_o: object, m?: string) => lines.push(m ?? ''),
+    warn: () => {},
+    error: () => {},
+  }
+  const app = await startTestApp({
+    options: { session: { secret: SECRET, redis: client, redisPrefix: PREFIX }, logger },
+  })
+  return { app, lines }
+}
+
 describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () => {
   beforeAll(async () => {
     admin = createClient({ url: redis!.url })
@@ -151,16 +166,7 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
     const cached = createClient({ url: redis!.url, RESP: 3, clientSideCache: { ttl: 0, maxEntries: 0 } })
     cached.on('error', () => {})
     await cached.connect()
-    const lines: string[] = []
-    const logger = {
-      debug: () => {},
-      info: (_o: object, m?: string) => lines.push(m ?? ''),
-      warn: () => {},
-      error: () => {},
-    }
-    const c = await startTestApp({
-      options: { session: { secret: SECRET, redis: cached, redisPrefix: PREFIX }, logger },
-    })
+    const { app: c, lines } = await appWithLog(cached)
     try {
       expect(c.dock.sessionCache).toBeUndefined()
       expect(lines.some((line) => line.startsWith('session cache off'))).toBe(true)
@@ -190,16 +196,7 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
     ] as const) {
       client.on('error', () => {})
       await client.connect()
-      const lines: string[] = []
-      const logger = {
-        debug: () => {},
-        info: (_o: object, m?: string) => lines.push(m ?? ''),
-        warn: () => {},
-        error: () => {},
-      }
-      const c = await startTestApp({
-        options: { session: { secret: SECRET, redis: client, redisPrefix: PREFIX }, logger },
-      })
+      const { app: c, lines } = await appWithLog(client)
       try {
         await waitFor(`"${reason}" in the log`, () => lines.some((line) => line.includes(reason)))
         expect(c.dock.sessionCache!.active).toBe(false)
