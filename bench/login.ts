@@ -215,7 +215,7 @@ function instrumentStore(dock: Authdock): { ns: bigint; calls: number; byName: R
   return meter
 }
 
-async function startHost(op: BenchOp): Promise<Host> {
+async function startHost(op: BenchOp, options: { silentLogin?: boolean } = {}): Promise<Host> {
   const server = http.createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
@@ -226,7 +226,12 @@ async function startHost(op: BenchOp): Promise<Host> {
     database: `sqlite:${join(dir, 'authdock.db')}`,
     encryptionKey: randomBytes(32).toString('base64'),
     session: { secret: randomBytes(24).toString('hex') },
-    oidc: { issuer: op.issuer, clientId: op.clientId, clientSecret: op.clientSecret },
+    oidc: {
+      issuer: op.issuer,
+      clientId: op.clientId,
+      clientSecret: op.clientSecret,
+      silentLogin: options.silentLogin ?? true,
+    },
     users: {
       findByClaim: ({ value }) => (value === alice.email ? alice : null),
       findByUsername: () => null,
@@ -334,6 +339,9 @@ async function openidClientGrantUs(op: BenchOp, config: client.Configuration, ca
 const op = await startBenchOp()
 // The baselines ask a provider of their own, so that op counts the logins' requests only.
 const baseOp = await startBenchOp()
+// The same logins on a provider whose silent login is off (no remembered device: no refresh token
+// stored), on a provider of its own so that op's counts stay those of the main host.
+const plainOp = await startBenchOp()
 const hosts: Host[] = []
 try {
   const baselineConfig = (fetch?: client.CustomFetch) =>
@@ -362,11 +370,13 @@ try {
   op.resetCounters()
   const host = await startHost(op)
   hosts.push(host)
+  const plain = await startHost(plainOp, { silentLogin: false })
+  hosts.push(plain)
   // Logins and baselines alternate in small blocks (10 logins, 100 verifications, 5 + 5 grants), so
   // that a swing in the machine's load hits both sides of each ratio alike.
   const perRound = LOGINS / ROUNDS
   await joseVerifyUs(sampleToken, cachedKey, baseOp.issuer, baseOp.clientId, 500) // warm up
-  const blocks: Array<{ authdock: number; jose: number; oidc: number; ownFetch: number }> = []
+  const blocks: Array<{ authdock: number; plain: number; jose: number; oidc: number; ownFetch: number }> = []
   const rounds: Array<{
     authdock: number
     provider: number
@@ -382,7 +392,9 @@ try {
     const roundBlocks: typeof blocks = []
     for (let done = 0; done < perRound; done += BLOCK) {
       const blockFrom = host.callbacks.length
-      for (let i = 0; i < BLOCK; i++) await login(host)
+      const plainFrom = plain.callbacks.length
+      // Which host goes first alternates, so that neither always follows the baselines.
+      for (const h of (done / BLOCK) % 2 ? [plain, host] : [host, plain]) for (let i = 0; i < BLOCK; i++) await login(h)
       const jose = await joseVerifyUs(sampleToken, cachedKey, baseOp.issuer, baseOp.clientId, 100)
       const oidc = await openidClientGrantUs(baseOp, bareConfig, 5)
       const ownFetch = await openidClientGrantUs(baseOp, ownFetchConfig, 5)
@@ -391,6 +403,7 @@ try {
       const timed = host.callbacks.slice(blockFrom)
       roundBlocks.push({
         authdock: median(timed.map(([wall, provider]) => us(wall - provider))),
+        plain: median(plain.callbacks.slice(plainFrom).map(([wall, provider]) => us(wall - provider))),
         jose,
         oidc,
         ownFetch,
@@ -449,10 +462,14 @@ try {
   console.log(
     `ratio authdock / the grant through authdock's fetch: ${f(median(blocks.map((b) => b.authdock / b.ownFetch)), 2)}`,
   )
+  console.log(
+    `with silent login off (no remembered device): ${f(median(blocks.map((b) => b.plain)))} µs per callback; ratio / openid-client grant: ${f(median(blocks.map((b) => b.plain / b.oidc)), 2)}; the remembered device's share of the ratio: ${f(median(blocks.map((b) => (b.authdock - b.plain) / b.oidc)), 2)}`,
+  )
 
   // (b) concurrent: a fresh instance, 1,000 logins 8 at a time.
   await host.close()
-  hosts.pop()
+  await plain.close()
+  hosts.length = 0
   op.resetCounters()
   const fresh = await startHost(op)
   hosts.push(fresh)
@@ -505,4 +522,5 @@ try {
   for (const h of hosts) await h.close()
   await op.close()
   await baseOp.close()
+  await plainOp.close()
 }
