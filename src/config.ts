@@ -103,6 +103,15 @@ const path = z
   .regex(/^\/[A-Za-z0-9/_.-]*$/, { message: 'must be a path starting with /' })
   .transform((p) => (p.length > 1 ? p.replace(/\/+$/, '') : p))
 
+/** A cookie name as RFC 6265 allows it (an HTTP token): anything else would break the Set-Cookie header. */
+const cookieName = (fallback: string) =>
+  z
+    .string()
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, {
+      message: "must be a cookie name: letters, digits and !#$%&'*+-.^_`|~ only",
+    })
+    .default(fallback)
+
 /** CSP source expressions: one per entry, nothing that could end the directive or the header. */
 const cspSources = z
   .array(
@@ -210,7 +219,7 @@ export const optionsSchema = z.object({
   session: z.object({
     /** Secret(s) that sign the session cookie; a list allows rotation (newest first). */
     secret: z.union([z.string().min(16), z.array(z.string().min(16)).min(1)]),
-    cookieName: z.string().min(1).default('authdock.sid'),
+    cookieName: cookieName('authdock.sid'),
     /** Lifetime of a session from its last change (the login): cookie and stored session expire together. */
     maxAgeMs: z
       .number()
@@ -376,7 +385,7 @@ export const optionsSchema = z.object({
   login: z
     .object({
       /** Long-lived HttpOnly cookie that ties a browser to its stored refresh token. */
-      deviceCookieName: z.string().min(1).default('authdock.device'),
+      deviceCookieName: cookieName('authdock.device'),
       /** How long a browser stays remembered for silent re-login. */
       rememberDeviceMs: z
         .number()

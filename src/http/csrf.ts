@@ -2,9 +2,10 @@
  * CSRF protection with a per-session synchronizer token. A form carries it as `_csrf`, a JSON
  * client as the `x-csrf-token` header (read from GET `<adminApi>/csrf`). Safe methods pass.
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { timingSafeEqual } from 'node:crypto'
 import type { Request, RequestHandler } from 'express'
 import { AuthdockError } from '../errors.js'
+import { randomBytesPooled } from '../random.js'
 
 declare module 'express-session' {
   interface SessionData {
@@ -20,7 +21,7 @@ declare module 'express-session' {
  */
 export function csrfToken(req: Request): string {
   if (!req.session) throw new AuthdockError('INTERNAL', 'CSRF needs a session: mount dock.session before the routers')
-  req.session.authdockCsrf ??= randomBytes(32).toString('base64url')
+  req.session.authdockCsrf ??= randomBytesPooled(32).toString('base64url')
   return req.session.authdockCsrf
 }
 

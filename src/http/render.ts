@@ -4,7 +4,6 @@
  * the layout partials. `<%= %>` escapes; templates never use `<%-` for data.
  */
 import { existsSync } from 'node:fs'
-import { randomBytes } from 'node:crypto'
 import { join, relative, isAbsolute, resolve as resolvePath } from 'node:path'
 import ejs from 'ejs'
 import type { Request, Response } from 'express'
@@ -13,6 +12,7 @@ import { packageViewsDir } from './package-dir.js'
 import { csrfToken } from './csrf.js'
 import type { ResolvedConfig } from '../config.js'
 import { AuthdockError } from '../errors.js'
+import { randomBytesPooled } from '../random.js'
 import type { LayoutPage } from './layout.js'
 
 export interface PageLocals {
@@ -138,7 +138,7 @@ export class Renderer {
     options: { status?: number; banners?: boolean; formActions?: readonly string[] } = {},
   ): Promise<void> {
     const lang = this.language(req)
-    const cspNonce = randomBytes(16).toString('base64')
+    const cspNonce = randomBytesPooled(16).toString('base64')
     const banners = options.banners ? (await Promise.all(this.bannerSources.map((s) => s(req)))).flat() : []
     const layout = this.config.views.layout
     // partials/head records the page's title here, for the host's layout, and that the page has a

@@ -34,6 +34,7 @@ import { importOptionalPeer } from '../optional-peer.js'
 import { startRedisSessionCache, type RedisSessionCache, type TrackingCapableClient } from './redis-session-cache.js'
 import { keepCookieExpiry, StoreSessionStore } from '../store/session-store.js'
 import type { Store } from '../store/types.js'
+import { randomBytesPooled } from '../random.js'
 
 /** What authdock uses of a node-redis (v4–v6) client. */
 interface RedisClientLike {
@@ -96,6 +97,8 @@ export function createSession(
     name: config.session.cookieName,
     secret: config.session.secret as string | string[],
     store: sessionStore,
+    // The same ids as express-session's own (24 random bytes, base64url), from the pool (random.ts).
+    genid: () => randomBytesPooled(24).toString('base64url'),
     resave: false,
     saveUninitialized: false,
     rolling: false,

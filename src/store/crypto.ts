@@ -6,8 +6,9 @@
  * (table, column and row key) that is bound as additional authenticated data: a value copied into
  * another column or row no longer decrypts, so a database writer cannot swap secrets around.
  */
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto'
 import { AuthdockError } from '../errors.js'
+import { randomBytesPooled } from '../random.js'
 
 const VERSION = 'v1'
 /**
@@ -57,7 +58,7 @@ export class Keyring {
 
   encrypt(plain: string, context: string): string {
     const key = this.#keys[0]
-    const iv = randomBytes(12)
+    const iv = randomBytesPooled(12)
     const cipher = createCipheriv('aes-256-gcm', key.bytes, iv)
     cipher.setAAD(Buffer.from(context, 'utf8'))
     const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])

@@ -97,6 +97,14 @@ describe('options', () => {
       'function',
     ],
     ['login.passwordThrottle.windowMs', { login: { passwordThrottle: { windowMs: 1500 } } }, 'whole seconds'],
+    // Written into Set-Cookie as they are: a space, ';' or '=' would break or forge the header.
+    [
+      'session.cookieName',
+      { session: { secret: 'a-session-secret-of-some-length', cookieName: 'sid; a=b' } },
+      'cookie name',
+    ],
+    ['login.deviceCookieName', { login: { deviceCookieName: 'dev ice' } }, 'cookie name'],
+    ['login.deviceCookieName', { login: { deviceCookieName: '' } }, 'cookie name'],
   ])('refuses a bad %s with CONFIG_INVALID naming it', (field, override, expected) => {
     let error: unknown
     try {
