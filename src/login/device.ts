@@ -7,7 +7,7 @@
  * the interactive login that remembered it, however often it is used. An id that was replaced and
  * is presented again means two browsers hold the cookie: the device is forgotten for both.
  */
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import type { CookieOptions, Request, Response } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
@@ -57,7 +57,8 @@ export function openRefreshToken(value: string): Envelope | null {
 }
 
 export function hashDevice(deviceId: string): string {
-  return createHash('sha256').update(deviceId).digest('hex')
+  // One-shot: no Hash object per login and per silent login (Node 20.12+).
+  return hash('sha256', deviceId, 'hex')
 }
 
 export function readCookie(req: Request, name: string): string | undefined {

@@ -6,7 +6,7 @@
  * (table, column and row key) that is bound as additional authenticated data: a value copied into
  * another column or row no longer decrypts, so a database writer cannot swap secrets around.
  */
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto'
+import { createCipheriv, createDecipheriv, createHash, createSecretKey, type KeyObject } from 'node:crypto'
 import { AuthdockError } from '../errors.js'
 import { randomBytesPooled } from '../random.js'
 
@@ -19,7 +19,8 @@ const TAG_BYTES = 16
 
 interface Key {
   id: string
-  bytes: Buffer
+  /** Made once: a raw Buffer would be turned into a key object again on every call. */
+  secret: KeyObject
 }
 
 /** The key id: first 8 hex chars of sha256(key). Reveals nothing usable about the key. */
@@ -47,7 +48,7 @@ export class Keyring {
       if (bytes.length !== 32) {
         throw new AuthdockError('CONFIG_INVALID', `encryptionKey: key ${i + 1} is not 32 bytes, base64 encoded`)
       }
-      return { id: keyId(bytes), bytes }
+      return { id: keyId(bytes), secret: createSecretKey(bytes) }
     })
   }
 
@@ -59,7 +60,7 @@ export class Keyring {
   encrypt(plain: string, context: string): string {
     const key = this.#keys[0]
     const iv = randomBytesPooled(12)
-    const cipher = createCipheriv('aes-256-gcm', key.bytes, iv)
+    const cipher = createCipheriv('aes-256-gcm', key.secret, iv)
     cipher.setAAD(Buffer.from(context, 'utf8'))
     const ciphertext = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()])
     const tag = cipher.getAuthTag()
@@ -98,7 +99,7 @@ export class Keyring {
       )
     }
     try {
-      const decipher = createDecipheriv('aes-256-gcm', key.bytes, Buffer.from(parts[2], 'base64url'), {
+      const decipher = createDecipheriv('aes-256-gcm', key.secret, Buffer.from(parts[2], 'base64url'), {
         authTagLength: TAG_BYTES,
       })
       decipher.setAAD(Buffer.from(context, 'utf8'))
