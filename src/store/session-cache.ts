@@ -52,13 +52,19 @@ export function cachedSessions(sessions: Sessions, version: () => number, now: (
     return true
   }
 
+  const held = (sid: string): SessionRecord | undefined => {
+    if (!current()) return undefined
+    const hit = cache.get(sid)
+    if (hit && hit.expiresAt.getTime() > now()) return hit
+    if (hit) cache.delete(sid)
+    return undefined
+  }
+
   return {
+    held,
     async get(sid) {
-      if (current()) {
-        const hit = cache.get(sid)
-        if (hit && hit.expiresAt.getTime() > now()) return hit
-        if (hit) cache.delete(sid)
-      }
+      const hit = held(sid)
+      if (hit) return hit
       const started = epoch
       const record = await sessions.get(sid)
       if (record && epoch === started) remember(sid, record)

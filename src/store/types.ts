@@ -363,6 +363,11 @@ export interface Store {
   sessions: {
     get(sid: string): Promise<SessionRecord | null>
     /**
+     * The session when it can be answered from memory at once and is known to be current (SQLite:
+     * nothing committed elsewhere since it was read), else undefined: then ask `get`. Optional.
+     */
+    held?(sid: string): SessionRecord | undefined
+    /**
      * `expiresAt` applies to a new session; an existing one keeps its expiry (absolute lifetime).
      * Resolves to the expiry the stored session has.
      */

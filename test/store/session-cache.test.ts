@@ -60,6 +60,21 @@ describe('SQLite sessions read through the in-memory cache', () => {
     expect(await dataOf(b, 's2')).toBeNull()
   })
 
+  it('holds a session for an answer at once only while it is known to be current', async () => {
+    const [a, b] = await twoConnections()
+    expect(b.sessions.held?.('s5')).toBeUndefined()
+    await b.sessions.set('s5', '{"v":1}', later())
+    expect(b.sessions.held?.('s5')?.data).toBe('{"v":1}')
+    // Another connection commits: from the next turn on nothing is held until read again.
+    await a.sessions.set('s5', '{"v":2}', later())
+    await nextTurn()
+    expect(b.sessions.held?.('s5')).toBeUndefined()
+    expect(await dataOf(b, 's5')).toBe('{"v":2}')
+    expect(b.sessions.held?.('s5')?.data).toBe('{"v":2}')
+    await b.sessions.destroy('s5')
+    expect(b.sessions.held?.('s5')).toBeUndefined()
+  })
+
   it('does not keep what a read saw when a write was issued while it ran', async () => {
     const [a, b] = await twoConnections()
     await a.sessions.set('s3', '{"v":1}', later())

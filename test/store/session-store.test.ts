@@ -80,6 +80,27 @@ describe('StoreSessionStore with express-session', () => {
     expect(new StoreSessionStore(store, { now: Date.now, pruneIntervalMs: 0 }).touch).toBeUndefined()
   })
 
+  it('answers a session the cache holds at once, and one it does not hold through the store', async () => {
+    const store = await openStore(sqliteUrl(), { encryptionKeys: TEST_KEYS, now: Date.now })
+    cleanups.push(() => store.close())
+    const sessions = new StoreSessionStore(store, { now: Date.now, pruneIntervalMs: 0 })
+    const data = { cookie: { originalMaxAge: 60_000, expires: new Date(Date.now() + 60_000) }, n: 1 }
+    await new Promise<void>((resolve, reject) =>
+      sessions.set('held', data as never, (err) => (err ? reject(err) : resolve())),
+    )
+    // The first read of a connection reads the store (the cache starts once the data version is known).
+    await new Promise((resolve) => sessions.get('held', resolve))
+    let answered: unknown = 'not yet'
+    sessions.get('held', (err, value) => (answered = err ?? value))
+    // Called back before get returned: no promise round for a held session.
+    expect(answered).toMatchObject({ n: 1 })
+    const unknown = vi.fn()
+    sessions.get('unknown', unknown)
+    expect(unknown).not.toHaveBeenCalled()
+    await expect.poll(() => unknown.mock.calls.length).toBe(1)
+    expect(unknown).toHaveBeenCalledWith(undefined, null)
+  })
+
   it('destroys the session on logout', async () => {
     const { app } = await startApp(sqliteUrl(), { now: Date.now() })
     const cookie = cookieOf(await request(app).post('/count').expect(200))
