@@ -45,6 +45,15 @@ async function logIn(browser: BrowserClient, app: TestApp): Promise<void> {
   expect(res.status).toBe(303)
 }
 
+/** A fresh browser logs in to `app`, then makes `requests` logged-in requests: resolves to Redis's GETs for them. */
+async function getsForRequests(app: TestApp, requests: number): Promise<number> {
+  const browser = new BrowserClient()
+  await logIn(browser, app)
+  await admin.configResetStat()
+  for (let i = 0; i < requests; i++) expect((await me(browser, app)).status).toBe(200)
+  return gets()
+}
+
 function sidOf(browser: BrowserClient, app: TestApp): string {
   const value = decodeURIComponent(browser.cookie(app.url, app.dock.config.session.cookieName) ?? '')
   return value.slice(2, value.lastIndexOf('.'))
@@ -102,12 +111,8 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
   })
 
   it('reads a session from Redis once, then answers its requests from memory', async () => {
-    const browser = new BrowserClient()
-    await logIn(browser, a)
-    await admin.configResetStat()
-    for (let i = 0; i < 20; i++) expect((await me(browser, a)).status).toBe(200)
     // The login's write does not fill the cache (only a tracked read may): one GET, then none.
-    expect(await gets()).toBe(1)
+    expect(await getsForRequests(a, 20)).toBe(1)
     expect(a.dock.sessionCache!.size).toBeGreaterThanOrEqual(1)
   })
 
@@ -154,11 +159,7 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
     expect((await me(browser, a)).status).toBe(401)
 
     await waitFor('tracking to be back', () => cache.active)
-    const again = new BrowserClient()
-    await logIn(again, a)
-    await admin.configResetStat()
-    for (let i = 0; i < 5; i++) expect((await me(again, a)).status).toBe(200)
-    expect(await gets()).toBe(1)
+    expect(await getsForRequests(a, 5)).toBe(1)
   })
 
   it("reads Redis on every request when the host's client cannot be given a tracking duplicate", async () => {
@@ -202,11 +203,7 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
         expect(c.dock.sessionCache!.active).toBe(false)
         // No tracking connection is left behind.
         expect(await trackerIds()).toHaveLength(2) // A's and B's
-        const browser = new BrowserClient()
-        await logIn(browser, c)
-        await admin.configResetStat()
-        for (let i = 0; i < 3; i++) expect((await me(browser, c)).status).toBe(200)
-        expect(await gets()).toBe(3)
+        expect(await getsForRequests(c, 3)).toBe(3)
       } finally {
         await c.close()
         await client.destroy()
@@ -220,11 +217,7 @@ describe.skipIf(!redis)('sessions kept in memory while Redis tracks them', () =>
     })
     try {
       expect(c.dock.sessionCache).toBeUndefined()
-      const browser = new BrowserClient()
-      await logIn(browser, c)
-      await admin.configResetStat()
-      for (let i = 0; i < 5; i++) expect((await me(browser, c)).status).toBe(200)
-      expect(await gets()).toBe(5)
+      expect(await getsForRequests(c, 5)).toBe(5)
     } finally {
       await c.close()
     }
