@@ -3,10 +3,11 @@
  * fills 4 KiB at a time (the technique of Node's own `crypto.randomUUID`).
  *
  * Each `crypto.randomBytes` call is a job of its own with its allocations and checks: ~5 µs when
- * hot, several times that in a request's cold path. A login callback takes three (the new session's
- * id, the device id, the IV of the encrypted refresh token); from the pool they cost a copy each. Measured with bench/login.ts, together with the device cookie written without
- * Express's `res.cookie`: the callback went from 1.55–1.60 to 1.46–1.47 × openid-client's grant on
- * Node 20 (docs/benchmarks.md).
+ * hot, several times that in a request's cold path. A login callback takes three (the new
+ * session's id, the device id, the IV of the encrypted refresh token); from the pool they cost a
+ * copy each. With the device cookie written without Express's `res.cookie`, this took about 0.08
+ * off the login callback's ratio to openid-client's grant on Node 20 in paired runs
+ * (bench/login.ts, docs/benchmarks.md).
  *
  * Every byte is handed out once and wiped from the pool as it goes, so the pool never holds an id
  * already in use.
