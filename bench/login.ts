@@ -3,8 +3,9 @@
  *
  * (a) What authdock itself spends in GET /auth/callback until its answer is sent: token exchange
  *     (its HTTP request), ID token signature and claim checks (openid-client), the host's user
- *     lookup, the new session's one write and the stored refresh token for silent login (the audit
- *     entry and the old session's destroy follow the answer; their store time is printed apart).
+ *     lookup and the new session's one write. The remembered device's record (the stored refresh
+ *     token for silent login), the audit entry and the old session's destroy are written once the
+ *     answer is sent (the store calls of the whole login are counted below the table).
  *     The provider's own time
  *     is kept out: the provider below signs the ID token when it hands out the code (outside the
  *     callback) and answers the token request from that precomputed response; what time it still
@@ -192,7 +193,7 @@ interface Host {
   dock: Authdock
   /** Per callback: [wall ns, provider handler ns inside it, store ns inside it, store calls]. */
   callbacks: Array<[bigint, bigint, bigint, number]>
-  /** Store calls by method over the whole login (start and callback). */
+  /** Store calls by method over the whole login (start, callback and after the answer). */
   storeCalls: Record<string, number>
   close(): Promise<void>
 }
@@ -447,7 +448,7 @@ try {
     `of which in the store:               ${f(median(timedAll.map(([, , store]) => us(store))))} µs median, ${f(median(timedAll.map(([, , , calls]) => calls)))} calls (sessions, login tokens, audit)`,
   )
   console.log(
-    `store calls per login (start + callback): ${Object.entries(host.storeCalls)
+    `store calls per login (start + callback + after the answer): ${Object.entries(host.storeCalls)
       .map(([name, n]) => `${name} ${f(n / LOGINS, 1)}`)
       .join(', ')}`,
   )

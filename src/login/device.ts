@@ -12,6 +12,7 @@ import type { CookieOptions, Request, Response } from 'express'
 import type { DockContext } from '../context.js'
 import { AuthdockError } from '../errors.js'
 import { randomBytesPooled } from '../random.js'
+import { afterAnswer } from './outcome.js'
 import type { RotatedLoginDevice } from '../store/types.js'
 import { isUserId, userKey, type UserId } from './user-id.js'
 
@@ -116,25 +117,101 @@ export function deviceEnd(ctx: DockContext, record: { createdAt: Date; expiresAt
   return new Date(Math.min(record.expiresAt.getTime(), record.createdAt.getTime() + ctx.config.login.rememberDeviceMs))
 }
 
-/** Store the refresh token under a fresh device id (replacing this browser's old one). */
-export async function rememberDevice(
+/**
+ * Device records this instance writes after the login's answer, until they are stored. Requests of
+ * this instance that read or delete a device (silent login, logout, forgetDevices) wait for the
+ * write first, so that a logout can never be overtaken by the login before it; `dock.close()`
+ * waits for all of them.
+ */
+class PendingDeviceWrites {
+  readonly #writes = new Map<string, { userId: string; done: Promise<void> }>()
+
+  add(deviceHash: string, userId: string, done: Promise<void>): void {
+    const entry = { userId, done }
+    this.#writes.set(deviceHash, entry)
+    void done.finally(() => {
+      if (this.#writes.get(deviceHash) === entry) this.#writes.delete(deviceHash)
+    })
+  }
+
+  /** The pending write of this device, if any (the common case, none, costs no promise). */
+  of(deviceHash: string): Promise<void> | undefined {
+    return this.#writes.get(deviceHash)?.done
+  }
+
+  async ofUser(userId: string): Promise<void> {
+    await Promise.all([...this.#writes.values()].filter((w) => w.userId === userId).map((w) => w.done))
+  }
+
+  async all(): Promise<void> {
+    await Promise.all([...this.#writes.values()].map((w) => w.done))
+  }
+}
+
+const pendingWrites = new WeakMap<DockContext, PendingDeviceWrites>()
+
+function pendingOf(ctx: DockContext): PendingDeviceWrites {
+  let pending = pendingWrites.get(ctx)
+  if (!pending) pendingWrites.set(ctx, (pending = new PendingDeviceWrites()))
+  return pending
+}
+
+/** Resolves once this instance's pending write of the device (if any) is done. */
+export function deviceWritten(ctx: DockContext, deviceHash: string): Promise<void> | undefined {
+  return pendingWrites.get(ctx)?.of(deviceHash)
+}
+
+/** Resolves once every device write this instance has pending is done (`dock.close()`). */
+export async function deviceWritesDone(ctx: DockContext): Promise<void> {
+  await pendingWrites.get(ctx)?.all()
+}
+
+/**
+ * Remember this browser: the refresh token under a fresh device id (replacing the browser's old
+ * one), and the cookie naming it. The cookie goes with the answer; the record is written once the
+ * answer is sent, like the audit entry, so the browser's redirect does not wait for that write
+ * (it was a tenth of the login callback, bench/login.ts).
+ *
+ * Until the record is stored the cookie names nothing; no one can tell on this instance (see
+ * PendingDeviceWrites). Another instance could only tell by a silent login or a logout with this
+ * cookie within the write's millisecond, both of which need this answer to arrive first. A
+ * `forgetDevices` there that runs before the write does not forget this device: as for a login
+ * whose callback is still waiting for the provider's token, the login counts as after it. A write
+ * that fails is logged; the browser then logs in interactively next time, as after the device's end.
+ */
+export function rememberDevice(
   ctx: DockContext,
   req: Request,
   res: Response,
   input: { providerId: string; userId: string; refreshToken: string; sub: string },
-): Promise<void> {
+): void {
   const old = deviceHashOf(ctx, req)
-  if (old) await ctx.store.loginTokens.delete(old)
   const deviceId = newDeviceId()
   const expiresAt = new Date(ctx.now() + ctx.config.login.rememberDeviceMs)
-  await ctx.store.loginTokens.put({
+  const record = {
     deviceHash: hashDevice(deviceId),
     providerId: input.providerId,
     userId: input.userId,
     refreshToken: sealRefreshToken(input.refreshToken, input.sub),
     expiresAt,
-  })
+  }
   setDeviceCookie(ctx, res, deviceId, expiresAt)
+  let written!: () => void
+  const done = new Promise<void>((resolve) => (written = resolve))
+  pendingOf(ctx).add(record.deviceHash, record.userId, done)
+  afterAnswer(res, async () => {
+    try {
+      if (old) await ctx.store.loginTokens.delete(old)
+      await ctx.store.loginTokens.put(record)
+    } catch (err) {
+      ctx.logger.error(
+        { err: String(err), userId: record.userId, providerId: record.providerId },
+        'authdock could not store the remembered device; this browser logs in interactively next time',
+      )
+    } finally {
+      written()
+    }
+  })
 }
 
 /**
@@ -180,6 +257,7 @@ export async function forgetDevices(
     })
   }
   const userId = userKey(id)
+  await pendingWrites.get(ctx)?.ofUser(userId)
   const count = await ctx.store.loginTokens.deleteForUser(userId)
   await ctx.store.audit.add({ kind: 'login.devices_forgotten', actor, details: { userId, count, via } })
   return count
@@ -188,7 +266,10 @@ export async function forgetDevices(
 /** Forget this browser: the stored token and the cookie. */
 export async function forgetDevice(ctx: DockContext, req: Request, res: Response): Promise<void> {
   const hash = deviceHashOf(ctx, req)
-  if (hash) await ctx.store.loginTokens.delete(hash)
+  if (hash) {
+    await deviceWritten(ctx, hash)
+    await ctx.store.loginTokens.delete(hash)
+  }
   if (readCookie(req, ctx.config.login.deviceCookieName) !== undefined)
     res.clearCookie(ctx.config.login.deviceCookieName, cookieOptions(ctx))
 }

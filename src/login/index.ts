@@ -14,7 +14,7 @@ import { createRequireLogin } from './require-login.js'
 import { createLoginRouter } from './routes.js'
 import { installSerializers } from './serialize.js'
 import { createSilentLogin } from './silent-login.js'
-import { forgetDevices } from './device.js'
+import { deviceWritesDone, forgetDevices } from './device.js'
 import { logout } from './logout.js'
 import { providerGone } from './provider-changes.js'
 import type { LoginModule } from './types.js'
@@ -57,6 +57,7 @@ export async function createLogin(ctx: DockContext, passport: PassportInstance):
     close: async () => {
       for (const name of LOGIN_PROVIDER_EVENTS) ctx.events.off(name, invalidate)
       providers.discovery.clear()
+      await deviceWritesDone(ctx)
     },
   }
 }

@@ -151,7 +151,7 @@ export class OidcFlow {
       logger: this.ctx.logger,
     })
     if (verified.refreshToken && provider.silentLogin) {
-      await rememberDevice(this.ctx, req, res, {
+      rememberDevice(this.ctx, req, res, {
         providerId: provider.id,
         userId: userIdOf(verified.user),
         refreshToken: verified.refreshToken,

@@ -16,6 +16,7 @@ import {
   deviceEnd,
   deviceHashOf,
   deviceReused,
+  deviceWritten,
   forgetDevice,
   hashDevice,
   newDeviceId,
@@ -86,6 +87,8 @@ export function createSilentLogin(ctx: DockContext, providers: Providers): Reque
   }
 
   async function restore(hash: string): Promise<Outcome> {
+    // A login on this instance may have answered with this cookie before storing its device.
+    await deviceWritten(ctx, hash)
     const record = await ctx.store.loginTokens.get(hash)
     if (!record) return unknownId(hash)
     const sealed = openRefreshToken(record.refreshToken)
