@@ -35,6 +35,7 @@ import { startRedisSessionCache, type RedisSessionCache, type TrackingCapableCli
 import { keepCookieExpiry, StoreSessionStore } from '../store/session-store.js'
 import type { Store } from '../store/types.js'
 import { randomBytesPooled } from '../random.js'
+import { heldSessions, type HeldSessions } from './held-session.js'
 
 /** What authdock uses of a node-redis (v4–v6) client. */
 interface RedisClientLike {
@@ -84,12 +85,18 @@ export function createSession(
     redis && config.session.redisCache
       ? startRedisSessionCache(redis as TrackingCapableClient, { logger: options.logger, now: options.now })
       : undefined
+  const prefix = config.session.redisPrefix
+  const secrets = [config.session.secret as string | string[]].flat()
+  const held = cache
+    ? heldSessions({ cookieName: config.session.cookieName, secrets, lookup: (sid) => cache.hit(prefix + sid) })
+    : undefined
   const sessionStore = redis
     ? untouchedRedisStore(
         redisStoreClass(options.redisStore),
         guardedClient(redis, timeoutMs, cache),
-        config.session.redisPrefix,
+        prefix,
         cache,
+        held,
       )
     : new StoreSessionStore(store, { now: options.now })
   const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
@@ -124,13 +131,15 @@ export function createSession(
     url === authPath ||
     url.startsWith(`${authPath}/`) ||
     url.startsWith(`${authPath}?`)
+  // A request whose session the cache holds runs express-session only if something touches it.
+  const sessions = held ? held.wrap(middleware) : middleware
   const guarded: RequestHandler = (req, res, next) => {
     dictionaryProperties(req, res)
     if (redis.isReady === false && needsStore(req.originalUrl, req.headers.cookie)) {
       res.setHeader('Retry-After', '1')
       return next(unavailable('offline'))
     }
-    middleware(req, res, (err?: unknown) => {
+    sessions(req, res, (err?: unknown) => {
       if (isAuthdockError(err, 'SESSION_STORE_UNAVAILABLE') && !res.headersSent) res.setHeader('Retry-After', '1')
       next(err)
     })
@@ -187,6 +196,7 @@ function untouchedRedisStore(
   client: RedisClientLike,
   prefix: string,
   cache: RedisSessionCache | undefined,
+  held: HeldSessions | undefined,
 ): RedisStore {
   const redisStore = new Store({ client: client as never, prefix, disableTouch: true })
   Object.defineProperty(redisStore, 'touch', { value: undefined })
@@ -194,11 +204,11 @@ function untouchedRedisStore(
     const read = redisStore.get.bind(redisStore)
     Object.defineProperty(redisStore, 'get', {
       value: (sid: string, callback: (err: unknown, data?: SessionData | null) => void) => {
-        const held = cache.hit(prefix + sid)
-        if (held === undefined) return read(sid, callback)
+        const value = held?.pin(sid) ?? cache.hit(prefix + sid)
+        if (value === undefined) return read(sid, callback)
         let data: SessionData
         try {
-          data = JSON.parse(held) as SessionData
+          data = JSON.parse(value) as SessionData
         } catch (err) {
           return callback(err)
         }

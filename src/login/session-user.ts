@@ -12,6 +12,7 @@ import type { RequestHandler } from 'express'
 import type { AuthdockUser } from '../config.js'
 import type { DockContext } from '../context.js'
 import type { SessionUser } from './session-data.js'
+import { heldSessionData } from '../http/held-session.js'
 import { checkedUser, isUserId } from './user-id.js'
 
 type WithUser = { passport?: { user?: Partial<SessionUser> | null } }
@@ -19,12 +20,18 @@ type WithUser = { passport?: { user?: Partial<SessionUser> | null } }
 export function createSessionUser(ctx: DockContext): RequestHandler {
   const findById = ctx.config.users.findById
   return (req, _res, next) => {
-    const holder = (req.session as WithUser | undefined)?.passport
-    const stored = holder?.user
+    // A held session is read without loading express-session (held-session.ts); dropping the user
+    // is a change, made on the real session (which loads it).
+    const data = (heldSessionData(req) ?? req.session) as WithUser | undefined
+    const stored = data?.passport?.user
     if (stored === undefined) return next()
+    const dropUser = () => {
+      const holder = (req.session as WithUser | undefined)?.passport
+      if (holder) delete holder.user
+    }
     const id = stored?.id
     if (!isUserId(id)) {
-      delete holder!.user
+      dropUser()
       return next()
     }
     const settle = (user: AuthdockUser | null | undefined): unknown => {
@@ -35,7 +42,7 @@ export function createSessionUser(ctx: DockContext): RequestHandler {
         return next(err)
       }
       if (checked) req.user = checked as Express.User
-      else delete holder!.user
+      else dropUser()
       return next()
     }
     let found: ReturnType<typeof findById>

@@ -11,6 +11,7 @@ import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { startPrivateRedis } from '../fixtures/redis-server.js'
+import { waitFor } from '../fixtures/wait-for.js'
 import { startTestApp, type TestApp } from '../fixtures/test-app.js'
 import { csrfOf, JSON_ACCEPT, shownCode } from '../login/helpers.js'
 import { resolveConfig, type Logger } from '../../src/config.js'
@@ -97,15 +98,6 @@ async function until(
   }
 }
 
-/** Poll a condition until it holds (bounded): for states that have no event to await. */
-async function waitFor(what: string, condition: () => boolean, withinMs = 15_000): Promise<void> {
-  const deadline = Date.now() + withinMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
-
 /** The session id in a browser's signed session cookie (`s:<id>.<signature>`). */
 function sidOf(browser: BrowserClient): string {
   const value = decodeURIComponent(browser.cookie(app.url, app.dock.config.session.cookieName) ?? '')
@@ -168,7 +160,7 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
     for (const b of others) await logIn(b)
     sids.push(...others.map(sidOf))
     const load = background(others)
-    await waitFor('the background load to run', () => load.answers.length >= 20)
+    await waitFor('the background load to run', () => load.answers.length >= 20, 15_000)
 
     await redis!.stop('SIGKILL')
     // Down: the API gets JSON, the browser a page, the login page a page; each fails fast.
@@ -196,7 +188,7 @@ describe.skipIf(!redis)('Redis restarted under a running app (sessions in Redis)
     expect(anonymous.body).toBe('home (anonymous)')
     // Still down after node-redis's first reconnect attempts: still fast.
     const attempts = reconnects
-    await waitFor('two reconnect attempts', () => reconnects >= attempts + 2)
+    await waitFor('two reconnect attempts', () => reconnects >= attempts + 2, 15_000)
     const later = await ask(alice, '/me', 'api')
     expect([later.status, later.code]).toEqual([503, 'SESSION_STORE_UNAVAILABLE'])
     expect(later.ms).toBeLessThan(REDIS_TIMEOUT_MS)

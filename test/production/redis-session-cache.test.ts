@@ -10,6 +10,7 @@ import { createClient } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { startPrivateRedis } from '../fixtures/redis-server.js'
+import { waitFor } from '../fixtures/wait-for.js'
 import { startTestApp, type TestApp } from '../fixtures/test-app.js'
 import { csrfOf, me } from '../login/helpers.js'
 
@@ -22,15 +23,6 @@ let clientA: ReturnType<typeof createClient>
 let clientB: ReturnType<typeof createClient>
 let a: TestApp
 let b: TestApp
-
-/** Poll a condition until it holds (bounded): the tracking connection is made in the background. */
-async function waitFor(what: string, condition: () => boolean, withinMs = 10_000): Promise<void> {
-  const deadline = Date.now() + withinMs
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
 
 /** How many GETs Redis has executed since the counters were last reset. */
 async function gets(): Promise<number> {

@@ -1,0 +1,215 @@
+/**
+ * A logged-in request whose session this process holds in memory (the Redis session cache, or the
+ * SQLite store's session cache) and that changes nothing in it does not need express-session at
+ * all: express-session would verify the cookie's signature (an HMAC), build the Session and Cookie
+ * objects, hash the session's JSON three times (SHA-1: on load, for the cookie, for the save check)
+ * and then neither write nor send anything. Those were a third of such a request's CPU time on
+ * Node 24 (bench/http.ts profile).
+ *
+ * So such a request gets `req.session`, `req.sessionID` and `req.sessionStore` as properties that
+ * run express-session the moment anything touches them — the host, a later middleware, authdock's
+ * own pages. Until then the session's data is read from the held JSON (`heldSessionData`), which is
+ * what sets `req.user`. When it runs, express-session sees exactly what it would have seen at the
+ * start of the request: the same cookie, and the same held value (pinned while it reads, so that a
+ * change pushed in between cannot make it wait for the store). From then on it is express-session
+ * as always: a change is saved at the end of the request, the cookie set when it must be.
+ *
+ * The signature is checked as express-session checks it (cookie-signature's HMAC-SHA256, every
+ * configured secret); a cookie that passed is remembered (a bounded map), so a browser's next
+ * requests skip the HMAC. Anything unusual (no held value, a cookie that fails or appears twice, a
+ * session whose JSON does not parse) takes express-session's own path.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto'
+import type { Request, RequestHandler, Response } from 'express'
+import type { SessionData } from 'express-session'
+
+/** Where a held session's value comes from: the cache's raw JSON for a session id, or undefined. */
+export type HeldLookup = (sid: string) => string | undefined
+
+const DATA = Symbol('authdock.heldSessionData')
+type WithHeld = { [DATA]?: Partial<SessionData> & Record<string, unknown> }
+
+/**
+ * The session's data while express-session has not run for this request (see the file comment);
+ * undefined once it has, or when the request took express-session's path. Read-only: a change
+ * goes through `req.session`.
+ */
+export function heldSessionData(req: Request): (Partial<SessionData> & Record<string, unknown>) | undefined {
+  return (req as WithHeld)[DATA]
+}
+
+/** How many verified cookies are remembered; the map starts afresh when full. */
+const VERIFIED_MAX = 10_000
+
+export interface HeldSessions {
+  /** Runs `run` with `sid`'s value pinned: the store's `get` answers it instead of the cache. */
+  pinned<T>(sid: string, value: string, run: () => T): T
+  /** The pinned value of `sid`, if a lazy session is being loaded right now. */
+  pin(sid: string): string | undefined
+  /**
+   * express-session `middleware`, with the held-session shortcut in front: `next` is called at once
+   * for a request whose session is held, with the lazy properties in place.
+   */
+  wrap(middleware: RequestHandler): RequestHandler
+}
+
+export function heldSessions(options: {
+  cookieName: string
+  secrets: readonly string[]
+  lookup: HeldLookup
+}): HeldSessions {
+  const { cookieName, secrets, lookup } = options
+  const verified = new Map<string, string>()
+  let pinnedSid: string | undefined
+  let pinnedValue: string | undefined
+
+  /** The session id in a signed cookie value ("s:<id>.<mac>"), or undefined. */
+  function sessionIdOf(signed: string): string | undefined {
+    const known = verified.get(signed)
+    if (known !== undefined) return known
+    const sid = unsign(signed, secrets)
+    if (sid === undefined) return undefined
+    if (verified.size >= VERIFIED_MAX) verified.clear()
+    verified.set(signed, sid)
+    return sid
+  }
+
+  const self: HeldSessions = {
+    pinned(sid, value, run) {
+      pinnedSid = sid
+      pinnedValue = value
+      try {
+        return run()
+      } finally {
+        pinnedSid = pinnedValue = undefined
+      }
+    },
+    pin: (sid) => (sid === pinnedSid ? pinnedValue : undefined),
+    wrap(middleware) {
+      return (req, res, next) => {
+        // Mounted twice (dock.session and dock.router): the first one did the work.
+        if (heldSessionData(req) !== undefined || req.session) return next()
+        const signed = cookieValue(req.headers.cookie, cookieName)
+        const sid = signed === undefined ? undefined : sessionIdOf(signed)
+        const value = sid === undefined ? undefined : lookup(sid)
+        const data = value === undefined ? undefined : parseSession(value)
+        if (!data) return middleware(req, res, next)
+        lazySession(req, data, () => self.pinned(sid!, value!, () => runNow(middleware, req, res)))
+        next()
+      }
+    },
+  }
+  return self
+}
+
+/**
+ * The raw value of the first cookie named `name` (as express-session's cookie parser takes the
+ * first), percent-decoded, when it is signed ("s:…"); undefined otherwise or when it appears twice
+ * (left to express-session, whatever it makes of that).
+ */
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined
+  const prefix = `${name}=`
+  let found: string | undefined
+  let start = 0
+  while (start < header.length) {
+    let end = header.indexOf(';', start)
+    if (end === -1) end = header.length
+    let from = start
+    while (header.charCodeAt(from) === 32 || header.charCodeAt(from) === 9) from++
+    if (header.startsWith(prefix, from)) {
+      if (found !== undefined) return undefined
+      found = header.slice(from + prefix.length, end).trim()
+    }
+    start = end + 1
+  }
+  if (found === undefined) return undefined
+  if (found.startsWith('"') && found.endsWith('"') && found.length >= 2) found = found.slice(1, -1)
+  let decoded: string
+  try {
+    decoded = found.includes('%') ? decodeURIComponent(found) : found
+  } catch {
+    return undefined
+  }
+  return decoded.startsWith('s:') ? decoded.slice(2) : undefined
+}
+
+/** cookie-signature's unsign (as express-session calls it): the value when one secret's MAC matches. */
+export function unsign(signed: string, secrets: readonly string[]): string | undefined {
+  const dot = signed.lastIndexOf('.')
+  if (dot <= 0) return undefined
+  const value = signed.slice(0, dot)
+  const given = Buffer.from(signed)
+  for (const secret of secrets) {
+    const expected = Buffer.from(
+      `${value}.${createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '')}`,
+    )
+    if (expected.length === given.length && timingSafeEqual(expected, given)) return value
+  }
+  return undefined
+}
+
+function parseSession(value: string): (Partial<SessionData> & Record<string, unknown>) | undefined {
+  try {
+    const data = JSON.parse(value) as unknown
+    return data && typeof data === 'object' && !Array.isArray(data)
+      ? (data as Partial<SessionData> & Record<string, unknown>)
+      : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** express-session, run synchronously on a held session (its store answers before returning). */
+function runNow(middleware: RequestHandler, req: Request, res: Response): void {
+  let failure: unknown
+  let called = false
+  void middleware(req, res, (err?: unknown) => {
+    called = true
+    failure = err
+  })
+  if (failure !== undefined && failure !== null) throw failure
+  if (!called) throw new Error('authdock: express-session did not load a held session synchronously')
+}
+
+const LAZY = ['session', 'sessionID', 'sessionStore'] as const
+const LOAD = Symbol('authdock.loadSession')
+type Lazy = Record<string, unknown> & WithHeld & { [LOAD]?: () => void }
+
+function ensureLoaded(req: Lazy): void {
+  const load = req[LOAD]
+  if (!load) return
+  for (const key of LAZY) delete req[key]
+  delete req[DATA]
+  delete req[LOAD]
+  load()
+}
+
+/**
+ * The accessors, made once: per request only their slots on `req` are defined. Closures made per
+ * request (one getter and setter each) tripled the garbage collector's share of such a request.
+ */
+const ACCESSORS = Object.fromEntries(
+  LAZY.map((key) => [
+    key,
+    {
+      configurable: true,
+      enumerable: true,
+      get(this: Lazy) {
+        ensureLoaded(this)
+        return this[key]
+      },
+      set(this: Lazy, value: unknown) {
+        ensureLoaded(this)
+        this[key] = value
+      },
+    } satisfies PropertyDescriptor,
+  ]),
+) as Record<(typeof LAZY)[number], PropertyDescriptor>
+
+function lazySession(req: Request, data: Partial<SessionData> & Record<string, unknown>, load: () => void): void {
+  const target = req as unknown as Lazy
+  target[DATA] = data
+  target[LOAD] = load
+  Object.defineProperties(target, ACCESSORS)
+}
