@@ -16,15 +16,13 @@
  *
  * The signature is checked as express-session checks it (cookie-signature's HMAC-SHA256, every
  * configured secret); a cookie that passed is remembered (a bounded map), so a browser's next
- * requests skip the HMAC. Anything unusual (no held value, a cookie that fails or appears twice, a
- * session whose JSON does not parse) takes express-session's own path.
+ * requests skip the HMAC. Anything unusual (no held value, a cookie that fails, a session whose
+ * JSON does not parse) takes express-session's own path.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { parse as parseCookies } from 'cookie'
 import type { Request, RequestHandler, Response } from 'express'
 import type { SessionData } from 'express-session'
-
-/** Where a held session's value comes from: the cache's raw JSON for a session id, or undefined. */
-export type HeldLookup = (sid: string) => string | undefined
 
 const DATA = Symbol('authdock.heldSessionData')
 type WithHeld = { [DATA]?: Partial<SessionData> & Record<string, unknown> }
@@ -41,11 +39,10 @@ export function heldSessionData(req: Request): (Partial<SessionData> & Record<st
 /** How many verified cookies are remembered; the map starts afresh when full. */
 const VERIFIED_MAX = 10_000
 
-export interface HeldSessions {
-  /** Runs `run` with `sid`'s value pinned: the store's `get` answers it instead of the cache. */
-  pinned<T>(sid: string, value: string, run: () => T): T
-  /** The pinned value of `sid`, if a lazy session is being loaded right now. */
-  pin(sid: string): string | undefined
+/** `Held` is what the cache holds for a session id: Redis's raw JSON, or the SQLite store's record. */
+export interface HeldSessions<Held> {
+  /** The pinned value of `sid`, if its lazy session is being loaded right now: the store's `get` answers it. */
+  pin(sid: string): Held | undefined
   /**
    * express-session `middleware`, with the held-session shortcut in front: `next` is called at once
    * for a request whose session is held, with the lazy properties in place.
@@ -53,15 +50,29 @@ export interface HeldSessions {
   wrap(middleware: RequestHandler): RequestHandler
 }
 
-export function heldSessions(options: {
+export function heldSessions<Held>(options: {
   cookieName: string
   secrets: readonly string[]
-  lookup: HeldLookup
-}): HeldSessions {
-  const { cookieName, secrets, lookup } = options
+  /** What the cache holds for `sid` now, or undefined. */
+  lookup: (sid: string) => Held | undefined
+  /** The session's JSON in it. */
+  json: (held: Held) => string
+}): HeldSessions<Held> {
+  const { cookieName, secrets, lookup, json } = options
   const verified = new Map<string, string>()
   let pinnedSid: string | undefined
-  let pinnedValue: string | undefined
+  let pinnedValue: Held | undefined
+
+  /** Runs `run` with `sid`'s value pinned (see `pin`). */
+  function pinned(sid: string, value: Held, run: () => void): void {
+    pinnedSid = sid
+    pinnedValue = value
+    try {
+      run()
+    } finally {
+      pinnedSid = pinnedValue = undefined
+    }
+  }
 
   /** The session id in a signed cookie value ("s:<id>.<mac>"), or undefined. */
   function sessionIdOf(signed: string): string | undefined {
@@ -74,16 +85,7 @@ export function heldSessions(options: {
     return sid
   }
 
-  const self: HeldSessions = {
-    pinned(sid, value, run) {
-      pinnedSid = sid
-      pinnedValue = value
-      try {
-        return run()
-      } finally {
-        pinnedSid = pinnedValue = undefined
-      }
-    },
+  return {
     pin: (sid) => (sid === pinnedSid ? pinnedValue : undefined),
     wrap(middleware) {
       return (req, res, next) => {
@@ -92,46 +94,25 @@ export function heldSessions(options: {
         const signed = cookieValue(req.headers.cookie, cookieName)
         const sid = signed === undefined ? undefined : sessionIdOf(signed)
         const value = sid === undefined ? undefined : lookup(sid)
-        const data = value === undefined ? undefined : parseSession(value)
+        const data = value === undefined ? undefined : parseSession(json(value))
         if (!data) return middleware(req, res, next)
-        lazySession(req, data, () => self.pinned(sid!, value!, () => runNow(middleware, req, res)))
+        lazySession(req, data, () => pinned(sid!, value!, () => runNow(middleware, req, res)))
         next()
       }
     },
   }
-  return self
 }
 
 /**
- * The raw value of the first cookie named `name` (as express-session's cookie parser takes the
- * first), percent-decoded, when it is signed ("s:…"); undefined otherwise or when it appears twice
- * (left to express-session, whatever it makes of that).
+ * The signed value ("<id>.<mac>", without "s:") of the cookie `name`, read by the very parser
+ * express-session reads it with (the `cookie` package: the first of equal names wins, the value
+ * percent-decoded), so that both always see the same cookie; undefined when there is none or it is
+ * not signed.
  */
 export function cookieValue(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined
-  const prefix = `${name}=`
-  let found: string | undefined
-  let start = 0
-  while (start < header.length) {
-    let end = header.indexOf(';', start)
-    if (end === -1) end = header.length
-    let from = start
-    while (header.charCodeAt(from) === 32 || header.charCodeAt(from) === 9) from++
-    if (header.startsWith(prefix, from)) {
-      if (found !== undefined) return undefined
-      found = header.slice(from + prefix.length, end).trim()
-    }
-    start = end + 1
-  }
-  if (found === undefined) return undefined
-  if (found.startsWith('"') && found.endsWith('"') && found.length >= 2) found = found.slice(1, -1)
-  let decoded: string
-  try {
-    decoded = found.includes('%') ? decodeURIComponent(found) : found
-  } catch {
-    return undefined
-  }
-  return decoded.startsWith('s:') ? decoded.slice(2) : undefined
+  const value = parseCookies(header)[name]
+  return value?.startsWith('s:') ? value.slice(2) : undefined
 }
 
 /** cookie-signature's unsign (as express-session calls it): the value when one secret's MAC matches. */

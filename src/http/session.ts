@@ -33,7 +33,7 @@ import { AuthdockError, isAuthdockError } from '../errors.js'
 import { importOptionalPeer } from '../optional-peer.js'
 import { startRedisSessionCache, type RedisSessionCache, type TrackingCapableClient } from './redis-session-cache.js'
 import { keepCookieExpiry, StoreSessionStore } from '../store/session-store.js'
-import type { Store } from '../store/types.js'
+import type { SessionRecord, Store } from '../store/types.js'
 import { randomBytesPooled } from '../random.js'
 import { heldSessions, type HeldSessions } from './held-session.js'
 
@@ -86,19 +86,24 @@ export function createSession(
       ? startRedisSessionCache(redis as TrackingCapableClient, { logger: options.logger, now: options.now })
       : undefined
   const prefix = config.session.redisPrefix
-  const secrets = [config.session.secret as string | string[]].flat()
-  const held = cache
-    ? heldSessions({ cookieName: config.session.cookieName, secrets, lookup: (sid) => cache.hit(prefix + sid) })
+  const held = { cookieName: config.session.cookieName, secrets: [config.session.secret as string | string[]].flat() }
+  // Sessions held in memory: Redis's (the cache's JSON), or the SQLite store's (its records).
+  const heldRedis = cache
+    ? heldSessions({ ...held, lookup: (sid) => cache.hit(prefix + sid), json: (value: string) => value })
     : undefined
+  const heldRecords =
+    !redis && store.sessions.held
+      ? heldSessions({ ...held, lookup: store.sessions.held, json: (record: SessionRecord) => record.data })
+      : undefined
   const sessionStore = redis
     ? untouchedRedisStore(
         redisStoreClass(options.redisStore),
         guardedClient(redis, timeoutMs, cache),
         prefix,
         cache,
-        held,
+        heldRedis,
       )
-    : new StoreSessionStore(store, { now: options.now })
+    : new StoreSessionStore(store, { now: options.now, pinned: heldRecords?.pin })
   const secure = config.session.secureCookie ?? config.baseUrl.startsWith('https:')
   const middleware = session({
     name: config.session.cookieName,
@@ -113,9 +118,10 @@ export function createSession(
     cookie: { httpOnly: true, sameSite: 'lax', secure, maxAge: config.session.maxAgeMs, path: '/' },
   })
   if (!redis) {
+    const sessions = heldRecords ? heldRecords.wrap(middleware) : middleware
     const plain: RequestHandler = (req, res, next) => {
       dictionaryProperties(req, res)
-      middleware(req, res, next)
+      sessions(req, res, next)
     }
     return { middleware: plain, store: sessionStore, close: () => (sessionStore as StoreSessionStore).close() }
   }
@@ -132,7 +138,7 @@ export function createSession(
     url.startsWith(`${authPath}/`) ||
     url.startsWith(`${authPath}?`)
   // A request whose session the cache holds runs express-session only if something touches it.
-  const sessions = held ? held.wrap(middleware) : middleware
+  const sessions = heldRedis ? heldRedis.wrap(middleware) : middleware
   const guarded: RequestHandler = (req, res, next) => {
     dictionaryProperties(req, res)
     if (redis.isReady === false && needsStore(req.originalUrl, req.headers.cookie)) {
@@ -196,7 +202,7 @@ function untouchedRedisStore(
   client: RedisClientLike,
   prefix: string,
   cache: RedisSessionCache | undefined,
-  held: HeldSessions | undefined,
+  held: HeldSessions<string> | undefined,
 ): RedisStore {
   const redisStore = new Store({ client: client as never, prefix, disableTouch: true })
   Object.defineProperty(redisStore, 'touch', { value: undefined })

@@ -53,12 +53,21 @@ function sessionDataOf(record: SessionRecord): SessionData {
 export class StoreSessionStore extends session.Store {
   readonly #store: Store
   readonly #now: () => number
+  readonly #pinned: ((sid: string) => SessionRecord | undefined) | undefined
   #timer: NodeJS.Timeout | null
 
-  constructor(store: Store, options: { now: () => number; pruneIntervalMs?: number }) {
+  /**
+   * `pinned`: a session being loaded for a request that began with it held (src/http/held-session.ts),
+   * answered as it was then.
+   */
+  constructor(
+    store: Store,
+    options: { now: () => number; pruneIntervalMs?: number; pinned?: (sid: string) => SessionRecord | undefined },
+  ) {
     super()
     this.#store = store
     this.#now = options.now
+    this.#pinned = options.pinned
     const interval = options.pruneIntervalMs ?? DEFAULT_PRUNE_INTERVAL_MS
     this.#timer = interval > 0 ? setInterval(() => void this.prune(), interval) : null
     this.#timer?.unref()
@@ -84,7 +93,7 @@ export class StoreSessionStore extends session.Store {
   override get(sid: string, callback: Callback<SessionData | null>): void {
     // A session the cache holds is answered at once, without the store's promise round (as the
     // Redis session cache does): most requests of a logged-in user.
-    const held = this.#store.sessions.held?.(sid)
+    const held = this.#pinned?.(sid) ?? this.#store.sessions.held?.(sid)
     if (held) {
       let data: SessionData
       try {
