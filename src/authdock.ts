@@ -120,7 +120,10 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
     views,
   }
 
-  const sessions = createSession(config, store, { logger: config.logger, now, redisStore })
+  // authdock's own paths (where its routes read the session anyway) and the host's: see dispatch.ts.
+  const { afterLogin: _afterLogin, afterLogout: _afterLogout, ...mounted } = config.paths
+  const ownPaths = Object.values(mounted)
+  const sessions = createSession(config, store, { logger: config.logger, now, redisStore, ownPaths })
   const sessionMiddleware = sessions.middleware
 
   const passport = new Passport()
@@ -159,8 +162,7 @@ export async function createAuthdock(options: AuthdockOptions): Promise<Authdock
   const errors = errorHandler({ views, logger: config.logger, apiPrefix: config.paths.adminApi })
   router.use(errors)
   // The host's routes take only everyRequest's steps, not the walk through every router above.
-  const { afterLogin: _afterLogin, afterLogout: _afterLogout, ...mounted } = config.paths
-  withHostFastPath(router, Object.values(mounted), everyRequest, errors)
+  withHostFastPath(router, ownPaths, everyRequest, errors)
 
   let closed = false
   const dock: Authdock = {

@@ -57,8 +57,13 @@ export function heldSessions<Held>(options: {
   lookup: (sid: string) => Held | undefined
   /** The session's JSON in it. */
   json: (held: Held) => string
+  /**
+   * Requests (by `req.url`) whose routes read the session anyway (authdock's own pages and its
+   * login callback): express-session runs at once, without the shortcut's own work first.
+   */
+  eager: (url: string) => boolean
 }): HeldSessions<Held> {
-  const { cookieName, secrets, lookup, json } = options
+  const { cookieName, secrets, lookup, json, eager } = options
   const verified = new Map<string, string>()
   let pinnedSid: string | undefined
   let pinnedValue: Held | undefined
@@ -91,6 +96,7 @@ export function heldSessions<Held>(options: {
       return (req, res, next) => {
         // Mounted twice (dock.session and dock.router): the first one did the work.
         if (heldSessionData(req) !== undefined || req.session) return next()
+        if (eager(req.url)) return middleware(req, res, next)
         const signed = cookieValue(req.headers.cookie, cookieName)
         const sid = signed === undefined ? undefined : sessionIdOf(signed)
         const value = sid === undefined ? undefined : lookup(sid)

@@ -35,6 +35,7 @@ import { startRedisSessionCache, type RedisSessionCache, type TrackingCapableCli
 import { keepCookieExpiry, StoreSessionStore } from '../store/session-store.js'
 import type { SessionRecord, Store } from '../store/types.js'
 import { randomBytesPooled } from '../random.js'
+import { ownPathMatcher } from './dispatch.js'
 import { heldSessions, type HeldSessions } from './held-session.js'
 
 /** What authdock uses of a node-redis (v4–v6) client. */
@@ -77,7 +78,13 @@ export async function loadRedisStore(config: ResolvedConfig): Promise<RedisStore
 export function createSession(
   config: ResolvedConfig,
   store: Store,
-  options: { logger: Logger; now: () => number; redisStore?: RedisStoreClass },
+  options: {
+    logger: Logger
+    now: () => number
+    redisStore?: RedisStoreClass
+    /** authdock's own path prefixes: their routes read the session anyway (see held-session.ts). */
+    ownPaths?: readonly string[]
+  },
 ): SessionSetup {
   const redis = config.session.redis as RedisClientLike | undefined
   const timeoutMs = config.session.redisTimeoutMs
@@ -86,7 +93,11 @@ export function createSession(
       ? startRedisSessionCache(redis as TrackingCapableClient, { logger: options.logger, now: options.now })
       : undefined
   const prefix = config.session.redisPrefix
-  const held = { cookieName: config.session.cookieName, secrets: [config.session.secret as string | string[]].flat() }
+  const held = {
+    cookieName: config.session.cookieName,
+    secrets: [config.session.secret as string | string[]].flat(),
+    eager: ownPathMatcher(options.ownPaths ?? []),
+  }
   // Sessions held in memory: Redis's (the cache's JSON), or the SQLite store's (its records).
   const heldRedis = cache
     ? heldSessions({ ...held, lookup: (sid) => cache.hit(prefix + sid), json: (value: string) => value })
