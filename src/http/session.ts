@@ -20,6 +20,10 @@
  * cookie still pass (public pages need no store). When node-redis has reconnected, requests work
  * again by themselves.
  *
+ * A request whose session is held in memory (the Redis cache, or the SQLite store's) runs
+ * express-session only if something touches the session (held-session.ts); authdock's own paths,
+ * whose routes always do, run it at once.
+ *
  * On Node 20 the middleware also switches `req` and `res` to dictionary properties before
  * express-session and passport add theirs (see dictionaryProperties): there the largest
  * per-request cost it removes.
