@@ -55,15 +55,21 @@ export async function bufferedFetch(
   // What undici's fetch would have added.
   headers.accept ??= '*/*'
   headers['user-agent'] ??= 'undici'
+  const abort = abortOf(signal)
   try {
-    const answer = await undici.request(url, {
+    const request = undici.request(url, {
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers,
       body,
       dispatcher,
       signal,
     })
-    const raw = Buffer.from(await answer.body.arrayBuffer())
+    // Settled later (or never) when the abort wins the race below: nobody waits for it then.
+    request.catch(() => undefined)
+    const answer = await Promise.race([request, abort.aborted])
+    const reading = answer.body.arrayBuffer()
+    reading.catch(() => undefined)
+    const raw = Buffer.from(await Promise.race([reading, abort.aborted]))
     const responseHeaders = new undici.Headers()
     for (const [name, value] of Object.entries(answer.headers)) {
       if (Array.isArray(value)) for (const v of value) responseHeaders.append(name, v)
@@ -78,7 +84,27 @@ export async function bufferedFetch(
   } catch (err) {
     if (signal.aborted) throw signal.reason
     throw new TypeError('fetch failed', { cause: err })
+  } finally {
+    abort.release()
   }
+}
+
+/**
+ * A promise that rejects with the signal's reason once it aborts. undici's `request` does not hear
+ * its signal while a ProxyAgent waits for the proxy to answer CONNECT: a proxy that accepts and never
+ * answers held the request until undici's own 300 s header timeout, past our timeout. fetch rejects
+ * at once on abort whatever the dispatcher does; so does this path now (the tunnel attempt is then
+ * left to undici's timeouts, as fetch leaves it).
+ */
+function abortOf(signal: AbortSignal): { aborted: Promise<never>; release(): void } {
+  let onAbort = () => {}
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+  })
+  aborted.catch(() => undefined)
+  return { aborted, release: () => signal.removeEventListener('abort', onAbort) }
 }
 
 /** fetch decodes a compressed answer by itself (none is asked for here, but a server may send one). */

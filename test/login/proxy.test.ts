@@ -3,6 +3,7 @@
  * goes through `tokens.proxy`, as the token provider's do, tunnelled by a real CONNECT proxy on
  * loopback. A dead proxy is a provider that cannot be reached: the retry page, and no session.
  */
+import net from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { BrowserClient } from '../fixtures/browser-client.js'
 import { startConnectProxy } from '../fixtures/connect-proxy.js'
@@ -58,6 +59,26 @@ describe('login through the outbound proxy (tokens.proxy)', () => {
     const app = await appBehind(deadUrl)
     const browser = new BrowserClient()
     const { url, body } = await browser.navigate(`${app.url}/auth/login?returnTo=/me`)
+    expect(url).toBe(`${app.url}/auth/retry?reason=error`)
+    expect(shownCode(body)).toBe('OIDC_PROVIDER_UNAVAILABLE')
+    expect((await me(browser, app)).status).toBe(401)
+  })
+
+  it('ends on the retry page with OIDC_PROVIDER_UNAVAILABLE when the proxy accepts and never answers', async () => {
+    // Took CONNECT and said nothing: the request waited for undici's own 300 s header timeout
+    // instead of tokens.httpTimeoutMs (2 s here), and the login start with it.
+    const silent = net.createServer(() => undefined)
+    const held = new Set<net.Socket>()
+    silent.on('connection', (socket) => held.add(socket))
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    closers.push(async () => {
+      for (const socket of held) socket.destroy()
+      await new Promise<void>((resolve) => silent.close(() => resolve()))
+    })
+    const app = await appBehind(`http://127.0.0.1:${(silent.address() as net.AddressInfo).port}`)
+    const browser = new BrowserClient()
+    const { url, body } = await browser.navigate(`${app.url}/auth/login?returnTo=/me`)
+    expect(held.size).toBeGreaterThan(0)
     expect(url).toBe(`${app.url}/auth/retry?reason=error`)
     expect(shownCode(body)).toBe('OIDC_PROVIDER_UNAVAILABLE')
     expect((await me(browser, app)).status).toBe(401)
