@@ -14,13 +14,13 @@
  * change pushed in between cannot make it wait for the store). From then on it is express-session
  * as always: a change is saved at the end of the request, the cookie set when it must be.
  *
- * The signature is checked as express-session checks it (cookie-signature's HMAC-SHA256, every
- * configured secret); a cookie that passed is remembered (a bounded map), so a browser's next
+ * The signature is checked as express-session checks it (cookie-signature, every configured
+ * secret); a cookie that passed is remembered (a bounded map), so a browser's next
  * requests skip the HMAC. Anything unusual (no held value, a cookie that fails, a session whose
  * JSON does not parse) takes express-session's own path.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto'
 import { parse as parseCookies } from 'cookie'
+import { unsign as unsignCookie } from 'cookie-signature'
 import type { Request, RequestHandler, Response } from 'express'
 import type { SessionData } from 'express-session'
 
@@ -121,17 +121,15 @@ export function cookieValue(header: string | undefined, name: string): string | 
   return value?.startsWith('s:') ? value.slice(2) : undefined
 }
 
-/** cookie-signature's unsign (as express-session calls it): the value when one secret's MAC matches. */
+/**
+ * The value of a signed cookie when one of `secrets` signed it, checked by cookie-signature (the
+ * package express-session checks it with; the same scheme, HMAC-SHA256 in base64 without padding).
+ * An empty value counts as none, as express-session treats it.
+ */
 export function unsign(signed: string, secrets: readonly string[]): string | undefined {
-  const dot = signed.lastIndexOf('.')
-  if (dot <= 0) return undefined
-  const value = signed.slice(0, dot)
-  const given = Buffer.from(signed)
   for (const secret of secrets) {
-    const expected = Buffer.from(
-      `${value}.${createHmac('sha256', secret).update(value).digest('base64').replace(/=+$/, '')}`,
-    )
-    if (expected.length === given.length && timingSafeEqual(expected, given)) return value
+    const value = unsignCookie(signed, secret)
+    if (value !== false) return value === '' ? undefined : value
   }
   return undefined
 }
